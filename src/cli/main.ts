@@ -1,0 +1,28 @@
+// The `stream-pipeline` command line: one program, several subcommands.
+// `stream-pipeline --config F` is the same as `stream-pipeline run --config F`.
+import { Command } from 'commander';
+import { registerRunCommand } from './runCommand.js';
+import { registerInspectCommand } from '../../tools/replay/inspectCommand.js';
+import { registerRecordCommand } from '../../tools/replay/recordCommand.js';
+import { registerReplayCommand } from '../../tools/replay/replayCommand.js';
+import { registerSimulateCommand } from '../../tools/replay/simulateCommand.js';
+
+const program = new Command();
+program
+  .name('stream-pipeline')
+  .description(
+    'Edge streaming pipeline for DECTRIS EIGER data: receives the ZeroMQ stream (V1 or V2),\n' +
+      'decodes bitshuffle/LZ4 frames, analyses them on a fast and a full path, and feeds back live.',
+  )
+  .showHelpAfterError();
+
+registerRunCommand(program);
+registerInspectCommand(program);
+registerRecordCommand(program);
+registerReplayCommand(program);
+registerSimulateCommand(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`stream-pipeline: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
