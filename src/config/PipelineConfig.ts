@@ -1,0 +1,84 @@
+// The validated configuration, with every default filled in (see configSchema.ts for meanings).
+
+export interface SimulatorConfig {
+  model: 'eiger2-4m' | 'eiger2-9m' | 'eiger2-16m';
+  frames: number;
+  series: number;
+  rate: number;
+  stream: 'v1' | 'v2';
+  dtype: 'uint16' | 'uint32';
+  hit_fraction: number;
+  ice_rings: boolean;
+  split_spots: boolean;
+  seed: number;
+  truth: string | null;
+  start_delay_s: number;
+}
+
+export interface WorkerPoolConfig {
+  workers: number;
+  min_workers: number;
+  max_workers: number;
+  spot_finder: 'dispersion' | 'peakfinder8';
+}
+
+export interface PipelineConfig {
+  name: string;
+  detector: {
+    endpoint: string;
+    distance_fallback_m: number | null;
+    simulate: SimulatorConfig | null;
+  };
+  pipeline: {
+    host: string;
+    worker_port: number;
+    fast: WorkerPoolConfig & { sampling: { every: number; fraction: number } };
+    good: WorkerPoolConfig & { memory_budget_mb: number; spill_dir: string };
+    heartbeat_ms: number;
+  };
+  analysis: {
+    mask: {
+      rectangles: [number, number, number, number][];
+      circles: [number, number, number][];
+      d_min: number | null;
+      d_max: number | null;
+    };
+    radial: {
+      bins: number;
+      unit: 'q' | '2theta' | 'd';
+      range: [number, number] | null;
+      solid_angle: boolean;
+      polarisation: number | null;
+    };
+    dispersion: {
+      kernel_size: number;
+      sigma_background: number;
+      sigma_strong: number;
+      min_local: number;
+      gain: number;
+      global_threshold: number;
+      min_spot_size: number;
+      max_spot_size: number;
+    };
+    peakfinder8: {
+      adc_threshold: number;
+      min_snr: number;
+      min_pix_count: number;
+      max_pix_count: number;
+      local_bg_radius: number;
+      min_res: number;
+      max_res: number;
+      max_num_peaks: number;
+      fast: boolean;
+    };
+    hit: { min_spots: number };
+  };
+  outputs: {
+    results: string | null;
+    spots_in_results: boolean;
+    radial_in_results: boolean;
+    hdf5_dir: string | null;
+    http_port: number;
+  };
+  logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+}

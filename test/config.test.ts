@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, parseConfig } from '../src/config/loadConfig.js';
+
+const configsDir = join(__dirname, '..', 'configs');
+
+function errorOf(text: string): ConfigError {
+  try {
+    parseConfig(text, 'test.yaml');
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration files', () => {
+  it.each(readdirSync(configsDir).filter((f) => f.endsWith('.yaml')))('shipped %s is valid', (file) => {
+    const config = loadConfig(join(configsDir, file));
+    expect(config.pipeline.good.workers).toBeGreaterThanOrEqual(0);
+    expect(config.analysis.dispersion.sigma_background).toBe(6);
+  });
+
+  it('fills every default into an empty file', () => {
+    const c = parseConfig('');
+    expect(c.detector.endpoint).toBe('tcp://127.0.0.1:9999');
+    expect(c.detector.simulate).toBeNull();
+    expect(c.pipeline.fast.sampling).toEqual({ every: 1, fraction: 1 });
+    expect(c.analysis.peakfinder8.max_num_peaks).toBe(2048);
+    expect(c.outputs.http_port).toBe(8080);
+  });
+
+  it('fills simulator defaults when the section is present', () => {
+    const c = parseConfig('detector:\n  endpoint: tcp://127.0.0.1:1234\n  simulate:\n    frames: 10\n');
+    expect(c.detector.simulate).toMatchObject({ frames: 10, model: 'eiger2-4m', stream: 'v1', rate: 100 });
+  });
+});
+
+describe('configuration errors name the key and line', () => {
+  it('rejects an unknown key', () => {
+    const e = errorOf('pipeline:\n  fast:\n    wokers: 2\n');
+    expect(e.key).toBe('pipeline.fast.wokers');
+    expect(e.line).toBe(3);
+    expect(e.message).toMatch(/test\.yaml:3: pipeline\.fast\.wokers: unknown key \(known here: .*workers/);
+  });
+
+  it('rejects a wrong type', () => {
+    const e = errorOf('analysis:\n  radial:\n    bins: many\n');
+    expect(e.key).toBe('analysis.radial.bins');
+    expect(e.line).toBe(3);
+    expect(e.message).toMatch(/must be integer, got "many"/);
+  });
+
+  it('rejects an impossible value', () => {
+    const e = errorOf('analysis:\n  hit:\n    min_spots: -3\n');
+    expect(e.key).toBe('analysis.hit.min_spots');
+    expect(e.message).toMatch(/must be >= 1, got -3/);
+  });
+
+  it('rejects a value outside an enum', () => {
+    const e = errorOf('pipeline:\n  good:\n    spot_finder: magic\n');
+    expect(e.message).toMatch(/pipeline\.good\.spot_finder: must be one of "dispersion", "peakfinder8", got "magic"/);
+  });
+
+  it('rejects inconsistent keys', () => {
+    const e = errorOf('pipeline:\n  good:\n    min_workers: 4\n    max_workers: 2\n');
+    expect(e.key).toBe('pipeline.good.min_workers');
+    expect(e.line).toBe(3);
+    const r = errorOf('analysis:\n  radial:\n    range: [3, 1]\n');
+    expect(r.message).toMatch(/analysis\.radial\.range: low must be below high/);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const e = errorOf('detector:\n  endpoint: [unclosed\n');
+    expect(e.message).toMatch(/YAML syntax error/);
+    expect(e.line).not.toBeNull();
+  });
+
+  it('rejects a duplicate key', () => {
+    expect(errorOf('name: a\nname: b\n').message).toMatch(/YAML syntax error/);
+  });
+
+  it('says when the file cannot be read', () => {
+    expect(() => loadConfig('/nonexistent/x.yaml')).toThrow(/cannot read configuration \/nonexistent\/x\.yaml/);
+  });
+});
