@@ -2,6 +2,7 @@
 // `stream-pipeline --config F` is the same as `stream-pipeline run --config F`.
 import { Command } from 'commander';
 import { registerRunCommand } from './runCommand.js';
+import { registerConfigCommands } from './configDocsCommand.js';
 import { registerInspectCommand } from '../../tools/replay/inspectCommand.js';
 import { registerRecordCommand } from '../../tools/replay/recordCommand.js';
 import { registerReplayCommand } from '../../tools/replay/replayCommand.js';
@@ -21,6 +22,7 @@ registerInspectCommand(program);
 registerRecordCommand(program);
 registerReplayCommand(program);
 registerSimulateCommand(program);
+registerConfigCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`stream-pipeline: ${err instanceof Error ? err.message : String(err)}\n`);
