@@ -1,0 +1,111 @@
+// Running counts for one series, from which the series summary is made. The summary's
+// promise: received = processed + lost, with every lost frame counted under a named reason.
+import { FrameSet } from './FrameSet.js';
+
+export interface SeriesSummary {
+  type: 'summary';
+  series: number;
+  complete: boolean;
+  received: number;
+  processed: number;
+  /** Frames the fast path did not look at: sampled out, or every fast worker busy. */
+  skipped_fast: number;
+  skipped_fast_reasons: Record<string, number>;
+  processed_fast: number;
+  /** Good-path frames not processed, total and by reason. */
+  lost: number;
+  lost_reasons: Record<string, number>;
+  duplicates_dropped: number;
+  hits: number;
+  hit_rate: number;
+  /** Arrival -> result latency percentiles, ms, per path. */
+  latency_ms: { good: { p50: number | null; p99: number | null }; fast: { p50: number | null; p99: number | null } };
+  started_at: string;
+  ended_at: string;
+}
+
+export class SeriesTally {
+  received = 0;
+  /** Good-path frames accounted for (processed or lost): each may be counted once. */
+  readonly accountedFrames = new FrameSet();
+  processed = 0;
+  processedFast = 0;
+  hits = 0;
+  duplicates = 0;
+  ended = false;
+  complete = true;
+  summarised = false;
+  readonly skippedFast: Record<string, number> = {};
+  readonly lost: Record<string, number> = {};
+  private lostTotal = 0;
+  private unmarked = 0;
+  private readonly latencies = { good: [] as number[], fast: [] as number[] };
+  readonly startedAt = new Date();
+
+  constructor(readonly series: number) {}
+
+  /** Good-path frames accounted for (processed or lost). */
+  get accounted(): number {
+    return this.accountedFrames.size + this.unmarked;
+  }
+
+  /** True once the series has ended and every received frame is processed or counted lost. */
+  get settled(): boolean {
+    return this.ended && this.accounted >= this.received;
+  }
+
+  skip(reason: string): void {
+    this.skippedFast[reason] = (this.skippedFast[reason] ?? 0) + 1;
+  }
+
+  /** A frame the good path gave up on (already marked in accountedFrames by the caller). */
+  lose(reason: string): void {
+    this.lost[reason] = (this.lost[reason] ?? 0) + 1;
+    this.lostTotal++;
+  }
+
+  /** Frames that never came back at all (shutdown): counted lost, and as accounted for. */
+  loseUnmarked(reason: string, n: number): void {
+    this.lost[reason] = (this.lost[reason] ?? 0) + n;
+    this.lostTotal += n;
+    this.unmarked += n;
+  }
+
+  latency(path: 'good' | 'fast', ms: number): void {
+    const list = this.latencies[path];
+    // A bounded reservoir keeps memory flat on endless series.
+    if (list.length < 100_000) list.push(ms);
+    else list[Math.floor(Math.random() * list.length)] = ms;
+  }
+
+  summary(): SeriesSummary {
+    const skipped = Object.values(this.skippedFast).reduce((a, b) => a + b, 0);
+    return {
+      type: 'summary',
+      series: this.series,
+      complete: this.complete,
+      received: this.received,
+      processed: this.processed,
+      skipped_fast: skipped,
+      skipped_fast_reasons: { ...this.skippedFast },
+      processed_fast: this.processedFast,
+      lost: this.lostTotal,
+      lost_reasons: { ...this.lost },
+      duplicates_dropped: this.duplicates,
+      hits: this.hits,
+      hit_rate: this.processed > 0 ? this.hits / this.processed : 0,
+      latency_ms: { good: percentiles(this.latencies.good), fast: percentiles(this.latencies.fast) },
+      started_at: this.startedAt.toISOString(),
+      ended_at: new Date().toISOString(),
+    };
+  }
+}
+
+function percentiles(values: number[]): { p50: number | null; p99: number | null } {
+  if (values.length === 0) return { p50: null, p99: null };
+  const sorted = Float64Array.from(values).sort();
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: round(at(0.5)), p99: round(at(0.99)) };
+}
+
+const round = (v: number) => Math.round(v * 10) / 10;

@@ -1,0 +1,119 @@
+// The fast (lossy, live-feedback) path: a frame goes to a fast worker only if one is free
+// right now; otherwise it is skipped and counted. Nothing queues, so the fast path can never
+// fall behind the detector. Sampling (every Nth frame, or a random fraction) thins the input
+// further before that.
+import type { Logger } from 'pino';
+import type { Collector } from '../collector/Collector.js';
+import type { SeriesSetups } from './SeriesSetups.js';
+import type { Task } from './Task.js';
+import type { PathDispatcher, WorkerBroker } from './WorkerBroker.js';
+import type { WorkerMessage } from './protocol.js';
+
+export interface Sampling {
+  every: number;
+  fraction: number;
+}
+
+export type Offer = 'sent' | 'sampled-out' | 'busy';
+
+interface FastWorker {
+  credit: number;
+  inFlight: Map<number, { series: number; frame: number }>;
+}
+
+export class FastDispatcher implements PathDispatcher {
+  private readonly workers = new Map<string, FastWorker>();
+  private order: string[] = [];
+  private cursor = 0;
+  /** Deterministic generator for fractional sampling (xorshift32). */
+  private rng = 0x9e3779b9;
+  lostInFlight = 0;
+
+  constructor(
+    private readonly broker: WorkerBroker,
+    private readonly setups: SeriesSetups,
+    private readonly collector: Collector,
+    private readonly logger: Logger,
+    private readonly sampling: Sampling,
+  ) {}
+
+  get workerCount(): number {
+    return this.workers.size;
+  }
+
+  get inFlight(): number {
+    let n = 0;
+    for (const w of this.workers.values()) n += w.inFlight.size;
+    return n;
+  }
+
+  offer(task: Task): Offer {
+    const { frame, series } = task.header;
+    if (frame % this.sampling.every !== 0 || (this.sampling.fraction < 1 && this.random() >= this.sampling.fraction)) {
+      this.collector.fastSkipped(series, 'sampled-out');
+      return 'sampled-out';
+    }
+    const id = this.freeWorker();
+    if (id === null) {
+      this.collector.fastSkipped(series, 'busy');
+      return 'busy';
+    }
+    const w = this.workers.get(id)!;
+    w.credit--;
+    w.inFlight.set(task.header.id, { series, frame });
+    this.setups.ensureSent(this.broker, id, series);
+    this.broker.send(id, { t: 'task', task: task.header }, task.data);
+    return 'sent';
+  }
+
+  addWorker(id: string, credit: number): void {
+    if (!this.workers.has(id)) {
+      this.workers.set(id, { credit: 0, inFlight: new Map() });
+      this.order.push(id);
+    }
+    this.grant(id, credit);
+  }
+
+  grant(id: string, credit: number): void {
+    const w = this.workers.get(id);
+    if (w) w.credit += credit;
+  }
+
+  removeWorker(id: string, reason: string): void {
+    const w = this.workers.get(id);
+    if (!w) return;
+    this.workers.delete(id);
+    this.order = this.order.filter((x) => x !== id);
+    this.setups.forgetWorker(id);
+    for (const { series } of w.inFlight.values()) this.collector.fastSkipped(series, 'worker-lost');
+    this.lostInFlight += w.inFlight.size;
+    this.logger.info({ worker: id, reason, frames: w.inFlight.size }, 'fast worker gone');
+  }
+
+  onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): void {
+    const w = this.workers.get(id);
+    if (!w || !w.inFlight.delete(msg.id)) return;
+    if (msg.t === 'result') this.collector.result(msg.result);
+    else this.collector.fastSkipped(msg.series, `failed: ${msg.reason}`);
+  }
+
+  private freeWorker(): string | null {
+    for (let i = 0; i < this.order.length; i++) {
+      const id = this.order[(this.cursor + i) % this.order.length]!;
+      if (this.workers.get(id)!.credit > 0) {
+        this.cursor = (this.cursor + i + 1) % this.order.length;
+        return id;
+      }
+    }
+    return null;
+  }
+
+  private random(): number {
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x >>> 0;
+    return this.rng / 0x100000000;
+  }
+}

@@ -1,0 +1,176 @@
+// The pipeline's end of the worker pools: one ROUTER socket that local and remote workers
+// connect their DEALERs to. It keeps track of who is alive (heartbeats both ways; a worker
+// silent for three intervals is declared dead) and hands each worker's messages to the
+// dispatcher of the path it joined (fast or good).
+import { hostname } from 'node:os';
+import { Router } from 'zeromq';
+import type { Logger } from 'pino';
+import { SendQueue } from './SendQueue.js';
+import { decodeWorkerMessage, encodeMessage, type BrokerMessage, type PoolPath, type WorkerMessage } from './protocol.js';
+
+export interface PoolMember {
+  id: string;
+  path: PoolPath;
+  pid: number;
+  host: string;
+  joinedAt: number;
+  lastSeen: number;
+}
+
+/** What a path's dispatcher does with its workers' messages. */
+export interface PathDispatcher {
+  addWorker(id: string, initialCredit: number): void;
+  grant(id: string, credit: number): void;
+  removeWorker(id: string, reason: string): void;
+  onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): void;
+}
+
+export interface WorkerBrokerOptions {
+  /** e.g. tcp://127.0.0.1:5600; port 0 picks a free port. */
+  endpoint: string;
+  heartbeatMs: number;
+  logger: Logger;
+  /** Sent to every worker when it joins (the analysis configuration). */
+  workerConfig: unknown;
+}
+
+const LIVENESS = 3;
+
+export class WorkerBroker {
+  private readonly socket = new Router({ mandatory: true, linger: 0 });
+  private readonly sender: SendQueue;
+  private readonly members = new Map<string, PoolMember>();
+  private readonly routingIds = new Map<string, Buffer>();
+  private readonly dispatchers = new Map<PoolPath, PathDispatcher>();
+  private timer: NodeJS.Timeout | undefined;
+  private boundEndpoint = '';
+  /** Messages that were not understood (counted, logged, dropped). */
+  badMessages = 0;
+  workersLost = 0;
+
+  constructor(private readonly options: WorkerBrokerOptions) {
+    this.sender = new SendQueue(this.socket, (err) =>
+      this.options.logger.debug({ err: err.message }, 'send to a worker failed (it has gone)'),
+    );
+  }
+
+  /** The endpoint workers should connect to (with the real port when 0 was asked for). */
+  get endpoint(): string {
+    return this.boundEndpoint;
+  }
+
+  registerPath(path: PoolPath, dispatcher: PathDispatcher): void {
+    this.dispatchers.set(path, dispatcher);
+  }
+
+  async bind(): Promise<string> {
+    const endpoint = this.options.endpoint.replace(/:0$/, ':*');
+    await this.socket.bind(endpoint);
+    this.boundEndpoint = (this.socket.lastEndpoint ?? endpoint).replace('0.0.0.0', hostname());
+    this.timer = setInterval(() => this.tick(), this.options.heartbeatMs);
+    void this.receiveLoop();
+    return this.boundEndpoint;
+  }
+
+  membersOf(path?: PoolPath): PoolMember[] {
+    return [...this.members.values()].filter((m) => !path || m.path === path);
+  }
+
+  send(id: string, msg: BrokerMessage, data?: Uint8Array): void {
+    const rid = this.routingIds.get(id);
+    if (!rid) return;
+    const header = encodeMessage(msg);
+    this.sender.send(data ? [rid, header, data] : [rid, header]);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    for (const id of this.members.keys()) this.send(id, { t: 'stop' });
+    // Give the stop messages a moment to leave before the socket goes.
+    await new Promise((r) => setTimeout(r, 50));
+    this.socket.close();
+  }
+
+  private async receiveLoop(): Promise<void> {
+    try {
+      for await (const [rid, header] of this.socket) {
+        if (!rid || !header) continue;
+        this.handle(rid, header);
+      }
+    } catch (err) {
+      if (!this.socket.closed) this.options.logger.error({ err }, 'worker broker receive loop failed');
+    }
+  }
+
+  private handle(rid: Buffer, header: Buffer): void {
+    const id = rid.toString('hex');
+    let msg: WorkerMessage;
+    try {
+      msg = decodeWorkerMessage(header);
+    } catch (err) {
+      this.badMessages++;
+      this.options.logger.warn({ worker: id, err: (err as Error).message }, 'undecodable message from a worker dropped');
+      return;
+    }
+    const member = this.members.get(id);
+    if (msg.t === 'hello') return this.join(id, rid, msg);
+    if (!member) {
+      // A worker we declared dead (or never met) is still talking: make it start over.
+      this.sender.send([rid, encodeMessage({ t: 'reset' })]);
+      return;
+    }
+    member.lastSeen = Date.now();
+    const dispatcher = this.dispatchers.get(member.path)!;
+    switch (msg.t) {
+      case 'heartbeat':
+        return;
+      case 'result':
+      case 'failed':
+        dispatcher.onWorkerMessage(id, msg);
+        dispatcher.grant(id, 1);
+        return;
+      case 'bye':
+        this.leave(id, 'said goodbye');
+        return;
+      default:
+        this.badMessages++;
+    }
+  }
+
+  private join(id: string, rid: Buffer, msg: Extract<WorkerMessage, { t: 'hello' }>): void {
+    const dispatcher = this.dispatchers.get(msg.path);
+    if (!dispatcher) {
+      this.badMessages++;
+      this.options.logger.warn({ worker: id, path: msg.path }, 'worker asked for an unknown path');
+      return;
+    }
+    if (this.members.has(id)) this.leave(id, 'joined again');
+    const now = Date.now();
+    this.members.set(id, { id, path: msg.path, pid: msg.pid, host: msg.host, joinedAt: now, lastSeen: now });
+    this.routingIds.set(id, rid);
+    this.send(id, { t: 'welcome', heartbeatMs: this.options.heartbeatMs, config: this.options.workerConfig });
+    dispatcher.addWorker(id, Math.max(1, Math.min(16, msg.credit | 0)));
+    this.options.logger.info({ worker: id, path: msg.path, pid: msg.pid, host: msg.host }, 'worker joined');
+  }
+
+  private leave(id: string, reason: string): void {
+    const member = this.members.get(id);
+    if (!member) return;
+    this.members.delete(id);
+    this.dispatchers.get(member.path)!.removeWorker(id, reason);
+    this.routingIds.delete(id);
+    this.options.logger.info({ worker: id, path: member.path, pid: member.pid, reason }, 'worker left');
+  }
+
+  private tick(): void {
+    const deadline = Date.now() - LIVENESS * this.options.heartbeatMs;
+    for (const member of [...this.members.values()]) {
+      if (member.lastSeen < deadline) {
+        this.workersLost++;
+        this.leave(member.id, `silent for ${LIVENESS} heartbeats`);
+      } else {
+        this.send(member.id, { t: 'heartbeat' });
+      }
+    }
+  }
+}

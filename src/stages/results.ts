@@ -1,0 +1,28 @@
+// What the analysis of one frame produces, as it travels from a worker to the collector and
+// into the results file. Field names follow DIALS's per-image analysis where one exists.
+
+export interface FrameResult {
+  series: number;
+  frame: number;
+  path: 'fast' | 'good';
+  n_spots: number;
+  n_spots_no_ice: number;
+  n_spots_4A: number;
+  hit: boolean;
+  /** Estimated resolution limit in angstrom; null with too few spots. */
+  d_min: number | null;
+  total_intensity: number;
+  saturated_pixels: number;
+  background: number;
+  /** [x, y, intensity] per spot, DIALS pixel convention. */
+  spots: [number, number, number][];
+  /** Mean intensity per radial bin (bins announced in the series record); null for empty bins. */
+  radial: (number | null)[];
+  /** Nearest-neighbour spot distance histogram (counts per 1-px bin). */
+  separation: number[];
+  /** Red flags: "ice-rings", "multiple-lattices", "saturation". */
+  flags: string[];
+  /** Milliseconds the worker spent (decode, analysis). */
+  timing: { decode: number; analysis: number };
+  receivedAt: number;
+}

@@ -1,0 +1,20 @@
+// What a worker runs on each decoded frame. One Analyser is built per series (its geometry
+// and mask tables are computed once, there) and then called for every frame of the series.
+import type { PixelArray } from '../../codec/FrameDecoder.js';
+import type { PipelineConfig } from '../../config/PipelineConfig.js';
+import type { SeriesSetup, PoolPath } from '../pool/protocol.js';
+import type { TaskHeader } from '../pool/Task.js';
+import type { FrameResult } from '../results.js';
+
+export type AnalysisOutput = Omit<FrameResult, 'series' | 'frame' | 'path' | 'timing' | 'receivedAt'>;
+
+export interface Analyser {
+  analyse(pixels: PixelArray, task: TaskHeader): AnalysisOutput;
+}
+
+export type AnalyserFactory = (
+  setup: SeriesSetup,
+  mask: Uint32Array | null,
+  analysis: PipelineConfig['analysis'],
+  path: PoolPath,
+) => Analyser;

@@ -1,0 +1,193 @@
+// A worker of the fast or good pool: connects a DEALER to the pipeline's broker, says hello
+// with the credit it can take, then decodes and analyses each task it is sent and answers
+// with the result (which also returns the credit). Heartbeats go both ways; if the broker
+// falls silent the worker reconnects with exponential back-off, as in the ZeroMQ guide's
+// Paranoid Pirate pattern. Runs the same whether started locally or on another machine.
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Dealer } from 'zeromq';
+import type { Logger } from 'pino';
+import { FrameDecoder } from '../../codec/FrameDecoder.js';
+import type { PipelineConfig } from '../../config/PipelineConfig.js';
+import { decodeBrokerMessage, encodeMessage, type PoolPath, type SeriesSetup, type WorkerMessage } from '../pool/protocol.js';
+import type { TaskHeader } from '../pool/Task.js';
+import type { Analyser, AnalyserFactory } from './Analyser.js';
+
+export interface PoolWorkerOptions {
+  connect: string;
+  path: PoolPath;
+  /** Tasks the worker may hold at once (one working, the rest waiting): 1 for fast, 2 for good. */
+  credit: number;
+  logger: Logger;
+  makeAnalyser: AnalyserFactory;
+}
+
+const LIVENESS = 3;
+const MAX_BACKOFF_MS = 32_000;
+
+export class PoolWorker {
+  private socket: Dealer | null = null;
+  private heartbeatMs = 1000;
+  private lastHeard = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private analysisConfig: PipelineConfig['analysis'] | null = null;
+  private readonly decoder = new FrameDecoder();
+  private readonly analysers = new Map<number, Analyser>();
+  private readonly setups = new Map<number, { setup: SeriesSetup; mask: Uint32Array | null }>();
+  processed = 0;
+  failed = 0;
+
+  constructor(private readonly options: PoolWorkerOptions) {}
+
+  /** Runs until the broker says stop or stop() is called. */
+  async run(): Promise<void> {
+    let backoff = 1000;
+    while (!this.stopped) {
+      const heardSomething = await this.session();
+      if (this.stopped) break;
+      backoff = heardSomething ? 1000 : Math.min(backoff * 2, MAX_BACKOFF_MS);
+      this.options.logger.warn({ backoffMs: backoff }, 'lost the broker; reconnecting');
+      await new Promise((r) => setTimeout(r, backoff));
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.send({ t: 'bye' });
+    this.closeSocket();
+  }
+
+  /** One connection to the broker; returns whether the broker ever answered. */
+  private async session(): Promise<boolean> {
+    const socket = new Dealer({ linger: 0 });
+    this.socket = socket;
+    socket.connect(this.options.connect);
+    this.lastHeard = Date.now();
+    let heard = false;
+    this.hello();
+    this.timer = setInterval(() => this.tick(), this.heartbeatMs);
+    try {
+      for await (const [header, data] of socket) {
+        heard = true;
+        this.lastHeard = Date.now();
+        if (!header) continue;
+        this.handle(header, data);
+        if (this.stopped) break;
+      }
+    } catch (err) {
+      if (!socket.closed) this.options.logger.error({ err }, 'worker receive failed');
+    } finally {
+      clearInterval(this.timer);
+      this.closeSocket();
+    }
+    return heard;
+  }
+
+  private hello(): void {
+    this.send({ t: 'hello', path: this.options.path, pid: process.pid, host: hostname(), credit: this.options.credit });
+  }
+
+  private tick(): void {
+    if (Date.now() - this.lastHeard > LIVENESS * this.heartbeatMs) {
+      this.closeSocket(); // ends the receive loop; run() reconnects
+      return;
+    }
+    this.send({ t: 'heartbeat' });
+  }
+
+  private handle(header: Buffer, data: Buffer | undefined): void {
+    const msg = decodeBrokerMessage(header);
+    switch (msg.t) {
+      case 'welcome':
+        if (msg.heartbeatMs !== this.heartbeatMs) {
+          this.heartbeatMs = msg.heartbeatMs;
+          clearInterval(this.timer);
+          this.timer = setInterval(() => this.tick(), this.heartbeatMs);
+        }
+        this.analysisConfig = msg.config as PipelineConfig['analysis'];
+        return;
+      case 'series':
+        this.setups.set(msg.setup.series, { setup: msg.setup, mask: data ? toUint32(data) : null });
+        this.analysers.delete(msg.setup.series);
+        return;
+      case 'task':
+        this.process(msg.task, data);
+        return;
+      case 'reset':
+        this.hello();
+        return;
+      case 'stop':
+        this.stopped = true;
+        return;
+      case 'heartbeat':
+        return;
+    }
+  }
+
+  private process(task: TaskHeader, data: Buffer | undefined): void {
+    try {
+      if (!data) throw new Error('task arrived without its frame data');
+      const t0 = performance.now();
+      const pixels = this.decoder.decode(data, task.encoding, task.width, task.height, task.dtype);
+      const t1 = performance.now();
+      const out = this.analyser(task.series).analyse(pixels, task);
+      const t2 = performance.now();
+      this.processed++;
+      this.send({
+        t: 'result',
+        id: task.id,
+        result: {
+          ...out,
+          series: task.series,
+          frame: task.frame,
+          path: this.options.path,
+          timing: { decode: round(t1 - t0), analysis: round(t2 - t1) },
+          receivedAt: task.receivedAt,
+        },
+      });
+    } catch (err) {
+      this.failed++;
+      const reason = err instanceof Error ? err.message : String(err);
+      this.options.logger.warn({ series: task.series, frame: task.frame, reason }, 'frame could not be processed');
+      this.send({ t: 'failed', id: task.id, series: task.series, frame: task.frame, reason });
+    }
+  }
+
+  private analyser(series: number): Analyser {
+    let a = this.analysers.get(series);
+    if (a) return a;
+    const s = this.setups.get(series);
+    if (!s) throw new Error(`no set-up received for series ${series}`);
+    if (!this.analysisConfig) throw new Error('no analysis configuration received from the broker');
+    a = this.options.makeAnalyser(s.setup, s.mask, this.analysisConfig, this.options.path);
+    this.analysers.set(series, a);
+    // Keep the tables of a few recent series only.
+    for (const key of this.analysers.keys()) if (this.analysers.size > 2) this.analysers.delete(key);
+    return a;
+  }
+
+  private send(msg: WorkerMessage): void {
+    const socket = this.socket;
+    if (!socket || socket.closed) return;
+    // Worker traffic is one message at a time per task, so a pending send is rare; if the
+    // socket is busy the message is queued by chaining on the previous send.
+    this.queue = this.queue.then(() => (socket.closed ? undefined : socket.send(encodeMessage(msg)))).catch(() => undefined);
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private closeSocket(): void {
+    const socket = this.socket;
+    if (socket && !socket.closed) socket.close();
+  }
+}
+
+function toUint32(data: Buffer): Uint32Array {
+  // The mask part may not be 4-byte aligned inside its ZeroMQ buffer: copy once per series.
+  const copy = new Uint8Array(data.byteLength - (data.byteLength % 4));
+  copy.set(data.subarray(0, copy.byteLength));
+  return new Uint32Array(copy.buffer);
+}
+
+const round = (v: number) => Math.round(v * 100) / 100;
