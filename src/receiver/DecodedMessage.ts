@@ -1,0 +1,11 @@
+// What one stream message turned into, before the series state machine orders the events.
+import type { Frame, SeriesStart } from './events.js';
+import type { StreamError } from './StreamError.js';
+
+export type DecodedMessage =
+  /** A header. `warnings` are problems that dropped part of it (e.g. an unusable mask) but not all of it. */
+  | { kind: 'start'; start: SeriesStart; warnings: StreamError[] }
+  /** One image: one Frame per channel, already checked against the open series. */
+  | { kind: 'image'; frames: Frame[] }
+  /** End of the open series (already checked against it). */
+  | { kind: 'end'; series: number };

@@ -1,0 +1,46 @@
+// Checks, without decompressing, that an encoded frame would decode to exactly its shape's bytes.
+import type { FrameEncoding } from './events.js';
+import { StreamError } from './StreamError.js';
+
+/** Bytes of the HDF5-style header in front of "lz4" and "bslz4" blobs (u64 BE total, u32 BE block). */
+export const FRAMED_HEADER_BYTES = 12;
+
+/**
+ * Throws `size-mismatch` when `data` cannot hold a width x height frame: raw data must be exactly
+ * that long; framed codecs must announce that total in their header. A bare LZ4 block carries no
+ * size, so it passes here (the receiver's verifyDecode option decodes it instead).
+ */
+export function checkEncodedSize(data: Uint8Array, encoding: FrameEncoding, width: number, height: number, what: string): void {
+  const expected = width * height * encoding.elemSize;
+  switch (encoding.codec) {
+    case 'raw':
+      if (data.byteLength !== expected) {
+        throw new StreamError(
+          'size-mismatch',
+          `${what}: raw frame has ${data.byteLength} bytes but shape ${width}x${height} x ${encoding.elemSize} B needs ${expected}`,
+          { bytes: data.byteLength, expected },
+        );
+      }
+      return;
+    case 'lz4':
+    case 'bslz4': {
+      if (data.byteLength < FRAMED_HEADER_BYTES) {
+        throw new StreamError('size-mismatch', `${what}: ${encoding.name} frame of ${data.byteLength} bytes is shorter than its 12-byte header`, {
+          bytes: data.byteLength,
+        });
+      }
+      const view = new DataView(data.buffer, data.byteOffset, FRAMED_HEADER_BYTES);
+      const total = view.getUint32(0, false) * 2 ** 32 + view.getUint32(4, false);
+      if (total !== expected) {
+        throw new StreamError(
+          'size-mismatch',
+          `${what}: ${encoding.name} header says ${total} decoded bytes but shape ${width}x${height} x ${encoding.elemSize} B needs ${expected}`,
+          { headerBytes: total, expected },
+        );
+      }
+      return;
+    }
+    case 'lz4-block':
+      return;
+  }
+}
