@@ -4,6 +4,7 @@ import type { GoniometerAxis, SeriesStart } from '../events.js';
 import type { DecodedMessage } from '../DecodedMessage.js';
 import { optionalNumber, optionalString, requireInt, wavelengthAndEnergy, type Fields } from '../fields.js';
 import { dtypeFromBits, dtypeFromName, dtypeFromSaturation } from '../pixelDtype.js';
+import { copyBytes } from '../copyBytes.js';
 import { StreamError } from '../StreamError.js';
 import { expectHtype, parseJsonPart, utf8 } from './jsonPart.js';
 
@@ -174,11 +175,11 @@ function headerArrays(parts: Uint8Array[], width: number | null, height: number 
 
 /** Little-endian blobs read as native arrays: a view when aligned, else one copy (once per series). */
 function float32View(blob: Uint8Array): Float32Array {
-  const aligned = blob.byteOffset % 4 === 0 ? blob : blob.slice();
+  const aligned = blob.byteOffset % 4 === 0 ? blob : copyBytes(blob);
   return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
 }
 
 function uint32View(blob: Uint8Array): Uint32Array {
-  const aligned = blob.byteOffset % 4 === 0 ? blob : blob.slice();
+  const aligned = blob.byteOffset % 4 === 0 ? blob : copyBytes(blob);
   return new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
 }

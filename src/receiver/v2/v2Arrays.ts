@@ -4,6 +4,7 @@
 import { UnsupportedEncodingError, v2Encoding } from '../../codec/encodings.js';
 import type { FrameEncoding, PixelDtype } from '../events.js';
 import type { FrameDecoding } from '../frameDecoding.js';
+import { copyBytes } from '../copyBytes.js';
 import { StreamError } from '../StreamError.js';
 import { CborTag, describe, type CborValue } from './cborReader.js';
 
@@ -166,7 +167,7 @@ function elementBytes(array: V2Array, decoder: () => FrameDecoding, what: string
   if (!dtype) throw new StreamError('unknown-encoding', `${what}: cannot decompress ${array.element.size}-byte elements`);
   try {
     const out = decoder().decode(bytes, encoding, cols, rows, dtype);
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice();
+    return copyBytes(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
   } catch (err) {
     throw new StreamError('decode-failed', `${what}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -195,7 +196,7 @@ function asNative(array: V2Array, decoder: () => FrameDecoding, what: string, ki
     // Same element type: a view when aligned and native-endian, otherwise one copy.
     const native = needsSwap(e) ? byteSwapped(raw, e.size) : raw;
     if (native.byteOffset % 4 === 0) return new Out(native.buffer as ArrayBuffer, native.byteOffset, count);
-    return new Out(native.slice().buffer, 0, count);
+    return new Out(copyBytes(native).buffer as ArrayBuffer, 0, count);
   }
   const out = new Out(count);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
