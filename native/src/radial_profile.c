@@ -148,65 +148,72 @@ SP_EXPORT("radialBuildTable", sp_radial_build_table)
 
 /* ---------- per-frame accumulation ---------- */
 
+/* Scratch slots per array: a power of two above the sentinel, so that masking a table entry with
+ * slots - 1 (one AND) keeps even a corrupt entry inside the scratch. */
+static size_t sp_radial_slots(uint32_t nbins) {
+  size_t slots = 1;
+  while (slots < (size_t)nbins + 1) slots <<= 1;
+  return slots;
+}
+
 typedef struct {
   uint64_t *sum;      /* [ (nbins+1) * COPIES ], copy k of bin b at b*COPIES + k */
   uint32_t *excluded; /* [nbins+1] pixels excluded this frame */
   double *excl_norm;  /* [nbins+1] their correction factors */
 } sp_radial_scratch;
 
-/* Invalid this frame: a per-dtype test folded into one unsigned compare against `limit`. */
-#define SP_RADIAL_INTEGER_KERNEL(NAME, TYPE, TOUINT)                                                    \
-  static uint64_t NAME(const TYPE *px, const uint16_t *tab, size_t n, uint32_t nbins, uint32_t limit,    \
-                       const float *factor, sp_radial_scratch *s) {                                      \
-    uint64_t *sum = s->sum;                                                                              \
-    uint64_t dropped = 0;                                                                                \
-    size_t i = 0;                                                                                        \
-    for (; i + SP_RADIAL_COPIES <= n; i += SP_RADIAL_COPIES) {                                           \
-      for (unsigned k = 0; k < SP_RADIAL_COPIES; k++) {                                                  \
-        uint32_t v = TOUINT(px[i + k]);                                                                  \
-        uint32_t b = tab[i + k];                                                                         \
-        b = b < nbins ? b : nbins; /* a corrupt table must never index out of bounds */                  \
-        if (__builtin_expect(v > limit, 0)) {                                                            \
-          s->excluded[b]++;                                                                              \
-          if (factor) s->excl_norm[b] += factor[i + k];                                                  \
-          dropped++;                                                                                     \
-        } else {                                                                                         \
-          sum[(size_t)b * SP_RADIAL_COPIES + k] += v;                                                    \
-        }                                                                                                \
-      }                                                                                                  \
-    }                                                                                                    \
-    for (; i < n; i++) {                                                                                 \
-      uint32_t v = TOUINT(px[i]);                                                                        \
-      uint32_t b = tab[i];                                                                               \
-      b = b < nbins ? b : nbins;                                                                         \
-      if (v > limit) {                                                                                   \
-        s->excluded[b]++;                                                                                \
-        if (factor) s->excl_norm[b] += factor[i];                                                        \
-        dropped++;                                                                                       \
-      } else {                                                                                           \
-        sum[(size_t)b * SP_RADIAL_COPIES] += v;                                                          \
-      }                                                                                                  \
-    }                                                                                                    \
-    return dropped;                                                                                      \
+/* One pixel: an integer add into copy K of its bin, or, rarely, the per-frame exclusion path. */
+#define SP_RADIAL_PIXEL(I, K)                                              \
+  do {                                                                     \
+    uint32_t v_ = (uint32_t)px[(I)]; /* int32: negatives wrap above limit */                                         \
+    uint32_t b_ = tab[(I)];                                                \
+    b_ &= slot_mask; /* a corrupt table never indexes out of scratch */   \
+    if (__builtin_expect(v_ > limit, 0)) {                                 \
+      excluded[b_]++;                                                      \
+      if (factor) excl_norm[b_] += factor[(I)];                            \
+      dropped++;                                                           \
+    } else {                                                               \
+      sum[(size_t)b_ * SP_RADIAL_COPIES + (K)] += v_;                      \
+    }                                                                      \
+  } while (0)
+
+/* Invalid this frame: a per-dtype test folded into one unsigned compare against `limit`.
+ * noinline keeps each kernel's loop in registers (inlined into the dispatcher it spilled). */
+#define SP_RADIAL_INTEGER_KERNEL(NAME, TYPE)                                                      \
+  __attribute__((noinline)) static uint64_t NAME(const TYPE *restrict px, const uint16_t *restrict tab,   \
+                                                 size_t n, uint32_t slot_mask, uint32_t limit,            \
+                                                 const float *factor, const sp_radial_scratch *s) {       \
+    uint64_t *restrict sum = s->sum;                                                                      \
+    uint32_t *restrict excluded = s->excluded;                                                            \
+    double *restrict excl_norm = s->excl_norm;                                                            \
+    uint64_t dropped = 0;                                                                                 \
+    size_t i = 0;                                                                                         \
+    for (; i + SP_RADIAL_COPIES <= n; i += SP_RADIAL_COPIES) {                                            \
+      SP_RADIAL_PIXEL(i, 0);                                                                              \
+      SP_RADIAL_PIXEL(i + 1, 1);                                                                          \
+      SP_RADIAL_PIXEL(i + 2, 2);                                                                          \
+      SP_RADIAL_PIXEL(i + 3, 3);                                                                          \
+    }                                                                                                     \
+    for (; i < n; i++) SP_RADIAL_PIXEL(i, 0);                                                             \
+    return dropped;                                                                                       \
   }
 
-#define SP_AS_UINT(x) ((uint32_t)(x))
-SP_RADIAL_INTEGER_KERNEL(sp_radial_u8, uint8_t, SP_AS_UINT)
-SP_RADIAL_INTEGER_KERNEL(sp_radial_u16, uint16_t, SP_AS_UINT)
-SP_RADIAL_INTEGER_KERNEL(sp_radial_u32, uint32_t, SP_AS_UINT)
+SP_RADIAL_INTEGER_KERNEL(sp_radial_u8, uint8_t)
+SP_RADIAL_INTEGER_KERNEL(sp_radial_u16, uint16_t)
+SP_RADIAL_INTEGER_KERNEL(sp_radial_u32, uint32_t)
 /* int32: negative values (PILATUS gaps -1, dead -2) become > 2^31 and fail the compare */
-SP_RADIAL_INTEGER_KERNEL(sp_radial_i32, int32_t, SP_AS_UINT)
+SP_RADIAL_INTEGER_KERNEL(sp_radial_i32, int32_t)
 
 /* float32 (test data from other detectors): doubles, NaN and values above the limit are invalid.
  * The sums are kept in the uint64 scratch slots reinterpreted as doubles. */
-static uint64_t sp_radial_f32(const float *px, const uint16_t *tab, size_t n, uint32_t nbins, double limit,
-                              const float *factor, sp_radial_scratch *s) {
+__attribute__((noinline)) static uint64_t sp_radial_f32(const float *px, const uint16_t *tab, size_t n, uint32_t slot_mask,
+                                                       double limit, const float *factor, const sp_radial_scratch *s) {
   double *sum = (double *)s->sum;
   uint64_t dropped = 0;
   for (size_t i = 0; i < n; i++) {
     float v = px[i];
     uint32_t b = tab[i];
-    b = b < nbins ? b : nbins;
+    b &= slot_mask;
     if (!(v <= limit)) {
       s->excluded[b]++;
       if (factor) s->excl_norm[b] += factor[i];
@@ -252,7 +259,8 @@ static napi_value sp_radial_accumulate(napi_env env, napi_callback_info info) {
   size_t n = tab_n / 2, es = sp_dtype_size(dtype);
   if (px_n != n * es || ((uintptr_t)px & (es - 1)))
     return sp_throw(env, "ERR_INVALID_ARG", "pixels: %zu bytes for %zu table entries of %zu bytes each", px_n, n, es);
-  size_t slots = (size_t)(nbins + 1);
+  size_t slots = sp_radial_slots(nbins);
+  uint32_t slot_mask = (uint32_t)(slots - 1);
   size_t need = slots * SP_RADIAL_COPIES * 8 + slots * 8 + slots * 8;
   if (scr_n < need || ((uintptr_t)scr_b & 7))
     return sp_throw(env, "ERR_INVALID_ARG", "scratch must be a Float64Array of at least %zu values", need / 8);
@@ -283,11 +291,11 @@ static napi_value sp_radial_accumulate(napi_env env, napi_callback_info info) {
   int none_valid = lim < 0;
   uint64_t dropped;
   switch (dtype) {
-    case SP_DT_U8: dropped = sp_radial_u8(px, tab, n, nbins, ulim, factor, &s); break;
-    case SP_DT_U16: dropped = sp_radial_u16((const uint16_t *)px, tab, n, nbins, ulim, factor, &s); break;
-    case SP_DT_U32: dropped = sp_radial_u32((const uint32_t *)px, tab, n, nbins, ulim, factor, &s); break;
-    case SP_DT_I32: dropped = sp_radial_i32((const int32_t *)px, tab, n, nbins, ulim, factor, &s); break;
-    default: dropped = sp_radial_f32((const float *)px, tab, n, nbins, limit, factor, &s); break;
+    case SP_DT_U8: dropped = sp_radial_u8(px, tab, n, slot_mask, ulim, factor, &s); break;
+    case SP_DT_U16: dropped = sp_radial_u16((const uint16_t *)px, tab, n, slot_mask, ulim, factor, &s); break;
+    case SP_DT_U32: dropped = sp_radial_u32((const uint32_t *)px, tab, n, slot_mask, ulim, factor, &s); break;
+    case SP_DT_I32: dropped = sp_radial_i32((const int32_t *)px, tab, n, slot_mask, ulim, factor, &s); break;
+    default: dropped = sp_radial_f32((const float *)px, tab, n, slot_mask, limit, factor, &s); break;
   }
   if (none_valid && dtype != SP_DT_F32) {
     /* A negative limit means nothing is valid; the integer kernels cannot express it. */
@@ -324,6 +332,7 @@ static napi_value sp_radial_scratch_length(napi_env env, napi_callback_info info
   size_t argc;
   uint32_t nbins;
   if (sp_get_args(env, info, 1, 1, argv, &argc) != 0 || sp_arg_uint32(env, argv[0], "nbins", &nbins)) return NULL;
-  return sp_number(env, (double)((size_t)(nbins + 1) * (SP_RADIAL_COPIES + 2)));
+  if (nbins < 1 || nbins > SP_RADIAL_MAX_BINS) return sp_throw(env, "ERR_INVALID_ARG", "nbins must be 1..%u", SP_RADIAL_MAX_BINS);
+  return sp_number(env, (double)(sp_radial_slots(nbins) * (SP_RADIAL_COPIES + 2)));
 }
 SP_EXPORT("radialScratchLength", sp_radial_scratch_length)
