@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 import type { UserMaskConfig } from '../src/stages/analysis/UserMask.js';
+import type { RadialCorrections } from '../src/stages/analysis/RadialBins.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PROJECT_ROOT = resolve(here, '..');
@@ -129,3 +130,37 @@ export function runLivePyfai(cases: string): { dir: string; cleanup: () => void 
   if (r.status !== 0) throw new Error(`make_pyfai_goldens.py failed: ${r.stderr}`);
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Corrections named in a golden case name ("solidangle", "pol0.99"). */
+export function correctionsOf(name: string): RadialCorrections {
+  const pol = /pol([0-9.]+)/.exec(name);
+  return { solidAngle: name.includes('solidangle'), polarizationFactor: pol ? Number(pol[1]) : null };
+}
+
+interface Agreement {
+  countMismatches: number;
+  maxRelVsSums: number;
+  maxRelVsIntensity: number;
+  maxRelCentres: number;
+  emptyBins: number;
+}
+
+/** Compares one of our profiles with a pyFAI case, bin by bin. */
+export function compareWithPyfai(mean: Float64Array, count: Uint32Array, centres: Float64Array, c: GoldenCase): Agreement {
+  const a: Agreement = { countMismatches: 0, maxRelVsSums: 0, maxRelVsIntensity: 0, maxRelCentres: 0, emptyBins: 0 };
+  for (let b = 0; b < c.npt; b++) {
+    const expectedCount = c.count[b] ?? -1;
+    if (count[b] !== expectedCount) a.countMismatches++;
+    a.maxRelCentres = Math.max(a.maxRelCentres, Math.abs(centres[b]! - c.positions[b]!) / Math.abs(c.positions[b]!));
+    if (expectedCount === 0) {
+      a.emptyBins++;
+      if (!Number.isNaN(mean[b])) a.countMismatches++;
+      continue;
+    }
+    const ref = c.sumSignal[b]! / c.sumNormalization[b]!;
+    a.maxRelVsSums = Math.max(a.maxRelVsSums, Math.abs(mean[b]! - ref) / Math.abs(ref));
+    a.maxRelVsIntensity = Math.max(a.maxRelVsIntensity, Math.abs(mean[b]! - c.intensity[b]!) / Math.abs(c.intensity[b]!));
+  }
+  return a;
+}
+

@@ -3,9 +3,11 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaticMask, validLimit, type MaskSource, type StaticMask } from '../src/stages/analysis/PixelMask.js';
-import { buildRadialTables, type RadialCorrections } from '../src/stages/analysis/RadialBins.js';
+import { buildRadialTables } from '../src/stages/analysis/RadialBins.js';
 import { RadialProfile } from '../src/stages/analysis/RadialProfile.js';
 import {
+  compareWithPyfai,
+  correctionsOf,
   GOLDEN_DIR,
   pyfaiMissing,
   readGolden,
@@ -18,38 +20,6 @@ import {
   type GoldenFile,
   type SyntheticFrame,
 } from './radial-fixtures.js';
-
-export function correctionsOf(name: string): RadialCorrections {
-  const pol = /pol([0-9.]+)/.exec(name);
-  return { solidAngle: name.includes('solidangle'), polarizationFactor: pol ? Number(pol[1]) : null };
-}
-
-interface Agreement {
-  countMismatches: number;
-  maxRelVsSums: number;
-  maxRelVsIntensity: number;
-  maxRelCentres: number;
-  emptyBins: number;
-}
-
-/** Compares one of our profiles with a pyFAI case, bin by bin. */
-export function compareWithPyfai(mean: Float64Array, count: Uint32Array, centres: Float64Array, c: GoldenCase): Agreement {
-  const a: Agreement = { countMismatches: 0, maxRelVsSums: 0, maxRelVsIntensity: 0, maxRelCentres: 0, emptyBins: 0 };
-  for (let b = 0; b < c.npt; b++) {
-    const expectedCount = c.count[b] ?? -1;
-    if (count[b] !== expectedCount) a.countMismatches++;
-    a.maxRelCentres = Math.max(a.maxRelCentres, Math.abs(centres[b]! - c.positions[b]!) / Math.abs(c.positions[b]!));
-    if (expectedCount === 0) {
-      a.emptyBins++;
-      if (!Number.isNaN(mean[b])) a.countMismatches++;
-      continue;
-    }
-    const ref = c.sumSignal[b]! / c.sumNormalization[b]!;
-    a.maxRelVsSums = Math.max(a.maxRelVsSums, Math.abs(mean[b]! - ref) / Math.abs(ref));
-    a.maxRelVsIntensity = Math.max(a.maxRelVsIntensity, Math.abs(mean[b]! - c.intensity[b]!) / Math.abs(c.intensity[b]!));
-  }
-  return a;
-}
 
 let frame: SyntheticFrame;
 let mask: StaticMask;
