@@ -1,11 +1,119 @@
+// `stream-pipeline simulate`: a simulated EIGER2 detector streaming synthetic frames.
 import type { Command } from 'commander';
+import { DETECTOR_NAMES, type DetectorName } from '../../src/simulator/DetectorModel.js';
+import { DEFAULT_BIND, DetectorSimulator, type SeriesReport } from '../../src/simulator/DetectorSimulator.js';
+import type { HeaderDetail } from '../../src/simulator/SeriesSetup.js';
+import { endpoint, fail, fraction, nonNegativeInteger, note, onStopSignal, oneOf, positiveInteger, rate } from './cliOptions.js';
+
+interface SimulateOptions {
+  detector: DetectorName;
+  frames: number;
+  rate: number | 'max';
+  stream: 'v1' | 'v2';
+  dtype: 'uint16' | 'uint32';
+  hitFraction: number;
+  iceRings?: boolean;
+  splitSpots?: boolean;
+  seed: number;
+  truth?: string;
+  bind?: string;
+  series: number;
+  repeat?: boolean;
+  seriesCount?: number;
+  headerDetail: HeaderDetail;
+  headerAppendix?: string;
+  imageAppendix?: string;
+  pool?: number;
+}
 
 export function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
-    .description('simulate (being built)')
-    .action(() => {
-      process.stderr.write('stream-pipeline: simulate is not available in this version yet\n');
-      process.exitCode = 2;
+    .description(
+      'simulate an EIGER2 detector: bind a ZeroMQ PUSH socket and stream a series of synthetic frames\n' +
+        '(Poisson background, solvent ring, Bragg spots on hits) as stream V1 or V2, like the DCU does.',
+    )
+    .option('--detector <name>', `detector model: ${DETECTOR_NAMES.join(', ')}`, oneOf('detector', DETECTOR_NAMES), 'eiger2-4m')
+    .option('--frames <n>', 'frames per series', nonNegativeInteger('frames'), 10)
+    .option('--rate <hz|max>', 'frames per second, or "max" for as fast as the receiver takes them', rate, 10 as number | 'max')
+    .option('--stream <v1|v2>', 'stream format: v1 (JSON multipart) or v2 (CBOR)', oneOf('stream', ['v1', 'v2'] as const), 'v1')
+    .option('--dtype <type>', 'pixel type: uint16 or uint32', oneOf('dtype', ['uint16', 'uint32'] as const), 'uint16')
+    .option('--hit-fraction <f>', 'fraction of frames with Bragg spots (0..1)', fraction('hit fraction'), 0.5)
+    .option('--ice-rings', 'add hexagonal ice rings to the background')
+    .option('--split-spots', 'double every spot at a 2-4 px offset (split crystal)')
+    .option('--seed <n>', 'random seed; the same seed gives the same frames', nonNegativeInteger('seed'), 1)
+    .option('--truth <file>', 'write the truth of every frame (hit, spots) as JSON lines')
+    .option('--bind <endpoint>', `endpoint to bind (default ${DEFAULT_BIND[1]} for v1, ${DEFAULT_BIND[2]} for v2; port * = any free port)`, endpoint)
+    .option('--series <id>', 'series id of the first series', nonNegativeInteger('series'), 1)
+    .option('--series-count <n>', 'number of series to send', positiveInteger('series count'))
+    .option('--repeat', 'send series after series (ids counting up) until interrupted')
+    .option('--header-detail <level>', 'header detail: all, basic or none', oneOf('header detail', ['all', 'basic', 'none'] as const), 'all')
+    .option('--header-appendix <text>', 'header appendix (V1 last header part; V2 start user_data)')
+    .option('--image-appendix <text>', 'image appendix (V1 fifth image part; V2 image user_data)')
+    .option('--pool <n>', 'distinct frames to pre-encode and cycle (0 = synthesise every frame live; default: live at <= 10 Hz, else 16)', nonNegativeInteger('pool'))
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  stream-pipeline simulate --detector eiger2-16m --frames 1000 --rate 100 --stream v2 --dtype uint32\n' +
+        '  stream-pipeline simulate --frames 100 --rate max --bind tcp://127.0.0.1:* --truth truth.jsonl\n' +
+        '\nThe bound endpoint is printed on stderr ("listening on ..."). Frames at high rates come from a pool\n' +
+        'of pre-encoded frames: frame i repeats pool entry i % pool (the truth file says which, as "source").',
+    )
+    .action(async (options: SimulateOptions) => {
+      await simulate(options);
     });
+}
+
+async function simulate(o: SimulateOptions): Promise<void> {
+  if (o.repeat && o.seriesCount !== undefined) {
+    fail('simulate', new Error('--repeat and --series-count exclude each other'));
+    return;
+  }
+  let sim: DetectorSimulator;
+  try {
+    sim = new DetectorSimulator({
+      detector: o.detector,
+      frames: o.frames,
+      rate: o.rate,
+      stream: o.stream === 'v1' ? 1 : 2,
+      dtype: o.dtype,
+      hitFraction: o.hitFraction,
+      iceRings: o.iceRings === true,
+      splitSpots: o.splitSpots === true,
+      seed: o.seed,
+      series: o.series,
+      seriesCount: o.repeat ? Infinity : (o.seriesCount ?? 1),
+      headerDetail: o.headerDetail,
+      ...(o.bind !== undefined ? { bind: o.bind } : {}),
+      ...(o.truth !== undefined ? { truthFile: o.truth } : {}),
+      ...(o.headerAppendix !== undefined ? { headerAppendix: o.headerAppendix } : {}),
+      ...(o.imageAppendix !== undefined ? { imageAppendix: o.imageAppendix } : {}),
+      ...(o.pool !== undefined ? { poolSize: o.pool } : {}),
+    });
+  } catch (err) {
+    fail('simulate', err);
+    return;
+  }
+  const removeSignals = onStopSignal((signal) => {
+    note('simulate', `${signal}: ending the series and stopping`);
+    sim.stop();
+  });
+  try {
+    if (!sim.framePool.live) {
+      note('simulate', `pre-encoding up to ${Math.min(o.frames, o.pool ?? 16)} distinct frames`);
+      await sim.prepare();
+      note('simulate', `pool ready: ${sim.framePool.size} frames, ${(sim.framePool.encodedBytes / 1e6).toFixed(1)} MB`);
+    }
+    const bound = await sim.bind();
+    note('simulate', `listening on ${bound} (${o.detector}, stream ${o.stream}, ${o.dtype}, ${o.frames} frames at ${o.rate === 'max' ? 'max rate' : `${o.rate} Hz`})`);
+    await sim.run((r: SeriesReport) => {
+      const rateText = r.seconds > 0 ? `${(r.frames / r.seconds).toFixed(1)} frames/s` : 'n/a';
+      note('simulate', `series ${r.series} sent: ${r.frames} frames, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${rateText})`);
+    });
+  } catch (err) {
+    fail('simulate', err);
+  } finally {
+    removeSignals();
+    sim.close();
+  }
 }

@@ -1,0 +1,259 @@
+// A simulated EIGER2 detector on the network: binds a ZeroMQ PUSH socket like the DCU (V1 on
+// :9999, V2 on :31001), and for each series sends the header, N frames at a fixed rate (or as fast
+// as the consumer takes them) and the end-of-series message. Optionally writes the truth of every
+// frame (hit, spots) as JSON lines.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { Push } from 'zeromq';
+import { detectorModel, type DetectorName } from './DetectorModel.js';
+import { FramePool } from './FramePool.js';
+import type { SynthDtype, SynthOptions } from './FrameSynth.js';
+import { makeSeriesSetup, type HeaderDetail, type SeriesSetup } from './SeriesSetup.js';
+import { Stream1Encoder } from './Stream1Encoder.js';
+import { Stream2Encoder } from './Stream2Encoder.js';
+
+export const DEFAULT_BIND = { 1: 'tcp://*:9999', 2: 'tcp://*:31001' } as const;
+
+export interface SimulatorOptions {
+  detector: DetectorName;
+  frames: number;
+  /** Frames per second, or 'max' (as fast as the consumer takes them). */
+  rate: number | 'max';
+  stream: 1 | 2;
+  dtype: SynthDtype;
+  hitFraction: number;
+  iceRings: boolean;
+  splitSpots: boolean;
+  seed: number;
+  /** Endpoint to bind; defaults per stream version. "tcp://127.0.0.1:*" picks a free port. */
+  bind?: string;
+  /** First series id. */
+  series: number;
+  /** Number of series to send (Infinity = until stopped). */
+  seriesCount: number;
+  headerDetail: HeaderDetail;
+  headerAppendix?: string;
+  imageAppendix?: string;
+  /** JSON-lines truth file path. */
+  truthFile?: string;
+  /** Distinct frames to pre-encode; 0 = synthesise every frame live. Default: chosen from the rate. */
+  poolSize?: number;
+  /** Upper bound on the pool's encoded bytes. */
+  poolMaxBytes?: number;
+}
+
+export interface SeriesReport {
+  series: number;
+  frames: number;
+  bytes: number;
+  seconds: number;
+}
+
+/** Rates at or below this synthesise each frame live (all distinct); above it a pool is used. */
+const LIVE_RATE_LIMIT = 10;
+const DEFAULT_POOL = 16;
+/** Messages queued per peer before send waits: keeps memory bounded with multi-MB frames. */
+const SEND_HWM = 16;
+
+export function defaultPoolSize(options: Pick<SimulatorOptions, 'rate' | 'frames'>): number {
+  if (options.rate !== 'max' && options.rate <= LIVE_RATE_LIMIT) return 0;
+  return Math.max(1, Math.min(options.frames, DEFAULT_POOL));
+}
+
+export class DetectorSimulator {
+  readonly options: SimulatorOptions;
+  private readonly socket: Push;
+  private readonly pool: FramePool;
+  private truth: WriteStream | undefined;
+  private stopped = false;
+  private boundEndpoint: string | undefined;
+
+  constructor(options: SimulatorOptions) {
+    validateOptions(options);
+    this.options = options;
+    const model = detectorModel(options.detector);
+    const synth: SynthOptions = {
+      dtype: options.dtype,
+      hitFraction: options.hitFraction,
+      iceRings: options.iceRings,
+      splitSpots: options.splitSpots,
+    };
+    this.pool = new FramePool({
+      model,
+      synth,
+      seed: options.seed,
+      size: options.poolSize ?? defaultPoolSize(options),
+      ...(options.poolMaxBytes !== undefined ? { maxBytes: options.poolMaxBytes } : {}),
+    });
+    // Linger so that the last messages (the series end) still go out when the socket closes.
+    this.socket = new Push({ sendHighWaterMark: SEND_HWM, linger: 30_000 });
+  }
+
+  /** The endpoint actually bound (with the port resolved when binding to "*"). */
+  get endpoint(): string {
+    if (!this.boundEndpoint) throw new Error('DetectorSimulator: not bound yet');
+    return this.boundEndpoint;
+  }
+
+  get framePool(): FramePool {
+    return this.pool;
+  }
+
+  async bind(): Promise<string> {
+    const endpoint = this.options.bind ?? DEFAULT_BIND[this.options.stream];
+    try {
+      await this.socket.bind(endpoint);
+    } catch (err) {
+      throw new Error(`cannot bind ${endpoint}: ${(err as Error).message}`);
+    }
+    this.boundEndpoint = this.socket.lastEndpoint ?? endpoint;
+    return this.boundEndpoint;
+  }
+
+  /** Pre-synthesises the frame pool (no-op in live mode). */
+  async prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
+    await this.pool.fill(onProgress);
+  }
+
+  /** Sends every series; resolves when done or stopped. */
+  async run(onSeries?: (report: SeriesReport) => void): Promise<SeriesReport[]> {
+    if (!this.boundEndpoint) await this.bind();
+    if (this.options.truthFile) this.truth = createWriteStream(this.options.truthFile);
+    const reports: SeriesReport[] = [];
+    try {
+      for (let n = 0; n < this.options.seriesCount && !this.stopped; n++) {
+        const report = await this.sendSeries(this.options.series + n);
+        reports.push(report);
+        onSeries?.(report);
+      }
+    } finally {
+      await this.closeTruth();
+    }
+    return reports;
+  }
+
+  /** Stops after the current frame; the open series is still ended with its end message. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private async sendSeries(series: number): Promise<SeriesReport> {
+    const o = this.options;
+    const frameTime = o.rate === 'max' ? 0.002 : 1 / o.rate;
+    const setup = makeSeriesSetup({
+      model: detectorModel(o.detector),
+      dtype: o.dtype,
+      series,
+      nimages: o.frames,
+      frameTime,
+      headerDetail: o.headerDetail,
+      seed: o.seed,
+      ...(o.headerAppendix !== undefined ? { headerAppendix: o.headerAppendix } : {}),
+      ...(o.imageAppendix !== undefined ? { imageAppendix: o.imageAppendix } : {}),
+    });
+    const wire = o.stream === 1 ? new V1Wire(setup) : new V2Wire(setup);
+    await this.socket.send(wire.header());
+    const started = process.hrtime.bigint();
+    let bytes = 0;
+    let frames = 0;
+    for (let i = 0; i < o.frames && !this.stopped; i++) {
+      if (o.rate !== 'max') await sleepUntil(started, i / o.rate);
+      const frame = this.pool.frame(i);
+      await this.socket.send(wire.image(i, frame.blob, frame.md5));
+      bytes += frame.blob.length;
+      frames++;
+      await this.writeTruth(series, i, frame);
+    }
+    await this.socket.send(wire.end());
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { series, frames, bytes, seconds };
+  }
+
+  private async writeTruth(series: number, frame: number, entry: ReturnType<FramePool['frame']>): Promise<void> {
+    if (!this.truth) return;
+    const record = { series, frame, source: entry.sourceIndex, hit: entry.truth.hit, spots: entry.truth.spots };
+    if (!this.truth.write(`${JSON.stringify(record)}\n`)) await once(this.truth, 'drain');
+  }
+
+  private async closeTruth(): Promise<void> {
+    const t = this.truth;
+    if (!t) return;
+    this.truth = undefined;
+    await new Promise<void>((resolve, reject) => t.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+}
+
+interface Wire {
+  header(): Buffer[] | Buffer;
+  image(frame: number, blob: Buffer, md5: string): Buffer[] | Buffer;
+  end(): Buffer[] | Buffer;
+}
+
+class V1Wire implements Wire {
+  private readonly encoder: Stream1Encoder;
+  private readonly dataHeaders = new Map<number, Buffer>();
+
+  constructor(setup: SeriesSetup) {
+    this.encoder = new Stream1Encoder(setup);
+  }
+
+  header(): Buffer[] {
+    return this.encoder.header();
+  }
+
+  image(frame: number, blob: Buffer, md5: string): Buffer[] {
+    let dataHeader = this.dataHeaders.get(blob.length);
+    if (!dataHeader) {
+      dataHeader = this.encoder.imageDataHeader(blob.length);
+      this.dataHeaders.set(blob.length, dataHeader);
+    }
+    return this.encoder.image(frame, blob, md5, dataHeader);
+  }
+
+  end(): Buffer[] {
+    return this.encoder.end();
+  }
+}
+
+class V2Wire implements Wire {
+  private readonly encoder: Stream2Encoder;
+
+  constructor(setup: SeriesSetup) {
+    this.encoder = new Stream2Encoder(setup);
+  }
+
+  header(): Buffer {
+    return this.encoder.start();
+  }
+
+  image(frame: number, blob: Buffer): Buffer {
+    return this.encoder.image(frame, blob);
+  }
+
+  end(): Buffer {
+    return this.encoder.end();
+  }
+}
+
+async function sleepUntil(start: bigint, offsetSeconds: number): Promise<void> {
+  const due = start + BigInt(Math.round(offsetSeconds * 1e9));
+  const waitMs = Number(due - process.hrtime.bigint()) / 1e6;
+  if (waitMs > 1) await new Promise<void>((resolve) => setTimeout(resolve, waitMs));
+}
+
+function validateOptions(o: SimulatorOptions): void {
+  if (!Number.isSafeInteger(o.frames) || o.frames < 0) throw new Error(`frames must be a non-negative integer, got ${String(o.frames)}`);
+  if (o.rate !== 'max' && !(Number.isFinite(o.rate) && o.rate > 0)) {
+    throw new Error(`rate must be a positive number of frames per second or "max", got ${String(o.rate)}`);
+  }
+  if (!(o.hitFraction >= 0 && o.hitFraction <= 1)) throw new Error(`hit fraction must be between 0 and 1, got ${String(o.hitFraction)}`);
+  if (!Number.isSafeInteger(o.series) || o.series < 0) throw new Error(`series must be a non-negative integer, got ${String(o.series)}`);
+  if (!(o.seriesCount >= 1)) throw new Error(`series count must be at least 1, got ${String(o.seriesCount)}`);
+  if (o.poolSize !== undefined && (!Number.isSafeInteger(o.poolSize) || o.poolSize < 0)) {
+    throw new Error(`pool size must be a non-negative integer, got ${String(o.poolSize)}`);
+  }
+}

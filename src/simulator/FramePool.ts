@@ -1,0 +1,91 @@
+// Encoded frames for the simulator. At high rates synthesis (tens of ms per 4M frame) cannot keep
+// up, so a bounded pool of distinct frames is synthesised and encoded once and then cycled: frame
+// i is pool entry i % size (its truth is that entry's truth). With `live`, every frame is made on
+// demand and nothing is kept, so all frames are distinct.
+import { createHash } from 'node:crypto';
+import { encodePixels } from '../codec/FrameEncoder.js';
+import type { DetectorModel } from './DetectorModel.js';
+import { synthesizeFrameInto, type FrameTruth, type SynthOptions } from './FrameSynth.js';
+
+export interface EncodedFrame {
+  /** The synthesis index this frame was made from (frame index in live mode, pool slot otherwise). */
+  sourceIndex: number;
+  /** bslz4 blob with its 12-byte header. */
+  blob: Buffer;
+  md5: string;
+  truth: FrameTruth;
+}
+
+export interface FramePoolOptions {
+  model: DetectorModel;
+  synth: SynthOptions;
+  seed: number;
+  /** Number of distinct frames kept; 0 = live (each frame made on demand, none kept). */
+  size: number;
+  /** Stops filling the pool once its blobs exceed this many bytes (the pool is then smaller). */
+  maxBytes?: number;
+}
+
+const DEFAULT_MAX_BYTES = 1 << 30;
+
+export class FramePool {
+  private readonly options: FramePoolOptions;
+  private readonly entries: EncodedFrame[] = [];
+  private readonly scratch: Uint16Array | Uint32Array;
+  private bytes = 0;
+  private capacity: number;
+
+  constructor(options: FramePoolOptions) {
+    this.options = options;
+    this.capacity = options.size;
+    const n = options.model.pixelCount;
+    this.scratch = options.synth.dtype === 'uint16' ? new Uint16Array(n) : new Uint32Array(n);
+  }
+
+  get live(): boolean {
+    return this.capacity === 0;
+  }
+
+  /** Distinct frames currently held. */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  get encodedBytes(): number {
+    return this.bytes;
+  }
+
+  /** Makes every pool entry now (before sending), yielding to the event loop between frames. */
+  async fill(onProgress?: (done: number, total: number) => void): Promise<void> {
+    while (!this.live && this.entries.length < this.capacity) {
+      this.add();
+      onProgress?.(this.entries.length, this.capacity);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** The encoded frame to send as frame `index` of a series. */
+  frame(index: number): EncodedFrame {
+    if (this.live) return this.make(index);
+    while (this.entries.length < this.capacity && this.entries.length <= index) this.add();
+    return this.entries[index % this.entries.length]!;
+  }
+
+  private add(): void {
+    const entry = this.make(this.entries.length);
+    this.entries.push(entry);
+    this.bytes += entry.blob.length;
+    const max = this.options.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (this.bytes >= max) this.capacity = this.entries.length;
+  }
+
+  private make(sourceIndex: number): EncodedFrame {
+    const { model, synth, seed } = this.options;
+    const truth = synthesizeFrameInto(model, synth, sourceIndex, seed, this.scratch);
+    const elemSize = synth.dtype === 'uint16' ? 2 : 4;
+    const encoded = encodePixels(this.scratch, { codec: 'bslz4', elemSize, name: 'bslz4' });
+    const blob = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+    const md5 = createHash('md5').update(blob).digest('hex');
+    return { sourceIndex, blob, md5, truth };
+  }
+}
