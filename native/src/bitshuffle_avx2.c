@@ -38,6 +38,17 @@ static SP_AVX2 void unshuffle_plane(const uint8_t *rows, size_t m, uint8_t *plan
     __m256i r5 = _mm256_loadu_si256((const __m256i *)(p + 5 * m));
     __m256i r6 = _mm256_loadu_si256((const __m256i *)(p + 6 * m));
     __m256i r7 = _mm256_loadu_si256((const __m256i *)(p + 7 * m));
+    uint8_t *o = plane + 8 * j;
+    /* Rows that are all 0 or all 1 bits (no counts / masked pixels, most of a detector frame)
+     * transpose to themselves: skip the shuffle work. */
+    __m256i any = _mm256_or_si256(_mm256_or_si256(_mm256_or_si256(r0, r1), _mm256_or_si256(r2, r3)),
+                                  _mm256_or_si256(_mm256_or_si256(r4, r5), _mm256_or_si256(r6, r7)));
+    __m256i all = _mm256_and_si256(_mm256_and_si256(_mm256_and_si256(r0, r1), _mm256_and_si256(r2, r3)),
+                                   _mm256_and_si256(_mm256_and_si256(r4, r5), _mm256_and_si256(r6, r7)));
+    if (_mm256_testz_si256(any, any) || _mm256_testc_si256(all, _mm256_set1_epi8(-1))) {
+      for (int q = 0; q < 8; q++) _mm256_storeu_si256((__m256i *)(o + 32 * q), any);
+      continue;
+    }
     __m256i a0 = _mm256_unpacklo_epi8(r0, r1), a1 = _mm256_unpackhi_epi8(r0, r1);
     __m256i a2 = _mm256_unpacklo_epi8(r2, r3), a3 = _mm256_unpackhi_epi8(r2, r3);
     __m256i a4 = _mm256_unpacklo_epi8(r4, r5), a5 = _mm256_unpackhi_epi8(r4, r5);
@@ -46,7 +57,6 @@ static SP_AVX2 void unshuffle_plane(const uint8_t *rows, size_t m, uint8_t *plan
     __m256i b2 = _mm256_unpacklo_epi16(a1, a3), b3 = _mm256_unpackhi_epi16(a1, a3);
     __m256i b4 = _mm256_unpacklo_epi16(a4, a6), b5 = _mm256_unpackhi_epi16(a4, a6);
     __m256i b6 = _mm256_unpacklo_epi16(a5, a7), b7 = _mm256_unpackhi_epi16(a5, a7);
-    uint8_t *o = plane + 8 * j;
     store_pair(o + 0, transpose_lanes(_mm256_unpacklo_epi32(b0, b4)), transpose_lanes(_mm256_unpackhi_epi32(b0, b4)));
     store_pair(o + 32, transpose_lanes(_mm256_unpacklo_epi32(b1, b5)), transpose_lanes(_mm256_unpackhi_epi32(b1, b5)));
     store_pair(o + 64, transpose_lanes(_mm256_unpacklo_epi32(b2, b6)), transpose_lanes(_mm256_unpackhi_epi32(b2, b6)));

@@ -35,6 +35,19 @@ static SP_SSE2 void unshuffle_plane(const uint8_t *rows, size_t m, uint8_t *plan
     __m128i r5 = _mm_loadu_si128((const __m128i *)(p + 5 * m));
     __m128i r6 = _mm_loadu_si128((const __m128i *)(p + 6 * m));
     __m128i r7 = _mm_loadu_si128((const __m128i *)(p + 7 * m));
+    __m128i *o = (__m128i *)(plane + 8 * j);
+    /* Rows that are all 0 or all 1 bits (no counts / masked pixels, most of a detector frame)
+     * transpose to themselves: skip the shuffle work. */
+    __m128i any = _mm_or_si128(_mm_or_si128(_mm_or_si128(r0, r1), _mm_or_si128(r2, r3)),
+                               _mm_or_si128(_mm_or_si128(r4, r5), _mm_or_si128(r6, r7)));
+    __m128i all = _mm_and_si128(_mm_and_si128(_mm_and_si128(r0, r1), _mm_and_si128(r2, r3)),
+                                _mm_and_si128(_mm_and_si128(r4, r5), _mm_and_si128(r6, r7)));
+    int any_mask = _mm_movemask_epi8(_mm_cmpeq_epi8(any, _mm_setzero_si128()));
+    int all_mask = _mm_movemask_epi8(_mm_cmpeq_epi8(all, _mm_set1_epi8(-1)));
+    if (any_mask == 0xFFFF || all_mask == 0xFFFF) {
+      for (int q = 0; q < 8; q++) _mm_storeu_si128(o + q, any);
+      continue;
+    }
     __m128i a0 = _mm_unpacklo_epi8(r0, r1), a1 = _mm_unpackhi_epi8(r0, r1);
     __m128i a2 = _mm_unpacklo_epi8(r2, r3), a3 = _mm_unpackhi_epi8(r2, r3);
     __m128i a4 = _mm_unpacklo_epi8(r4, r5), a5 = _mm_unpackhi_epi8(r4, r5);
@@ -43,7 +56,6 @@ static SP_SSE2 void unshuffle_plane(const uint8_t *rows, size_t m, uint8_t *plan
     __m128i b2 = _mm_unpacklo_epi16(a1, a3), b3 = _mm_unpackhi_epi16(a1, a3);
     __m128i b4 = _mm_unpacklo_epi16(a4, a6), b5 = _mm_unpackhi_epi16(a4, a6);
     __m128i b6 = _mm_unpacklo_epi16(a5, a7), b7 = _mm_unpackhi_epi16(a5, a7);
-    __m128i *o = (__m128i *)(plane + 8 * j);
     _mm_storeu_si128(o + 0, transpose_lanes(_mm_unpacklo_epi32(b0, b4)));
     _mm_storeu_si128(o + 1, transpose_lanes(_mm_unpackhi_epi32(b0, b4)));
     _mm_storeu_si128(o + 2, transpose_lanes(_mm_unpacklo_epi32(b1, b5)));

@@ -117,7 +117,7 @@ static sp_status decode_lz4_framed(const uint8_t *src, size_t src_len, int elem,
   size_t done = 0;
   for (size_t index = 0; done < dst_len; index++) {
     size_t block = dst_len - done < h.block_bytes ? dst_len - done : h.block_bytes;
-    uint32_t clen;
+    uint32_t clen = 0;
     if ((s = read_block_length("lz4", src, src_len, &pos, index, &clen, err)) != SP_OK) return s;
     if (clen == block) {
       memcpy(dst + done, src + pos, block); /* stored uncompressed */
@@ -160,7 +160,7 @@ static sp_status decode_bslz4(const uint8_t *src, size_t src_len, int elem, uint
   for (size_t index = 0; index < nblocks; index++) {
     const size_t n = index < full_blocks ? block_elems : short_elems;
     const size_t bytes = n * E;
-    uint32_t clen;
+    uint32_t clen = 0;
     if ((s = read_block_length("bslz4", src, src_len, &pos, index, &clen, err)) != SP_OK) return s;
     s = decode_exact("bslz4", index, src + pos, clen, shuffled, bytes, bytes + SCRATCH_SLACK, err);
     if (s != SP_OK) return s;

@@ -32,20 +32,32 @@ static inline int read_extension(const uint8_t **ipp, const uint8_t *iend, size_
  */
 static inline void copy_match(uint8_t *op, size_t off, size_t len, size_t room) {
   const uint8_t *m = op - off;
-  if (off >= 16 && room >= len + 16) {
-    for (size_t i = 0; i < len; i += 16) copy16(op + i, m + i);
-    return;
-  }
-  if (off >= 8 && room >= len + 8) {
-    for (size_t i = 0; i < len; i += 8) copy8(op + i, m + i);
+  if (room >= len + 16) {
+    if (off >= 16) {
+      for (size_t i = 0; i < len; i += 16) copy16(op + i, m + i);
+    } else if (off >= 8) {
+      for (size_t i = 0; i < len; i += 8) copy8(op + i, m + i);
+    } else {
+      /* Period below 8: write one 8-byte period-aligned pattern, then copy from a distance that
+       * is a multiple of the period and at least the copy width, so copies never overlap. */
+      static const uint8_t dist8[8] = {0, 8, 8, 9, 8, 10, 12, 14};
+      static const uint8_t dist16[8] = {0, 16, 16, 18, 16, 20, 18, 21};
+      uint8_t pat[8];
+      size_t i = 0;
+      for (; i < off; i++) pat[i] = m[i];
+      for (; i < 8; i++) pat[i] = pat[i - off];
+      memcpy(op, pat, 8);
+      copy8(op + 8, op + 8 - dist8[off]);
+      for (i = 16; i < len; i += 16) copy16(op + i, op + i - dist16[off]);
+    }
     return;
   }
   if (off == 1) {
     memset(op, *m, len);
     return;
   }
-  /* Short period: copy whole periods; each copy doubles the periodic stretch behind op, so the
-   * distance can double too while the copies stay non-overlapping. */
+  /* Near the end of the buffer: copy whole periods; each copy doubles the periodic stretch
+   * behind op, so the distance can double too while the copies stay non-overlapping. */
   size_t d = off;
   while (len > 0) {
     size_t n = len < d ? len : d;
@@ -83,8 +95,9 @@ sp_status sp_lz4_decode_block(const uint8_t *src, size_t src_len, uint8_t *dst, 
       return sp_fail(err, SP_ERR_LZ4_CORRUPT,
                      "LZ4 literal run of %zu bytes at output offset %zu runs past the end of the %zu-byte output", lit,
                      (size_t)(op - dst), dst_len);
-    if (lit <= 16 && (size_t)(iend - ip) >= 16 && (size_t)(ocap - op) >= 16) {
+    if (lit <= 32 && (size_t)(iend - ip) >= 32 && (size_t)(ocap - op) >= 32) {
       copy16(op, ip);
+      copy16(op + 16, ip + 16);
     } else {
       memcpy(op, ip, lit);
     }
