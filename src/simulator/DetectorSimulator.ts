@@ -137,7 +137,13 @@ export class DetectorSimulator {
     this.stopped = true;
   }
 
-  close(): void {
+  /**
+   * Closes the socket. Queued messages get up to `lingerMs` to reach the receiver (the default
+   * covers a slow receiver draining its queue; 0 drops them, e.g. when it has gone away).
+   */
+  close(lingerMs?: number): void {
+    if (this.socket.closed) return;
+    if (lingerMs !== undefined) this.socket.linger = lingerMs;
     this.socket.close();
   }
 

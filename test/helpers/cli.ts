@@ -7,10 +7,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(PROJECT_ROOT, 'bin', 'stream-pipeline.js');
+/** The launcher; SP_CLI_BIN may point at another one (e.g. a build in another directory). */
+const BIN = process.env.SP_CLI_BIN ?? join(PROJECT_ROOT, 'bin', 'stream-pipeline.js');
 
 export function assertBuilt(): void {
-  if (!existsSync(join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js'))) {
+  if (!process.env.SP_CLI_BIN && !existsSync(join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js'))) {
     throw new Error('the CLI is not built: run "npx tsc -p ." before these tests');
   }
 }

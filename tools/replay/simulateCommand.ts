@@ -5,6 +5,9 @@ import { DEFAULT_BIND, DetectorSimulator, type SeriesReport } from '../../src/si
 import type { HeaderDetail } from '../../src/simulator/SeriesSetup.js';
 import { endpoint, fail, fraction, nonNegativeInteger, note, onStopSignal, oneOf, positiveInteger, rate } from './cliOptions.js';
 
+/** After a stop signal, how long the simulator may spend getting the end of series out. */
+const STOP_GRACE_MS = 3000;
+
 interface SimulateOptions {
   detector: DetectorName;
   frames: number;
@@ -94,9 +97,17 @@ async function simulate(o: SimulateOptions): Promise<void> {
     fail('simulate', err);
     return;
   }
+  let stopRequested = false;
   const removeSignals = onStopSignal((signal) => {
+    stopRequested = true;
     note('simulate', `${signal}: ending the series and stopping`);
     sim.stop();
+    // A PUSH send waits for as long as no receiver takes it; do not hang on a receiver that left.
+    setTimeout(() => {
+      note('simulate', `no receiver took the remaining messages within ${STOP_GRACE_MS / 1000} s; exiting without them`);
+      sim.close(0);
+      process.exit(1);
+    }, STOP_GRACE_MS).unref();
   });
   try {
     if (!sim.framePool.live) {
@@ -114,6 +125,6 @@ async function simulate(o: SimulateOptions): Promise<void> {
     fail('simulate', err);
   } finally {
     removeSignals();
-    sim.close();
+    sim.close(stopRequested ? STOP_GRACE_MS : undefined);
   }
 }
