@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "bitshuffle.h" /* sp_simd_current: the SIMD level also picks the copy width */
 #include "lz4_block.h"
 
 static inline void copy16(uint8_t *d, const uint8_t *s) { memcpy(d, s, 16); }
@@ -26,29 +27,45 @@ static inline int read_extension(const uint8_t **ipp, const uint8_t *iend, size_
   return 0;
 }
 
+#define SP_ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* A 32-byte unaligned vector: one ymm move inside the AVX2 decoder (memcpy of 32 bytes is split
+ * into two 16-byte moves under generic tuning). */
+typedef uint8_t sp_bytes32 __attribute__((vector_size(32), aligned(1), may_alias));
+static SP_ALWAYS_INLINE void copy32(uint8_t *d, const uint8_t *s) { *(sp_bytes32 *)d = *(const sp_bytes32 *)s; }
+
 /*
  * Copies a match of `len` bytes starting `off` bytes back. The source may overlap the destination
  * (off < len): the output is then periodic with period off. `room` is the writable space at op.
+ * `wide` (16 or 32, a constant after inlining) is the widest copy the caller's target allows.
  */
-static inline void copy_match(uint8_t *op, size_t off, size_t len, size_t room) {
+static SP_ALWAYS_INLINE void copy_match(uint8_t *op, size_t off, size_t len, size_t room, const int wide) {
   const uint8_t *m = op - off;
-  if (room >= len + 16) {
-    if (off >= 16) {
+  if (room >= len + (size_t)wide) {
+    if (wide == 32 && off >= 32) {
+      for (size_t i = 0; i < len; i += 32) copy32(op + i, m + i);
+    } else if (off >= 16) {
       for (size_t i = 0; i < len; i += 16) copy16(op + i, m + i);
     } else if (off >= 8) {
       for (size_t i = 0; i < len; i += 8) copy8(op + i, m + i);
     } else {
-      /* Period below 8: write one 8-byte period-aligned pattern, then copy from a distance that
-       * is a multiple of the period and at least the copy width, so copies never overlap. */
+      /* Period below 8: write one 8-byte pattern, then copy from distances that are multiples of
+       * the period and at least the copy width, so no copy overlaps its own source. */
       static const uint8_t dist8[8] = {0, 8, 8, 9, 8, 10, 12, 14};
       static const uint8_t dist16[8] = {0, 16, 16, 18, 16, 20, 18, 21};
+      static const uint8_t dist32[8] = {0, 32, 32, 33, 32, 35, 36, 35};
       uint8_t pat[8];
       size_t i = 0;
       for (; i < off; i++) pat[i] = m[i];
       for (; i < 8; i++) pat[i] = pat[i - off];
       memcpy(op, pat, 8);
       copy8(op + 8, op + 8 - dist8[off]);
-      for (i = 16; i < len; i += 16) copy16(op + i, op + i - dist16[off]);
+      if (wide == 32) {
+        copy16(op + 16, op + 16 - dist16[off]);
+        for (i = 32; i < len; i += 32) copy32(op + i, op + i - dist32[off]);
+      } else {
+        for (i = 16; i < len; i += 16) copy16(op + i, op + i - dist16[off]);
+      }
     }
     return;
   }
@@ -68,8 +85,8 @@ static inline void copy_match(uint8_t *op, size_t off, size_t len, size_t room) 
   }
 }
 
-sp_status sp_lz4_decode_block(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len, size_t dst_cap,
-                              size_t *out_len, sp_codec_error *err) {
+static SP_ALWAYS_INLINE sp_status decode_block(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len,
+                                                size_t dst_cap, size_t *out_len, sp_codec_error *err, const int wide) {
   const uint8_t *ip = src;
   const uint8_t *const iend = src + src_len;
   uint8_t *op = dst;
@@ -96,8 +113,12 @@ sp_status sp_lz4_decode_block(const uint8_t *src, size_t src_len, uint8_t *dst, 
                      "LZ4 literal run of %zu bytes at output offset %zu runs past the end of the %zu-byte output", lit,
                      (size_t)(op - dst), dst_len);
     if (lit <= 32 && (size_t)(iend - ip) >= 32 && (size_t)(ocap - op) >= 32) {
-      copy16(op, ip);
-      copy16(op + 16, ip + 16);
+      if (wide == 32) {
+        copy32(op, ip);
+      } else {
+        copy16(op, ip);
+        copy16(op + 16, ip + 16);
+      }
     } else {
       memcpy(op, ip, lit);
     }
@@ -127,7 +148,7 @@ sp_status sp_lz4_decode_block(const uint8_t *src, size_t src_len, uint8_t *dst, 
       return sp_fail(err, SP_ERR_LZ4_CORRUPT,
                      "LZ4 match of %zu bytes at output offset %zu runs past the end of the %zu-byte output", len,
                      (size_t)(op - dst), dst_len);
-    copy_match(op, off, len, (size_t)(ocap - op));
+    copy_match(op, off, len, (size_t)(ocap - op), wide);
     op += len;
 
     /* The format wants a final literal-only sequence; a block ending on a match is accepted
@@ -136,4 +157,26 @@ sp_status sp_lz4_decode_block(const uint8_t *src, size_t src_len, uint8_t *dst, 
   }
   *out_len = (size_t)(op - dst);
   return SP_OK;
+}
+
+static sp_status decode_block_generic(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len, size_t dst_cap,
+                                      size_t *out_len, sp_codec_error *err) {
+  return decode_block(src, src_len, dst, dst_len, dst_cap, out_len, err, 16);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+/* The same decoder compiled for AVX2, so its copies move 32 bytes at a time. */
+__attribute__((target("avx2"))) static sp_status decode_block_avx2(const uint8_t *src, size_t src_len, uint8_t *dst,
+                                                                   size_t dst_len, size_t dst_cap, size_t *out_len,
+                                                                   sp_codec_error *err) {
+  return decode_block(src, src_len, dst, dst_len, dst_cap, out_len, err, 32);
+}
+#endif
+
+sp_status sp_lz4_decode_block(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len, size_t dst_cap,
+                              size_t *out_len, sp_codec_error *err) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (sp_simd_current() == SP_SIMD_AVX2) return decode_block_avx2(src, src_len, dst, dst_len, dst_cap, out_len, err);
+#endif
+  return decode_block_generic(src, src_len, dst, dst_len, dst_cap, out_len, err);
 }
