@@ -46,7 +46,10 @@ function mutate(parts: Buffer[], next: () => number): Buffer[] {
       out[i] = p.subarray(0, Math.floor(next() * p.length));
       break;
     case 1: // flip a few bytes
-      for (let k = 0; k < 1 + next() * 4 && p.length > 0; k++) p[Math.floor(next() * p.length)] ^= 1 << Math.floor(next() * 8);
+      for (let k = 0; k < 1 + next() * 4 && p.length > 0; k++) {
+        const at = Math.floor(next() * p.length);
+        p[at] = p[at]! ^ (1 << Math.floor(next() * 8));
+      }
       break;
     case 2: // drop or duplicate a part
       if (next() < 0.5) out.splice(i, 1);
