@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerRunCommand } from './runCommand.js';
 import { registerConfigCommands } from './configDocsCommand.js';
+import { registerWorkerCommand } from './workerCommand.js';
 import { registerInspectCommand } from '../../tools/replay/inspectCommand.js';
 import { registerRecordCommand } from '../../tools/replay/recordCommand.js';
 import { registerReplayCommand } from '../../tools/replay/replayCommand.js';
@@ -18,6 +19,7 @@ program
   .showHelpAfterError();
 
 registerRunCommand(program);
+registerWorkerCommand(program);
 registerInspectCommand(program);
 registerRecordCommand(program);
 registerReplayCommand(program);

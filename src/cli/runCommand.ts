@@ -1,13 +1,112 @@
-// `stream-pipeline run --config F`: the pipeline itself (stage graph, workers, collector).
-import type { Command } from 'commander';
+// `stream-pipeline run --config F` (or just `stream-pipeline --config F`): the pipeline.
+// Runs until SIGINT/SIGTERM (finishing the current series' outputs first) or, with --once,
+// until the first series has ended and every output is written.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig } from '../config/loadConfig.js';
+import type { PipelineConfig, SimulatorConfig } from '../config/PipelineConfig.js';
+import { Pipeline } from '../stages/Pipeline.js';
+import { createLogger } from '../util/logger.js';
+
+interface RunOptions {
+  config?: string;
+  endpoint?: string;
+  results?: string;
+  hdf5Dir?: string;
+  dashboardPort?: number;
+  workersFast?: number;
+  workersGood?: number;
+  once?: boolean;
+}
 
 export function registerRunCommand(program: Command): void {
   program
     .command('run', { isDefault: true })
-    .description('run the pipeline described by a configuration file until stopped')
-    .option('--config <file>', 'pipeline configuration (YAML)')
-    .action(() => {
-      process.stderr.write('stream-pipeline: the pipeline (run) is not available in this version yet\n');
-      process.exitCode = 2;
+    .description('run the pipeline described by a configuration file until stopped (the default command)')
+    .option('--config <file>', 'pipeline configuration (YAML); see `stream-pipeline config-docs`')
+    .option('--endpoint <endpoint>', "override detector.endpoint (the detector's ZeroMQ stream)")
+    .option('--results <file>', 'override outputs.results (JSON-lines results file)')
+    .option('--hdf5-dir <dir>', 'override outputs.hdf5_dir (hit-only NXmx files)')
+    .option('--dashboard-port <port>', 'override outputs.http_port (dashboard, /metrics, /ws)', port)
+    .option('--workers-fast <n>', 'override pipeline.fast.workers (local fast workers)', count)
+    .option('--workers-good <n>', 'override pipeline.good.workers (local good workers)', count)
+    .option('--once', 'exit 0 after the first series has ended and every output is flushed')
+    .action(async (opts: RunOptions) => {
+      if (!opts.config) throw new Error('--config <file> is required (try configs/demo.yaml)');
+      const config = applyOverrides(loadConfig(opts.config), opts);
+      await runPipeline(config, opts.once ?? false);
     });
+}
+
+function applyOverrides(config: PipelineConfig, o: RunOptions): PipelineConfig {
+  if (o.endpoint) config.detector.endpoint = o.endpoint;
+  if (o.results) config.outputs.results = o.results;
+  if (o.hdf5Dir) config.outputs.hdf5_dir = o.hdf5Dir;
+  if (o.dashboardPort !== undefined) config.outputs.http_port = o.dashboardPort;
+  for (const [path, n] of [['fast', o.workersFast], ['good', o.workersGood]] as const) {
+    if (n === undefined) continue;
+    const pool = config.pipeline[path];
+    pool.workers = n;
+    pool.min_workers = Math.min(pool.min_workers, n);
+    pool.max_workers = Math.max(pool.max_workers, n);
+  }
+  return config;
+}
+
+async function runPipeline(config: PipelineConfig, once: boolean): Promise<void> {
+  const logger = createLogger('stream-pipeline', config.logging.level);
+  if (config.outputs.hdf5_dir) {
+    logger.warn({ hdf5_dir: config.outputs.hdf5_dir }, 'hit-only HDF5 files are not written by this version; results go to the results file');
+  }
+  const pipeline = new Pipeline({ config, logger, once });
+  const { httpPort, workerEndpoint } = await pipeline.start();
+  process.stderr.write(`stream-pipeline: ${config.name}: detector ${config.detector.endpoint}, workers join at ${workerEndpoint}, ` +
+    `status at http://${config.pipeline.host}:${httpPort}/status\n`);
+  let simulator: ChildProcess | undefined;
+  if (config.detector.simulate) simulator = startSimulator(config.detector.simulate, config.detector.endpoint, logger);
+
+  let signalled = false;
+  const onSignal = (sig: string) => {
+    if (signalled) return;
+    signalled = true;
+    logger.info({ signal: sig }, 'stopping: finishing the current series outputs');
+    void pipeline.stop();
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+
+  await pipeline.run(config.detector.endpoint);
+  simulator?.kill('SIGTERM');
+  await pipeline.stop();
+}
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), 'main.js');
+
+/** The built-in simulator as a child process, so it does not share this event loop. */
+function startSimulator(s: SimulatorConfig, endpoint: string, logger: ReturnType<typeof createLogger>): ChildProcess {
+  const bind = endpoint.replace(/^tcp:\/\/[^:]+:/, 'tcp://*:');
+  const args = [
+    CLI, 'simulate', '--detector', s.model, '--frames', String(s.frames), '--rate', s.rate === 0 ? 'max' : String(s.rate),
+    '--stream', s.stream, '--dtype', s.dtype, '--hit-fraction', String(s.hit_fraction), '--seed', String(s.seed),
+    '--bind', bind, '--series-count', String(s.series),
+    ...(s.ice_rings ? ['--ice-rings'] : []), ...(s.split_spots ? ['--split-spots'] : []), ...(s.truth ? ['--truth', s.truth] : []),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  child.once('exit', (code, signal) => logger.info({ code, signal }, 'simulator finished'));
+  logger.info({ pid: child.pid, bind }, 'started the built-in detector simulator');
+  return child;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('must be a whole number from 0 to 256');
+  return n;
 }

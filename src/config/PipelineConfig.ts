@@ -12,7 +12,6 @@ export interface SimulatorConfig {
   split_spots: boolean;
   seed: number;
   truth: string | null;
-  start_delay_s: number;
 }
 
 export interface WorkerPoolConfig {

@@ -47,7 +47,6 @@ const simulator = obj(
     split_spots: { type: 'boolean', default: false, description: 'Double every Bragg spot (split crystal).' },
     seed: { type: 'integer', default: 1, description: 'Random seed; the same seed gives the same frames.' },
     truth: { type: ['string', 'null'], default: null, description: 'Write the true spot positions (JSON lines) to this file.' },
-    start_delay_s: num('Seconds to wait after start-up before the first series.', 1, { minimum: 0 }),
   },
 );
 

@@ -1,0 +1,39 @@
+// `stream-pipeline worker --connect tcp://HOST:PORT --path fast|good`: one analysis worker.
+// The pipeline starts local ones itself; start this on other machines to scale out.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { PoolWorker } from '../stages/worker/PoolWorker.js';
+import { createFrameAnalyser } from '../stages/worker/FrameAnalyser.js';
+import { createLogger } from '../util/logger.js';
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('run one analysis worker that joins a pipeline\'s fast or good pool (local or remote)')
+    .requiredOption('--connect <endpoint>', "the pipeline's worker endpoint, e.g. tcp://pipeline-host:5600")
+    .addOption(new Option('--path <path>', 'which pool to join').choices(['fast', 'good']).makeOptionMandatory())
+    .option('--credit <n>', 'frames the worker may hold at once (default: 1 fast, 2 good)', parseCredit)
+    .action(async (opts: { connect: string; path: 'fast' | 'good'; credit?: number }) => {
+      if (!/^(tcp|ipc):\/\/.+/.test(opts.connect)) throw new Error(`--connect must be a tcp:// or ipc:// endpoint, got ${opts.connect}`);
+      const logger = createLogger(`worker-${opts.path}`);
+      const worker = new PoolWorker({
+        connect: opts.connect,
+        path: opts.path,
+        credit: opts.credit ?? (opts.path === 'fast' ? 1 : 2),
+        logger,
+        makeAnalyser: createFrameAnalyser,
+      });
+      const stop = () => worker.stop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await worker.run();
+      logger.info({ processed: worker.processed, failed: worker.failed }, 'worker stopped');
+      // Let the goodbye leave before the process goes.
+      setTimeout(() => process.exit(0), 100);
+    });
+}
+
+function parseCredit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('must be an integer from 1 to 16');
+  return n;
+}

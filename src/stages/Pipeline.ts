@@ -1,0 +1,170 @@
+// The whole pipeline in one process: receiver -> (fast, good) worker pools -> collector ->
+// sinks. Workers are separate processes (local children and/or remote machines) joined
+// through the WorkerBroker; everything else runs here on one event loop, which only moves
+// compressed bytes and small records, never pixels.
+import type { Logger } from 'pino';
+import type { PipelineConfig } from '../config/PipelineConfig.js';
+import type { SeriesStart, Frame } from '../receiver/events.js';
+import { StreamReceiver } from '../receiver/StreamReceiver.js';
+import { HttpServer } from '../dashboard/HttpServer.js';
+import { PipelineMetrics } from '../sinks/PipelineMetrics.js';
+import { ResultsFile } from '../sinks/ResultsFile.js';
+import type { ResultSink, SeriesRecord } from '../sinks/ResultSink.js';
+import { Collector } from './collector/Collector.js';
+import { FastDispatcher } from './pool/FastDispatcher.js';
+import { GoodDispatcher } from './pool/GoodDispatcher.js';
+import { SeriesSetups } from './pool/SeriesSetups.js';
+import type { Task } from './pool/Task.js';
+import { WorkerBroker } from './pool/WorkerBroker.js';
+import { WorkerSupervisor } from './pool/WorkerSupervisor.js';
+import { ProcessMonitor } from './ProcessMonitor.js';
+import { seriesRecord } from './seriesRecord.js';
+
+export interface PipelineOptions {
+  config: PipelineConfig;
+  logger: Logger;
+  /** Exit after the first series has ended and all its outputs are written. */
+  once?: boolean;
+}
+
+export class Pipeline {
+  readonly metrics = new PipelineMetrics();
+  readonly collector: Collector;
+  readonly broker: WorkerBroker;
+  readonly good: GoodDispatcher;
+  readonly fast: FastDispatcher;
+  readonly supervisors: { fast: WorkerSupervisor; good: WorkerSupervisor } | undefined;
+  private readonly setups = new SeriesSetups();
+  private readonly http: HttpServer;
+  private receiver: StreamReceiver | undefined;
+  private monitor: ProcessMonitor | undefined;
+  private nextTaskId = 1;
+  private stopping = false;
+  private httpPort = 0;
+  private readonly config: PipelineConfig;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: PipelineOptions) {
+    const { config, logger } = options;
+    this.config = config;
+    this.logger = logger;
+    const sinks: ResultSink[] = [this.metrics];
+    if (config.outputs.results) {
+      sinks.push(new ResultsFile({
+        path: config.outputs.results, spots: config.outputs.spots_in_results, radial: config.outputs.radial_in_results,
+      }));
+    }
+    this.collector = new Collector(sinks, logger.child({ stage: 'collector' }));
+    this.broker = new WorkerBroker({
+      endpoint: `tcp://${config.pipeline.host}:${config.pipeline.worker_port}`,
+      heartbeatMs: config.pipeline.heartbeat_ms,
+      logger: logger.child({ stage: 'broker' }),
+      workerConfig: config.analysis,
+    });
+    this.good = new GoodDispatcher(this.broker, this.setups, this.collector, logger.child({ stage: 'good' }), {
+      memoryBudgetBytes: config.pipeline.good.memory_budget_mb * 1024 * 1024,
+      spillDir: config.pipeline.good.spill_dir,
+    });
+    this.fast = new FastDispatcher(this.broker, this.setups, this.collector, logger.child({ stage: 'fast' }), config.pipeline.fast.sampling);
+    this.broker.registerPath('good', this.good);
+    this.broker.registerPath('fast', this.fast);
+    this.http = new HttpServer({
+      host: config.pipeline.host, port: config.outputs.http_port, registry: this.metrics.registry, status: () => this.status(),
+    });
+    for (const event of ['series', 'frame', 'summary'] as const) {
+      this.collector.on(event, (record: object) => this.http.broadcast(record));
+    }
+    this.supervisors = undefined;
+  }
+
+  /** Binds the worker and HTTP ports and starts the local workers. */
+  async start(): Promise<{ workerEndpoint: string; httpPort: number }> {
+    const workerEndpoint = await this.broker.bind();
+    this.httpPort = await this.http.listen();
+    const connect = workerEndpoint.replace(/\/\/(0\.0\.0\.0|\*)/, '//127.0.0.1');
+    const { fast, good } = this.config.pipeline;
+    const env = { STREAM_PIPELINE_LOG_LEVEL: this.config.logging.level };
+    const supervisors = {
+      fast: new WorkerSupervisor({ path: 'fast', connect, min: fast.min_workers, max: fast.max_workers, initial: fast.workers, logger: this.logger, env }),
+      good: new WorkerSupervisor({ path: 'good', connect, min: good.min_workers, max: good.max_workers, initial: good.workers, logger: this.logger, env }),
+    };
+    (this as { supervisors: typeof supervisors }).supervisors = supervisors;
+    supervisors.fast.start();
+    supervisors.good.start();
+    this.monitor = new ProcessMonitor(this, this.logger.child({ stage: 'monitor' }));
+    this.monitor.start();
+    this.logger.info({ workerEndpoint, httpPort: this.httpPort }, 'pipeline started');
+    return { workerEndpoint, httpPort: this.httpPort };
+  }
+
+  /** Receives from the detector until stop() (or, with `once`, the first series is summarised). */
+  async run(endpoint: string): Promise<void> {
+    this.receiver = new StreamReceiver(endpoint, {
+      logger: this.logger.child({ stage: 'receiver' }),
+      detectorDistance: this.config.detector.distance_fallback_m,
+    });
+    const firstSummary = this.options.once
+      ? new Promise<void>((resolve) => this.collector.once('summary', () => resolve()))
+      : null;
+    void firstSummary?.then(() => this.receiver?.close());
+    for await (const event of this.receiver) {
+      if (event.type === 'series-start') this.onSeriesStart(event);
+      else if (event.type === 'frame') this.onFrame(event);
+      else this.collector.seriesEnd(event.series, event.complete);
+    }
+    if (firstSummary) await firstSummary;
+  }
+
+  /** Stops receiving, lets the good path finish the frames it has, writes summaries, exits. */
+  async stop(graceMs = 60_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.receiver?.close();
+    const deadline = Date.now() + graceMs;
+    while (this.collector.pending > 0 && Date.now() < deadline && this.good.queue.workerCount > 0) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    this.collector.finish('pipeline stopped before the frame was processed');
+    this.monitor?.stop();
+    await this.supervisors?.fast.stop();
+    await this.supervisors?.good.stop();
+    await this.broker.close();
+    this.good.close();
+    await this.collector.close();
+    await this.http.close();
+    this.logger.info('pipeline stopped');
+  }
+
+  status(): object {
+    const q = this.good.queue;
+    return {
+      name: this.config.name,
+      receiver: this.receiver?.stats.snapshot() ?? null,
+      good: { waiting: q.waiting, waitingOnDisk: q.waitingOnDisk, inFlight: q.inFlight, workers: q.workerCount, redelivered: q.redelivered, duplicates: this.good.duplicates },
+      fast: { inFlight: this.fast.inFlight, workers: this.fast.workerCount, lostInFlight: this.fast.lostInFlight },
+      local: { fast: this.supervisors?.fast.count ?? 0, good: this.supervisors?.good.count ?? 0 },
+      workers: this.broker.membersOf().map((m) => ({ path: m.path, pid: m.pid, host: m.host })),
+      monitor: this.monitor?.snapshot() ?? null,
+    };
+  }
+
+  private onSeriesStart(start: SeriesStart): void {
+    this.setups.add(start);
+    const record: SeriesRecord = seriesRecord(start, this.config.analysis);
+    this.collector.seriesStart(record);
+  }
+
+  private onFrame(frame: Frame): void {
+    this.metrics.framesReceived.inc();
+    this.collector.frameReceived(frame.series);
+    const task: Task = {
+      header: {
+        id: this.nextTaskId++, series: frame.series, frame: frame.frame, channel: frame.channel,
+        width: frame.width, height: frame.height, dtype: frame.dtype, encoding: frame.encoding, receivedAt: frame.receivedAt,
+      },
+      data: frame.data,
+    };
+    this.fast.offer(task);
+    this.good.submit(task);
+  }
+}

@@ -1,0 +1,43 @@
+// The results file's series record: what the detector said about the series, and the radial
+// bins every frame record's `radial` array refers to, as q in 1/angstrom.
+import type { PipelineConfig } from '../config/PipelineConfig.js';
+import type { SeriesStart } from '../receiver/events.js';
+import type { SeriesRecord } from '../sinks/ResultSink.js';
+import { radialEdges, resolveBinSpec } from './analysis/RadialBins.js';
+import { radialBinSpec } from './analysisSettings.js';
+import { seriesGeometry } from './seriesGeometry.js';
+
+export function seriesRecord(start: SeriesStart, analysis: PipelineConfig['analysis']): SeriesRecord {
+  return {
+    type: 'series',
+    series: start.series,
+    series_unique_id: start.seriesUniqueId,
+    detector: start.detectorDescription,
+    width: start.width,
+    height: start.height,
+    dtype: start.dtype,
+    beam_center_x: start.beamCenterX,
+    beam_center_y: start.beamCenterY,
+    distance_m: start.detectorDistance,
+    wavelength_a: start.wavelength,
+    pixel_size_m: start.pixelSizeX,
+    number_of_images: start.numberOfImages,
+    radial_q: radialBinsInQ(start, analysis),
+  };
+}
+
+function radialBinsInQ(start: SeriesStart, analysis: PipelineConfig['analysis']): number[] {
+  const g = seriesGeometry(start);
+  if (!g.geometry) return [];
+  const spec = resolveBinSpec(radialBinSpec(analysis.radial), g.geometry);
+  const centres = radialEdges(spec).centres;
+  const wavelength = g.geometry.wavelength;
+  const toQ = (v: number): number => {
+    switch (spec.unit) {
+      case 'q': return v;
+      case '2theta': return (4 * Math.PI * Math.sin((v * Math.PI) / 360)) / wavelength;
+      case 'd': return (2 * Math.PI) / v;
+    }
+  };
+  return Array.from(centres, (v) => Number(toQ(v).toPrecision(7)));
+}
