@@ -19,7 +19,7 @@ interface SpotAddon {
 
 export function spotAddon(): SpotAddon {
   const addon = nativeAddon() as unknown as Partial<SpotAddon>;
-  if (typeof addon.dispersionCreate !== 'function') {
+  if (typeof addon.dispersionCreate !== 'function' || typeof addon.pf8Create !== 'function') {
     throw new Error('stream-pipeline: the native addon has no spot finders; rebuild it with "npm run build:native"');
   }
   return addon as SpotAddon;
