@@ -85,3 +85,12 @@ describe('configuration errors name the key and line', () => {
     expect(() => loadConfig('/nonexistent/x.yaml')).toThrow(/cannot read configuration \/nonexistent\/x\.yaml/);
   });
 });
+
+describe('README configuration reference', () => {
+  it('lists every key exactly as the schema defines it (regenerate with `npm run docs`)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { configReferenceMarkdown } = await import('../src/config/configDocs.js');
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    expect(readme).toContain(configReferenceMarkdown());
+  });
+});

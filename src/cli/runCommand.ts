@@ -61,6 +61,15 @@ async function runPipeline(config: PipelineConfig, once: boolean): Promise<void>
     logger.warn({ hdf5_dir: config.outputs.hdf5_dir }, 'hit-only HDF5 files are not written by this version; results go to the results file');
   }
   const pipeline = new Pipeline({ config, logger, once });
+  pipeline.collector.on('summary', (s) => {
+    const lost = s.lost > 0 ? ` (${Object.entries(s.lost_reasons).map(([r, n]) => `${n} ${r}`).join(', ')})` : '';
+    process.stderr.write(
+      `stream-pipeline: series ${s.series}${s.complete ? '' : ' (incomplete)'}: received ${s.received}, processed ${s.processed}, ` +
+        `lost ${s.lost}${lost}, hits ${s.hits} (${(100 * s.hit_rate).toFixed(1)} %), fast path looked at ${s.processed_fast} ` +
+        `and skipped ${s.skipped_fast}; latency p50/p99 good ${s.latency_ms.good.p50}/${s.latency_ms.good.p99} ms, ` +
+        `fast ${s.latency_ms.fast.p50}/${s.latency_ms.fast.p99} ms\n`,
+    );
+  });
   const { httpPort, workerEndpoint } = await pipeline.start();
   process.stderr.write(`stream-pipeline: ${config.name}: detector ${config.detector.endpoint}, workers join at ${workerEndpoint}, ` +
     `status at http://${config.pipeline.host}:${httpPort}/status\n`);
