@@ -50,6 +50,7 @@ export interface PipelineConfig {
       polarisation: number | null;
     };
     dispersion: {
+      algorithm: 'dispersion_extended' | 'dispersion';
       kernel_size: number;
       sigma_background: number;
       sigma_strong: number;
@@ -58,6 +59,7 @@ export interface PipelineConfig {
       global_threshold: number;
       min_spot_size: number;
       max_spot_size: number;
+      connectivity: 4 | 8;
     };
     peakfinder8: {
       adc_threshold: number;

@@ -110,6 +110,10 @@ const analysis = obj('Per-frame analysis parameters.', {
     polarisation: num('Polarisation factor (-1..1) to correct for; null: no correction.', null, { minimum: -1, maximum: 1 }),
   }),
   dispersion: obj("DIALS's dispersion spot finder.", {
+    algorithm: {
+      type: 'string', enum: ['dispersion_extended', 'dispersion'], default: 'dispersion_extended',
+      description: 'Threshold variant: dispersion_extended (what dials.find_spots uses by default) or the classic dispersion.',
+    },
     kernel_size: { type: 'integer', minimum: 1, maximum: 20, default: 3, description: 'Half-width of the local window ((2k+1)^2 pixels).' },
     sigma_background: num('Dispersion threshold (index of dispersion).', 6, { exclusiveMinimum: 0 }),
     sigma_strong: num('Strong-pixel threshold in sigmas above the local mean.', 3, { exclusiveMinimum: 0 }),
@@ -118,6 +122,7 @@ const analysis = obj('Per-frame analysis parameters.', {
     global_threshold: num('Pixels must exceed this value.', 0, { minimum: 0 }),
     min_spot_size: { type: 'integer', minimum: 1, default: 3, description: 'Smallest spot, pixels.' },
     max_spot_size: { type: 'integer', minimum: 1, default: 1000, description: 'Largest spot, pixels.' },
+    connectivity: { type: 'integer', enum: [4, 8], default: 4, description: 'Pixel neighbourhood that joins strong pixels into one spot (DIALS: 4).' },
   }),
   peakfinder8: obj('The OM / CrystFEL peakfinder8.', {
     adc_threshold: num('Absolute threshold (counts).', 5, { minimum: 0 }),

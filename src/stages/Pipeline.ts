@@ -59,7 +59,7 @@ export class Pipeline {
       endpoint: `tcp://${config.pipeline.host}:${config.pipeline.worker_port}`,
       heartbeatMs: config.pipeline.heartbeat_ms,
       logger: logger.child({ stage: 'broker' }),
-      workerConfig: config.analysis,
+      workerConfig: { analysis: config.analysis, spotFinder: { fast: config.pipeline.fast.spot_finder, good: config.pipeline.good.spot_finder } },
     });
     this.good = new GoodDispatcher(this.broker, this.setups, this.collector, logger.child({ stage: 'good' }), {
       memoryBudgetBytes: config.pipeline.good.memory_budget_mb * 1024 * 1024,

@@ -12,9 +12,10 @@ export interface Analyser {
   analyse(pixels: PixelArray, task: TaskHeader): AnalysisOutput;
 }
 
-export type AnalyserFactory = (
-  setup: SeriesSetup,
-  mask: Uint32Array | null,
-  analysis: PipelineConfig['analysis'],
-  path: PoolPath,
-) => Analyser;
+/** What the pipeline tells every worker when it joins. */
+export interface WorkerSettings {
+  analysis: PipelineConfig['analysis'];
+  spotFinder: Record<PoolPath, 'dispersion' | 'peakfinder8'>;
+}
+
+export type AnalyserFactory = (setup: SeriesSetup, mask: Uint32Array | null, settings: WorkerSettings, path: PoolPath) => Analyser;

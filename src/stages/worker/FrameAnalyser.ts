@@ -1,105 +1,141 @@
 // The per-frame analysis a worker runs: radial profile, spot finding (the path's algorithm),
-// per-image statistics and red flags. Everything that depends only on the series (geometry,
-// masks, bin tables, spot-finder state) is built once, in the constructor; analyse() then
-// runs per frame into reused buffers.
+// per-image statistics after DIALS and red flags. Everything that depends only on the series
+// (geometry, masks, bin tables, spot-finder state) is built once, in the constructor;
+// analyse() then runs per frame into reused buffers.
+//
+// A series without a usable geometry (e.g. V1 header_detail "none") is still searched for
+// spots, on a nominal geometry; what needs the real one (radial profile, d_min, ice rings,
+// 4 A counts) is then left out and the frame carries the flag "no-geometry".
 import type { PixelArray } from '../../codec/FrameDecoder.js';
-import type { PipelineConfig } from '../../config/PipelineConfig.js';
+import { DetectorGeometry } from '../geometry/DetectorGeometry.js';
 import { validLimit, type MaskSource } from '../analysis/PixelMask.js';
 import { RadialProfiler, type RadialProfile, type RadialProfileResult } from '../analysis/RadialProfile.js';
-import { DispersionSpotFinder } from '../analysis/DispersionSpotFinder.js';
-import type { SpotTable } from '../analysis/Spot.js';
+import { IceRingFlag } from '../analysis/IceRingFlag.js';
+import { createSpotFinder, type SpotFinder } from '../analysis/SpotFinder.js';
+import { PerImageStatistics } from '../analysis/PerImageStatistics.js';
+import { SpotSeparation } from '../analysis/SpotSeparation.js';
+import type { SpotPixels } from '../analysis/spotNative.js';
 import { radialBinSpec, radialCorrections, userMaskConfig } from '../analysisSettings.js';
 import type { PoolPath, SeriesSetup } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
 import { seriesGeometry } from '../seriesGeometry.js';
-import type { Analyser, AnalysisOutput } from './Analyser.js';
+import type { Analyser, AnalysisOutput, WorkerSettings } from './Analyser.js';
+import { detectorModules } from './detectorModules.js';
 
-type Analysis = PipelineConfig['analysis'];
-
-interface SpotSearch {
-  find(pixels: PixelArray): { spots: SpotTable; nSpots: number; saturatedPixels: number; backgroundMean: number };
-}
+/** The ice-ring flag needs this many rings: one strong Bragg spot can lift a single thin bin. */
+const MIN_ICE_RINGS = 2;
 
 export class FrameAnalyser implements Analyser {
-  private readonly radial: { profile: RadialProfile; result: RadialProfileResult } | null;
-  private readonly spots: SpotSearch;
+  private readonly radial: { profile: RadialProfile; result: RadialProfileResult; ice: IceRingFlag } | null;
+  private readonly finder: SpotFinder;
+  private readonly stats: PerImageStatistics | null;
+  private readonly separation: SpotSeparation;
 
   constructor(
     private readonly setup: SeriesSetup,
     detectorMask: Uint32Array | null,
-    private readonly analysis: Analysis,
+    private readonly settings: WorkerSettings,
     path: PoolPath,
   ) {
+    const analysis = settings.analysis;
     const source: MaskSource = {
       width: setup.width, height: setup.height, dtype: setup.dtype, saturationValue: setup.saturationValue,
       pixelMask: detectorMask && detectorMask.length === setup.width * setup.height ? detectorMask : null,
     };
-    const g = seriesGeometry(setup);
+    const known = seriesGeometry(setup).geometry;
+    const geometry = known ?? nominalGeometry(setup.width, setup.height);
     const user = userMaskConfig(analysis.mask);
-    let radial: FrameAnalyser['radial'] = null;
-    let valid: Uint8Array;
-    if (g.geometry) {
-      const profiler = new RadialProfiler({ bins: radialBinSpec(analysis.radial), corrections: radialCorrections(analysis.radial), userMask: user });
-      const profile = profiler.profileFor(g.geometry, source);
-      radial = { profile, result: profile.createResult() };
-      valid = profiler.masks.get(g.geometry, source, user).valid;
+    const profiler = new RadialProfiler({ bins: radialBinSpec(analysis.radial), corrections: radialCorrections(analysis.radial), userMask: known ? user : { ...user, d_min: undefined, d_max: undefined } });
+    const mask = profiler.masks.get(geometry, source, known ? user : { rectangles: user.rectangles, circles: user.circles });
+    if (known) {
+      const profile = profiler.profileFor(geometry, source);
+      const spec = profile.tables.spec;
+      this.radial = { profile, result: profile.createResult(), ice: new IceRingFlag(spec.unit, profile.tables.edges.centres, { wavelength: geometry.wavelength }) };
+      this.stats = new PerImageStatistics(geometry, { hitMinSpots: analysis.hit.min_spots });
     } else {
-      valid = detectorBitsOnly(source);
+      this.radial = null;
+      this.stats = null;
     }
-    this.radial = radial;
-    const limit = validLimit(setup.dtype, setup.saturationValue);
-    const algorithm = path === 'fast' ? 'fast' : 'good';
-    const d = analysis.dispersion;
-    const finder = new DispersionSpotFinder(setup.width, setup.height, valid, {
-      kernelSize: d.kernel_size, sigmaBackground: d.sigma_background, sigmaStrong: d.sigma_strong, minLocal: d.min_local,
-      gain: d.gain, globalThreshold: d.global_threshold, minSpotSize: d.min_spot_size, maxSpotSize: d.max_spot_size,
-      trustedRange: [-1, limit + 1],
-    });
-    void algorithm;
-    this.spots = { find: (pixels) => finder.find(pixels as Uint16Array | Uint32Array) };
+    this.finder = this.makeFinder(path, geometry, mask.valid, validLimit(setup.dtype, setup.saturationValue));
+    this.separation = new SpotSeparation(Math.max(1, mask.validCount));
   }
 
   analyse(pixels: PixelArray, task: TaskHeader): AnalysisOutput {
     if (task.width !== this.setup.width || task.height !== this.setup.height) {
       throw new Error(`frame is ${task.width}x${task.height} but series ${task.series} announced ${this.setup.width}x${this.setup.height}`);
     }
-    const found = this.spots.find(pixels);
-    const spots: [number, number, number][] = [];
-    for (let i = 0; i < found.spots.count; i++) {
-      spots.push([round2(found.spots.x(i)), round2(found.spots.y(i)), Math.round(found.spots.intensity(i))]);
+    if (pixels instanceof Uint8Array) throw new Error('8-bit frames are not analysed by this version');
+    const found = this.finder.find(pixels as SpotPixels);
+    const table = found.spots;
+    const spots: [number, number, number][] = new Array(table.count);
+    for (let i = 0; i < table.count; i++) spots[i] = [round2(table.x(i)), round2(table.y(i)), Math.round(table.intensity(i))];
+    const sep = this.separation.analyse(table, found.saturatedPixels);
+    const flags: string[] = [];
+    if (sep.splitFlag) flags.push('multiple-lattices');
+    if (sep.saturationFlag) flags.push('saturation');
+    if (found.nSpots > table.count) flags.push('spot-list-truncated');
+    const background = Number.isFinite(found.backgroundMean) ? round2(found.backgroundMean) : 0;
+    const separation = Array.from(sep.histogram);
+    if (!this.radial || !this.stats) {
+      flags.push('no-geometry');
+      return {
+        n_spots: found.nSpots, n_spots_no_ice: found.nSpots, n_spots_4A: found.nSpots,
+        hit: found.nSpots >= this.settings.analysis.hit.min_spots, d_min: null,
+        total_intensity: Math.round(spots.reduce((a, s) => a + s[2], 0)), saturated_pixels: found.saturatedPixels,
+        background, spots, radial: [], separation, flags,
+      };
     }
-    let radial: (number | null)[] = [];
-    if (this.radial) {
-      const r = this.radial.profile.integrate(pixels, this.radial.result);
-      radial = Array.from(r.mean, (v) => (Number.isNaN(v) ? null : Number(v.toPrecision(6))));
-    }
+    const stats = this.stats.compute(table, found);
+    const r = this.radial.profile.integrate(pixels, this.radial.result);
+    const ice = this.radial.ice.check(r.mean, r.count);
+    if (ice.rings.filter((ring) => ring.flagged).length >= MIN_ICE_RINGS) flags.push('ice-rings');
     return {
-      n_spots: found.nSpots,
-      n_spots_no_ice: found.nSpots,
-      n_spots_4A: found.nSpots,
-      hit: found.nSpots >= this.analysis.hit.min_spots,
-      d_min: null,
-      total_intensity: spots.reduce((a, s) => a + s[2], 0),
-      saturated_pixels: found.saturatedPixels,
-      background: Number.isNaN(found.backgroundMean) ? 0 : round2(found.backgroundMean),
+      n_spots: stats.nSpotsTotal,
+      n_spots_no_ice: stats.nSpotsNoIce,
+      n_spots_4A: stats.nSpots4A,
+      hit: stats.hit,
+      d_min: stats.estimatedDMin === null ? null : round2(stats.estimatedDMin),
+      total_intensity: Math.round(stats.totalIntensity),
+      saturated_pixels: stats.saturatedPixels,
+      background,
       spots,
-      radial,
-      separation: [],
-      flags: [],
+      radial: Array.from(r.mean, (v) => (Number.isNaN(v) ? null : Number(v.toPrecision(6)))),
+      separation,
+      flags,
     };
+  }
+
+  private makeFinder(path: PoolPath, geometry: DetectorGeometry, valid: Uint8Array, limit: number): SpotFinder {
+    const kind = this.settings.spotFinder[path];
+    const d = this.settings.analysis.dispersion;
+    const p = this.settings.analysis.peakfinder8;
+    // Trusted range is exclusive at both ends: counts above the saturation value are invalid.
+    const trustedRange = [-1, limit + 1] as const;
+    return createSpotFinder(kind, geometry, valid, {
+      dispersion: {
+        algorithm: d.algorithm, kernelSize: d.kernel_size, sigmaBackground: d.sigma_background, sigmaStrong: d.sigma_strong,
+        minLocal: d.min_local, gain: d.gain, globalThreshold: d.global_threshold, minSpotSize: d.min_spot_size,
+        maxSpotSize: d.max_spot_size, connectivity: d.connectivity, trustedRange,
+      },
+      peakfinder8: {
+        adcThreshold: p.adc_threshold, minSnr: p.min_snr, minPixCount: p.min_pix_count, maxPixCount: p.max_pix_count,
+        localBgRadius: p.local_bg_radius, minRes: p.min_res, maxRes: p.max_res > 0 ? p.max_res : 65535,
+        maxNumPeaks: p.max_num_peaks, fast: path === 'fast' ? true : p.fast, trustedRange,
+        asics: detectorModules(geometry.width, geometry.height),
+      },
+    });
   }
 }
 
-export function createFrameAnalyser(setup: SeriesSetup, mask: Uint32Array | null, analysis: Analysis, path: PoolPath): FrameAnalyser {
-  return new FrameAnalyser(setup, mask, analysis, path);
+export function createFrameAnalyser(setup: SeriesSetup, mask: Uint32Array | null, settings: WorkerSettings, path: PoolPath): FrameAnalyser {
+  return new FrameAnalyser(setup, mask, settings, path);
+}
+
+/** A stand-in geometry for spot finding when the series gave none (beam at the centre). */
+function nominalGeometry(width: number, height: number): DetectorGeometry {
+  return new DetectorGeometry({
+    width, height, beamCenterX: width / 2, beamCenterY: height / 2, distance: 0.1, wavelength: 1, pixelSizeX: 75e-6, pixelSizeY: 75e-6,
+  });
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
-
-/** Without a geometry only the detector's own mask bits can exclude pixels (no resolution limits). */
-function detectorBitsOnly(source: MaskSource): Uint8Array {
-  const valid = new Uint8Array(source.width * source.height).fill(1);
-  const m = source.pixelMask;
-  if (m) for (let i = 0; i < valid.length; i++) if (m[i]! & 0xffff) valid[i] = 0;
-  return valid;
-}

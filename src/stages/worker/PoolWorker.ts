@@ -8,10 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { Dealer } from 'zeromq';
 import type { Logger } from 'pino';
 import { FrameDecoder } from '../../codec/FrameDecoder.js';
-import type { PipelineConfig } from '../../config/PipelineConfig.js';
 import { decodeBrokerMessage, encodeMessage, type PoolPath, type SeriesSetup, type WorkerMessage } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
-import type { Analyser, AnalyserFactory } from './Analyser.js';
+import type { Analyser, AnalyserFactory, WorkerSettings } from './Analyser.js';
 
 export interface PoolWorkerOptions {
   connect: string;
@@ -31,7 +30,7 @@ export class PoolWorker {
   private lastHeard = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private analysisConfig: PipelineConfig['analysis'] | null = null;
+  private settings: WorkerSettings | null = null;
   private readonly decoder = new FrameDecoder();
   private readonly analysers = new Map<number, Analyser>();
   private readonly setups = new Map<number, { setup: SeriesSetup; mask: Uint32Array | null }>();
@@ -105,7 +104,7 @@ export class PoolWorker {
           clearInterval(this.timer);
           this.timer = setInterval(() => this.tick(), this.heartbeatMs);
         }
-        this.analysisConfig = msg.config as PipelineConfig['analysis'];
+        this.settings = msg.config as WorkerSettings;
         return;
       case 'series':
         this.setups.set(msg.setup.series, { setup: msg.setup, mask: data ? toUint32(data) : null });
@@ -159,8 +158,8 @@ export class PoolWorker {
     if (a) return a;
     const s = this.setups.get(series);
     if (!s) throw new Error(`no set-up received for series ${series}`);
-    if (!this.analysisConfig) throw new Error('no analysis configuration received from the broker');
-    a = this.options.makeAnalyser(s.setup, s.mask, this.analysisConfig, this.options.path);
+    if (!this.settings) throw new Error('no analysis settings received from the broker');
+    a = this.options.makeAnalyser(s.setup, s.mask, this.settings, this.options.path);
     this.analysers.set(series, a);
     // Keep the tables of a few recent series only.
     for (const key of this.analysers.keys()) if (this.analysers.size > 2) this.analysers.delete(key);
