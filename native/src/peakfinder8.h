@@ -39,6 +39,9 @@ typedef struct {
   float *roffset, *rsigma, *rthreshold, *lthreshold;
   double *acc_sum, *acc_sq, *acc_n;
   uint8_t *peakmap;   /* 1 = in a peak; cleared after each frame from `marked` */
+  int32_t *row_vi;    /* scratch rows for the frame counters */
+  float *row_vf;
+  uint8_t *row_fl;
   sp_vec marked;      /* uint32 */
   sp_vec pix;         /* uint32: pixels of the peak being grown */
 } pf8_ws;

@@ -22,9 +22,11 @@ export interface CbfFrame {
   detector: string;
 }
 
-/** The shared data folder (../shared/data from the project root), or null when absent. */
+/** The shared data folder (../shared/data from the project root), or null when absent. Works
+ * from test/helpers and from its compiled copy in dist/test/helpers (used by the benchmarks). */
 export function sharedDataDir(): string | null {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  let root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  if (!existsSync(resolve(root, 'package.json'))) root = resolve(root, '..');
   const dir = resolve(root, '..', 'shared', 'data');
   return existsSync(dir) ? dir : null;
 }
