@@ -75,7 +75,7 @@ function writeCbf(path: string, px: Pixels, width: number, height: number, g: De
 }
 
 /** dials.find_spots per-frame seconds beyond start-up, or null when DIALS is missing or fails. */
-function dialsPerFrame(files: string[], work: string): number | null {
+export function dialsPerFrame(files: string[], work: string): number | null {
   if (spawnSync('dials.find_spots', ['--help'], { stdio: 'ignore' }).status !== 0 || files.length < 2) return null;
   const run = (list: string[], tag: string): number | null => {
     const imp = spawnSync('dials.import', [...list, `output.experiments=${tag}.expt`], { cwd: work, encoding: 'utf8' });
@@ -90,7 +90,7 @@ function dialsPerFrame(files: string[], work: string): number | null {
   return (tAll - tOne) / (files.length - 1);
 }
 
-function syntheticCase(name: DetectorName, label: string, nFrames: number, work: string): Case {
+export function syntheticCase(name: DetectorName, label: string, nFrames: number, work: string): Case {
   const model = detectorModel(name);
   const geometry = new DetectorGeometry({
     width: model.width, height: model.height, beamCenterX: model.beamCenterX, beamCenterY: model.beamCenterY,
