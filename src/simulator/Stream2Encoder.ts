@@ -82,6 +82,43 @@ export function compressedArray(rows: number, cols: number, typedTag: number, el
   return new Tag([[rows, cols], new Tag(compressed, typedTag)], TAG_MULTI_DIM_ARRAY);
 }
 
+/** Stands in for the blob while the map is encoded; cannot occur in the rest of an image message. */
+const PLACEHOLDER = Buffer.from('\u0000sp-blob-placeholder-8d2f\u0000', 'latin1');
+const PLACEHOLDER_ENCODED = Buffer.concat([Buffer.from([0x58, PLACEHOLDER.length]), PLACEHOLDER]);
+
+/** CBOR byte-string header (major type 2) for a length. */
+function byteStringHeader(length: number): Buffer {
+  if (length < 24) return Buffer.from([0x40 | length]);
+  if (length < 0x100) return Buffer.from([0x58, length]);
+  if (length < 0x10000) return Buffer.from([0x59, length >> 8, length & 0xff]);
+  if (length <= 0xffffffff) {
+    const h = Buffer.alloc(5);
+    h[0] = 0x5a;
+    h.writeUInt32BE(length, 1);
+    return h;
+  }
+  const h = Buffer.alloc(9);
+  h[0] = 0x5b;
+  h.writeBigUInt64BE(BigInt(length), 1);
+  return h;
+}
+
+/** prefix + encoded map, with the placeholder byte string replaced by `blob`. */
+function spliceBlob(encoded: Uint8Array, blob: Uint8Array): Buffer {
+  const body = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+  const at = body.indexOf(PLACEHOLDER_ENCODED);
+  if (at < 0) throw new Error('Stream2Encoder: blob placeholder not found in the encoded message');
+  const header = byteStringHeader(blob.length);
+  const tail = body.subarray(at + PLACEHOLDER_ENCODED.length);
+  const out = Buffer.allocUnsafe(SELF_DESCRIBE.length + at + header.length + blob.length + tail.length);
+  let o = SELF_DESCRIBE.copy(out, 0);
+  o += body.copy(out, o, 0, at);
+  o += header.copy(out, o);
+  o += Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).copy(out, o);
+  tail.copy(out, o);
+  return out;
+}
+
 export class Stream2Encoder {
   readonly setup: SeriesSetup;
 
@@ -145,7 +182,11 @@ export class Stream2Encoder {
     return encodeMessage(map);
   }
 
-  /** An image message carrying one bslz4 blob (with its 12-byte header) for the one channel. */
+  /**
+   * An image message carrying one bslz4 blob (with its 12-byte header) for the one channel.
+   * The map is encoded around a small placeholder byte string which is then replaced by the blob,
+   * so the multi-MB blob is copied once (straight into the message) instead of through cbor-x.
+   */
   image(frame: number, blob: Uint8Array): Buffer {
     const s = this.setup;
     const t = frameTicks(s, frame);
@@ -159,10 +200,10 @@ export class Stream2Encoder {
       series_date: dateTime(s.armDate),
       start_time: rational(t.start),
       stop_time: rational(t.stop),
-      data: { [CHANNEL]: compressedArray(s.model.height, s.model.width, typedTag, elemSize, blob) },
+      data: { [CHANNEL]: compressedArray(s.model.height, s.model.width, typedTag, elemSize, PLACEHOLDER) },
     };
     if (s.imageAppendix !== undefined) map.user_data = s.imageAppendix;
-    return encodeMessage(map);
+    return spliceBlob(encoder.encode(map), blob);
   }
 
   end(): Buffer {
