@@ -49,14 +49,18 @@ export interface SeriesReport {
   seconds: number;
 }
 
-/** Rates at or below this synthesise each frame live (all distinct); above it a pool is used. */
-const LIVE_RATE_LIMIT = 10;
+/**
+ * Pixels per second synthesis and encoding sustain comfortably on one core (~4 Hz for a 4M, ~1 Hz
+ * for a 16M); slower streams make every frame live (all distinct), faster ones cycle a pool.
+ */
+const LIVE_PIXEL_RATE = 20e6;
 const DEFAULT_POOL = 16;
 /** Messages queued per peer before send waits: keeps memory bounded with multi-MB frames. */
 const SEND_HWM = 16;
 
-export function defaultPoolSize(options: Pick<SimulatorOptions, 'rate' | 'frames'>): number {
-  if (options.rate !== 'max' && options.rate <= LIVE_RATE_LIMIT) return 0;
+export function defaultPoolSize(options: Pick<SimulatorOptions, 'rate' | 'frames' | 'detector'>): number {
+  const pixels = detectorModel(options.detector).pixelCount;
+  if (options.rate !== 'max' && options.rate * pixels <= LIVE_PIXEL_RATE) return 0;
   return Math.max(1, Math.min(options.frames, DEFAULT_POOL));
 }
 
@@ -110,7 +114,7 @@ export class DetectorSimulator {
     return this.boundEndpoint;
   }
 
-  /** Pre-synthesises the frame pool (no-op in live mode). */
+  /** Pre-synthesises the frame pool (in live mode: builds the synthesis tables only). */
   async prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
     await this.pool.fill(onProgress);
   }

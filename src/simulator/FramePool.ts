@@ -4,6 +4,7 @@
 // demand and nothing is kept, so all frames are distinct.
 import { createHash } from 'node:crypto';
 import { encodePixels } from '../codec/FrameEncoder.js';
+import { backgroundModel } from './BackgroundModel.js';
 import type { DetectorModel } from './DetectorModel.js';
 import { synthesizeFrameInto, type FrameTruth, type SynthOptions } from './FrameSynth.js';
 
@@ -33,22 +34,27 @@ export class FramePool {
   private readonly entries: EncodedFrame[] = [];
   private readonly scratch: Uint16Array | Uint32Array;
   private bytes = 0;
-  private capacity: number;
+  private capacityLimit: number;
 
   constructor(options: FramePoolOptions) {
     this.options = options;
-    this.capacity = options.size;
+    this.capacityLimit = options.size;
     const n = options.model.pixelCount;
     this.scratch = options.synth.dtype === 'uint16' ? new Uint16Array(n) : new Uint32Array(n);
   }
 
   get live(): boolean {
-    return this.capacity === 0;
+    return this.capacityLimit === 0;
   }
 
   /** Distinct frames currently held. */
   get size(): number {
     return this.entries.length;
+  }
+
+  /** Distinct frames the pool will hold once filled (0 in live mode). */
+  get capacity(): number {
+    return this.capacityLimit;
   }
 
   get encodedBytes(): number {
@@ -57,7 +63,8 @@ export class FramePool {
 
   /** Makes every pool entry now (before sending), yielding to the event loop between frames. */
   async fill(onProgress?: (done: number, total: number) => void): Promise<void> {
-    while (!this.live && this.entries.length < this.capacity) {
+    backgroundModel(this.options.model, this.options.synth); // per-model tables, ~1 s for a 16M
+    while (!this.live && this.entries.length < this.capacityLimit) {
       this.add();
       onProgress?.(this.entries.length, this.capacity);
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -67,7 +74,7 @@ export class FramePool {
   /** The encoded frame to send as frame `index` of a series. */
   frame(index: number): EncodedFrame {
     if (this.live) return this.make(index);
-    while (this.entries.length < this.capacity && this.entries.length <= index) this.add();
+    while (this.entries.length < this.capacityLimit && this.entries.length <= index) this.add();
     return this.entries[index % this.entries.length]!;
   }
 
@@ -76,7 +83,7 @@ export class FramePool {
     this.entries.push(entry);
     this.bytes += entry.blob.length;
     const max = this.options.maxBytes ?? DEFAULT_MAX_BYTES;
-    if (this.bytes >= max) this.capacity = this.entries.length;
+    if (this.bytes >= max) this.capacityLimit = this.entries.length;
   }
 
   private make(sourceIndex: number): EncodedFrame {

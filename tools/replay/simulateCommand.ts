@@ -53,7 +53,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--header-detail <level>', 'header detail: all, basic or none', oneOf('header detail', ['all', 'basic', 'none'] as const), 'all')
     .option('--header-appendix <text>', 'header appendix (V1 last header part; V2 start user_data)')
     .option('--image-appendix <text>', 'image appendix (V1 fifth image part; V2 image user_data)')
-    .option('--pool <n>', 'distinct frames to pre-encode and cycle (0 = synthesise every frame live; default: live at <= 10 Hz, else 16)', nonNegativeInteger('pool'))
+    .option('--pool <n>', 'distinct frames to pre-encode and cycle (0 = synthesise every frame live; default: live when synthesis keeps up with --rate, about 4 Hz for a 4M, else 16)', nonNegativeInteger('pool'))
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -110,9 +110,9 @@ async function simulate(o: SimulateOptions): Promise<void> {
     }, STOP_GRACE_MS).unref();
   });
   try {
+    if (!sim.framePool.live) note('simulate', `pre-encoding up to ${sim.framePool.capacity} distinct frames`);
+    await sim.prepare();
     if (!sim.framePool.live) {
-      note('simulate', `pre-encoding up to ${Math.min(o.frames, o.pool ?? 16)} distinct frames`);
-      await sim.prepare();
       note('simulate', `pool ready: ${sim.framePool.size} frames, ${(sim.framePool.encodedBytes / 1e6).toFixed(1)} MB`);
     }
     const bound = await sim.bind();
