@@ -226,6 +226,19 @@ describe('inspect', () => {
     expect(frames[0]).toMatchObject({ width: 2068, height: 2162, dtype: 'uint32', encoding: 'bslz4' });
   });
 
+  it('follows a --repeat simulator across series until it is stopped', async () => {
+    const sim = startCli(['simulate', '--repeat', '--frames', '1', '--rate', 'max', '--series', '7', '--bind', 'tcp://127.0.0.1:*']);
+    const endpoint = await sim.listeningEndpoint();
+    const result = await runCli(['inspect', '--endpoint', endpoint, '--json', '--series', '3']);
+    expect(result.code, result.stderr).toBe(0);
+    const ends = jsonLines(result.stdout).filter((r) => r.type === 'series-end');
+    expect(ends.map((r) => [r.series, r.frames, r.complete])).toEqual([[7, 1, true], [8, 1, true], [9, 1, true]]);
+    sim.child.kill('SIGINT');
+    const stopped = await sim.done;
+    expect(stopped.signal).toBeNull(); // it handled the signal and exited by itself
+    expect(stopped.stderr).toMatch(/SIGINT: ending the series and stopping/);
+  });
+
   it('prints readable text lines without --json', async () => {
     const sim = startCli(['simulate', '--frames', '1', '--rate', 'max', '--bind', 'tcp://127.0.0.1:*']);
     const endpoint = await sim.listeningEndpoint();

@@ -49,7 +49,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--bind <endpoint>', `endpoint to bind (default ${DEFAULT_BIND[1]} for v1, ${DEFAULT_BIND[2]} for v2; port * = any free port)`, endpoint)
     .option('--series <id>', 'series id of the first series', nonNegativeInteger('series'), 1)
     .option('--series-count <n>', 'number of series to send', positiveInteger('series count'))
-    .option('--repeat', 'send series after series (ids counting up) until interrupted')
+    .option('--repeat', 'send series after series (ids counting up, the same frames each time) until interrupted')
     .option('--header-detail <level>', 'header detail: all, basic or none', oneOf('header detail', ['all', 'basic', 'none'] as const), 'all')
     .option('--header-appendix <text>', 'header appendix (V1 last header part; V2 start user_data)')
     .option('--image-appendix <text>', 'image appendix (V1 fifth image part; V2 image user_data)')
