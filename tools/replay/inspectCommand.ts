@@ -20,7 +20,7 @@ export function registerInspectCommand(program: Command): void {
   program
     .command('inspect')
     .description(
-      'connect to a detector stream (V1 or V2, detected per message) and print one line per message:\n' +
+      'connect to a detector stream (V1 or V2, detected per message) and print one line per message: ' +
         'series start, every frame (size, encoding, sha256 of the decoded pixels) and series end.',
     )
     .requiredOption('--endpoint <endpoint>', 'the detector stream, e.g. tcp://dcu:9999 (V1) or tcp://dcu:31001 (V2)', endpoint)

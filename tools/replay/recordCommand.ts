@@ -17,7 +17,7 @@ export function registerRecordCommand(program: Command): void {
   program
     .command('record')
     .description(
-      'record a detector stream (V1 or V2) to a file: connects a PULL socket to the detector and writes\n' +
+      'record a detector stream (V1 or V2) to a file: connects a PULL socket to the detector and writes ' +
         'every message part byte for byte with its arrival time. Replay it with "stream-pipeline replay".',
     )
     .requiredOption('--endpoint <endpoint>', 'the detector stream, e.g. tcp://dcu:9999 (V1) or tcp://dcu:31001 (V2)', endpoint)

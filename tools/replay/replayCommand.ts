@@ -20,7 +20,7 @@ export function registerReplayCommand(program: Command): void {
   program
     .command('replay')
     .description(
-      'replay a recording made by "stream-pipeline record": binds a PUSH socket like the detector and sends\n' +
+      'replay a recording made by "stream-pipeline record": binds a PUSH socket like the detector and sends ' +
         'every message byte-identically, at the recorded pace (scaled by --speed) or as fast as possible.',
     )
     .argument('<file>', 'recording file')

@@ -33,7 +33,7 @@ export function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
     .description(
-      'simulate an EIGER2 detector: bind a ZeroMQ PUSH socket and stream a series of synthetic frames\n' +
+      'simulate an EIGER2 detector: bind a ZeroMQ PUSH socket and stream a series of synthetic frames ' +
         '(Poisson background, solvent ring, Bragg spots on hits) as stream V1 or V2, like the DCU does.',
     )
     .option('--detector <name>', `detector model: ${DETECTOR_NAMES.join(', ')}`, oneOf('detector', DETECTOR_NAMES), 'eiger2-4m')
