@@ -42,6 +42,7 @@ export class ResultsFile implements ResultSink {
       saturated_pixels: r.saturated_pixels,
       background: r.background,
       flags: r.flags,
+      timing_ms: r.timing,
       ...(full && this.options.spots ? { spots: r.spots } : {}),
       ...(full && this.options.radial ? { radial: r.radial } : {}),
       ...(full ? { separation: r.separation } : {}),

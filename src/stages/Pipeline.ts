@@ -91,10 +91,22 @@ export class Pipeline {
     (this as { supervisors: typeof supervisors }).supervisors = supervisors;
     supervisors.fast.start();
     supervisors.good.start();
+    await this.waitForLocalWorkers(fast.workers, good.workers);
     this.monitor = new ProcessMonitor(this, this.logger.child({ stage: 'monitor' }));
     this.monitor.start();
     this.logger.info({ workerEndpoint, httpPort: this.httpPort }, 'pipeline started');
     return { workerEndpoint, httpPort: this.httpPort };
+  }
+
+  /**
+   * Waits (up to 30 s) until the local workers have joined, so the first frames of a series
+   * that is already streaming are not all skipped by a fast path that has nobody yet.
+   */
+  private async waitForLocalWorkers(fast: number, good: number): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    const joined = () => this.broker.membersOf('fast').length >= fast && this.broker.membersOf('good').length >= good;
+    while (!joined() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (!joined()) this.logger.warn({ fast, good }, 'local workers slow to join; receiving anyway');
   }
 
   /** Receives from the detector until stop() (or, with `once`, the first series is summarised). */
@@ -150,6 +162,7 @@ export class Pipeline {
 
   private onSeriesStart(start: SeriesStart): void {
     this.setups.add(start);
+    this.setups.broadcast(this.broker, start.series);
     const record: SeriesRecord = seriesRecord(start, this.config.analysis);
     this.collector.seriesStart(record);
   }

@@ -68,7 +68,9 @@ export class Collector extends EventEmitter<CollectorEvents> {
     } else {
       tally.processedFast++;
     }
-    tally.latency(result.path, Date.now() - result.receivedAt);
+    const now = Date.now();
+    tally.latency(result.path, now - result.receivedAt);
+    tally.resultAt(result.path, now);
     for (const s of this.sinks) s.frame(result);
     this.emit('frame', result);
     if (result.path === 'good') this.maybeSummarise(tally);

@@ -20,6 +20,8 @@ export interface SeriesSummary {
   hit_rate: number;
   /** Arrival -> result latency percentiles, ms, per path. */
   latency_ms: { good: { p50: number | null; p99: number | null }; fast: { p50: number | null; p99: number | null } };
+  /** Results per second on each path, from its first to its last result of the series. */
+  rate_fps: { good: number | null; fast: number | null };
   started_at: string;
   ended_at: string;
 }
@@ -41,6 +43,7 @@ export class SeriesTally {
   private unmarked = 0;
   private readonly latencies = { good: [] as number[], fast: [] as number[] };
   readonly startedAt = new Date();
+  private readonly spans = { good: { first: 0, last: 0, count: 0 }, fast: { first: 0, last: 0, count: 0 } };
 
   constructor(readonly series: number) {}
 
@@ -71,6 +74,14 @@ export class SeriesTally {
     this.unmarked += n;
   }
 
+  /** A result arrived: for the per-path rates. */
+  resultAt(path: 'good' | 'fast', now: number): void {
+    const span = this.spans[path];
+    if (span.first === 0) span.first = now;
+    span.last = now;
+    span.count++;
+  }
+
   latency(path: 'good' | 'fast', ms: number): void {
     const list = this.latencies[path];
     // A bounded reservoir keeps memory flat on endless series.
@@ -95,6 +106,7 @@ export class SeriesTally {
       hits: this.hits,
       hit_rate: this.processed > 0 ? this.hits / this.processed : 0,
       latency_ms: { good: percentiles(this.latencies.good), fast: percentiles(this.latencies.fast) },
+      rate_fps: { good: rate(this.spans.good), fast: rate(this.spans.fast) },
       started_at: this.startedAt.toISOString(),
       ended_at: new Date().toISOString(),
     };
@@ -109,3 +121,7 @@ function percentiles(values: number[]): { p50: number | null; p99: number | null
 }
 
 const round = (v: number) => Math.round(v * 10) / 10;
+
+function rate(span: { first: number; last: number; count: number }): number | null {
+  return span.count >= 2 && span.last > span.first ? round(((span.count - 1) * 1000) / (span.last - span.first)) : null;
+}

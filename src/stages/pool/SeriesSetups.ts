@@ -45,6 +45,11 @@ export class SeriesSetups {
     return true;
   }
 
+  /** Sends the set-up to every worker now, so all build their tables while the first frames arrive. */
+  broadcast(broker: WorkerBroker, series: number): void {
+    for (const m of broker.membersOf()) this.ensureSent(broker, m.id, series);
+  }
+
   forgetWorker(workerId: string): void {
     this.sentTo.delete(workerId);
   }

@@ -11,6 +11,7 @@ import { FrameDecoder } from '../../codec/FrameDecoder.js';
 import { decodeBrokerMessage, encodeMessage, type PoolPath, type SeriesSetup, type WorkerMessage } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
 import type { Analyser, AnalyserFactory, WorkerSettings } from './Analyser.js';
+import { AnalyserCache } from './AnalyserCache.js';
 
 export interface PoolWorkerOptions {
   connect: string;
@@ -32,12 +33,14 @@ export class PoolWorker {
   private stopped = false;
   private settings: WorkerSettings | null = null;
   private readonly decoder = new FrameDecoder();
-  private readonly analysers = new Map<number, Analyser>();
-  private readonly setups = new Map<number, { setup: SeriesSetup; mask: Uint32Array | null }>();
+  private readonly analysers = new Map<number, Analyser | string>();
+  private readonly cache: AnalyserCache;
   processed = 0;
   failed = 0;
 
-  constructor(private readonly options: PoolWorkerOptions) {}
+  constructor(private readonly options: PoolWorkerOptions) {
+    this.cache = new AnalyserCache(options.makeAnalyser);
+  }
 
   /** Runs until the broker says stop or stop() is called. */
   async run(): Promise<void> {
@@ -107,8 +110,7 @@ export class PoolWorker {
         this.settings = msg.config as WorkerSettings;
         return;
       case 'series':
-        this.setups.set(msg.setup.series, { setup: msg.setup, mask: data ? toUint32(data) : null });
-        this.analysers.delete(msg.setup.series);
+        this.setUpSeries(msg.setup, data);
         return;
       case 'task':
         this.process(msg.task, data);
@@ -153,16 +155,31 @@ export class PoolWorker {
     }
   }
 
+  /**
+   * Builds (or finds in the cache) the series' analyser as soon as its set-up arrives, so the
+   * table building is not charged to the first frame. A failure is kept and given as the reason
+   * for every frame of the series.
+   */
+  private setUpSeries(setup: SeriesSetup, data: Buffer | undefined): void {
+    const mask = data ? toUint32(data) : null;
+    const t0 = performance.now();
+    try {
+      if (!this.settings) throw new Error('no analysis settings received from the broker');
+      this.analysers.set(setup.series, this.cache.get(setup, mask, this.settings, this.options.path));
+      this.options.logger.info({ series: setup.series, ms: round(performance.now() - t0), builds: this.cache.builds }, 'series set up');
+    } catch (err) {
+      const reason = `series ${setup.series} could not be set up: ${(err as Error).message}`;
+      this.analysers.set(setup.series, reason);
+      this.options.logger.error({ series: setup.series, reason }, 'series set-up failed');
+    }
+    // Only a few recent series are kept.
+    for (const key of this.analysers.keys()) if (this.analysers.size > 4) this.analysers.delete(key);
+  }
+
   private analyser(series: number): Analyser {
-    let a = this.analysers.get(series);
-    if (a) return a;
-    const s = this.setups.get(series);
-    if (!s) throw new Error(`no set-up received for series ${series}`);
-    if (!this.settings) throw new Error('no analysis settings received from the broker');
-    a = this.options.makeAnalyser(s.setup, s.mask, this.settings, this.options.path);
-    this.analysers.set(series, a);
-    // Keep the tables of a few recent series only.
-    for (const key of this.analysers.keys()) if (this.analysers.size > 2) this.analysers.delete(key);
+    const a = this.analysers.get(series);
+    if (a === undefined) throw new Error(`no set-up received for series ${series}`);
+    if (typeof a === 'string') throw new Error(a);
     return a;
   }
 
