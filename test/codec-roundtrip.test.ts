@@ -2,6 +2,7 @@
 // every SIMD level; and interoperability with the reference tools (Debian bitshuffle, python3-lz4,
 // h5py + hdf5plugin) in both directions when /usr/bin/python3 has them.
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FrameDecoder, type PixelArray } from '../src/codec/FrameDecoder.js';
 import { encodePixels } from '../src/codec/FrameEncoder.js';
@@ -46,8 +47,25 @@ function encodingFor(codecName: FrameEncoding['codec'], dtype: PixelDtype): Fram
   return parseV1Encoding(`bs${e * 8}-lz4<`, dtype);
 }
 
+/** x86 feature flags of this CPU from /proc/cpuinfo (empty elsewhere). */
+function cpuFlags(): Set<string> {
+  if (!existsSync('/proc/cpuinfo')) return new Set();
+  const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+  return new Set(line ? line.split(':')[1]!.trim().split(/\s+/) : []);
+}
+
 describe('round trips', () => {
   const decoder = new FrameDecoder();
+
+  it('offers every SIMD level the CPU has, so the level comparisons below cover them', () => {
+    const flags = cpuFlags();
+    const levels = supportedSimdLevels();
+    if (flags.has('avx2')) expect(levels).toContain('avx2');
+    if (['gfni', 'avx512f', 'avx512bw', 'avx512vbmi'].every((f) => flags.has(f))) {
+      expect(levels[0]).toBe('avx512gfni');
+      expect(initialLevel).toBe('avx512gfni');
+    }
+  });
 
   it('every codec, dtype and size decodes back to the input, at every SIMD level', () => {
     const levels = supportedSimdLevels();

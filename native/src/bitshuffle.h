@@ -1,6 +1,6 @@
 /*
- * Bit (un)shuffle of one bitshuffle block, with scalar, SSE2 and AVX2 implementations chosen at
- * run time. All levels give identical bytes.
+ * Bit (un)shuffle of one bitshuffle block, with scalar, SSE2, AVX2 and AVX-512+GFNI implementations
+ * chosen at run time. All levels give identical bytes.
  *
  * Layout of a shuffled block of n elements (n % 8 == 0) of E bytes: 8*E bit-rows of n/8 bytes.
  * Row 8*b + k holds bit k of byte b of every element; bit i of byte j of a row belongs to element
@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { SP_SIMD_SCALAR = 0, SP_SIMD_SSE2 = 1, SP_SIMD_AVX2 = 2 } sp_simd_level;
+/* Ordered: each level needs what the ones below it need. AVX512_GFNI: AVX-512 F, BW, VBMI and GFNI. */
+typedef enum { SP_SIMD_SCALAR = 0, SP_SIMD_SSE2 = 1, SP_SIMD_AVX2 = 2, SP_SIMD_AVX512_GFNI = 3 } sp_simd_level;
 
 /* The best level this CPU supports. */
 sp_simd_level sp_simd_best(void);
@@ -21,7 +22,7 @@ sp_simd_level sp_simd_current(void);
 /* Forces a level; returns -1 (and changes nothing) when the CPU lacks it. */
 int sp_simd_set(sp_simd_level level);
 const char *sp_simd_name(sp_simd_level level);
-/* Parses "avx2" | "sse2" | "scalar"; -1 if unknown. */
+/* Parses "avx512gfni" | "avx2" | "sse2" | "scalar"; -1 if unknown. */
 int sp_simd_parse(const char *name);
 
 /*
@@ -35,6 +36,7 @@ void sp_bitshuffle_block(const uint8_t *in, uint8_t *out, size_t n, size_t elem,
 void sp_bitunshuffle_scalar(const uint8_t *in, uint8_t *out, size_t n, size_t elem);
 void sp_bitunshuffle_sse2(const uint8_t *in, uint8_t *out, size_t n, size_t elem, uint8_t *tmp);
 void sp_bitunshuffle_avx2(const uint8_t *in, uint8_t *out, size_t n, size_t elem, uint8_t *tmp);
+void sp_bitunshuffle_avx512(const uint8_t *in, uint8_t *out, size_t n, size_t elem, uint8_t *tmp);
 void sp_bitshuffle_scalar(const uint8_t *in, uint8_t *out, size_t n, size_t elem, uint8_t *tmp);
 
 /* Scalar building blocks the SIMD versions use for the columns left over after their last vector. */

@@ -10,6 +10,9 @@ static volatile int current_level = -1;
 sp_simd_level sp_simd_best(void) {
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
   __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("gfni"))
+    return SP_SIMD_AVX512_GFNI;
   if (__builtin_cpu_supports("avx2")) return SP_SIMD_AVX2;
   if (__builtin_cpu_supports("sse2")) return SP_SIMD_SSE2;
 #endif
@@ -33,6 +36,7 @@ int sp_simd_set(sp_simd_level level) {
 
 const char *sp_simd_name(sp_simd_level level) {
   switch (level) {
+    case SP_SIMD_AVX512_GFNI: return "avx512gfni";
     case SP_SIMD_AVX2: return "avx2";
     case SP_SIMD_SSE2: return "sse2";
     default: return "scalar";
@@ -40,6 +44,7 @@ const char *sp_simd_name(sp_simd_level level) {
 }
 
 int sp_simd_parse(const char *name) {
+  if (strcmp(name, "avx512gfni") == 0) return SP_SIMD_AVX512_GFNI;
   if (strcmp(name, "avx2") == 0) return SP_SIMD_AVX2;
   if (strcmp(name, "sse2") == 0) return SP_SIMD_SSE2;
   if (strcmp(name, "scalar") == 0) return SP_SIMD_SCALAR;
@@ -48,6 +53,7 @@ int sp_simd_parse(const char *name) {
 
 void sp_bitunshuffle_block(const uint8_t *in, uint8_t *out, size_t n, size_t elem, uint8_t *tmp) {
   switch (sp_simd_current()) {
+    case SP_SIMD_AVX512_GFNI: sp_bitunshuffle_avx512(in, out, n, elem, tmp); break;
     case SP_SIMD_AVX2: sp_bitunshuffle_avx2(in, out, n, elem, tmp); break;
     case SP_SIMD_SSE2: sp_bitunshuffle_sse2(in, out, n, elem, tmp); break;
     default: sp_bitunshuffle_scalar(in, out, n, elem); break;

@@ -34,6 +34,36 @@ static inline int read_extension(const uint8_t **ipp, const uint8_t *iend, size_
 typedef uint8_t sp_bytes32 __attribute__((vector_size(32), aligned(1), may_alias));
 static SP_ALWAYS_INLINE void copy32(uint8_t *d, const uint8_t *s) { *(sp_bytes32 *)d = *(const sp_bytes32 *)s; }
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+/* Byte i of entry p is i % p: a pshufb of the first p match bytes gives 32 bytes of the period. */
+#define SP_PERIOD_ROW(p)                                                                                         \
+  {0 % p,  1 % p,  2 % p,  3 % p,  4 % p,  5 % p,  6 % p,  7 % p,  8 % p,  9 % p,  10 % p, 11 % p,               \
+   12 % p, 13 % p, 14 % p, 15 % p, 16 % p, 17 % p, 18 % p, 19 % p, 20 % p, 21 % p, 22 % p, 23 % p,               \
+   24 % p, 25 % p, 26 % p, 27 % p, 28 % p, 29 % p, 30 % p, 31 % p}
+static const uint8_t period_shuffle[16][32] __attribute__((aligned(32))) = {
+    {0},               SP_PERIOD_ROW(1),  SP_PERIOD_ROW(2),  SP_PERIOD_ROW(3),  SP_PERIOD_ROW(4),  SP_PERIOD_ROW(5),
+    SP_PERIOD_ROW(6),  SP_PERIOD_ROW(7),  SP_PERIOD_ROW(8),  SP_PERIOD_ROW(9),  SP_PERIOD_ROW(10), SP_PERIOD_ROW(11),
+    SP_PERIOD_ROW(12), SP_PERIOD_ROW(13), SP_PERIOD_ROW(14), SP_PERIOD_ROW(15)};
+/* The largest multiple of the period p that is <= 32: consecutive stores of the same 32-byte
+ * pattern advance by this much and stay in phase. */
+static const uint8_t period_step[16] = {0, 32, 32, 30, 32, 30, 30, 28, 32, 27, 30, 22, 24, 26, 28, 30};
+
+/*
+ * A match with period off < 16: one load of the period, one shuffle, then stores only (no load
+ * reads bytes this match just wrote, so nothing waits on store forwarding). Reads m[0..15] and
+ * writes up to 32 bytes past len: the caller guarantees that room.
+ */
+__attribute__((target("avx2"))) static inline void fill_period_avx2(uint8_t *op, const uint8_t *m, size_t off,
+                                                                     size_t len) {
+  __m256i seed = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)m));
+  __m256i v = _mm256_shuffle_epi8(seed, _mm256_load_si256((const __m256i *)period_shuffle[off]));
+  const size_t step = period_step[off];
+  for (size_t i = 0; i < len; i += step) _mm256_storeu_si256((__m256i *)(op + i), v);
+}
+#endif
+
 /*
  * Copies a match of `len` bytes starting `off` bytes back. The source may overlap the destination
  * (off < len): the output is then periodic with period off. `room` is the writable space at op.
@@ -44,6 +74,10 @@ static SP_ALWAYS_INLINE void copy_match(uint8_t *op, size_t off, size_t len, siz
   if (room >= len + (size_t)wide) {
     if (wide == 32 && off >= 32) {
       for (size_t i = 0; i < len; i += 32) copy32(op + i, m + i);
+#if defined(__x86_64__) || defined(__i386__)
+    } else if (wide == 32 && off < 16) {
+      fill_period_avx2(op, m, off, len);
+#endif
     } else if (off >= 16) {
       for (size_t i = 0; i < len; i += 16) copy16(op + i, m + i);
     } else if (off >= 8) {
@@ -176,7 +210,7 @@ __attribute__((target("avx2"))) static sp_status decode_block_avx2(const uint8_t
 sp_status sp_lz4_decode_block(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len, size_t dst_cap,
                               size_t *out_len, sp_codec_error *err) {
 #if defined(__x86_64__) || defined(__i386__)
-  if (sp_simd_current() == SP_SIMD_AVX2) return decode_block_avx2(src, src_len, dst, dst_len, dst_cap, out_len, err);
+  if (sp_simd_current() >= SP_SIMD_AVX2) return decode_block_avx2(src, src_len, dst, dst_len, dst_cap, out_len, err);
 #endif
   return decode_block_generic(src, src_len, dst, dst_len, dst_cap, out_len, err);
 }

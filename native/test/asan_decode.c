@@ -210,12 +210,17 @@ static void naive_unshuffle(const uint8_t *in, uint8_t *out, size_t n, size_t el
 }
 
 static void unshuffle_matches_definition(void) {
-  static const size_t counts[] = {8, 16, 24, 128, 200, 256, 264, 1000, 4096};
+  static const size_t counts[] = {8, 16, 24, 128, 200, 256, 264, 504, 512, 520, 1000, 1024, 4096};
+  /* Pattern 0 feeds detector-like pixels as if they were shuffled rows (busy bits everywhere);
+   * pattern 1 feeds the real shuffle of such pixels, whose upper planes are all-zero or all-one
+   * row groups (the fast paths that skip the transposition). */
+  for (int pattern = 0; pattern < 2; pattern++)
   for (size_t e = 1; e <= 4; e *= 2)
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
       size_t n = counts[c], bytes_ = n * e;
       uint8_t *in = malloc(bytes_), *want = malloc(bytes_), *got = malloc(bytes_), *tmp = malloc(bytes_);
-      fill_detector_like(in, n, (int)e, (uint32_t)(n + e));
+      fill_detector_like(pattern ? got : in, n, (int)e, (uint32_t)(n + e));
+      if (pattern) sp_bitshuffle_scalar(got, in, n, e, tmp);
       naive_unshuffle(in, want, n, e);
       sp_bitunshuffle_scalar(in, got, n, e);
       CHECK(memcmp(got, want, bytes_) == 0, "scalar unshuffle n=%zu e=%zu differs from the definition", n, e);
@@ -224,6 +229,11 @@ static void unshuffle_matches_definition(void) {
       if (sp_simd_best() >= SP_SIMD_AVX2) {
         sp_bitunshuffle_avx2(in, got, n, e, tmp);
         CHECK(memcmp(got, want, bytes_) == 0, "avx2 unshuffle n=%zu e=%zu differs from the definition", n, e);
+      }
+      if (sp_simd_best() >= SP_SIMD_AVX512_GFNI) {
+        memset(got, 0xA5, bytes_);
+        sp_bitunshuffle_avx512(in, got, n, e, tmp);
+        CHECK(memcmp(got, want, bytes_) == 0, "avx512gfni unshuffle n=%zu e=%zu differs from the definition", n, e);
       }
       /* Shuffling the definition's output must give the input back. */
       sp_bitshuffle_scalar(want, got, n, e, tmp);

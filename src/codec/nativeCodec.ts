@@ -3,7 +3,8 @@
 // ERR_LZ4_CORRUPT, ERR_BAD_HEADER, ERR_TRAILING_DATA, ERR_INVALID_ARG, ERR_UNSUPPORTED, ERR_NO_MEMORY.
 import { nativeAddon } from '../native/addon.js';
 
-export type SimdLevel = 'avx2' | 'sse2' | 'scalar';
+/** Bit-unshuffle implementations, best first; 'avx512gfni' needs AVX-512 (F, BW, VBMI) and GFNI. */
+export type SimdLevel = 'avx512gfni' | 'avx2' | 'sse2' | 'scalar';
 
 /** Codec numbers of the native decoder; the same values as CodecId in src/native/addon.ts. */
 export type CodecNumber = 0 | 1 | 2 | 3;
@@ -57,7 +58,7 @@ export function nativeCodec(): NativeCodec {
 
 /** SIMD levels this CPU can run, best first. */
 export function supportedSimdLevels(): SimdLevel[] {
-  const order: SimdLevel[] = ['avx2', 'sse2', 'scalar'];
+  const order: SimdLevel[] = ['avx512gfni', 'avx2', 'sse2', 'scalar'];
   const codec = nativeCodec();
   const current = codec.simdLevel();
   const supported: SimdLevel[] = [];
