@@ -10,6 +10,8 @@ export interface HttpServerOptions {
   port: number;
   registry: Registry;
   status: () => unknown;
+  /** Called before each /metrics scrape, to bring gauges up to date. */
+  beforeMetrics?: () => void;
 }
 
 /** A client this far behind loses live records until it catches up (it must never slow us). */
@@ -59,6 +61,7 @@ export class HttpServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
       if (url.pathname === '/metrics') {
+        this.options.beforeMetrics?.();
         res.writeHead(200, { 'content-type': this.options.registry.contentType });
         res.end(await this.options.registry.metrics());
       } else if (url.pathname === '/status') {

@@ -70,6 +70,7 @@ export class Pipeline {
     this.broker.registerPath('fast', this.fast);
     this.http = new HttpServer({
       host: config.pipeline.host, port: config.outputs.http_port, registry: this.metrics.registry, status: () => this.status(),
+      beforeMetrics: () => this.refreshGauges(),
     });
     for (const event of ['series', 'frame', 'summary'] as const) {
       this.collector.on(event, (record: object) => this.http.broadcast(record));
@@ -147,12 +148,35 @@ export class Pipeline {
     this.logger.info('pipeline stopped');
   }
 
+  /** Sets the queue and worker gauges from the live state (at every scrape and monitor tick). */
+  refreshGauges(): void {
+    const m = this.metrics;
+    const q = this.good.queue;
+    m.queueDepth.set({ where: 'memory' }, q.waiting - q.waitingOnDisk);
+    m.queueDepth.set({ where: 'disk' }, q.waitingOnDisk);
+    m.inFlight.set({ path: 'good' }, q.inFlight);
+    m.inFlight.set({ path: 'fast' }, this.fast.inFlight);
+    m.spilled.set(q.spilledTotal);
+    m.redelivered.set(q.redelivered);
+    m.workers.set({ path: 'good', where: 'all' }, q.workerCount);
+    m.workers.set({ path: 'fast', where: 'all' }, this.fast.workerCount);
+    if (this.supervisors) {
+      m.workers.set({ path: 'good', where: 'local' }, this.supervisors.good.count);
+      m.workers.set({ path: 'fast', where: 'local' }, this.supervisors.fast.count);
+    }
+    const stats = this.receiver?.stats;
+    if (stats) for (const [reason, n] of Object.entries(stats.errors)) m.receiverErrors.set({ reason }, n);
+  }
+
   status(): object {
     const q = this.good.queue;
     return {
       name: this.config.name,
       receiver: this.receiver?.stats.snapshot() ?? null,
-      good: { waiting: q.waiting, waitingOnDisk: q.waitingOnDisk, inFlight: q.inFlight, workers: q.workerCount, redelivered: q.redelivered, duplicates: this.good.duplicates },
+      good: {
+        waiting: q.waiting, waitingOnDisk: q.waitingOnDisk, spilledTotal: q.spilledTotal, inFlight: q.inFlight,
+        workers: q.workerCount, redelivered: q.redelivered, duplicates: this.good.duplicates,
+      },
       fast: { inFlight: this.fast.inFlight, workers: this.fast.workerCount, lostInFlight: this.fast.lostInFlight },
       local: { fast: this.supervisors?.fast.count ?? 0, good: this.supervisors?.good.count ?? 0 },
       workers: this.broker.membersOf().map((m) => ({ path: m.path, pid: m.pid, host: m.host })),

@@ -62,18 +62,8 @@ export class ProcessMonitor {
       fastBusyPerSecond: now.busy - this.last.busy,
     };
     this.last = now;
-    m.queueDepth.set({ where: 'memory' }, q.waiting - q.waitingOnDisk);
-    m.queueDepth.set({ where: 'disk' }, q.waitingOnDisk);
-    m.inFlight.set({ path: 'good' }, q.inFlight);
-    m.inFlight.set({ path: 'fast' }, this.pipeline.fast.inFlight);
-    const local = this.pipeline.supervisors;
-    m.workers.set({ path: 'good', where: 'all' }, q.workerCount);
-    m.workers.set({ path: 'fast', where: 'all' }, this.pipeline.fast.workerCount);
-    if (local) {
-      m.workers.set({ path: 'good', where: 'local' }, local.good.count);
-      m.workers.set({ path: 'fast', where: 'local' }, local.fast.count);
-      this.scale();
-    }
+    this.pipeline.refreshGauges();
+    if (this.pipeline.supervisors) this.scale();
   }
 
   private scale(): void {

@@ -27,7 +27,16 @@ export interface PipelineRun {
 }
 
 /** Starts a simulator and a pipeline reading from it. `yaml` is the pipeline's configuration. */
-export async function startPipelineRun(opts: { simulatorArgs: string[]; yaml: string; timeoutMs: number; extraArgs?: string[] }): Promise<PipelineRun> {
+export async function startPipelineRun(opts: {
+  simulatorArgs: string[];
+  yaml: string;
+  timeoutMs: number;
+  extraArgs?: string[];
+  /** Exit after the first series (default true). */
+  once?: boolean;
+  /** Builds the configuration from the run's directory (overrides `yaml`). */
+  configFor?: (dir: string) => string;
+}): Promise<PipelineRun> {
   const dir = mkdtempSync(join(tmpdir(), 'sp-pipeline-'));
   const simulator = startCli(
     ['simulate', '--bind', 'tcp://127.0.0.1:*', '--truth', join(dir, 'truth.jsonl'), ...opts.simulatorArgs],
@@ -35,9 +44,9 @@ export async function startPipelineRun(opts: { simulatorArgs: string[]; yaml: st
   );
   const endpoint = await simulator.listeningEndpoint();
   const configPath = join(dir, 'pipeline.yaml');
-  writeFileSync(configPath, opts.yaml);
+  writeFileSync(configPath, opts.configFor ? opts.configFor(dir) : opts.yaml);
   const pipeline = startCli(
-    ['--config', configPath, '--endpoint', endpoint, '--results', join(dir, 'results.jsonl'), '--once', ...(opts.extraArgs ?? [])],
+    ['--config', configPath, '--endpoint', endpoint, '--results', join(dir, 'results.jsonl'), ...(opts.once === false ? [] : ['--once']), ...(opts.extraArgs ?? [])],
     opts.timeoutMs,
   );
   const m = await pipeline.waitForStderr(/workers join at (tcp:\/\/\S+), status at (http:\/\/\S+)/);

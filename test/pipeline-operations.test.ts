@@ -1,0 +1,85 @@
+// Operating the pipeline: graceful stop mid-series, the good path spilling to disk beyond its
+// memory budget, and the HTTP status and Prometheus metrics, all with real processes.
+import { describe, expect, it, beforeAll } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertBuilt } from './helpers/cli.js';
+import { readResults, startPipelineRun } from './helpers/pipelineRun.js';
+
+beforeAll(() => assertBuilt());
+
+const yaml = (extra: string) => `
+pipeline:
+  worker_port: 0
+  heartbeat_ms: 250
+${extra}
+outputs:
+  http_port: 0
+logging:
+  level: info
+`;
+
+describe('pipeline operations', () => {
+  it('on SIGINT mid-series stops receiving, finishes the frames it has, writes the summary and exits 0', async () => {
+    const run = await startPipelineRun({
+      simulatorArgs: ['--frames', '1000', '--rate', '40', '--dtype', 'uint16'],
+      yaml: yaml('  fast:\n    workers: 1\n    max_workers: 1\n  good:\n    workers: 1\n    max_workers: 1'),
+      timeoutMs: 120_000,
+      once: false,
+    });
+    // Let a part of the series through, then interrupt.
+    await run.pipeline.waitForStderr(/"msg":"series set up"[\s\S]*"msg":"series set up"/);
+    await new Promise((r) => setTimeout(r, 2500));
+    run.pipeline.child.kill('SIGINT');
+    const result = await run.pipeline.done;
+    expect(result.code, result.stderr.slice(-2000)).toBe(0);
+    expect(result.stderr).toMatch(/stopping: finishing the current series outputs/);
+    run.simulator.child.kill('SIGTERM');
+    const results = readResults(run.dir);
+    const summary = results.find((r) => r.type === 'summary')!;
+    expect(summary).toBeDefined();
+    expect(summary['complete']).toBe(false);
+    const received = summary['received'] as number;
+    expect(received).toBeGreaterThan(10);
+    expect(received).toBeLessThan(1000);
+    // Every frame that came in was processed before the exit, once.
+    expect(summary).toMatchObject({ processed: received, lost: 0 });
+    const good = results.filter((r) => r.type === 'frame' && r.path === 'good').map((r) => r.frame as number);
+    expect(new Set(good).size).toBe(received);
+  }, 140_000);
+
+  it('spills the good-path backlog to disk beyond the memory budget and works it off, every frame once', async () => {
+    const run = await startPipelineRun({
+      simulatorArgs: ['--frames', '150', '--rate', 'max', '--dtype', 'uint16'],
+      yaml: '',
+      timeoutMs: 150_000,
+      once: false,
+      configFor: (dir) => yaml(`  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    max_workers: 1\n    memory_budget_mb: 1\n    spill_dir: ${join(dir, 'spill')}`),
+    });
+    // While the backlog exists, the status and metrics show it.
+    let sawSpill = false;
+    let metrics = '';
+    for (let i = 0; i < 200 && !sawSpill; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const s = (await (await fetch(run.statusUrl)).json()) as { good: { spilledTotal: number; waitingOnDisk: number } };
+      if (s.good.spilledTotal > 0) {
+        sawSpill = true;
+        metrics = await (await fetch(run.statusUrl.replace('/status', '/metrics'))).text();
+      }
+    }
+    expect(sawSpill).toBe(true);
+    expect(metrics).toMatch(/^sp_frames_received_total \d+/m);
+    expect(metrics).toMatch(/^sp_good_spilled_total \d+/m);
+    expect(metrics).toMatch(/^sp_workers\{path="good",where="local"\} 1/m);
+    await run.pipeline.waitForStderr(/series 1: received 150, processed 150, lost 0/);
+    run.pipeline.child.kill('SIGTERM');
+    const result = await run.pipeline.done;
+    expect(result.code, result.stderr.slice(-2000)).toBe(0);
+    const results = readResults(run.dir);
+    const good = results.filter((r) => r.type === 'frame' && r.path === 'good').map((r) => r.frame as number).sort((a, b) => a - b);
+    expect(good).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    // The spill file is gone once drained and the pipeline has stopped.
+    const spill = join(run.dir, 'spill');
+    expect(existsSync(spill) ? readdirSync(spill) : []).toEqual([]);
+  }, 160_000);
+});
