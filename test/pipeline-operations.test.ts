@@ -82,4 +82,19 @@ describe('pipeline operations', () => {
     const spill = join(run.dir, 'spill');
     expect(existsSync(spill) ? readdirSync(spill) : []).toEqual([]);
   }, 160_000);
+
+  it('grows the local good pool within its bounds while the backlog grows', async () => {
+    const run = await startPipelineRun({
+      simulatorArgs: ['--frames', '300', '--rate', 'max', '--dtype', 'uint16'],
+      yaml: yaml('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    min_workers: 1\n    max_workers: 2'),
+      timeoutMs: 150_000,
+    });
+    const result = await run.pipeline.done;
+    expect(result.code, result.stderr.slice(-2000)).toBe(0);
+    expect(result.stderr).toMatch(/local good workers 1 -> 2/);
+    // Never beyond the bound.
+    expect(result.stderr).not.toMatch(/local good workers 2 -> 3/);
+    const results = readResults(run.dir);
+    expect(results.find((r) => r.type === 'summary')).toMatchObject({ received: 300, processed: 300, lost: 0 });
+  }, 160_000);
 });
