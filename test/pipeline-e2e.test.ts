@@ -103,27 +103,34 @@ describe('pipeline end to end', () => {
     await run.simulator.done;
   }, 220_000);
 
-  it('takes work from a separately started remote worker', async () => {
+  it('takes work from separately started remote workers, joining after the series began', async () => {
     const run = await startPipelineRun({
-      simulatorArgs: ['--frames', '60', '--rate', '30', '--dtype', 'uint16'],
+      simulatorArgs: ['--frames', '120', '--rate', '30', '--dtype', 'uint16'],
       yaml: baseYaml(
         `  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n    sampling:\n      every: 2\n  good:\n    workers: 0\n    min_workers: 0\n    max_workers: 0`,
       ),
       timeoutMs: 120_000,
     });
     const worker = startCli(['worker', '--connect', run.workerEndpoint, '--path', 'good'], 120_000);
+    await new Promise((r) => setTimeout(r, 700));
+    const fastWorker = startCli(['worker', '--connect', run.workerEndpoint, '--path', 'fast'], 120_000);
     const result = await run.pipeline.done;
     expect(result.code, result.stderr.slice(-3000)).toBe(0);
     expect(result.stderr).toMatch(new RegExp(`"pid":${worker.child.pid}[^\\n]*"msg":"worker joined"|"msg":"worker joined"[^\\n]*"pid":${worker.child.pid}`));
     const results = readResults(run.dir);
-    expectEveryFrameOnce(results, 60);
+    expectEveryFrameOnce(results, 120);
     const summary = summaryOf(results);
-    expect(summary).toMatchObject({ received: 60, processed: 60, processed_fast: 0 });
-    // No fast workers: odd frames are sampled out, even ones find everyone busy.
-    expect(summary['skipped_fast_reasons']).toEqual({ 'sampled-out': 30, busy: 30 });
+    expect(summary).toMatchObject({ received: 120, processed: 120 });
+    // Odd frames are sampled out; of the even ones, the first find no fast worker yet, the
+    // late-joining one gets the series set-up unasked and then takes frames.
+    const reasons = summary['skipped_fast_reasons'] as Record<string, number>;
+    expect(reasons['sampled-out']).toBe(60);
+    expect(reasons['no-workers']).toBeGreaterThan(0);
+    expect(summary['processed_fast']).toBeGreaterThan(0);
+    expect((summary['processed_fast'] as number) + (summary['skipped_fast'] as number)).toBe(120);
     // The pipeline tells its workers to stop when it exits.
-    const w = await worker.done;
-    expect(w.code).toBe(0);
+    expect((await worker.done).code).toBe(0);
+    expect((await fastWorker.done).code).toBe(0);
     await run.simulator.done;
   }, 140_000);
 

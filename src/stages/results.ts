@@ -22,7 +22,7 @@ export interface FrameResult {
   separation: number[];
   /** Red flags: "ice-rings", "multiple-lattices", "saturation". */
   flags: string[];
-  /** Milliseconds the worker spent (decode, analysis). */
-  timing: { decode: number; analysis: number };
+  /** Milliseconds the worker spent: decoding, analysing, and in all from taking the task off its socket. */
+  timing: { decode: number; analysis: number; total: number };
   receivedAt: number;
 }

@@ -19,6 +19,9 @@ export type Offer = 'sent' | 'sampled-out' | 'busy';
 interface FastWorker {
   credit: number;
   inFlight: Map<number, { series: number; frame: number }>;
+  /** Series whose tables this worker has built: only their frames go to it, so a frame never
+   * waits behind a table build (a second or more on a large detector). */
+  ready: Set<number>;
 }
 
 export class FastDispatcher implements PathDispatcher {
@@ -53,9 +56,10 @@ export class FastDispatcher implements PathDispatcher {
       this.collector.fastSkipped(series, 'sampled-out');
       return 'sampled-out';
     }
-    const id = this.freeWorker();
+    const id = this.freeWorker(series);
     if (id === null) {
-      this.collector.fastSkipped(series, 'busy');
+      const reason = this.workers.size === 0 ? 'no-workers' : this.anyReady(series) ? 'busy' : 'setting-up';
+      this.collector.fastSkipped(series, reason);
       return 'busy';
     }
     const w = this.workers.get(id)!;
@@ -68,7 +72,7 @@ export class FastDispatcher implements PathDispatcher {
 
   addWorker(id: string, credit: number): void {
     if (!this.workers.has(id)) {
-      this.workers.set(id, { credit: 0, inFlight: new Map() });
+      this.workers.set(id, { credit: 0, inFlight: new Map(), ready: new Set() });
       this.order.push(id);
     }
     this.grant(id, credit);
@@ -77,6 +81,14 @@ export class FastDispatcher implements PathDispatcher {
   grant(id: string, credit: number): void {
     const w = this.workers.get(id);
     if (w) w.credit += credit;
+  }
+
+  seriesReady(id: string, series: number): void {
+    const w = this.workers.get(id);
+    if (!w) return;
+    w.ready.add(series);
+    // A few recent series are enough.
+    for (const s of w.ready) if (w.ready.size > 8) w.ready.delete(s);
   }
 
   removeWorker(id: string, reason: string): void {
@@ -97,10 +109,18 @@ export class FastDispatcher implements PathDispatcher {
     else this.collector.fastSkipped(msg.series, `failed: ${msg.reason}`);
   }
 
-  private freeWorker(): string | null {
+  private anyReady(series: number): boolean {
+    for (const w of this.workers.values()) if (w.ready.has(series)) return true;
+    return false;
+  }
+
+  private freeWorker(series: number): string | null {
     for (let i = 0; i < this.order.length; i++) {
       const id = this.order[(this.cursor + i) % this.order.length]!;
-      if (this.workers.get(id)!.credit > 0) {
+      const w = this.workers.get(id)!;
+      // A worker that joined after the series started gets its set-up now, and frames once ready.
+      if (!w.ready.has(series)) this.setups.ensureSent(this.broker, id, series);
+      if (w.credit > 0 && w.ready.has(series)) {
         this.cursor = (this.cursor + i + 1) % this.order.length;
         return id;
       }

@@ -39,6 +39,9 @@ export class GoodDispatcher implements PathDispatcher {
     this.pump();
   }
 
+  /** The good path sends regardless: its frames wait at the worker, in order, without loss. */
+  seriesReady(_id: string, _series: number): void {}
+
   grant(id: string, credit: number): void {
     this.queue.grant(id, credit);
     this.pump();

@@ -20,6 +20,8 @@ export interface PoolMember {
 /** What a path's dispatcher does with its workers' messages. */
 export interface PathDispatcher {
   addWorker(id: string, initialCredit: number): void;
+  /** The worker has its tables for `series` and can take its frames without delay. */
+  seriesReady(id: string, series: number): void;
   grant(id: string, credit: number): void;
   removeWorker(id: string, reason: string): void;
   onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): void;
@@ -123,6 +125,10 @@ export class WorkerBroker {
     const dispatcher = this.dispatchers.get(member.path)!;
     switch (msg.t) {
       case 'heartbeat':
+        return;
+      case 'ready':
+        if (msg.error) this.options.logger.warn({ worker: id, series: msg.series, reason: msg.error }, 'worker could not set up the series');
+        dispatcher.seriesReady(id, msg.series);
         return;
       case 'result':
       case 'failed':

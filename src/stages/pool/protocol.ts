@@ -13,6 +13,8 @@ export type PoolPath = 'fast' | 'good';
 export type WorkerMessage =
   | { t: 'hello'; path: PoolPath; pid: number; host: string; credit: number }
   | { t: 'heartbeat' }
+  /** The worker has built its tables for a series (or failed to, with a reason). */
+  | { t: 'ready'; series: number; error?: string }
   | { t: 'result'; id: number; result: FrameResult }
   /** The worker could not process a task (e.g. corrupt frame); it is acknowledged, not retried. */
   | { t: 'failed'; id: number; series: number; frame: number; reason: string }

@@ -99,6 +99,7 @@ export class PoolWorker {
   }
 
   private handle(header: Buffer, data: Buffer | undefined): void {
+    this.handlingSince = performance.now();
     const msg = decodeBrokerMessage(header);
     switch (msg.t) {
       case 'welcome':
@@ -143,7 +144,9 @@ export class PoolWorker {
           series: task.series,
           frame: task.frame,
           path: this.options.path,
-          timing: { decode: round(t1 - t0), analysis: round(t2 - t1) },
+          // total: from taking the message off the socket until here (the result's msgpack
+          // encoding, a few kB, is left out).
+          timing: { decode: round(t1 - t0), analysis: round(t2 - t1), total: round(performance.now() - this.handlingSince) },
           receivedAt: task.receivedAt,
         },
       });
@@ -167,10 +170,12 @@ export class PoolWorker {
       if (!this.settings) throw new Error('no analysis settings received from the broker');
       this.analysers.set(setup.series, this.cache.get(setup, mask, this.settings, this.options.path));
       this.options.logger.info({ series: setup.series, ms: round(performance.now() - t0), builds: this.cache.builds }, 'series set up');
+      this.send({ t: 'ready', series: setup.series });
     } catch (err) {
       const reason = `series ${setup.series} could not be set up: ${(err as Error).message}`;
       this.analysers.set(setup.series, reason);
       this.options.logger.error({ series: setup.series, reason }, 'series set-up failed');
+      this.send({ t: 'ready', series: setup.series, error: reason });
     }
     // Only a few recent series are kept.
     for (const key of this.analysers.keys()) if (this.analysers.size > 4) this.analysers.delete(key);
@@ -192,6 +197,8 @@ export class PoolWorker {
   }
 
   private queue: Promise<unknown> = Promise.resolve();
+  /** When handling of the current message began (for timing.total). */
+  private handlingSince = 0;
 
   private closeSocket(): void {
     const socket = this.socket;
