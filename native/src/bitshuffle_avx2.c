@@ -1,6 +1,8 @@
 /*
  * AVX2 bit unshuffle: the SSE2 scheme on 32 columns at a time. AVX2 unpacks work within each
  * 128-bit half, so the upper half carries columns 16..31 and is written 128 bytes further on.
+ * Multi-byte elements go 32 columns (256 elements) at a time through all planes and straight on
+ * to the output, so the plane buffer stays at most 1 KB.
  */
 #include "bitshuffle.h"
 
@@ -26,9 +28,10 @@ static inline SP_AVX2 void store_pair(uint8_t *o, __m256i x, __m256i y) {
   _mm256_storeu_si256((__m256i *)(o + 128), _mm256_permute2x128_si256(x, y, 0x31));
 }
 
-static SP_AVX2 void unshuffle_plane(const uint8_t *rows, size_t m, uint8_t *plane) {
-  size_t j = 0;
-  for (; j + 32 <= m; j += 32) {
+/* Untransposes columns [j0, j1) of one plane's 8 rows (row stride m); column j's 8 bytes go to
+ * plane + 8 * (j - j0). j1 - j0 is a multiple of 32. */
+static SP_AVX2 void unshuffle_plane_columns(const uint8_t *rows, size_t m, size_t j0, size_t j1, uint8_t *plane) {
+  for (size_t j = j0; j < j1; j += 32) {
     const uint8_t *p = rows + j;
     __m256i r0 = _mm256_loadu_si256((const __m256i *)(p + 0 * m));
     __m256i r1 = _mm256_loadu_si256((const __m256i *)(p + 1 * m));
@@ -38,7 +41,7 @@ static SP_AVX2 void unshuffle_plane(const uint8_t *rows, size_t m, uint8_t *plan
     __m256i r5 = _mm256_loadu_si256((const __m256i *)(p + 5 * m));
     __m256i r6 = _mm256_loadu_si256((const __m256i *)(p + 6 * m));
     __m256i r7 = _mm256_loadu_si256((const __m256i *)(p + 7 * m));
-    uint8_t *o = plane + 8 * j;
+    uint8_t *o = plane + 8 * (j - j0);
     /* Rows that are all 0 or all 1 bits (no counts / masked pixels, most of a detector frame)
      * transpose to themselves: skip the shuffle work. */
     __m256i any = _mm256_or_si256(_mm256_or_si256(_mm256_or_si256(r0, r1), _mm256_or_si256(r2, r3)),
@@ -62,7 +65,6 @@ static SP_AVX2 void unshuffle_plane(const uint8_t *rows, size_t m, uint8_t *plan
     store_pair(o + 64, transpose_lanes(_mm256_unpacklo_epi32(b2, b6)), transpose_lanes(_mm256_unpackhi_epi32(b2, b6)));
     store_pair(o + 96, transpose_lanes(_mm256_unpacklo_epi32(b3, b7)), transpose_lanes(_mm256_unpackhi_epi32(b3, b7)));
   }
-  sp_bitunshuffle_plane_scalar(rows, m, j, m, plane);
 }
 
 static SP_AVX2 void interleave2(const uint8_t *planes, size_t n, uint8_t *out) {
@@ -99,17 +101,34 @@ static SP_AVX2 void interleave4(const uint8_t *planes, size_t n, uint8_t *out) {
   sp_byte_interleave_scalar(planes, n, 4, i, out);
 }
 
+/* Columns per step of the multi-byte path: the planes of 256 elements (at most 1 KB of tmp)
+ * are untransposed, then interleaved into the output at once, so the output stores are spread
+ * over the whole block instead of coming in one burst after all planes (which stalled on the
+ * output's cache misses). */
+#define STEP_COLUMNS 32
+
 SP_AVX2 void sp_bitunshuffle_avx2(const uint8_t *in, uint8_t *out, size_t n, size_t elem, uint8_t *tmp) {
   const size_t m = n / 8;
+  const size_t full = m / STEP_COLUMNS * STEP_COLUMNS;
   if (elem == 1) {
-    unshuffle_plane(in, m, out);
+    unshuffle_plane_columns(in, m, 0, full, out);
+    sp_bitunshuffle_plane_scalar(in, m, full, m, out);
     return;
   }
-  for (size_t b = 0; b < elem; b++) unshuffle_plane(in + 8 * b * m, m, tmp + b * n);
-  if (elem == 2)
-    interleave2(tmp, n, out);
-  else
-    interleave4(tmp, n, out);
+  const size_t step_elems = 8 * STEP_COLUMNS;
+  for (size_t j = 0; j < full; j += STEP_COLUMNS) {
+    for (size_t b = 0; b < elem; b++) unshuffle_plane_columns(in + 8 * b * m, m, j, j + STEP_COLUMNS, tmp + b * step_elems);
+    if (elem == 2)
+      interleave2(tmp, step_elems, out + 8 * j * elem);
+    else
+      interleave4(tmp, step_elems, out + 8 * j * elem);
+  }
+  if (full < m) {
+    /* Fewer than 32 columns left: scalar transposition and interleave. */
+    const size_t rest = 8 * (m - full);
+    for (size_t b = 0; b < elem; b++) sp_bitunshuffle_plane_scalar(in + 8 * b * m + full, m, 0, m - full, tmp + b * rest);
+    sp_byte_interleave_scalar(tmp, rest, elem, 0, out + 8 * full * elem);
+  }
 }
 
 #else

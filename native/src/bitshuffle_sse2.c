@@ -2,7 +2,9 @@
  * SSE2 bit unshuffle. Per byte plane: 16 columns of the 8 bit-rows are regrouped (three rounds of
  * byte/word/dword unpacks) so each 64-bit lane holds one column's 8 row bytes, then one 8x8 bit
  * transposition per lane yields 8 consecutive elements' bytes. Planes are then interleaved into
- * elements. Everything stays within one block, which is small enough to live in L1.
+ * elements, 32 columns (256 elements) at a time so the plane buffer stays at most 1 KB and the
+ * output stores are spread over the block. Everything stays within one block, which is small
+ * enough to live in L1.
  */
 #include "bitshuffle.h"
 
@@ -22,10 +24,10 @@ static inline SP_SSE2 __m128i transpose_lanes(__m128i x) {
   return delta_swap(x, 28, 0x00000000F0F0F0F0LL);
 }
 
-/* Untransposes the 8 rows of one byte plane (m columns) into n = 8m contiguous plane bytes. */
-static SP_SSE2 void unshuffle_plane(const uint8_t *rows, size_t m, uint8_t *plane) {
-  size_t j = 0;
-  for (; j + 16 <= m; j += 16) {
+/* Untransposes columns [j0, j1) of one plane's 8 rows (row stride m); column j's 8 bytes go to
+ * plane + 8 * (j - j0). j1 - j0 is a multiple of 16. */
+static SP_SSE2 void unshuffle_plane_columns(const uint8_t *rows, size_t m, size_t j0, size_t j1, uint8_t *plane) {
+  for (size_t j = j0; j < j1; j += 16) {
     const uint8_t *p = rows + j;
     __m128i r0 = _mm_loadu_si128((const __m128i *)(p + 0 * m));
     __m128i r1 = _mm_loadu_si128((const __m128i *)(p + 1 * m));
@@ -35,7 +37,7 @@ static SP_SSE2 void unshuffle_plane(const uint8_t *rows, size_t m, uint8_t *plan
     __m128i r5 = _mm_loadu_si128((const __m128i *)(p + 5 * m));
     __m128i r6 = _mm_loadu_si128((const __m128i *)(p + 6 * m));
     __m128i r7 = _mm_loadu_si128((const __m128i *)(p + 7 * m));
-    __m128i *o = (__m128i *)(plane + 8 * j);
+    __m128i *o = (__m128i *)(plane + 8 * (j - j0));
     /* Rows that are all 0 or all 1 bits (no counts / masked pixels, most of a detector frame)
      * transpose to themselves: skip the shuffle work. */
     __m128i any = _mm_or_si128(_mm_or_si128(_mm_or_si128(r0, r1), _mm_or_si128(r2, r3)),
@@ -65,7 +67,6 @@ static SP_SSE2 void unshuffle_plane(const uint8_t *rows, size_t m, uint8_t *plan
     _mm_storeu_si128(o + 6, transpose_lanes(_mm_unpacklo_epi32(b3, b7)));
     _mm_storeu_si128(o + 7, transpose_lanes(_mm_unpackhi_epi32(b3, b7)));
   }
-  sp_bitunshuffle_plane_scalar(rows, m, j, m, plane);
 }
 
 static SP_SSE2 void interleave2(const uint8_t *planes, size_t n, uint8_t *out) {
@@ -99,17 +100,33 @@ static SP_SSE2 void interleave4(const uint8_t *planes, size_t n, uint8_t *out) {
   sp_byte_interleave_scalar(planes, n, 4, i, out);
 }
 
+/* Columns per step of the multi-byte path: the planes of 256 elements (at most 1 KB of tmp)
+ * are untransposed, then interleaved into the output at once, so the output stores are spread
+ * over the whole block instead of coming in one burst after all planes. */
+#define STEP_COLUMNS 32
+
 void sp_bitunshuffle_sse2(const uint8_t *in, uint8_t *out, size_t n, size_t elem, uint8_t *tmp) {
   const size_t m = n / 8;
+  const size_t full = m / STEP_COLUMNS * STEP_COLUMNS;
   if (elem == 1) {
-    unshuffle_plane(in, m, out);
+    unshuffle_plane_columns(in, m, 0, full, out);
+    sp_bitunshuffle_plane_scalar(in, m, full, m, out);
     return;
   }
-  for (size_t b = 0; b < elem; b++) unshuffle_plane(in + 8 * b * m, m, tmp + b * n);
-  if (elem == 2)
-    interleave2(tmp, n, out);
-  else
-    interleave4(tmp, n, out);
+  const size_t step_elems = 8 * STEP_COLUMNS;
+  for (size_t j = 0; j < full; j += STEP_COLUMNS) {
+    for (size_t b = 0; b < elem; b++) unshuffle_plane_columns(in + 8 * b * m, m, j, j + STEP_COLUMNS, tmp + b * step_elems);
+    if (elem == 2)
+      interleave2(tmp, step_elems, out + 8 * j * elem);
+    else
+      interleave4(tmp, step_elems, out + 8 * j * elem);
+  }
+  if (full < m) {
+    /* Fewer than 32 columns left: scalar transposition and interleave. */
+    const size_t rest = 8 * (m - full);
+    for (size_t b = 0; b < elem; b++) sp_bitunshuffle_plane_scalar(in + 8 * b * m + full, m, 0, m - full, tmp + b * rest);
+    sp_byte_interleave_scalar(tmp, rest, elem, 0, out + 8 * full * elem);
+  }
 }
 
 #else
