@@ -4,26 +4,16 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertBuilt } from './helpers/cli.js';
-import { readResults, startPipelineRun } from './helpers/pipelineRun.js';
+import { readResults, startPipelineRun, testConfig } from './helpers/pipelineRun.js';
 
 beforeAll(() => assertBuilt());
 
-const yaml = (extra: string) => `
-pipeline:
-  worker_port: 0
-  heartbeat_ms: 250
-${extra}
-outputs:
-  http_port: 0
-logging:
-  level: info
-`;
 
 describe('pipeline operations', () => {
   it('on SIGINT mid-series stops receiving, finishes the frames it has, writes the summary and exits 0', async () => {
     const run = await startPipelineRun({
       simulatorArgs: ['--frames', '1000', '--rate', '40', '--dtype', 'uint16'],
-      yaml: yaml('  fast:\n    workers: 1\n    max_workers: 1\n  good:\n    workers: 1\n    max_workers: 1'),
+      yaml: testConfig('  fast:\n    workers: 1\n    max_workers: 1\n  good:\n    workers: 1\n    max_workers: 1'),
       timeoutMs: 120_000,
       once: false,
     });
@@ -54,7 +44,7 @@ describe('pipeline operations', () => {
       yaml: '',
       timeoutMs: 150_000,
       once: false,
-      configFor: (dir) => yaml(`  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    max_workers: 1\n    memory_budget_mb: 1\n    spill_dir: ${join(dir, 'spill')}`),
+      configFor: (dir) => testConfig(`  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    max_workers: 1\n    memory_budget_mb: 1\n    spill_dir: ${join(dir, 'spill')}`),
     });
     // While the backlog exists, the status and metrics show it.
     let sawSpill = false;
@@ -86,7 +76,7 @@ describe('pipeline operations', () => {
   it('grows the local good pool within its bounds while the backlog grows', async () => {
     const run = await startPipelineRun({
       simulatorArgs: ['--frames', '300', '--rate', 'max', '--dtype', 'uint16'],
-      yaml: yaml('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    min_workers: 1\n    max_workers: 2'),
+      yaml: testConfig('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    min_workers: 1\n    max_workers: 2'),
       timeoutMs: 150_000,
     });
     const result = await run.pipeline.done;

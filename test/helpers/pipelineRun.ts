@@ -6,6 +6,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCli, type CliProcess } from './cli.js';
 
+/** A pipeline configuration for tests: OS-chosen ports, fast heartbeats, `pools` (YAML lines
+ * under `pipeline:`, indented two spaces) for the worker pools. */
+export function testConfig(pools: string): string {
+  return `
+pipeline:
+  worker_port: 0
+  heartbeat_ms: 250
+${pools}
+outputs:
+  http_port: 0
+logging:
+  level: info
+`;
+}
+
 export interface TruthRecord {
   series: number;
   frame: number;

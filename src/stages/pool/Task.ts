@@ -1,20 +1,12 @@
 // A unit of work for a worker: one frame's compressed bytes plus what is needed to decode it.
 // The bytes travel as they came from the detector; only the worker decompresses them.
-import type { FrameEncoding, PixelDtype } from '../../receiver/events.js';
+import type { Frame } from '../../receiver/events.js';
 
-export interface TaskHeader {
+/** The frame's description as the receiver gave it (receivedAt: for arrival -> result latency). */
+export type TaskHeader = Pick<Frame, 'series' | 'frame' | 'channel' | 'width' | 'height' | 'dtype' | 'encoding' | 'receivedAt'> & {
   /** Dispatcher-assigned id, unique for the pipeline's lifetime; acknowledgements name it. */
   id: number;
-  series: number;
-  frame: number;
-  channel: string;
-  width: number;
-  height: number;
-  dtype: PixelDtype;
-  encoding: FrameEncoding;
-  /** When the receiver got the frame, ms since the epoch (for arrival -> result latency). */
-  receivedAt: number;
-}
+};
 
 export interface Task {
   header: TaskHeader;
