@@ -87,4 +87,45 @@ describe('pipeline operations', () => {
     const results = readResults(run.dir);
     expect(results.find((r) => r.type === 'summary')).toMatchObject({ received: 300, processed: 300, lost: 0 });
   }, 160_000);
+
+  it('analyses a V1 series whose header (header_detail none) announces no shape or geometry', async () => {
+    const run = await startPipelineRun({
+      simulatorArgs: ['--frames', '30', '--rate', '30', '--dtype', 'uint32', '--header-detail', 'none', '--hit-fraction', '1'],
+      yaml: testConfig('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    max_workers: 1'),
+      timeoutMs: 120_000,
+    });
+    const result = await run.pipeline.done;
+    expect(result.code, result.stderr.slice(-2000)).toBe(0);
+    const results = readResults(run.dir);
+    expect(results.find((r) => r.type === 'summary')).toMatchObject({ received: 30, processed: 30, lost: 0 });
+    const frames = results.filter((r) => r.type === 'frame' && r.path === 'good');
+    // Spots are still found; what needs the geometry is left out and flagged.
+    expect(frames.every((r) => (r.flags as string[]).includes('no-geometry') && r.d_min === null)).toBe(true);
+    expect(frames.filter((r) => r.hit).length).toBeGreaterThan(20);
+  }, 140_000);
+
+  it('leaves no local worker behind when the pipeline itself is killed with kill -9', async () => {
+    const run = await startPipelineRun({
+      simulatorArgs: ['--frames', '1000', '--rate', '20', '--dtype', 'uint16'],
+      yaml: testConfig('  fast:\n    workers: 1\n    max_workers: 1\n  good:\n    workers: 1\n    max_workers: 1'),
+      timeoutMs: 120_000,
+      once: false,
+    });
+    const s = (await (await fetch(run.statusUrl)).json()) as { workers: { pid: number }[] };
+    const pids = s.workers.map((w) => w.pid);
+    expect(pids).toHaveLength(2);
+    run.pipeline.child.kill('SIGKILL');
+    await run.pipeline.done;
+    run.simulator.child.kill('SIGTERM');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(alive)).toEqual([]);
+  }, 140_000);
 });

@@ -25,6 +25,8 @@ export function registerWorkerCommand(program: Command): void {
       const stop = () => worker.stop();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // Started by a pipeline (local worker): leave when it goes, however it went.
+      if (process.connected) process.once('disconnect', stop);
       await worker.run();
       logger.info({ processed: worker.processed, failed: worker.failed }, 'worker stopped');
       // Let the goodbye leave before the process goes.

@@ -82,7 +82,7 @@ export class Pipeline {
   async start(): Promise<{ workerEndpoint: string; httpPort: number }> {
     const workerEndpoint = await this.broker.bind();
     this.httpPort = await this.http.listen();
-    const connect = workerEndpoint.replace(/\/\/(0\.0\.0\.0|\*)/, '//127.0.0.1');
+    const connect = this.broker.localEndpoint ?? workerEndpoint.replace(/\/\/(0\.0\.0\.0|\*)/, '//127.0.0.1');
     const { fast, good } = this.config.pipeline;
     const env = { STREAM_PIPELINE_LOG_LEVEL: this.config.logging.level };
     const supervisors = {

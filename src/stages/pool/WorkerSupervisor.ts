@@ -73,7 +73,8 @@ export class WorkerSupervisor {
   private spawnOne(): void {
     const { path, connect, logger } = this.options;
     const child = spawn(process.execPath, [CLI, 'worker', '--connect', connect, '--path', path], {
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // The IPC channel is how a local worker notices its pipeline has gone (even after kill -9).
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, ...this.options.env },
     });
     this.children.add(child);

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { FrameDecoder } from '../../codec/FrameDecoder.js';
 import { decodeBrokerMessage, encodeMessage, type PoolPath, type SeriesSetup, type WorkerMessage } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
+import type { PixelDtype } from '../../receiver/events.js';
 import type { Analyser, AnalyserFactory, WorkerSettings } from './Analyser.js';
 import { AnalyserCache } from './AnalyserCache.js';
 
@@ -23,6 +24,17 @@ export interface PoolWorkerOptions {
 }
 
 const LIVENESS = 3;
+
+interface SeriesEntry {
+  setup: SeriesSetup;
+  mask: Uint32Array | null;
+  analyser: Analyser | null;
+  /** The frame shape and type the analyser was built for ('' until built). */
+  builtFor: string;
+  error: string | null;
+}
+
+const shapeKey = (width: number, height: number, dtype: PixelDtype) => `${width}x${height} ${dtype}`;
 const MAX_BACKOFF_MS = 32_000;
 
 export class PoolWorker {
@@ -31,9 +43,11 @@ export class PoolWorker {
   private lastHeard = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private wakeFromBackoff: () => void = () => undefined;
   private settings: WorkerSettings | null = null;
   private readonly decoder = new FrameDecoder();
-  private readonly analysers = new Map<number, Analyser | string>();
+  /** Recent series: their set-up and the analyser built for their frames. */
+  private readonly series = new Map<number, SeriesEntry>();
   private readonly cache: AnalyserCache;
   processed = 0;
   failed = 0;
@@ -50,7 +64,13 @@ export class PoolWorker {
       if (this.stopped) break;
       backoff = heardSomething ? 1000 : Math.min(backoff * 2, MAX_BACKOFF_MS);
       this.options.logger.warn({ backoffMs: backoff }, 'lost the broker; reconnecting');
-      await new Promise((r) => setTimeout(r, backoff));
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, backoff);
+        this.wakeFromBackoff = () => {
+          clearTimeout(timer);
+          r();
+        };
+      });
     }
   }
 
@@ -58,6 +78,7 @@ export class PoolWorker {
     this.stopped = true;
     this.send({ t: 'bye' });
     this.closeSocket();
+    this.wakeFromBackoff();
   }
 
   /** One connection to the broker; returns whether the broker ever answered. */
@@ -133,7 +154,7 @@ export class PoolWorker {
       const t0 = performance.now();
       const pixels = this.decoder.decode(data, task.encoding, task.width, task.height, task.dtype);
       const t1 = performance.now();
-      const out = this.analyser(task.series).analyse(pixels, task);
+      const out = this.analyser(task).analyse(pixels, task);
       const t2 = performance.now();
       this.processed++;
       this.send({
@@ -160,32 +181,48 @@ export class PoolWorker {
 
   /**
    * Builds (or finds in the cache) the series' analyser as soon as its set-up arrives, so the
-   * table building is not charged to the first frame. A failure is kept and given as the reason
-   * for every frame of the series.
+   * table building is not charged to the first frame. A series that announced no shape (V1
+   * header_detail "none") is built at its first frame instead. A failure is kept and given as
+   * the reason for every frame of the series.
    */
   private setUpSeries(setup: SeriesSetup, data: Buffer | undefined): void {
-    const mask = data ? toUint32(data) : null;
-    const t0 = performance.now();
-    try {
-      if (!this.settings) throw new Error('no analysis settings received from the broker');
-      this.analysers.set(setup.series, this.cache.get(setup, mask, this.settings, this.options.path));
-      this.options.logger.info({ series: setup.series, ms: round(performance.now() - t0), builds: this.cache.builds }, 'series set up');
-      this.send({ t: 'ready', series: setup.series });
-    } catch (err) {
-      const reason = `series ${setup.series} could not be set up: ${(err as Error).message}`;
-      this.analysers.set(setup.series, reason);
-      this.options.logger.error({ series: setup.series, reason }, 'series set-up failed');
-      this.send({ t: 'ready', series: setup.series, error: reason });
-    }
-    // Only a few recent series are kept.
-    for (const key of this.analysers.keys()) if (this.analysers.size > 4) this.analysers.delete(key);
+    const entry: SeriesEntry = { setup, mask: data ? toUint32(data) : null, analyser: null, builtFor: '', error: null };
+    this.series.set(setup.series, entry);
+    for (const key of this.series.keys()) if (this.series.size > 4) this.series.delete(key);
+    if (setup.width > 0 && setup.height > 0) this.build(entry, setup.width, setup.height, setup.dtype);
+    this.send(entry.error ? { t: 'ready', series: setup.series, error: entry.error } : { t: 'ready', series: setup.series });
   }
 
-  private analyser(series: number): Analyser {
-    const a = this.analysers.get(series);
-    if (a === undefined) throw new Error(`no set-up received for series ${series}`);
-    if (typeof a === 'string') throw new Error(a);
-    return a;
+  /** The analyser for a task's frame: frames decide shape and pixel type, not the announcement. */
+  private analyser(task: TaskHeader): Analyser {
+    const entry = this.series.get(task.series);
+    if (!entry) throw new Error(`no set-up received for series ${task.series}`);
+    if (entry.builtFor !== shapeKey(task.width, task.height, task.dtype)) {
+      if (entry.builtFor !== '' || entry.setup.width > 0) {
+        this.options.logger.warn({ series: task.series, announced: entry.builtFor, frame: shapeKey(task.width, task.height, task.dtype) },
+          'frames differ from what the series announced; analysing them as they are');
+      }
+      this.build(entry, task.width, task.height, task.dtype);
+    }
+    if (entry.error !== null) throw new Error(entry.error);
+    return entry.analyser!;
+  }
+
+  private build(entry: SeriesEntry, width: number, height: number, dtype: PixelDtype): void {
+    const t0 = performance.now();
+    const series = entry.setup.series;
+    entry.builtFor = shapeKey(width, height, dtype);
+    try {
+      if (!this.settings) throw new Error('no analysis settings received from the broker');
+      const mask = entry.mask && entry.mask.length === width * height ? entry.mask : null;
+      entry.analyser = this.cache.get({ ...entry.setup, width, height, dtype }, mask, this.settings, this.options.path);
+      entry.error = null;
+      this.options.logger.info({ series, ms: round(performance.now() - t0), builds: this.cache.builds }, 'series set up');
+    } catch (err) {
+      entry.analyser = null;
+      entry.error = `series ${series} could not be set up: ${(err as Error).message}`;
+      this.options.logger.error({ series, reason: entry.error }, 'series set-up failed');
+    }
   }
 
   private send(msg: WorkerMessage): void {
