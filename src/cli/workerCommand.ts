@@ -11,14 +11,14 @@ export function registerWorkerCommand(program: Command): void {
     .description('run one analysis worker that joins a pipeline\'s fast or good pool (local or remote)')
     .requiredOption('--connect <endpoint>', "the pipeline's worker endpoint, e.g. tcp://pipeline-host:5600")
     .addOption(new Option('--path <path>', 'which pool to join').choices(['fast', 'good']).makeOptionMandatory())
-    .option('--credit <n>', 'frames the worker may hold at once (default: 1 fast, 2 good)', parseCredit)
+    .option('--credit <n>', 'frames the worker may hold at once (default: 1 fast, 4 good: a few frames in hand hide pauses of the pipeline)', parseCredit)
     .action(async (opts: { connect: string; path: 'fast' | 'good'; credit?: number }) => {
       if (!/^(tcp|ipc):\/\/.+/.test(opts.connect)) throw new Error(`--connect must be a tcp:// or ipc:// endpoint, got ${opts.connect}`);
       const logger = createLogger(`worker-${opts.path}`);
       const worker = new PoolWorker({
         connect: opts.connect,
         path: opts.path,
-        credit: opts.credit ?? (opts.path === 'fast' ? 1 : 2),
+        credit: opts.credit ?? (opts.path === 'fast' ? 1 : 4),
         logger,
         makeAnalyser: createFrameAnalyser,
       });

@@ -57,10 +57,24 @@ const SPLIT_MAX = 4;
 /** Keep spots this far (pixels) from the beam centre, inside the beamstop shadow region. */
 const MIN_RADIUS = 60;
 
+/**
+ * Hits are spread evenly rather than drawn independently: any N consecutive frames hold N x f
+ * hits, give or take one, so a short series or a small pool of pre-encoded frames has the hit
+ * rate asked for (independent draws leave a 16-frame pool at 10 % without any hit 19 % of the
+ * time). The seed shifts the pattern.
+ */
+export function isHitFrame(hitFraction: number, frameIndex: number, seed: number): boolean {
+  if (hitFraction <= 0) return false;
+  if (hitFraction >= 1) return true;
+  const phase = new Prng(deriveSeed(seed, 0, 7)).next();
+  return Math.floor((frameIndex + 1) * hitFraction + phase) > Math.floor(frameIndex * hitFraction + phase);
+}
+
 /** The truth (hit, spot list) of a frame, without making its pixels. Cheap. */
 export function frameTruth(model: DetectorModel, options: SynthOptions, frameIndex: number, seed: number): FrameTruth {
   const rng = new Prng(deriveSeed(seed, frameIndex, 1));
-  const hit = rng.next() < options.hitFraction;
+  rng.next(); // the draw that once decided the hit: kept so spot positions stay as they were
+  const hit = isHitFrame(options.hitFraction, frameIndex, seed);
   if (!hit) return { hit, spots: [] };
   const [lo, hi] = options.spotsPerHit ?? DEFAULT_SPOTS_PER_HIT;
   const count = rng.int(lo, hi);

@@ -22,7 +22,8 @@ export interface FrameResult {
   separation: number[];
   /** Red flags: "ice-rings", "multiple-lattices", "saturation". */
   flags: string[];
-  /** Milliseconds the worker spent: decoding, analysing, and in all from taking the task off its socket. */
-  timing: { decode: number; analysis: number; total: number };
+  /** Milliseconds the worker spent: decoding, analysing, in all from taking the task off its socket;
+   * and how long it had waited since its previous task (a starved worker waits). */
+  timing: { decode: number; analysis: number; total: number; wait: number };
   receivedAt: number;
 }

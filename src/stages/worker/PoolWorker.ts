@@ -17,7 +17,7 @@ import { AnalyserCache } from './AnalyserCache.js';
 export interface PoolWorkerOptions {
   connect: string;
   path: PoolPath;
-  /** Tasks the worker may hold at once (one working, the rest waiting): 1 for fast, 2 for good. */
+  /** Tasks the worker may hold at once (one working, the rest waiting): 1 for fast, 4 for good. */
   credit: number;
   logger: Logger;
   makeAnalyser: AnalyserFactory;
@@ -149,6 +149,8 @@ export class PoolWorker {
   }
 
   private process(task: TaskHeader, data: Buffer | undefined): void {
+    // Time since the previous task was done: the worker had nothing to do (or no CPU).
+    const wait = this.lastTaskEnd > 0 ? this.handlingSince - this.lastTaskEnd : 0;
     try {
       if (!data) throw new Error('task arrived without its frame data');
       const t0 = performance.now();
@@ -167,7 +169,10 @@ export class PoolWorker {
           path: this.options.path,
           // total: from taking the message off the socket until here (the result's msgpack
           // encoding, a few kB, is left out).
-          timing: { decode: round(t1 - t0), analysis: round(t2 - t1), total: round(performance.now() - this.handlingSince) },
+          timing: {
+            decode: round(t1 - t0), analysis: round(t2 - t1), total: round(performance.now() - this.handlingSince),
+            wait: round(wait),
+          },
           receivedAt: task.receivedAt,
         },
       });
@@ -176,6 +181,8 @@ export class PoolWorker {
       const reason = err instanceof Error ? err.message : String(err);
       this.options.logger.warn({ series: task.series, frame: task.frame, reason }, 'frame could not be processed');
       this.send({ t: 'failed', id: task.id, series: task.series, frame: task.frame, reason });
+    } finally {
+      this.lastTaskEnd = performance.now();
     }
   }
 
@@ -236,6 +243,8 @@ export class PoolWorker {
   private queue: Promise<unknown> = Promise.resolve();
   /** When handling of the current message began (for timing.total). */
   private handlingSince = 0;
+  /** When the previous task was done (for timing.wait). */
+  private lastTaskEnd = 0;
 
   private closeSocket(): void {
     const socket = this.socket;
