@@ -113,15 +113,18 @@ export default async function (report: BenchReport): Promise<void> {
     reference: { name: 'good path, 1 worker', value: rate1 }, note: `${note(two)}; 2 cores shared by 2 workers, the receiver/collector process and the simulator` });
 
   // Both paths at once, input beyond capacity: the fast path sheds load and keeps its latency.
-  const both = await runTwice(1, 1, 'max');
+  // 120 frames/s for several seconds: beyond what either path can do on 2 cores, for long enough
+  // that the fast path's latency percentiles rest on many frames.
+  const both = await runTwice(1, 1, '120');
   const s = both.steady;
   report.add({ name: 'both paths (1 fast + 1 good worker): fast path frames/s', value: s.rate_fps.fast as number, unit: 'frames/s', higherIsBetter: true,
     note: `${note(both)}; fast path looked at ${s.processed_fast} of ${s.received} and skipped ${s.skipped_fast} (busy); good path processed ${s.processed}/${s.received}, lost ${s.lost}` });
   report.add({ name: 'both paths: good path frames/s', value: s.rate_fps.good as number, unit: 'frames/s', higherIsBetter: true, note: note(both) });
   report.add({ name: 'fast path arrival -> result latency p99, input beyond capacity', value: s.latency_ms.fast.p99, unit: 'ms',
     higherIsBetter: false, target: '<= 250 ms', note: `p50 ${s.latency_ms.fast.p50} ms; first series (cold tables) p99 ${both.first.latency_ms.fast.p99} ms; good path p50/p99 ${s.latency_ms.good.p50}/${s.latency_ms.good.p99} ms (a backlog by design)` });
-  report.add({ name: 'input taken by the pipeline from the simulator (both paths running)', value: both.sentFps, unit: 'frames/s', higherIsBetter: true,
-    note: 'the simulator sends as fast as the pipeline receives; the good path queues the rest (memory, then disk)' });
-  report.add({ name: 'pipeline process peak RSS (both paths)', value: both.peakRssMb, unit: 'MB', higherIsBetter: false,
+  const burst = await runTwice(1, 1, 'max');
+  report.add({ name: 'input taken by the pipeline from the simulator, as fast as it sends (both paths running)', value: burst.sentFps, unit: 'frames/s', higherIsBetter: true,
+    target: '>= 500 frames/s (the receiver target)', note: `the good path queues what it cannot do yet (memory, then disk): processed ${burst.steady.processed}/${burst.steady.received}, lost ${burst.steady.lost}; pipeline process peak RSS ${burst.peakRssMb.toFixed(0)} MB` });
+  report.add({ name: 'pipeline process peak RSS (both paths, input at 120 frames/s)', value: both.peakRssMb, unit: 'MB', higherIsBetter: false,
     note: 'good-path memory budget 1024 MB, then spill to disk' });
 }
