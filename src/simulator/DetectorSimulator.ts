@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { Push } from 'zeromq';
 import { detectorModel, type DetectorName } from './DetectorModel.js';
 import { FramePool } from './FramePool.js';
-import type { SynthDtype, SynthOptions } from './FrameSynth.js';
+import { isHitFrame, type SynthDtype, type SynthOptions } from './FrameSynth.js';
 import { makeSeriesSetup, type HeaderDetail, type SeriesSetup } from './SeriesSetup.js';
 import { Stream1Encoder } from './Stream1Encoder.js';
 import { Stream2Encoder } from './Stream2Encoder.js';
@@ -58,10 +58,24 @@ const DEFAULT_POOL = 16;
 /** Messages queued per peer before send waits: keeps memory bounded with multi-MB frames. */
 const SEND_HWM = 16;
 
-export function defaultPoolSize(options: Pick<SimulatorOptions, 'rate' | 'frames' | 'detector'>): number {
+export function defaultPoolSize(options: Pick<SimulatorOptions, 'rate' | 'frames' | 'detector' | 'hitFraction' | 'seed'>): number {
   const pixels = detectorModel(options.detector).pixelCount;
   if (options.rate !== 'max' && options.rate * pixels <= LIVE_PIXEL_RATE) return 0;
-  return Math.max(1, Math.min(options.frames, DEFAULT_POOL));
+  if (options.frames <= DEFAULT_POOL) return Math.max(1, options.frames);
+  // The pool repeats, so its own hit fraction is the stream's: of the sizes from 16 to 32, take
+  // the one whose hits come closest to the fraction asked for (16 frames at 10 % hold 1 or 2).
+  let best = DEFAULT_POOL;
+  let bestError = Infinity;
+  for (let n = DEFAULT_POOL; n <= Math.min(2 * DEFAULT_POOL, options.frames); n++) {
+    let hits = 0;
+    for (let i = 0; i < n; i++) if (isHitFrame(options.hitFraction, i, options.seed)) hits++;
+    const error = Math.abs(hits / n - options.hitFraction);
+    if (error < bestError - 1e-12) {
+      best = n;
+      bestError = error;
+    }
+  }
+  return best;
 }
 
 export class DetectorSimulator {

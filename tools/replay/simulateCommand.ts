@@ -53,7 +53,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--header-detail <level>', 'header detail: all, basic or none', oneOf('header detail', ['all', 'basic', 'none'] as const), 'all')
     .option('--header-appendix <text>', 'header appendix (V1 last header part; V2 start user_data)')
     .option('--image-appendix <text>', 'image appendix (V1 fifth image part; V2 image user_data)')
-    .option('--pool <n>', 'distinct frames to pre-encode and cycle (0 = synthesise every frame live; default: live when synthesis keeps up with --rate, about 4 Hz for a 4M, else 16)', nonNegativeInteger('pool'))
+    .option('--pool <n>', 'distinct frames to pre-encode and cycle (0 = synthesise every frame live; default: live when synthesis keeps up with --rate, about 4 Hz for a 4M, else 16-32 frames, sized so the pool holds the hit fraction)', nonNegativeInteger('pool'))
     .addHelpText(
       'after',
       '\nExamples:\n' +
