@@ -1,8 +1,12 @@
 // Decodes frames into one reusable output buffer: the buffer grows when a larger frame arrives and
-// is otherwise reused, so steady-state decoding allocates no pixel memory.
+// is otherwise reused, so steady-state decoding allocates no pixel memory. Sizes come from the
+// stream, so they are checked before the buffer grows: the shape against MAX_FRAME_PIXELS, and the
+// size a framed or raw blob announces against the shape. A decode that fails after growing the
+// buffer gives the growth back, so hostile frames cannot leave every worker holding a huge buffer.
 import type { Frame, FrameEncoding, PixelDtype } from '../receiver/events.js';
 import { codecId, decodedByteLength, elemSizeOf } from './encodings.js';
 import { codecError } from './codecError.js';
+import { framePixelsProblem } from './limits.js';
 import { nativeCodec, type NativeCodec } from './nativeCodec.js';
 
 export type PixelArray = Uint8Array | Uint16Array | Uint32Array;
@@ -17,7 +21,7 @@ export class FrameDecoder {
     this.buffer = new ArrayBuffer(initialBytes);
   }
 
-  /** Bytes currently held for output (grows, never shrinks). */
+  /** Bytes currently held for output (grows with successfully decoded frames, never shrinks). */
   get capacity(): number {
     return this.buffer.byteLength;
   }
@@ -35,8 +39,20 @@ export class FrameDecoder {
       );
     }
     const bytes = decodedByteLength(width, height, dtype);
+    const tooLarge = framePixelsProblem(width, height);
+    if (tooLarge) throw codecError('ERR_INVALID_ARG', `frame of ${bytes} bytes refused: ${tooLarge}`);
+    const codec = codecId(encoding);
+    const previous = { buffer: this.buffer, view: this.view };
+    if (this.buffer.byteLength < bytes) this.checkAnnouncedSize(data, encoding, codec, bytes);
     const out = this.outputView(bytes, dtype);
-    this.codec.decodeInto(data, codecId(encoding), elemSize, out);
+    try {
+      this.codec.decodeInto(data, codec, elemSize, out);
+    } catch (err) {
+      // Give back a buffer grown for a frame that did not decode.
+      this.buffer = previous.buffer;
+      this.view = previous.view;
+      throw err;
+    }
     return out;
   }
 
@@ -51,6 +67,17 @@ export class FrameDecoder {
   headerTotalBytes(data: Uint8Array, encoding: FrameEncoding): number | null {
     const size = this.codec.decodedSize(data, codecId(encoding), encoding.elemSize);
     return size < 0 ? null : size;
+  }
+
+  /** Before growing the buffer: the size the blob announces (raw length, framed header) must be `bytes`. */
+  private checkAnnouncedSize(data: Uint8Array, encoding: FrameEncoding, codec: 0 | 1 | 2 | 3, bytes: number): void {
+    const announced = this.codec.decodedSize(data, codec, encoding.elemSize);
+    if (announced < 0 || announced === bytes) return;
+    const message =
+      codec === 0
+        ? `raw frame has ${announced} bytes, but the frame needs ${bytes}`
+        : `${encoding.codec} header says ${announced} decoded bytes, but the frame needs ${bytes}`;
+    throw codecError('ERR_SIZE_MISMATCH', message);
   }
 
   private outputView(bytes: number, dtype: PixelDtype): PixelArray {

@@ -11,6 +11,7 @@ export const ERROR_REASONS = [
   'wrong-series', //          an image/end whose series id differs from the open series
   'unknown-encoding', //      an encoding, dtype or compression this project cannot decode
   'size-mismatch', //         the encoded frame would not decode to width*height*elemSize bytes
+  'frame-too-large', //       a frame, header shape or header array above MAX_FRAME_PIXELS (src/codec/limits.ts)
   'decode-failed', //         verifyDecode: the frame failed to decode
   'part-count', //            a V1 message with a missing or extra part
   'blob-size', //             a V1 blob whose length differs from its descriptor's `size`

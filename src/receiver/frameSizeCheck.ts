@@ -1,4 +1,5 @@
 // Checks, without decompressing, that an encoded frame would decode to exactly its shape's bytes.
+import { framePixelsProblem } from '../codec/limits.js';
 import type { FrameEncoding } from './events.js';
 import { StreamError } from './StreamError.js';
 
@@ -11,6 +12,7 @@ export const FRAMED_HEADER_BYTES = 12;
  * size, so it passes here (the receiver's verifyDecode option decodes it instead).
  */
 export function checkEncodedSize(data: Uint8Array, encoding: FrameEncoding, width: number, height: number, what: string): void {
+  checkFramePixels(width, height, what);
   const expected = width * height * encoding.elemSize;
   switch (encoding.codec) {
     case 'raw':
@@ -43,4 +45,10 @@ export function checkEncodedSize(data: Uint8Array, encoding: FrameEncoding, widt
     case 'lz4-block':
       return;
   }
+}
+
+/** Throws `frame-too-large` when a width x height shape exceeds MAX_FRAME_PIXELS. */
+export function checkFramePixels(width: number, height: number, what: string): void {
+  const problem = framePixelsProblem(width, height);
+  if (problem) throw new StreamError('frame-too-large', `${what}: shape ${problem}`, { width, height });
 }

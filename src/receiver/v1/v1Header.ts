@@ -5,6 +5,7 @@ import type { DecodedMessage } from '../DecodedMessage.js';
 import { optionalNumber, optionalString, requireInt, wavelengthAndEnergy, type Fields } from '../fields.js';
 import { dtypeFromBits, dtypeFromName, dtypeFromSaturation } from '../pixelDtype.js';
 import { copyBytes } from '../copyBytes.js';
+import { checkFramePixels } from '../frameSizeCheck.js';
 import { StreamError } from '../StreamError.js';
 import { expectHtype, parseJsonPart, utf8 } from './jsonPart.js';
 
@@ -47,6 +48,7 @@ export function decodeV1Header(parts: Uint8Array[], first: Fields, receivedAt: n
   const warnings: StreamError[] = [];
   const width = positiveInt(config['x_pixels_in_detector']);
   const height = positiveInt(config['y_pixels_in_detector']);
+  if (width !== null && height !== null) checkFramePixels(width, height, `${what} x/y_pixels_in_detector`);
   const arrays = detail === 'all' ? headerArrays(parts, width, height, warnings) : { flatfield: null, mask: null, countrate: null };
   const start = seriesStart(series, detail, config, options, receivedAt);
   if (arrays.flatfield) start.flatfield['threshold_1'] = arrays.flatfield;
@@ -148,6 +150,7 @@ function headerArrays(parts: Uint8Array[], width: number | null, height: number 
       }
       if (desc['type'] !== dtype) throw new StreamError('unknown-encoding', `${what}: type ${JSON.stringify(desc['type'])}, expected "${dtype}"`);
       const [x, y] = shape as [number, number];
+      checkFramePixels(x, y, what);
       if (blob.byteLength !== x * y * 4) {
         throw new StreamError('blob-size', `${what}: blob has ${blob.byteLength} bytes but shape [${x},${y}] x 4 B needs ${x * y * 4}`);
       }

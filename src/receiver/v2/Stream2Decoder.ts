@@ -12,7 +12,7 @@ import {
   type Fields,
 } from '../fields.js';
 import type { FrameDecoding } from '../frameDecoding.js';
-import { checkEncodedSize } from '../frameSizeCheck.js';
+import { checkEncodedSize, checkFramePixels } from '../frameSizeCheck.js';
 import { dtypeFromName, dtypeFromSaturation } from '../pixelDtype.js';
 import type { SeriesTracker } from '../SeriesTracker.js';
 import { StreamError } from '../StreamError.js';
@@ -58,6 +58,9 @@ export class Stream2Decoder {
   private start(msg: Fields, receivedAt: number): DecodedMessage {
     const what = 'V2 start message';
     const warnings: StreamError[] = [];
+    const width = requireInt(msg, 'image_size_x', what, 1);
+    const height = requireInt(msg, 'image_size_y', what, 1);
+    checkFramePixels(width, height, `${what} image_size_x/y`);
     const saturation = optionalNumber(msg, 'saturation_value', what);
     const { wavelength, photonEnergy } = wavelengthAndEnergy(
       optionalNumber(msg, 'incident_wavelength', what),
@@ -71,8 +74,8 @@ export class Stream2Decoder {
       headerDetail: [...ARRAY_KEYS].some((k) => msg[k] !== undefined) ? 'all' : 'basic',
       detectorDescription: optionalString(msg, 'detector_description', what),
       detectorSerialNumber: optionalString(msg, 'detector_serial_number', what),
-      width: requireInt(msg, 'image_size_x', what, 1),
-      height: requireInt(msg, 'image_size_y', what, 1),
+      width,
+      height,
       dtype: dtypeFromName(msg['image_dtype']) ?? dtypeFromSaturation(saturation) ?? 'uint32',
       beamCenterX: optionalNumber(msg, 'beam_center_x', what),
       beamCenterY: optionalNumber(msg, 'beam_center_y', what),
@@ -148,7 +151,8 @@ export class Stream2Decoder {
 
 function asHeaderWarning(err: unknown): StreamError {
   const message = err instanceof Error ? err.message : String(err);
-  return new StreamError('header-array', `${message}; array ignored, header kept`);
+  const details = err instanceof StreamError ? { cause: err.reason } : {};
+  return new StreamError('header-array', `${message}; array ignored, header kept`, details);
 }
 
 function parseMessage(message: Uint8Array): Fields {

@@ -5,6 +5,8 @@ import { UnsupportedEncodingError, v2Encoding } from '../../codec/encodings.js';
 import type { FrameEncoding, PixelDtype } from '../events.js';
 import type { FrameDecoding } from '../frameDecoding.js';
 import { copyBytes } from '../copyBytes.js';
+import { checkFramePixels } from '../frameSizeCheck.js';
+import { MAX_FRAME_PIXELS } from '../../codec/limits.js';
 import { StreamError } from '../StreamError.js';
 import { CborTag, describe, type CborValue } from './cborReader.js';
 
@@ -67,6 +69,7 @@ export function readV2Array(value: CborValue, what: string): V2Array {
       throw new StreamError('bad-field', `${what}: tag 40 dimensions must be two positive integers, got ${JSON.stringify(shape)}`);
     }
     dims = [shape[0] as number, shape[1] as number];
+    checkFramePixels(dims[1], dims[0], `${what} (tag 40 [rows, cols])`);
     typed = inner[1];
   }
   if (!(typed instanceof CborTag)) {
@@ -159,6 +162,9 @@ function elementBytes(array: V2Array, decoder: () => FrameDecoding, what: string
   const view = new DataView(bytes.buffer, bytes.byteOffset, 12);
   const total = view.getUint32(0, false) * 2 ** 32 + view.getUint32(4, false);
   const elements = total / array.element.size;
+  if (elements > MAX_FRAME_PIXELS) {
+    throw new StreamError('frame-too-large', `${what}: compressed header says ${total} bytes = ${elements} elements, above the limit of ${MAX_FRAME_PIXELS} (MAX_FRAME_PIXELS)`);
+  }
   const [rows, cols] = array.dims ?? [1, elements];
   if (!Number.isSafeInteger(elements) || elements <= 0 || rows * cols !== elements) {
     throw new StreamError('size-mismatch', `${what}: compressed header says ${total} bytes, which does not fit ${rows}x${cols} elements of ${array.element.size} B`);
