@@ -1,8 +1,11 @@
 // The results file: JSON lines, one series record per series, one record per processed
 // frame, one summary per series. Written through a stream so a slow disk never blocks the
-// collector; flushed and closed on shutdown.
+// collector; flushed and closed on shutdown. A failing disk (ENOSPC, EIO) is logged once and
+// the sink stops writing; a disk too slow for the results buffers up to a bound and then drops
+// records. Either way the records lost are counted in `dropped`, and the pipeline carries on.
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
+import { pino } from 'pino';
 import type { FrameResult } from '../stages/results.js';
 import type { SeriesSummary } from '../stages/collector/SeriesTally.js';
 import type { ResultSink, SeriesRecord } from './ResultSink.js';
@@ -12,14 +15,47 @@ export interface ResultsFileOptions {
   /** Include the good path's spot lists and radial profiles (they dominate the file size). */
   spots: boolean;
   radial: boolean;
+  /** Where a write failure or the start of dropping is reported (pino-compatible); default: pino on stderr. */
+  logger?: ResultsFileLogger;
+  /** Bytes waiting for the disk above which records are dropped instead of queued (default 256 MiB). */
+  maxPendingBytes?: number;
 }
+
+export interface ResultsFileLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export const DEFAULT_MAX_PENDING_BYTES = 256 * 1024 * 1024;
 
 export class ResultsFile implements ResultSink {
   private readonly out: WriteStream;
+  private readonly logger: ResultsFileLogger;
+  private readonly maxPendingBytes: number;
+  private error: Error | null = null;
+  private droppedRecords = 0;
+  private overflowing = false;
 
   constructor(private readonly options: ResultsFileOptions) {
+    this.logger = options.logger ?? pino({ name: 'results-file' }, pino.destination(2));
+    this.maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
     mkdirSync(dirname(options.path), { recursive: true });
     this.out = createWriteStream(options.path, { flags: 'a' });
+    this.out.on('error', (err) => this.fail(err));
+  }
+
+  /** Records not written: queued or offered after a write error, or offered while the disk was too far behind. */
+  get dropped(): number {
+    return this.droppedRecords;
+  }
+
+  /** True once the file could not be written; later records are dropped. */
+  get failed(): boolean {
+    return this.error !== null;
+  }
+
+  /** Bytes handed to the stream and not yet written to the disk. */
+  get pendingBytes(): number {
+    return this.out.writableLength;
   }
 
   series(record: SeriesRecord): void {
@@ -53,13 +89,54 @@ export class ResultsFile implements ResultSink {
     this.write(summary);
   }
 
+  /** Flushes and closes; resolves also after a write error (it has been logged and counted). */
   close(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.out.end((err?: Error | null) => (err ? reject(err) : resolve()));
+    const out = this.out;
+    if (out.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      out.once('close', () => resolve());
+      if (out.destroyed) return;
+      // end()'s callback may report the error the 'error' listener already handled: only 'close' matters.
+      out.end();
     });
   }
 
   private write(record: object): void {
-    this.out.write(`${JSON.stringify(record)}\n`);
+    if (this.error || this.out.destroyed) {
+      this.droppedRecords++;
+      return;
+    }
+    // The collector must never wait for the disk, so write() is not paused on backpressure;
+    // the bound on what waits in memory is this check.
+    if (this.out.writableLength > this.maxPendingBytes) {
+      this.droppedRecords++;
+      if (!this.overflowing) {
+        this.overflowing = true;
+        this.logger.warn(
+          { path: this.options.path, pendingBytes: this.out.writableLength, maxPendingBytes: this.maxPendingBytes },
+          `results file ${this.options.path}: the disk is ${this.out.writableLength} bytes behind; dropping results until it catches up`,
+        );
+      }
+      return;
+    }
+    if (this.overflowing) {
+      this.overflowing = false;
+      this.logger.warn({ path: this.options.path, dropped: this.droppedRecords }, `results file ${this.options.path}: writing again (${this.droppedRecords} records dropped so far)`);
+    }
+    this.out.write(`${JSON.stringify(record)}\n`, this.onWritten);
+  }
+
+  /** Called once per record; a record still queued when the stream failed is counted as dropped. */
+  private readonly onWritten = (err?: Error | null): void => {
+    if (err) this.droppedRecords++;
+  };
+
+  private fail(err: Error): void {
+    if (this.error) return;
+    this.error = err;
+    this.logger.warn(
+      { path: this.options.path, err: err.message, code: (err as NodeJS.ErrnoException).code },
+      `results file ${this.options.path} cannot be written (${err.message}); further results are dropped`,
+    );
   }
 }
