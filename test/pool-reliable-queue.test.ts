@@ -1,16 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReliableQueue } from '../src/stages/pool/ReliableQueue.js';
 import type { Task } from '../src/stages/pool/Task.js';
 
 const dirs: string[] = [];
-function queue(budget = 1 << 20): ReliableQueue {
+function queue(budget = 1 << 20, spillSegmentBytes?: number): ReliableQueue {
   const dir = mkdtempSync(join(tmpdir(), 'sp-queue-'));
   dirs.push(dir);
-  return new ReliableQueue({ memoryBudgetBytes: budget, spillDir: dir, name: 'good' });
+  return new ReliableQueue({ memoryBudgetBytes: budget, spillDir: dir, name: 'good', spillSegmentBytes });
 }
+/** Memory budget for n tasks of task()'s default size. */
+const tasksOf = (n: number) => n * (1000 + 256);
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -19,7 +21,7 @@ function task(id: number, size = 1000): Task {
   const data = new Uint8Array(size).fill(id & 0xff);
   return {
     header: {
-      id, series: 1, frame: id, channel: 'threshold_1', width: 10, height: 10, dtype: 'uint16',
+      id, run: 7, series: 1, frame: id, channel: 'threshold_1', width: 10, height: 10, dtype: 'uint16',
       encoding: { codec: 'raw', elemSize: 2, name: '<' }, receivedAt: 0,
     },
     data,
@@ -87,27 +89,217 @@ describe('ReliableQueue', () => {
     expect(q.ack('a', 0)).toBe(false);
   });
 
-  it('spills beyond the memory budget to disk and keeps the order', () => {
-    const q = queue(5 * (1000 + 256));
-    for (let i = 0; i < 20; i++) q.enqueue(task(i));
+  it('spills beyond the memory budget to disk and gives the data back intact', () => {
+    const q = queue(tasksOf(5));
+    for (let i = 0; i < 20; i++) expect(q.enqueue(task(i))).toBeNull();
     expect(q.waitingOnDisk).toBe(15);
     expect(q.spilledTotal).toBe(15);
-    expect(q.waitingInMemoryBytes).toBeLessThanOrEqual(5 * 1256);
+    expect(q.diskBytes).toBeGreaterThan(15 * 1000);
+    expect(q.waitingInMemoryBytes).toBe(tasksOf(5));
     q.addWorker('a');
     q.grant('a', 1);
     const ids: number[] = [];
     for (let d = q.next(); d; d = q.next()) {
       ids.push(d.task.header.id);
       expect(d.task.data.every((b) => b === (d.task.header.id & 0xff))).toBe(true);
-      expect(d.task.header.encoding.name).toBe('<');
+      expect(d.task.header).toEqual(task(d.task.header.id).header);
       q.ack('a', d.task.header.id);
       q.grant('a', 1);
-      // New arrivals while the backlog is on disk still come after it.
-      if (d.task.header.id === 3) q.enqueue(task(100));
     }
-    expect(ids).toEqual([...Array.from({ length: 20 }, (_, i) => i), 100]);
+    expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(q.waiting).toBe(0);
+    expect(q.diskBytes).toBe(0);
     q.close();
     expect(readdirSync(dirs[0]!)).toEqual([]);
   });
+
+  it('keeps using the memory budget while older tasks wait on disk; memory goes out before disk', () => {
+    const q = queue(tasksOf(5));
+    for (let i = 0; i < 20; i++) q.enqueue(task(i)); // 0-4 in memory, 5-19 on disk
+    q.addWorker('a');
+    q.grant('a', 2);
+    expect([q.next()!.task.header.id, q.next()!.task.header.id]).toEqual([0, 1]);
+    // Room for two in memory again: new arrivals take it although the disk holds older tasks.
+    expect(q.enqueue(task(100))).toBeNull();
+    expect(q.enqueue(task(101))).toBeNull();
+    expect(q.waitingOnDisk).toBe(15);
+    expect(q.waitingInMemoryBytes).toBe(tasksOf(5));
+    expect(q.spilledTotal).toBe(15);
+    // Memory full again: the next one spills.
+    expect(q.enqueue(task(102))).toBeNull();
+    expect(q.waitingOnDisk).toBe(16);
+    q.ack('a', 0);
+    q.ack('a', 1);
+    q.grant('a', 1);
+    const rest = drain(q).get('a')!;
+    expect(rest).toEqual([2, 3, 4, 100, 101, ...Array.from({ length: 15 }, (_, i) => 5 + i), 102]);
+  });
+
+  it('sends redeliveries before memory and memory before disk', () => {
+    const q = queue(tasksOf(4), 3 * 1300);
+    for (let i = 0; i < 12; i++) q.enqueue(task(i)); // 0-3 memory, 4-11 disk
+    q.addWorker('a');
+    q.addWorker('b');
+    q.grant('a', 3);
+    const toA = [q.next()!, q.next()!, q.next()!].map((d) => d.task.header.id);
+    expect(toA).toEqual([0, 1, 2]);
+    q.enqueue(task(50)); // memory has room again
+    q.enqueue(task(51));
+    expect(q.removeWorker('a')).toBe(3);
+    q.grant('b', 1);
+    expect(drain(q).get('b')).toEqual([0, 1, 2, 3, 50, 51, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
+  it('puts a task handed back unprocessed in front of everything else', () => {
+    const q = queue();
+    for (let i = 0; i < 4; i++) q.enqueue(task(i));
+    q.addWorker('a');
+    q.grant('a', 2);
+    q.next();
+    q.next();
+    expect(q.requeue('a', 1)).toBe(true);
+    expect(q.requeue('a', 1)).toBe(false);
+    expect(q.inFlight).toBe(1);
+    q.grant('a', 1);
+    expect(q.next()?.task.header.id).toBe(1);
+    expect(q.next()).toBeNull();
+  });
+
+  it('reports an unwritable spill directory as a reason, never throws, and keeps working in memory', () => {
+    const base = mkdtempSync(join(tmpdir(), 'sp-queue-'));
+    dirs.push(base);
+    const file = join(base, 'not-a-dir');
+    writeFileSync(file, 'x');
+    const q = new ReliableQueue({ memoryBudgetBytes: tasksOf(3), spillDir: join(file, 'spill'), name: 'good' });
+    const results = Array.from({ length: 6 }, (_, i) => q.enqueue(task(i)));
+    expect(results).toEqual([null, null, null, 'spill-failed', 'spill-failed', 'spill-failed']);
+    expect(q.lastSpillError?.message).toMatch(/ENOTDIR|EEXIST/);
+    expect(q.spilledTotal).toBe(0);
+    expect(q.waiting).toBe(3);
+    expect(q.waitingOnDisk).toBe(0);
+    q.addWorker('a');
+    q.grant('a', 1);
+    expect(drain(q).get('a')).toEqual([0, 1, 2]);
+    // Memory freed: new tasks are stored again.
+    expect(q.enqueue(task(10))).toBeNull();
+    expect(drain(q).get('a')).toEqual([10]);
+    expect(q.drainLost()).toEqual([]);
+    q.close();
+  });
+
+  it('skips a spilled task it cannot read back and reports it once through drainLost', () => {
+    // One record per segment, so a single damaged file takes exactly one task with it.
+    const q = queue(tasksOf(2), 1);
+    for (let i = 0; i < 8; i++) q.enqueue(task(i)); // 0-1 memory, 2-7 on disk in 6 segments
+    const files = readdirSync(dirs[0]!).sort((a, b) => segmentNo(a) - segmentNo(b));
+    expect(files).toHaveLength(6);
+    truncateSync(join(dirs[0]!, files[1]!), 10); // task 3: cut short
+    truncateSync(join(dirs[0]!, files[4]!), 0); // task 6: emptied
+    q.addWorker('a');
+    q.grant('a', 1);
+    expect(drain(q).get('a')).toEqual([0, 1, 2, 4, 5, 7]);
+    expect(q.drainLost()).toEqual([
+      { header: { id: 3, run: 7, series: 1, frame: 3 }, reason: 'spill-unreadable' },
+      { header: { id: 6, run: 7, series: 1, frame: 6 }, reason: 'spill-unreadable' },
+    ]);
+    expect(q.drainLost()).toEqual([]);
+    expect(q.waiting).toBe(0);
+    expect(readdirSync(dirs[0]!)).toEqual([]);
+  });
+
+  it('returns null from next() when only unreadable spill records were left, keeping the credit', () => {
+    const q = queue(0, 1);
+    q.enqueue(task(1));
+    truncateSync(join(dirs[0]!, readdirSync(dirs[0]!)[0]!), 0);
+    q.addWorker('a');
+    q.grant('a', 1);
+    expect(q.next()).toBeNull();
+    expect(q.drainLost().map((l) => l.header.id)).toEqual([1]);
+    q.enqueue(task(2));
+    expect(q.next()?.task.header.id).toBe(2);
+  });
+
+  it('hands out every task exactly once under random arrivals, takes and worker deaths', () => {
+    const rand = mulberry32(12345);
+    const q = queue(tasksOf(6), 4 * 1300);
+    const acked = new Set<number>();
+    const held = new Map<string, Set<number>>();
+    let nextId = 0;
+    let nextWorker = 0;
+    const addWorker = () => {
+      const id = `w${nextWorker++}`;
+      q.addWorker(id);
+      held.set(id, new Set());
+      q.grant(id, 1 + Math.floor(rand() * 3));
+    };
+    addWorker();
+    addWorker();
+    for (let step = 0; step < 4000; step++) {
+      const r = rand();
+      if (r < 0.4) {
+        expect(q.enqueue(task(nextId++))).toBeNull();
+      } else if (r < 0.7) {
+        const d = q.next();
+        if (d) held.get(d.workerId)!.add(d.task.header.id);
+      } else if (r < 0.93) {
+        // Some worker finishes one of its tasks.
+        const busy = [...held].filter(([, s]) => s.size > 0);
+        if (busy.length > 0) {
+          const [w, s] = busy[Math.floor(rand() * busy.length)]!;
+          const id = [...s][0]!;
+          s.delete(id);
+          expect(q.ack(w, id)).toBe(true);
+          expect(acked.has(id)).toBe(false);
+          acked.add(id);
+          q.grant(w, 1);
+        }
+      } else if (r < 0.96 && held.size > 1) {
+        const w = [...held.keys()][Math.floor(rand() * held.size)]!;
+        const lostHere = [...held.get(w)!].sort((a, b) => a - b);
+        expect(q.removeWorker(w)).toBe(lostHere.length);
+        held.delete(w);
+        // Whatever the dead worker held goes out next, before anything else.
+        const survivor = [...held.keys()][0]!;
+        q.grant(survivor, lostHere.length);
+        for (const id of lostHere) {
+          const d = q.next()!;
+          expect(d.task.header.id).toBe(id);
+          held.get(d.workerId)!.add(id);
+        }
+      } else {
+        addWorker();
+      }
+    }
+    // Finish: everything left is worked off.
+    for (;;) {
+      for (const [w, s] of held) for (const id of s) { expect(q.ack(w, id)).toBe(true); acked.add(id); q.grant(w, 1); }
+      for (const s of held.values()) s.clear();
+      let d = q.next();
+      if (!d) break;
+      for (; d; d = q.next()) held.get(d.workerId)!.add(d.task.header.id);
+    }
+    expect(q.spilledTotal).toBeGreaterThan(100);
+    expect(q.redelivered).toBeGreaterThan(0);
+    expect(acked.size).toBe(nextId);
+    expect([...acked].sort((a, b) => a - b)).toEqual(Array.from({ length: nextId }, (_, i) => i));
+    expect(q.waiting + q.inFlight).toBe(0);
+    expect(q.drainLost()).toEqual([]);
+    expect(readdirSync(dirs[0]!)).toEqual([]);
+  });
 });
+
+function segmentNo(file: string): number {
+  return Number(/-(\d+)\.spill$/.exec(file)![1]);
+}
+
+/** Small seeded PRNG so the random schedule is the same on every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,9 +1,18 @@
 // The good path's delivery guarantee, without sockets: every task is handed to a worker,
 // held as in flight until that worker acknowledges it, and handed again if the worker dies.
 // Workers pull by granting credit (one credit = one task they are ready to take), so a slow
-// worker is never sent more than it asked for. Waiting tasks live in memory up to a budget,
-// then spill to disk, oldest first out.
-import { SpillFile } from './SpillFile.js';
+// worker is never sent more than it asked for.
+//
+// Waiting tasks live in memory whenever the memory budget has room; only when it is full do
+// new tasks spill to disk (segment files deleted as they drain, see SpillFile). Tasks go out
+// redeliveries first, then memory, then disk: each tier is first-in first-out, and the disk
+// backlog is worked off when the input slows down or the series ends. The memory budget
+// therefore stays in use while older tasks wait on disk.
+//
+// Disk trouble never throws out of here: enqueue returns a reason for a task it could not
+// store, and tasks that could not be read back are listed by drainLost(), so the caller can
+// count each such frame as lost.
+import { type LostTask, SpillFile } from './SpillFile.js';
 import { type Task, taskBytes } from './Task.js';
 
 interface WorkerState {
@@ -15,6 +24,8 @@ export interface ReliableQueueOptions {
   memoryBudgetBytes: number;
   spillDir: string;
   name: string;
+  /** Largest spill segment file before a new one is started (default 64 MB). */
+  spillSegmentBytes?: number;
 }
 
 export interface Dispatch {
@@ -37,7 +48,7 @@ export class ReliableQueue {
   spilledTotal = 0;
 
   constructor(private readonly options: ReliableQueueOptions) {
-    this.spill = new SpillFile(options.spillDir, options.name);
+    this.spill = new SpillFile(options.spillDir, options.name, options.spillSegmentBytes);
   }
 
   /** Tasks waiting for a worker (memory + disk + redelivery). */
@@ -59,20 +70,42 @@ export class ReliableQueue {
     return n;
   }
 
+  /** Bytes of waiting tasks held in spill files. */
+  get diskBytes(): number {
+    return this.spill.diskBytes;
+  }
+
+  /** The last spill I/O error, for the caller's log (null when there has been none). */
+  get lastSpillError(): Error | null {
+    return this.spill.lastError;
+  }
+
   get workerCount(): number {
     return this.workers.size;
   }
 
-  enqueue(task: Task): void {
+  /**
+   * Stores a task until a worker takes it. Returns null when stored, or a short reason
+   * (e.g. "spill-failed") when memory was full and the disk refused it: the task is then gone.
+   */
+  enqueue(task: Task): string | null {
     const size = taskBytes(task);
-    // Once anything is on disk, newer tasks go there too, so order is kept.
-    if (this.spill.length > 0 || this.memoryBytes + size > this.options.memoryBudgetBytes) {
-      this.spill.push(task);
-      this.spilledTotal++;
-      return;
+    if (this.memoryBytes + size > this.options.memoryBudgetBytes) {
+      const failed = this.spill.push(task);
+      if (failed === null) this.spilledTotal++;
+      return failed;
     }
     this.memory.push(task);
     this.memoryBytes += size;
+    return null;
+  }
+
+  /**
+   * Spilled tasks skipped because they could not be read back from disk, since the last call:
+   * their id, series and frame, and the reason. Each is reported once; none is ever sent.
+   */
+  drainLost(): LostTask[] {
+    return this.spill.drainLost();
   }
 
   addWorker(id: string): void {
@@ -97,6 +130,18 @@ export class ReliableQueue {
     return w.inFlight.delete(taskId);
   }
 
+  /**
+   * A worker hands a task back unprocessed (e.g. it had lost the run's set-up): the task goes
+   * out again before anything newer. False when it was not in flight there.
+   */
+  requeue(id: string, taskId: number): boolean {
+    const task = this.workers.get(id)?.inFlight.get(taskId);
+    if (task === undefined) return false;
+    this.workers.get(id)!.inFlight.delete(taskId);
+    this.redeliver.unshift(task);
+    return true;
+  }
+
   /** A worker is gone: its unacknowledged tasks are handed to others. Returns how many. */
   removeWorker(id: string): number {
     const w = this.workers.get(id);
@@ -109,31 +154,36 @@ export class ReliableQueue {
     return tasks.length;
   }
 
-  /** The next task to send and to whom, or null when no task waits or no worker has credit. */
+  /**
+   * The next task to send and to whom, or null when no task waits or no worker has credit.
+   * A spilled task that cannot be read back is skipped (see drainLost).
+   */
   next(): Dispatch | null {
     if (this.waiting === 0) return null;
-    const workerId = this.pickWorker();
-    if (workerId === null) return null;
-    const task = this.take()!;
+    const slot = this.pickWorker();
+    if (slot === -1) return null;
+    const task = this.take();
+    if (task === undefined) return null; // only unreadable spill records were left
+    const workerId = this.order[slot]!;
+    this.cursor = (slot + 1) % this.order.length;
     const w = this.workers.get(workerId)!;
     w.credit--;
     w.inFlight.set(task.header.id, task);
     return { workerId, task };
   }
 
+  /** Removes the spill files; tasks still waiting on disk are dropped. */
   close(): void {
     this.spill.close();
   }
 
-  private pickWorker(): string | null {
+  /** Position in `order` of the next worker with credit, round-robin from the cursor; -1 if none. */
+  private pickWorker(): number {
     for (let i = 0; i < this.order.length; i++) {
-      const id = this.order[(this.cursor + i) % this.order.length]!;
-      if (this.workers.get(id)!.credit > 0) {
-        this.cursor = (this.cursor + i + 1) % this.order.length;
-        return id;
-      }
+      const slot = (this.cursor + i) % this.order.length;
+      if (this.workers.get(this.order[slot]!)!.credit > 0) return slot;
     }
-    return null;
+    return -1;
   }
 
   private take(): Task | undefined {

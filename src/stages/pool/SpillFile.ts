@@ -1,88 +1,206 @@
 // First-in first-out spill of tasks to local disk, used when the good path falls behind
-// beyond its memory budget. Records are appended and read back in order; the file is
-// truncated whenever it has been drained, so disk use follows the backlog.
-import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync, ftruncateSync } from 'node:fs';
+// beyond its memory budget. Records are appended to a sequence of segment files (up to
+// `segmentBytes` each) and read back in order; a segment is deleted as soon as everything in
+// it has been read, so disk use follows the backlog however long the run.
+//
+// Disk errors (ENOSPC, EIO, an unwritable directory...) never throw: `push` returns a reason
+// when the task could not be stored, and a record that cannot be read back is skipped and
+// listed by `drainLost()`. To report such a record by its frame, each record's length, task
+// id, run, series and frame stay in memory (40 bytes per spilled task) next to the file.
+import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode, encode } from '@msgpack/msgpack';
 import type { Task, TaskHeader } from './Task.js';
 
 const LENGTHS = 8; // u32 header length + u32 data length
+/** Per record in a segment's index: bytes on disk, task id, run, series, frame. */
+const STRIDE = 5;
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** Reason given for a task that could not be written to or read back from disk. */
+export const SPILL_FAILED = 'spill-failed';
+export const SPILL_UNREADABLE = 'spill-unreadable';
+
+/** A spilled task that could not be read back: what is known of it, and why. */
+export interface LostTask {
+  header: Pick<TaskHeader, 'id' | 'run' | 'series' | 'frame'>;
+  reason: string;
+}
+
+interface Segment {
+  path: string;
+  fd: number;
+  writeOffset: number;
+  readOffset: number;
+  /** STRIDE numbers per record written, in file order. */
+  index: number[];
+  /** Records already read (or skipped) from the front. */
+  readRecords: number;
+}
+
+/** Tells apart the spill files of several queues with the same name in one process. */
+let instances = 0;
 
 export class SpillFile {
-  private fd: number | null = null;
-  private readonly path: string;
-  private writeOffset = 0;
-  private readOffset = 0;
+  private readonly segments: Segment[] = [];
+  private readonly prefix: string;
+  private nextSegment = 0;
   private count = 0;
   private bytes = 0;
+  private lost: LostTask[] = [];
   private readonly lengths = Buffer.alloc(LENGTHS);
+  private headerScratch = Buffer.alloc(512);
+  /** The last I/O error, for the caller's log. */
+  lastError: Error | null = null;
 
-  constructor(dir: string, name: string) {
-    mkdirSync(dir, { recursive: true });
-    this.path = join(dir, `${name}-${process.pid}.spill`);
+  constructor(
+    private readonly dir: string,
+    name: string,
+    private readonly segmentBytes = DEFAULT_SEGMENT_BYTES,
+  ) {
+    this.prefix = `${name}-${process.pid}-${instances++}`;
   }
 
   get length(): number {
     return this.count;
   }
 
-  /** Bytes currently held on disk. */
+  /** Bytes of records waiting on disk (what has been read is already given back). */
   get diskBytes(): number {
     return this.bytes;
   }
 
-  push(task: Task): void {
-    if (this.fd === null) this.fd = openSync(this.path, 'w+');
+  /** Segment files currently open. */
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Appends a task; null when stored, otherwise the reason it could not be. */
+  push(task: Task): string | null {
     const header = encode(task.header);
-    this.lengths.writeUInt32LE(header.byteLength, 0);
-    this.lengths.writeUInt32LE(task.data.byteLength, 4);
-    this.writeAll(this.lengths);
-    this.writeAll(header);
-    this.writeAll(task.data);
+    const recordBytes = LENGTHS + header.byteLength + task.data.byteLength;
+    let segment: Segment;
+    try {
+      segment = this.writableSegment(recordBytes);
+      this.lengths.writeUInt32LE(header.byteLength, 0);
+      this.lengths.writeUInt32LE(task.data.byteLength, 4);
+      // A failed write leaves writeOffset where it was: the next record overwrites the debris.
+      let at = segment.writeOffset;
+      at = writeAll(segment.fd, this.lengths, at);
+      at = writeAll(segment.fd, header, at);
+      writeAll(segment.fd, task.data, at);
+    } catch (err) {
+      this.lastError = err as Error;
+      return SPILL_FAILED;
+    }
+    segment.writeOffset += recordBytes;
+    const h = task.header;
+    segment.index.push(recordBytes, h.id, h.run, h.series, h.frame);
     this.count++;
-    this.bytes += LENGTHS + header.byteLength + task.data.byteLength;
+    this.bytes += recordBytes;
+    return null;
   }
 
+  /** The oldest task that can be read back, or undefined; unreadable ones go to drainLost(). */
   shift(): Task | undefined {
-    if (this.count === 0 || this.fd === null) return undefined;
-    this.readAll(this.lengths);
-    const header = Buffer.allocUnsafe(this.lengths.readUInt32LE(0));
-    const data = Buffer.allocUnsafe(this.lengths.readUInt32LE(4));
-    this.readAll(header);
-    this.readAll(data);
-    this.count--;
-    this.bytes -= LENGTHS + header.byteLength + data.byteLength;
-    if (this.count === 0) this.reset();
-    return { header: decode(header) as TaskHeader, data };
+    while (this.count > 0) {
+      const segment = this.segments[0]!;
+      const i = segment.readRecords * STRIDE;
+      const recordBytes = segment.index[i]!;
+      const task = this.readRecord(segment, recordBytes, segment.index[i + 1]!);
+      if (task === undefined) {
+        this.lost.push({
+          header: { id: segment.index[i + 1]!, run: segment.index[i + 2]!, series: segment.index[i + 3]!, frame: segment.index[i + 4]! },
+          reason: SPILL_UNREADABLE,
+        });
+      }
+      segment.readOffset += recordBytes;
+      segment.readRecords++;
+      this.count--;
+      this.bytes -= recordBytes;
+      if (segment.readRecords * STRIDE === segment.index.length) this.retireHead();
+      if (task !== undefined) return task;
+    }
+    return undefined;
   }
 
+  /** Tasks that could not be read back since the last call (each reported once). */
+  drainLost(): LostTask[] {
+    const lost = this.lost;
+    this.lost = [];
+    return lost;
+  }
+
+  /** Removes every segment file; whatever was still on disk is dropped. */
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-    rmSync(this.path, { force: true });
+    while (this.segments.length > 0) this.retireHead();
+    this.count = 0;
+    this.bytes = 0;
   }
 
-  private reset(): void {
-    if (this.fd !== null) ftruncateSync(this.fd, 0);
-    this.writeOffset = 0;
-    this.readOffset = 0;
+  private writableSegment(recordBytes: number): Segment {
+    const tail = this.segments[this.segments.length - 1];
+    // A record larger than a segment gets a segment of its own rather than being refused.
+    if (tail && (tail.writeOffset === 0 || tail.writeOffset + recordBytes <= this.segmentBytes)) return tail;
+    mkdirSync(this.dir, { recursive: true });
+    const path = join(this.dir, `${this.prefix}-${this.nextSegment++}.spill`);
+    const fd = openSync(path, 'w+');
+    const segment: Segment = { path, fd, writeOffset: 0, readOffset: 0, index: [], readRecords: 0 };
+    this.segments.push(segment);
+    return segment;
   }
 
-  private writeAll(buf: Uint8Array): void {
-    let done = 0;
-    while (done < buf.byteLength) {
-      done += writeSync(this.fd!, buf, done, buf.byteLength - done, this.writeOffset + done);
+  private readRecord(segment: Segment, recordBytes: number, id: number): Task | undefined {
+    try {
+      readAll(segment.fd, this.lengths, segment.readOffset);
+      const headerBytes = this.lengths.readUInt32LE(0);
+      const dataBytes = this.lengths.readUInt32LE(4);
+      // Lengths that disagree with what was written mean the file changed under us.
+      if (LENGTHS + headerBytes + dataBytes !== recordBytes) return undefined;
+      if (headerBytes > this.headerScratch.byteLength) this.headerScratch = Buffer.alloc(headerBytes * 2);
+      const header = this.headerScratch.subarray(0, headerBytes);
+      const data = Buffer.allocUnsafe(dataBytes);
+      readAll(segment.fd, header, segment.readOffset + LENGTHS);
+      readAll(segment.fd, data, segment.readOffset + LENGTHS + headerBytes);
+      const decoded = decode(header) as TaskHeader;
+      if (decoded === null || typeof decoded !== 'object' || decoded.id !== id) return undefined;
+      return { header: decoded, data };
+    } catch (err) {
+      this.lastError = err as Error;
+      return undefined;
     }
-    this.writeOffset += buf.byteLength;
   }
 
-  private readAll(buf: Uint8Array): void {
-    let done = 0;
-    while (done < buf.byteLength) {
-      const n = readSync(this.fd!, buf, done, buf.byteLength - done, this.readOffset + done);
-      if (n === 0) throw new Error(`spill file ${this.path} ended early (truncated on disk?)`);
-      done += n;
+  private retireHead(): void {
+    const segment = this.segments.shift()!;
+    // The data is no longer needed; a file we could not close or remove is only reported.
+    try {
+      closeSync(segment.fd);
+    } catch (err) {
+      this.lastError = err as Error;
     }
-    this.readOffset += buf.byteLength;
+    try {
+      rmSync(segment.path, { force: true });
+    } catch (err) {
+      this.lastError = err as Error;
+    }
+  }
+}
+
+function writeAll(fd: number, buf: Uint8Array, position: number): number {
+  let done = 0;
+  while (done < buf.byteLength) {
+    const n = writeSync(fd, buf, done, buf.byteLength - done, position + done);
+    if (n === 0) throw new Error(`spill write made no progress at byte ${position + done}`);
+    done += n;
+  }
+  return position + done;
+}
+
+function readAll(fd: number, buf: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < buf.byteLength) {
+    const n = readSync(fd, buf, done, buf.byteLength - done, position + done);
+    if (n === 0) throw new Error(`spill record ends early at byte ${position + done} (file truncated?)`);
+    done += n;
   }
 }
