@@ -36,7 +36,7 @@ export default async function (report: BenchReport): Promise<void> {
     const mask = model.pixelMask();
     const decoder = new FrameDecoder();
     const header = (frame: number): TaskHeader => ({
-      id: frame, series: 1, frame, channel: 'threshold_1', width: model.width, height: model.height, dtype: 'uint16', encoding, receivedAt: 0,
+      id: frame, run: 1, series: 1, frame, channel: 'threshold_1', width: model.width, height: model.height, dtype: 'uint16', encoding, receivedAt: 0,
     });
     const time = (analyser: FrameAnalyser | null): number => {
       const run = () => blobs.forEach((b, i) => {

@@ -9,7 +9,7 @@ export class PipelineMetrics implements ResultSink {
   readonly registry = new Registry();
   readonly framesReceived = new Counter({ name: 'sp_frames_received_total', help: 'Frames received from the detector', registers: [this.registry] });
   readonly framesProcessed = new Counter({ name: 'sp_frames_processed_total', help: 'Frames analysed, by path', labelNames: ['path'] as const, registers: [this.registry] });
-  readonly fastSkipped = new Counter({ name: 'sp_fast_skipped_total', help: 'Frames the fast path did not analyse, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly fastSkips = new Counter({ name: 'sp_fast_skipped_total', help: 'Frames the fast path did not analyse, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly goodLost = new Counter({ name: 'sp_good_lost_total', help: 'Frames the good path could not process, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly hits = new Counter({ name: 'sp_hits_total', help: 'Good-path frames that were hits', registers: [this.registry] });
   readonly receiverErrors = new Gauge({ name: 'sp_receiver_errors', help: 'Messages the receiver rejected, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
@@ -34,6 +34,10 @@ export class PipelineMetrics implements ResultSink {
     this.framesProcessed.inc({ path: result.path });
     if (result.path === 'good' && result.hit) this.hits.inc();
     this.latency.observe({ path: result.path }, Math.max(0, Date.now() - result.receivedAt) / 1000);
+  }
+
+  fastSkipped(reason: string): void {
+    this.fastSkips.inc({ reason });
   }
 
   summary(summary: SeriesSummary): void {

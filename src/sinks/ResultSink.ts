@@ -24,5 +24,7 @@ export interface ResultSink {
   series(record: SeriesRecord): void;
   frame(result: FrameResult): void;
   summary(summary: SeriesSummary): void;
+  /** A frame the fast path did not analyse, and why (sinks that count may implement it). */
+  fastSkipped?(reason: string): void;
   close(): Promise<void>;
 }

@@ -39,7 +39,13 @@ export class Pipeline {
   private receiver: StreamReceiver | undefined;
   private monitor: ProcessMonitor | undefined;
   private nextTaskId = 1;
-  private stopping = false;
+  /** The pipeline's number for each series start (detectors may reuse series ids). */
+  private nextRun = 1;
+  /** The current run of each detector series id, and the channel analysed. */
+  private readonly runs = new Map<number, { run: number; channel: string | null }>();
+  private stopped: Promise<void> | undefined;
+  /** Receiver events that could not be handled (logged). */
+  eventErrors = 0;
   private httpPort = 0;
   private readonly config: PipelineConfig;
   private readonly logger: Logger;
@@ -75,6 +81,8 @@ export class Pipeline {
     for (const event of ['series', 'frame', 'summary'] as const) {
       this.collector.on(event, (record: object) => this.http.broadcast(record));
     }
+    // A summarised run needs no set-up any more, here or at the workers.
+    this.collector.on('summary', (_summary, run) => this.setups.forget(this.broker, run));
     this.supervisors = undefined;
   }
 
@@ -121,17 +129,27 @@ export class Pipeline {
       : null;
     void firstSummary?.then(() => this.receiver?.close());
     for await (const event of this.receiver) {
-      if (event.type === 'series-start') this.onSeriesStart(event);
-      else if (event.type === 'frame') this.onFrame(event);
-      else this.collector.seriesEnd(event.series, event.complete);
+      try {
+        if (event.type === 'series-start') this.onSeriesStart(event);
+        else if (event.type === 'frame') this.onFrame(event);
+        else this.onSeriesEnd(event.series, event.complete);
+      } catch (err) {
+        // One bad event must not end the run; it is logged and counted, the stream goes on.
+        this.eventErrors++;
+        this.logger.error({ event: event.type, series: event.series, err: (err as Error).message }, 'event could not be handled');
+      }
     }
     if (firstSummary) await firstSummary;
   }
 
-  /** Stops receiving, lets the good path finish the frames it has, writes summaries, exits. */
-  async stop(graceMs = 60_000): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
+  /** Stops receiving, lets the good path finish the frames it has, writes summaries, exits.
+   * Every call waits for the same shutdown. */
+  stop(graceMs = 60_000): Promise<void> {
+    this.stopped ??= this.shutdown(graceMs);
+    return this.stopped;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
     this.receiver?.close();
     const deadline = Date.now() + graceMs;
     while (this.collector.pending > 0 && Date.now() < deadline && this.good.queue.workerCount > 0) {
@@ -185,23 +203,38 @@ export class Pipeline {
   }
 
   private onSeriesStart(start: SeriesStart): void {
-    this.setups.add(start);
-    this.setups.broadcast(this.broker, start.series);
+    const run = this.nextRun++;
+    this.runs.set(start.series, { run, channel: start.channels[0] ?? null });
+    this.setups.add(start, run);
     const record: SeriesRecord = seriesRecord(start, this.config.analysis);
-    this.collector.seriesStart(record);
+    this.collector.seriesStart(record, run);
+    this.setups.broadcast(this.broker, run);
   }
 
   private onFrame(frame: Frame): void {
     this.metrics.framesReceived.inc();
-    this.collector.frameReceived(frame.series);
+    const current = this.runs.get(frame.series);
+    if (!current) throw new Error(`frame ${frame.frame} of series ${frame.series} without a series start`);
+    // Images are analysed in the series' first channel; frames of further channels are counted.
+    current.channel ??= frame.channel;
+    if (frame.channel !== current.channel) {
+      this.collector.otherChannel(current.run);
+      return;
+    }
+    this.collector.frameReceived(current.run);
     const task: Task = {
       header: {
-        id: this.nextTaskId++, series: frame.series, frame: frame.frame, channel: frame.channel,
+        id: this.nextTaskId++, run: current.run, series: frame.series, frame: frame.frame, channel: frame.channel,
         width: frame.width, height: frame.height, dtype: frame.dtype, encoding: frame.encoding, receivedAt: frame.receivedAt,
       },
       data: frame.data,
     };
     this.fast.offer(task);
     this.good.submit(task);
+  }
+
+  private onSeriesEnd(series: number, complete: boolean): void {
+    const current = this.runs.get(series);
+    if (current) this.collector.seriesEnd(current.run, complete);
   }
 }

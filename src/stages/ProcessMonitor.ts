@@ -51,7 +51,7 @@ export class ProcessMonitor {
       received: await value(m.framesReceived),
       good: await value(m.framesProcessed, ['path', 'good']),
       fast: await value(m.framesProcessed, ['path', 'fast']),
-      busy: await value(m.fastSkipped, ['reason', 'busy']),
+      busy: await value(m.fastSkips, ['reason', 'busy']),
     };
     const q = this.pipeline.good.queue;
     this.current = {

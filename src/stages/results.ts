@@ -2,6 +2,8 @@
 // into the results file. Field names follow DIALS's per-image analysis where one exists.
 
 export interface FrameResult {
+  /** The pipeline's number for the series start (internal; a detector may reuse series ids). */
+  run: number;
   series: number;
   frame: number;
   path: 'fast' | 'good';

@@ -26,10 +26,16 @@ export function seriesRecord(start: SeriesStart, analysis: PipelineConfig['analy
   };
 }
 
+/** The bins in q, or [] when the geometry gives none (missing, or values no bins can be made of). */
 function radialBinsInQ(start: SeriesStart, analysis: PipelineConfig['analysis']): number[] {
   const g = seriesGeometry(start);
   if (!g.geometry) return [];
-  const spec = resolveBinSpec(radialBinSpec(analysis.radial), g.geometry);
+  let spec;
+  try {
+    spec = resolveBinSpec(radialBinSpec(analysis.radial), g.geometry);
+  } catch {
+    return [];
+  }
   const centres = radialEdges(spec).centres;
   const wavelength = g.geometry.wavelength;
   const toQ = (v: number): number => {

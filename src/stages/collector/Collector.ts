@@ -1,6 +1,8 @@
 // The collecting stage: takes every result from both paths, keeps each series' tally, writes
 // each good-path frame exactly once, and emits a series summary once the series has ended and
 // every received frame is accounted for (processed, or lost with a reason).
+// Tallies are keyed by run, the pipeline's number for a series start: a detector may reuse a
+// series id (after a restart), and the two series must not be mixed.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { FrameResult } from '../results.js';
@@ -10,7 +12,8 @@ import { SeriesTally, type SeriesSummary } from './SeriesTally.js';
 export interface CollectorEvents {
   series: [SeriesRecord];
   frame: [FrameResult];
-  summary: [SeriesSummary];
+  /** A run's summary, with the run it belongs to. */
+  summary: [SeriesSummary, number];
 }
 
 /** Tallies kept after their summary, for late results and duplicates. */
@@ -18,6 +21,8 @@ const KEEP_SETTLED = 16;
 
 export class Collector extends EventEmitter<CollectorEvents> {
   private readonly tallies = new Map<number, SeriesTally>();
+  /** Results for runs already summarised, or never started: counted, not written. */
+  lateResults = 0;
 
   constructor(
     private readonly sinks: ResultSink[],
@@ -26,38 +31,47 @@ export class Collector extends EventEmitter<CollectorEvents> {
     super();
   }
 
-  tally(series: number): SeriesTally | undefined {
-    return this.tallies.get(series);
+  tally(run: number): SeriesTally | undefined {
+    return this.tallies.get(run);
   }
 
-  seriesStart(record: SeriesRecord): void {
-    if (!this.tallies.has(record.series)) this.tallies.set(record.series, new SeriesTally(record.series));
+  seriesStart(record: SeriesRecord, run: number): void {
+    this.tallies.set(run, new SeriesTally(run, record.series));
     for (const s of this.sinks) s.series(record);
     this.emit('series', record);
     this.prune();
   }
 
-  frameReceived(series: number): void {
-    this.get(series).received++;
+  frameReceived(run: number): void {
+    const tally = this.open(run);
+    if (tally) tally.received++;
   }
 
-  fastSkipped(series: number, reason: string): void {
-    this.get(series).skip(reason);
+  otherChannel(run: number): void {
+    const tally = this.open(run);
+    if (tally) tally.otherChannels++;
   }
 
-  goodLost(series: number, frame: number, reason: string): void {
-    const tally = this.get(series);
+  fastSkipped(run: number, reason: string): void {
+    this.open(run)?.skip(reason);
+    for (const s of this.sinks) s.fastSkipped?.(reason);
+  }
+
+  goodLost(run: number, frame: number, reason: string, detail?: string): void {
+    const tally = this.open(run);
+    if (!tally) return;
     if (!tally.accountedFrames.add(frame)) {
       tally.duplicates++;
       return;
     }
     tally.lose(reason);
-    this.logger.warn({ series, frame, reason }, 'good path lost a frame');
+    this.logger.warn({ series: tally.series, frame, reason, detail }, 'good path lost a frame');
     this.maybeSummarise(tally);
   }
 
   result(result: FrameResult): void {
-    const tally = this.get(result.series);
+    const tally = this.open(result.run);
+    if (!tally) return;
     if (result.path === 'good') {
       if (!tally.accountedFrames.add(result.frame)) {
         tally.duplicates++;
@@ -76,21 +90,22 @@ export class Collector extends EventEmitter<CollectorEvents> {
     if (result.path === 'good') this.maybeSummarise(tally);
   }
 
-  seriesEnd(series: number, complete: boolean): void {
-    const tally = this.get(series);
+  seriesEnd(run: number, complete: boolean): void {
+    const tally = this.open(run);
+    if (!tally) return;
     tally.ended = true;
     tally.complete = complete;
     this.maybeSummarise(tally);
   }
 
-  /** Series ended whose good-path work is still going on (their summary waits for it). */
+  /** Runs whose summary is still to come (their good-path work goes on). */
   get pending(): number {
     let n = 0;
     for (const t of this.tallies.values()) if (!t.summarised) n++;
     return n;
   }
 
-  /** On shutdown: summarise every open series, counting what never came back as lost. */
+  /** On shutdown: summarise every open run, counting what never came back as lost. */
   finish(reason: string): void {
     for (const tally of this.tallies.values()) {
       if (tally.summarised) continue;
@@ -105,15 +120,12 @@ export class Collector extends EventEmitter<CollectorEvents> {
     for (const s of this.sinks) await s.close();
   }
 
-  private get(series: number): SeriesTally {
-    let tally = this.tallies.get(series);
-    if (!tally) {
-      // Results for a series whose start we never saw cannot happen through the receiver,
-      // but a tally is cheap and losing the count would be worse.
-      tally = new SeriesTally(series);
-      this.tallies.set(series, tally);
-    }
-    return tally;
+  /** The tally of a run still open, or undefined (counted) when it is unknown or summarised. */
+  private open(run: number): SeriesTally | undefined {
+    const tally = this.tallies.get(run);
+    if (tally && !tally.summarised) return tally;
+    this.lateResults++;
+    return undefined;
   }
 
   private maybeSummarise(tally: SeriesTally): void {
@@ -121,12 +133,12 @@ export class Collector extends EventEmitter<CollectorEvents> {
     tally.summarised = true;
     const summary = tally.summary();
     for (const s of this.sinks) s.summary(summary);
-    this.emit('summary', summary);
+    this.emit('summary', summary, tally.run);
     this.logger.info(summary, 'series summary');
   }
 
   private prune(): void {
     const settled = [...this.tallies.values()].filter((t) => t.summarised);
-    for (const t of settled.slice(0, Math.max(0, settled.length - KEEP_SETTLED))) this.tallies.delete(t.series);
+    for (const t of settled.slice(0, Math.max(0, settled.length - KEEP_SETTLED))) this.tallies.delete(t.run);
   }
 }

@@ -6,6 +6,8 @@ export interface SeriesSummary {
   type: 'summary';
   series: number;
   complete: boolean;
+  /** Images analysed are those of the series' first channel; frames of further channels are counted here. */
+  frames_other_channels: number;
   received: number;
   processed: number;
   /** Frames the fast path did not look at: sampled out, or every fast worker busy. */
@@ -45,7 +47,15 @@ export class SeriesTally {
   readonly startedAt = new Date();
   private readonly spans = { good: { first: 0, last: 0, count: 0 }, fast: { first: 0, last: 0, count: 0 } };
 
-  constructor(readonly series: number) {}
+  /** Frames of channels after the first (not analysed). */
+  otherChannels = 0;
+
+  constructor(
+    /** The pipeline's number for this series start. */
+    readonly run: number,
+    /** The detector's series id. */
+    readonly series: number,
+  ) {}
 
   /** Good-path frames accounted for (processed or lost). */
   get accounted(): number {
@@ -95,6 +105,7 @@ export class SeriesTally {
       type: 'summary',
       series: this.series,
       complete: this.complete,
+      frames_other_channels: this.otherChannels,
       received: this.received,
       processed: this.processed,
       skipped_fast: skipped,

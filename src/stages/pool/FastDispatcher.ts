@@ -18,8 +18,8 @@ export type Offer = 'sent' | 'sampled-out' | 'busy';
 
 interface FastWorker {
   credit: number;
-  inFlight: Map<number, { series: number; frame: number }>;
-  /** Series whose tables this worker has built: only their frames go to it, so a frame never
+  inFlight: Map<number, { run: number; frame: number }>;
+  /** Runs whose tables this worker has built: only their frames go to it, so a frame never
    * waits behind a table build (a second or more on a large detector). */
   ready: Set<number>;
 }
@@ -51,21 +51,20 @@ export class FastDispatcher implements PathDispatcher {
   }
 
   offer(task: Task): Offer {
-    const { frame, series } = task.header;
+    const { frame, run } = task.header;
     if (frame % this.sampling.every !== 0 || (this.sampling.fraction < 1 && this.random() >= this.sampling.fraction)) {
-      this.collector.fastSkipped(series, 'sampled-out');
+      this.collector.fastSkipped(run, 'sampled-out');
       return 'sampled-out';
     }
-    const id = this.freeWorker(series);
+    const id = this.freeWorker(run);
     if (id === null) {
-      const reason = this.workers.size === 0 ? 'no-workers' : this.anyReady(series) ? 'busy' : 'setting-up';
-      this.collector.fastSkipped(series, reason);
+      const reason = this.workers.size === 0 ? 'no-workers' : this.anyReady(run) ? 'busy' : 'setting-up';
+      this.collector.fastSkipped(run, reason);
       return 'busy';
     }
     const w = this.workers.get(id)!;
     w.credit--;
-    w.inFlight.set(task.header.id, { series, frame });
-    this.setups.ensureSent(this.broker, id, series);
+    w.inFlight.set(task.header.id, { run, frame });
     this.broker.send(id, { t: 'task', task: task.header }, task.data);
     return 'sent';
   }
@@ -83,10 +82,10 @@ export class FastDispatcher implements PathDispatcher {
     if (w) w.credit += credit;
   }
 
-  seriesReady(id: string, series: number): void {
+  seriesReady(id: string, run: number): void {
     const w = this.workers.get(id);
     if (!w) return;
-    w.ready.add(series);
+    w.ready.add(run);
     // A few recent series are enough.
     for (const s of w.ready) if (w.ready.size > 8) w.ready.delete(s);
   }
@@ -97,30 +96,31 @@ export class FastDispatcher implements PathDispatcher {
     this.workers.delete(id);
     this.order = this.order.filter((x) => x !== id);
     this.setups.forgetWorker(id);
-    for (const { series } of w.inFlight.values()) this.collector.fastSkipped(series, 'worker-lost');
+    for (const { run } of w.inFlight.values()) this.collector.fastSkipped(run, 'worker-lost');
     this.lostInFlight += w.inFlight.size;
     this.logger.info({ worker: id, reason, frames: w.inFlight.size }, 'fast worker gone');
   }
 
-  onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): void {
+  onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): boolean {
     const w = this.workers.get(id);
-    if (!w || !w.inFlight.delete(msg.id)) return;
+    if (!w || !w.inFlight.delete(msg.id)) return false;
     if (msg.t === 'result') this.collector.result(msg.result);
-    else this.collector.fastSkipped(msg.series, `failed: ${msg.reason}`);
+    else this.collector.fastSkipped(msg.run, `failed-${msg.code}`);
+    return true;
   }
 
-  private anyReady(series: number): boolean {
-    for (const w of this.workers.values()) if (w.ready.has(series)) return true;
+  private anyReady(run: number): boolean {
+    for (const w of this.workers.values()) if (w.ready.has(run)) return true;
     return false;
   }
 
-  private freeWorker(series: number): string | null {
+  private freeWorker(run: number): string | null {
     for (let i = 0; i < this.order.length; i++) {
       const id = this.order[(this.cursor + i) % this.order.length]!;
       const w = this.workers.get(id)!;
       // A worker that joined after the series started gets its set-up now, and frames once ready.
-      if (!w.ready.has(series)) this.setups.ensureSent(this.broker, id, series);
-      if (w.credit > 0 && w.ready.has(series)) {
+      if (!w.ready.has(run)) this.setups.ensureSent(this.broker, id, run);
+      if (w.credit > 0 && w.ready.has(run)) {
         this.cursor = (this.cursor + i + 1) % this.order.length;
         return id;
       }

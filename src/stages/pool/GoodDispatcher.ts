@@ -17,6 +17,8 @@ export interface GoodDispatcherOptions {
 export class GoodDispatcher implements PathDispatcher {
   readonly queue: ReliableQueue;
   duplicates = 0;
+  /** Tasks sent again because the worker had lost the run's set-up. */
+  setupResends = 0;
 
   constructor(
     private readonly broker: WorkerBroker,
@@ -29,7 +31,8 @@ export class GoodDispatcher implements PathDispatcher {
   }
 
   submit(task: Task): void {
-    this.queue.enqueue(task);
+    const failure: unknown = this.queue.enqueue(task);
+    if (typeof failure === 'string') this.collector.goodLost(task.header.run, task.header.frame, failure);
     this.pump();
   }
 
@@ -40,7 +43,7 @@ export class GoodDispatcher implements PathDispatcher {
   }
 
   /** The good path sends regardless: its frames wait at the worker, in order, without loss. */
-  seriesReady(_id: string, _series: number): void {}
+  seriesReady(_id: string, _run: number): void {}
 
   grant(id: string, credit: number): void {
     this.queue.grant(id, credit);
@@ -54,14 +57,21 @@ export class GoodDispatcher implements PathDispatcher {
     this.pump();
   }
 
-  onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): void {
+  onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): boolean {
+    if (msg.t === 'failed' && msg.code === 'no-setup') {
+      // Not a loss: the worker dropped the set-up; send it again, then the task.
+      this.setups.unsent(id, msg.run);
+      this.setupResends++;
+      return this.queue.requeue(id, msg.id);
+    }
     if (!this.queue.ack(id, msg.id)) {
       // Late answer for a frame already handed to someone else: the collector would drop it too.
       this.duplicates++;
-      return;
+      return false;
     }
     if (msg.t === 'result') this.collector.result(msg.result);
-    else this.collector.goodLost(msg.series, msg.frame, msg.reason);
+    else this.collector.goodLost(msg.run, msg.frame, msg.code, msg.detail);
+    return true;
   }
 
   close(): void {
@@ -70,8 +80,16 @@ export class GoodDispatcher implements PathDispatcher {
 
   private pump(): void {
     for (let d = this.queue.next(); d; d = this.queue.next()) {
-      this.setups.ensureSent(this.broker, d.workerId, d.task.header.series);
-      this.broker.send(d.workerId, { t: 'task', task: d.task.header }, d.task.data);
+      const h = d.task.header;
+      if (!this.setups.ensureSent(this.broker, d.workerId, h.run)) {
+        // Cannot happen while set-ups are kept until their run is finished; count it if it does.
+        this.queue.ack(d.workerId, h.id);
+        this.queue.grant(d.workerId, 1);
+        this.collector.goodLost(h.run, h.frame, 'setup-missing');
+        continue;
+      }
+      this.broker.send(d.workerId, { t: 'task', task: h }, d.task.data);
     }
+    for (const lost of this.queue.drainLost()) this.collector.goodLost(lost.header.run, lost.header.frame, lost.reason);
   }
 }

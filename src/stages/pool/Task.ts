@@ -6,6 +6,8 @@ import type { Frame } from '../../receiver/events.js';
 export type TaskHeader = Pick<Frame, 'series' | 'frame' | 'channel' | 'width' | 'height' | 'dtype' | 'encoding' | 'receivedAt'> & {
   /** Dispatcher-assigned id, unique for the pipeline's lifetime; acknowledgements name it. */
   id: number;
+  /** The pipeline's number for the series start this frame belongs to (see SeriesSetup.run). */
+  run: number;
 };
 
 export interface Task {

@@ -17,16 +17,19 @@ export interface PoolMember {
   host: string;
   joinedAt: number;
   lastSeen: number;
+  /** Silence is allowed until then (the worker said it is building tables). */
+  graceUntil: number;
 }
 
 /** What a path's dispatcher does with its workers' messages. */
 export interface PathDispatcher {
   addWorker(id: string, initialCredit: number): void;
-  /** The worker has its tables for `series` and can take its frames without delay. */
-  seriesReady(id: string, series: number): void;
+  /** The worker has its tables for `run` and can take its frames without delay. */
+  seriesReady(id: string, run: number): void;
   grant(id: string, credit: number): void;
   removeWorker(id: string, reason: string): void;
-  onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): void;
+  /** True when the message answered a task the worker held (its credit comes back). */
+  onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): boolean;
 }
 
 export interface WorkerBrokerOptions {
@@ -39,6 +42,8 @@ export interface WorkerBrokerOptions {
 }
 
 const LIVENESS = 3;
+/** Longest table build a worker may announce (a 16M detector takes a few seconds). */
+const MAX_BUILD_GRACE_MS = 60_000;
 
 export class WorkerBroker {
   private readonly socket = new Router({ mandatory: true, linger: 0 });
@@ -121,16 +126,18 @@ export class WorkerBroker {
     }
   }
 
+  /** One worker message; nothing a worker sends may stop the broker from hearing the others. */
   private handle(rid: Buffer, header: Buffer): void {
     const id = rid.toString('hex');
-    let msg: WorkerMessage;
     try {
-      msg = decodeWorkerMessage(header);
+      this.dispatch(id, rid, decodeWorkerMessage(header));
     } catch (err) {
       this.badMessages++;
-      this.options.logger.warn({ worker: id, err: (err as Error).message }, 'undecodable message from a worker dropped');
-      return;
+      this.options.logger.warn({ worker: id, err: (err as Error).message }, 'message from a worker dropped');
     }
+  }
+
+  private dispatch(id: string, rid: Buffer, msg: WorkerMessage): void {
     const member = this.members.get(id);
     if (msg.t === 'hello') return this.join(id, rid, msg);
     if (!member) {
@@ -143,14 +150,19 @@ export class WorkerBroker {
     switch (msg.t) {
       case 'heartbeat':
         return;
+      case 'building':
+        member.graceUntil = Date.now() + Math.min(Math.max(0, msg.ms), MAX_BUILD_GRACE_MS);
+        return;
       case 'ready':
-        if (msg.error) this.options.logger.warn({ worker: id, series: msg.series, reason: msg.error }, 'worker could not set up the series');
-        dispatcher.seriesReady(id, msg.series);
+        member.graceUntil = 0;
+        if (msg.error) this.options.logger.warn({ worker: id, run: msg.run, reason: msg.error }, 'worker could not set up the series');
+        dispatcher.seriesReady(id, msg.run);
         return;
       case 'result':
       case 'failed':
-        dispatcher.onWorkerMessage(id, msg);
-        dispatcher.grant(id, 1);
+        // Credit comes back only for a task the worker really held: a stale answer (after a
+        // redelivery) must not let a worker hold more than it asked for.
+        if (dispatcher.onWorkerMessage(id, msg)) dispatcher.grant(id, 1);
         return;
       case 'bye':
         this.leave(id, 'said goodbye');
@@ -169,7 +181,7 @@ export class WorkerBroker {
     }
     if (this.members.has(id)) this.leave(id, 'joined again');
     const now = Date.now();
-    this.members.set(id, { id, path: msg.path, pid: msg.pid, host: msg.host, joinedAt: now, lastSeen: now });
+    this.members.set(id, { id, path: msg.path, pid: msg.pid, host: msg.host, joinedAt: now, lastSeen: now, graceUntil: 0 });
     this.routingIds.set(id, rid);
     this.send(id, { t: 'welcome', heartbeatMs: this.options.heartbeatMs, config: this.options.workerConfig });
     dispatcher.addWorker(id, Math.max(1, Math.min(16, msg.credit | 0)));
@@ -188,7 +200,7 @@ export class WorkerBroker {
   private tick(): void {
     const deadline = Date.now() - LIVENESS * this.options.heartbeatMs;
     for (const member of [...this.members.values()]) {
-      if (member.lastSeen < deadline) {
+      if (member.lastSeen < deadline && member.graceUntil < Date.now()) {
         this.workersLost++;
         this.leave(member.id, `silent for ${LIVENESS} heartbeats`);
       } else {

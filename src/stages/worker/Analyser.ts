@@ -6,7 +6,7 @@ import type { SeriesSetup, PoolPath } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
 import type { FrameResult } from '../results.js';
 
-export type AnalysisOutput = Omit<FrameResult, 'series' | 'frame' | 'path' | 'timing' | 'receivedAt'>;
+export type AnalysisOutput = Omit<FrameResult, 'run' | 'series' | 'frame' | 'path' | 'timing' | 'receivedAt'>;
 
 export interface Analyser {
   analyse(pixels: PixelArray, task: TaskHeader): AnalysisOutput;

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { Dealer } from 'zeromq';
 import type { Logger } from 'pino';
 import { FrameDecoder } from '../../codec/FrameDecoder.js';
-import { decodeBrokerMessage, encodeMessage, type PoolPath, type SeriesSetup, type WorkerMessage } from '../pool/protocol.js';
+import { decodeBrokerMessage, encodeMessage, type FailureCode, type PoolPath, type SeriesSetup, type WorkerMessage } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
 import type { PixelDtype } from '../../receiver/events.js';
 import type { Analyser, AnalyserFactory, WorkerSettings } from './Analyser.js';
@@ -35,6 +35,26 @@ interface SeriesEntry {
 }
 
 const shapeKey = (width: number, height: number, dtype: PixelDtype) => `${width}x${height} ${dtype}`;
+
+/** Set-ups held at most (the broker normally says when to drop one). */
+const MAX_SERIES = 32;
+/** Silence asked for while building tables (a 16M detector takes a few seconds). */
+const BUILD_GRACE_MS = 30_000;
+
+/** A task that failed, with the code the broker and the summary use. */
+class TaskFailure extends Error {
+  constructor(readonly code: FailureCode, message: string) {
+    super(message);
+  }
+}
+
+function attempt<T>(code: FailureCode, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw err instanceof TaskFailure ? err : new TaskFailure(code, err instanceof Error ? err.message : String(err));
+  }
+}
 const MAX_BACKOFF_MS = 32_000;
 
 export class PoolWorker {
@@ -43,10 +63,12 @@ export class PoolWorker {
   private lastHeard = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** A hello is on its way and no welcome has come back yet. */
+  private saidHello = false;
   private wakeFromBackoff: () => void = () => undefined;
   private settings: WorkerSettings | null = null;
   private readonly decoder = new FrameDecoder();
-  /** Recent series: their set-up and the analyser built for their frames. */
+  /** Runs in hand, by run: their set-up and the analyser built for their frames. */
   private readonly series = new Map<number, SeriesEntry>();
   private readonly cache: AnalyserCache;
   processed = 0;
@@ -108,6 +130,7 @@ export class PoolWorker {
   }
 
   private hello(): void {
+    this.saidHello = true;
     this.send({ t: 'hello', path: this.options.path, pid: process.pid, host: hostname(), credit: this.options.credit });
   }
 
@@ -130,15 +153,21 @@ export class PoolWorker {
           this.timer = setInterval(() => this.tick(), this.heartbeatMs);
         }
         this.settings = msg.config as WorkerSettings;
+        this.saidHello = false;
         return;
       case 'series':
         this.setUpSeries(msg.setup, data);
+        return;
+      case 'forget':
+        this.series.delete(msg.run);
         return;
       case 'task':
         this.process(msg.task, data);
         return;
       case 'reset':
-        this.hello();
+        // The broker no longer counts us (e.g. it declared us dead during a long build): what
+        // we hold was given to others. Say hello once, however many resets arrive meanwhile.
+        if (!this.saidHello) this.hello();
         return;
       case 'stop':
         this.stopped = true;
@@ -152,11 +181,12 @@ export class PoolWorker {
     // Time since the previous task was done: the worker had nothing to do (or no CPU).
     const wait = this.lastTaskEnd > 0 ? this.handlingSince - this.lastTaskEnd : 0;
     try {
-      if (!data) throw new Error('task arrived without its frame data');
+      if (!data) throw new TaskFailure('no-data', 'task arrived without its frame data');
       const t0 = performance.now();
-      const pixels = this.decoder.decode(data, task.encoding, task.width, task.height, task.dtype);
+      const pixels = attempt('decode-failed', () => this.decoder.decode(data, task.encoding, task.width, task.height, task.dtype));
       const t1 = performance.now();
-      const out = this.analyser(task).analyse(pixels, task);
+      const analyser = this.analyser(task);
+      const out = attempt('analysis-failed', () => analyser.analyse(pixels, task));
       const t2 = performance.now();
       this.processed++;
       this.send({
@@ -164,6 +194,7 @@ export class PoolWorker {
         id: task.id,
         result: {
           ...out,
+          run: task.run,
           series: task.series,
           frame: task.frame,
           path: this.options.path,
@@ -177,10 +208,13 @@ export class PoolWorker {
         },
       });
     } catch (err) {
-      this.failed++;
-      const reason = err instanceof Error ? err.message : String(err);
-      this.options.logger.warn({ series: task.series, frame: task.frame, reason }, 'frame could not be processed');
-      this.send({ t: 'failed', id: task.id, series: task.series, frame: task.frame, reason });
+      const code = err instanceof TaskFailure ? err.code : 'analysis-failed';
+      const detail = err instanceof Error ? err.message : String(err);
+      if (code !== 'no-setup') {
+        this.failed++;
+        this.options.logger.warn({ series: task.series, frame: task.frame, code, detail }, 'frame could not be processed');
+      }
+      this.send({ t: 'failed', id: task.id, run: task.run, series: task.series, frame: task.frame, code, detail });
     } finally {
       this.lastTaskEnd = performance.now();
     }
@@ -194,16 +228,18 @@ export class PoolWorker {
    */
   private setUpSeries(setup: SeriesSetup, data: Buffer | undefined): void {
     const entry: SeriesEntry = { setup, mask: data ? toUint32(data) : null, analyser: null, builtFor: '', error: null };
-    this.series.set(setup.series, entry);
-    for (const key of this.series.keys()) if (this.series.size > 4) this.series.delete(key);
+    this.series.set(setup.run, entry);
+    // The broker says when a run is finished (forget); this bound only guards against a broker
+    // that never does. A task of a dropped run is answered 'no-setup' and comes back with it.
+    for (const key of this.series.keys()) if (this.series.size > MAX_SERIES) this.series.delete(key);
     if (setup.width > 0 && setup.height > 0) this.build(entry, setup.width, setup.height, setup.dtype);
-    this.send(entry.error ? { t: 'ready', series: setup.series, error: entry.error } : { t: 'ready', series: setup.series });
+    this.send(entry.error ? { t: 'ready', run: setup.run, error: entry.error } : { t: 'ready', run: setup.run });
   }
 
   /** The analyser for a task's frame: frames decide shape and pixel type, not the announcement. */
   private analyser(task: TaskHeader): Analyser {
-    const entry = this.series.get(task.series);
-    if (!entry) throw new Error(`no set-up received for series ${task.series}`);
+    const entry = this.series.get(task.run);
+    if (!entry) throw new TaskFailure('no-setup', `no set-up held for series ${task.series} (run ${task.run})`);
     if (entry.builtFor !== shapeKey(task.width, task.height, task.dtype)) {
       if (entry.builtFor !== '' || entry.setup.width > 0) {
         this.options.logger.warn({ series: task.series, announced: entry.builtFor, frame: shapeKey(task.width, task.height, task.dtype) },
@@ -211,7 +247,7 @@ export class PoolWorker {
       }
       this.build(entry, task.width, task.height, task.dtype);
     }
-    if (entry.error !== null) throw new Error(entry.error);
+    if (entry.error !== null) throw new TaskFailure('setup-failed', entry.error);
     return entry.analyser!;
   }
 
@@ -219,6 +255,8 @@ export class PoolWorker {
     const t0 = performance.now();
     const series = entry.setup.series;
     entry.builtFor = shapeKey(width, height, dtype);
+    // No heartbeats can go out while the tables are built: say so first.
+    this.send({ t: 'building', run: entry.setup.run, ms: BUILD_GRACE_MS });
     try {
       if (!this.settings) throw new Error('no analysis settings received from the broker');
       const mask = entry.mask && entry.mask.length === width * height ? entry.mask : null;
