@@ -58,6 +58,7 @@ export class Pipeline {
     if (config.outputs.results) {
       sinks.push(new ResultsFile({
         path: config.outputs.results, spots: config.outputs.spots_in_results, radial: config.outputs.radial_in_results,
+        logger: logger.child({ stage: 'results' }),
       }));
     }
     this.collector = new Collector(sinks, logger.child({ stage: 'collector' }));
@@ -190,6 +191,11 @@ export class Pipeline {
     const q = this.good.queue;
     return {
       name: this.config.name,
+      workerEndpoint: this.broker.endpoint,
+      setups: this.setups.size,
+      eventErrors: this.eventErrors,
+      lateResults: this.collector.lateResults,
+      badWorkerMessages: this.broker.badMessages,
       receiver: this.receiver?.stats.snapshot() ?? null,
       good: {
         waiting: q.waiting, waitingOnDisk: q.waitingOnDisk, spilledTotal: q.spilledTotal, inFlight: q.inFlight,

@@ -2,6 +2,7 @@
 // path. A worker that dies is replaced; the count can be changed at run time within bounds
 // (the ProcessMonitor does that from queue depths). Remote workers are not ours to start:
 // they join the broker by themselves.
+import { existsSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -23,7 +24,13 @@ export interface WorkerSupervisorOptions {
   execPath?: string;
 }
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'main.js');
+/** The compiled CLI beside this module (dist/), or, when this module runs from the TypeScript
+ * sources (tests), the project's launcher, which runs the compiled CLI. */
+const CLI = ((): string => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const beside = join(here, '..', '..', 'cli', 'main.js');
+  return existsSync(beside) ? beside : join(here, '..', '..', '..', 'bin', 'stream-pipeline.js');
+})();
 
 /** Pause before replacing a worker; doubled for each consecutive quick failure, up to the max. */
 export const RESTART_DELAY_MS = 200;

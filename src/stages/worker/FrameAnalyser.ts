@@ -8,7 +8,7 @@
 // 4 A counts) is then left out and the frame carries the flag "no-geometry".
 import type { PixelArray } from '../../codec/FrameDecoder.js';
 import { DetectorGeometry } from '../geometry/DetectorGeometry.js';
-import { validLimit, type MaskSource } from '../analysis/PixelMask.js';
+import { validLimit, type MaskSource, type StaticMask } from '../analysis/PixelMask.js';
 import { RadialProfiler, type RadialProfile, type RadialProfileResult } from '../analysis/RadialProfile.js';
 import { IceRingFlag } from '../analysis/IceRingFlag.js';
 import { createSpotFinder, type SpotFinder } from '../analysis/SpotFinder.js';
@@ -42,20 +42,32 @@ export class FrameAnalyser implements Analyser {
       width: setup.width, height: setup.height, dtype: setup.dtype, saturationValue: setup.saturationValue,
       pixelMask: detectorMask && detectorMask.length === setup.width * setup.height ? detectorMask : null,
     };
-    const known = seriesGeometry(setup).geometry;
-    const geometry = known ?? nominalGeometry(setup.width, setup.height);
     const user = userMaskConfig(analysis.mask);
-    const profiler = new RadialProfiler({ bins: radialBinSpec(analysis.radial), corrections: radialCorrections(analysis.radial), userMask: known ? user : { ...user, d_min: undefined, d_max: undefined } });
-    const mask = profiler.masks.get(geometry, source, known ? user : { rectangles: user.rectangles, circles: user.circles });
-    if (known) {
-      const profile = profiler.profileFor(geometry, source);
-      const spec = profile.tables.spec;
-      this.radial = { profile, result: profile.createResult(), ice: new IceRingFlag(spec.unit, profile.tables.edges.centres, { wavelength: geometry.wavelength }) };
-      this.stats = new PerImageStatistics(geometry, { hitMinSpots: analysis.hit.min_spots });
-    } else {
-      this.radial = null;
-      this.stats = null;
+    const shapesOnly = { rectangles: user.rectangles, circles: user.circles };
+    let geometry = seriesGeometry(setup).geometry;
+    let mask: StaticMask | undefined;
+    this.radial = null;
+    this.stats = null;
+    if (geometry) {
+      try {
+        const profiler = new RadialProfiler({ bins: radialBinSpec(analysis.radial), corrections: radialCorrections(analysis.radial), userMask: user });
+        mask = profiler.masks.get(geometry, source, user);
+        const profile = profiler.profileFor(geometry, source);
+        const spec = profile.tables.spec;
+        this.radial = { profile, result: profile.createResult(), ice: new IceRingFlag(spec.unit, profile.tables.edges.centres, { wavelength: geometry.wavelength }) };
+        this.stats = new PerImageStatistics(geometry, { hitMinSpots: analysis.hit.min_spots });
+      } catch {
+        // Values no tables can be made of (e.g. an absurd wavelength): treat as no geometry.
+        geometry = null;
+        this.radial = null;
+        this.stats = null;
+      }
     }
+    if (!geometry) {
+      geometry = nominalGeometry(setup.width, setup.height);
+      mask = new RadialProfiler({ bins: { unit: 'q', count: 1 } }).masks.get(geometry, source, shapesOnly);
+    }
+    mask = mask!;
     this.finder = this.makeFinder(path, geometry, mask.valid, validLimit(setup.dtype, setup.saturationValue));
     this.separation = new SpotSeparation(Math.max(1, mask.validCount));
   }

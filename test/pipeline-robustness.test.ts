@@ -1,0 +1,145 @@
+// The pipeline under awkward but real situations, in-process with real sockets and real worker
+// processes: several channels per image, a series id used twice, a backlog spanning many series,
+// a series start no geometry can be made of, and a worker that sends garbage.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Dealer, Push } from 'zeromq';
+import { Encoder, Tag } from 'cbor-x';
+import { encode } from '@msgpack/msgpack';
+import { pino } from 'pino';
+import { parseConfig } from '../src/config/loadConfig.js';
+import { Pipeline } from '../src/stages/Pipeline.js';
+import type { SeriesSummary } from '../src/stages/collector/SeriesTally.js';
+import { assertBuilt } from './helpers/cli.js';
+
+const W = 64;
+const H = 64;
+const cbor = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false });
+const message = (o: object) => Buffer.from(cbor.encode(o));
+
+/** A small uncompressed V2 frame (tag 40 around a little-endian uint16 typed array). */
+function image(seed: number): Tag {
+  const a = new Uint16Array(W * H);
+  for (let i = 0; i < a.length; i++) a[i] = (i * seed) % 7;
+  return new Tag([[H, W], new Tag(new Uint8Array(a.buffer), 69)], 40);
+}
+
+interface Harness {
+  pipeline: Pipeline;
+  push: Push;
+  summaries: SeriesSummary[];
+  running: Promise<void>;
+  dir: string;
+}
+
+const harnesses: Harness[] = [];
+
+async function start(pools = '  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    max_workers: 1'): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'sp-robust-'));
+  const config = parseConfig(`pipeline:\n  worker_port: 0\n  heartbeat_ms: 250\n${pools}\n    spill_dir: ${join(dir, 'spill')}\noutputs:\n  http_port: 0\nlogging:\n  level: warn\n`);
+  const push = new Push({ linger: 0 });
+  await push.bind('tcp://127.0.0.1:*');
+  const pipeline = new Pipeline({ config, logger: pino({ level: 'silent' }) });
+  const summaries: SeriesSummary[] = [];
+  pipeline.collector.on('summary', (s) => summaries.push(s));
+  await pipeline.start();
+  const running = pipeline.run(push.lastEndpoint!);
+  const h = { pipeline, push, summaries, running, dir };
+  harnesses.push(h);
+  return h;
+}
+
+async function sendSeries(h: Harness, id: number, frames: number, extra: Record<string, unknown> = {}, channels = ['threshold_1']): Promise<void> {
+  await h.push.send(message({
+    type: 'start', series_id: id, series_unique_id: `U${id}-${Math.random()}`, image_size_x: W, image_size_y: H, image_dtype: 'uint16',
+    channels, beam_center_x: 32, beam_center_y: 32, incident_wavelength: 1, pixel_size_x: 75e-6, pixel_size_y: 75e-6,
+    detector_translation: [0, 0, -0.2], number_of_images: frames, ...extra,
+  }));
+  for (let i = 0; i < frames; i++) {
+    const data: Record<string, Tag> = {};
+    channels.forEach((c, k) => (data[c] = image(k + 3 + i)));
+    await h.push.send(message({ type: 'image', series_id: id, image_id: i, data }));
+  }
+  await h.push.send(message({ type: 'end', series_id: id }));
+}
+
+async function until(cond: () => boolean, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+beforeAll(() => assertBuilt());
+
+afterEach(async () => {
+  for (const h of harnesses.splice(0)) {
+    await h.pipeline.stop(2000);
+    h.push.close();
+    await h.running.catch(() => undefined);
+    rmSync(h.dir, { recursive: true, force: true });
+  }
+});
+
+describe('pipeline robustness', () => {
+  it('analyses the first channel of a two-channel series and counts the other', async () => {
+    const h = await start();
+    await sendSeries(h, 1, 6, {}, ['threshold_1', 'threshold_2']);
+    await until(() => h.summaries.length === 1);
+    expect(h.summaries[0]).toMatchObject({ series: 1, received: 6, processed: 6, lost: 0, frames_other_channels: 6, duplicates_dropped: 0 });
+  });
+
+  it('keeps two series that reuse one series id apart (detector restart)', async () => {
+    const h = await start();
+    await sendSeries(h, 3, 5);
+    await sendSeries(h, 3, 7);
+    await until(() => h.summaries.length === 2);
+    expect(h.summaries.map((s) => [s.series, s.received, s.processed, s.lost])).toEqual([[3, 5, 5, 0], [3, 7, 7, 0]]);
+  });
+
+  it('works off a good-path backlog spanning many series without losing frames, then forgets their set-ups', async () => {
+    const h = await start();
+    for (let s = 1; s <= 12; s++) await sendSeries(h, s, 8);
+    await until(() => h.summaries.length === 12, 120_000);
+    for (const s of h.summaries) expect(s).toMatchObject({ received: 8, processed: 8, lost: 0 });
+    expect(h.pipeline.status()).toMatchObject({ setups: 0 });
+  });
+
+  it('analyses a series whose geometry no radial bins can be made of as one without geometry', async () => {
+    const h = await start();
+    await sendSeries(h, 1, 3, { incident_wavelength: 1e-320 });
+    await sendSeries(h, 2, 3);
+    await until(() => h.summaries.length === 2);
+    expect(h.summaries.map((s) => s.processed)).toEqual([3, 3]);
+  });
+
+  it('drops a worker\'s malformed messages and keeps serving the other workers', async () => {
+    const h = await start('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\n    max_workers: 0');
+    const endpoint = (h.pipeline.status() as { workerEndpoint: string }).workerEndpoint;
+    const rogue = new Dealer({ linger: 0 });
+    rogue.connect(endpoint);
+    await rogue.send(encode({ t: 'hello', path: 'good', pid: 1, host: 'rogue', credit: 1 }));
+    const answering = (async () => {
+      for await (const [header] of rogue) {
+        const m = (await import('@msgpack/msgpack')).decode(header) as { t: string; task?: { id: number } };
+        if (m.t === 'task') await rogue.send(encode({ t: 'result', id: m.task!.id, result: null }));
+        if (m.t === 'stop') break;
+      }
+    })();
+    await sendSeries(h, 1, 4);
+    await until(() => h.pipeline.broker.badMessages > 0);
+    // An honest worker still gets in and the series completes: the rogue's frame is redelivered
+    // once the rogue stops answering properly and is declared dead... or goes to the honest one.
+    rogue.close();
+    const { startCli } = await import('./helpers/cli.js');
+    const honest = startCli(['worker', '--connect', endpoint, '--path', 'good'], 60_000);
+    await until(() => h.summaries.length === 1);
+    expect(h.summaries[0]).toMatchObject({ received: 4, processed: 4, lost: 0 });
+    honest.child.kill('SIGTERM');
+    await honest.done;
+    await answering.catch(() => undefined);
+  });
+});
