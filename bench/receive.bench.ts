@@ -121,7 +121,7 @@ async function runRaw(job: SenderJob): Promise<RunResult> {
 /** The StreamReceiver, checking every frame (order and bytes). */
 async function runReceiver(job: SenderJob, blob: Buffer): Promise<RunResult> {
   const { child, endpoint } = await startSender(job);
-  const silent = { info: () => {}, warn: (f: object, m: string) => console.error(m), error: (f: object, m: string) => console.error(m) };
+  const silent = { info: () => {}, warn: (_f: object, m: string) => console.error(m), error: (_f: object, m: string) => console.error(m) };
   const receiver = new StreamReceiver(endpoint, { logger: silent });
   const before = rssMB();
   let peak = before;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { FrameDecoder } from '../../src/codec/FrameDecoder.js';
-import type { Frame, SeriesEnd, SeriesStart, StreamEvent } from '../../src/receiver/events.js';
+import type { Frame, SeriesEnd, SeriesStart } from '../../src/receiver/events.js';
 import type { ReceiverLogger } from '../../src/receiver/logger.js';
 import { StreamReceiver } from '../../src/receiver/StreamReceiver.js';
 import { endpoint, fail, note, onStopSignal, positiveInteger } from './cliOptions.js';

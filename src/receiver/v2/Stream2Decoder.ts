@@ -7,7 +7,6 @@ import {
   optionalNumber,
   optionalString,
   requireInt,
-  requireString,
   wavelengthAndEnergy,
   type Fields,
 } from '../fields.js';
