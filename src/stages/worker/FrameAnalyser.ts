@@ -111,7 +111,7 @@ export class FrameAnalyser implements Analyser {
       saturated_pixels: stats.saturatedPixels,
       background,
       spots,
-      radial: Array.from(r.mean, (v) => (Number.isNaN(v) ? null : Number(v.toPrecision(6)))),
+      radial: Array.from(r.mean, (v) => (Number.isNaN(v) ? null : significant6(v))),
       separation,
       flags,
     };
@@ -151,3 +151,10 @@ function nominalGeometry(width: number, height: number): DetectorGeometry {
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
+
+/** v to 6 significant digits, numerically (toPrecision would make a string per bin per frame). */
+function significant6(v: number): number {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  const scale = 10 ** (5 - Math.floor(Math.log10(Math.abs(v))));
+  return Math.round(v * scale) / scale;
+}
