@@ -7,6 +7,7 @@ import type { DecodedMessage } from './DecodedMessage.js';
 import type { FrameDecoding } from './frameDecoding.js';
 import { defaultReceiverLogger, type ReceiverLogger } from './logger.js';
 import { ReceiverStats } from './ReceiverStats.js';
+import { DEFAULT_RATE_LIMIT, LogRateLimiter, type RateLimit } from './LogRateLimiter.js';
 import { SeriesTracker } from './SeriesTracker.js';
 import { StreamError } from './StreamError.js';
 import { Stream1Decoder } from './v1/Stream1Decoder.js';
@@ -21,6 +22,8 @@ export interface StreamDecoderOptions {
    * frames are size-checked from their headers, but a bare V1 "lz4<" block can only be checked so.
    */
   verifyDecode?: boolean;
+  /** Log lines per bad-input reason per window (counters always count everything). */
+  logRateLimit?: RateLimit;
   /** The frame decoder (header arrays, verifyDecode); defaults to the codec's FrameDecoder. */
   frameDecoder?: () => FrameDecoding;
 }
@@ -29,6 +32,7 @@ const OPEN_BRACE = 0x7b;
 
 export class StreamDecoder {
   readonly stats = new ReceiverStats();
+  private readonly logLimit: LogRateLimiter;
   private readonly tracker = new SeriesTracker();
   private readonly logger: ReceiverLogger;
   private readonly v1: Stream1Decoder;
@@ -38,6 +42,7 @@ export class StreamDecoder {
 
   constructor(options: StreamDecoderOptions = {}) {
     this.logger = options.logger ?? defaultReceiverLogger();
+    this.logLimit = new LogRateLimiter(options.logRateLimit ?? DEFAULT_RATE_LIMIT);
     this.verifyDecode = options.verifyDecode ?? false;
     let decoder: FrameDecoding | undefined;
     this.frameDecoder = options.frameDecoder ?? (() => (decoder ??= createFrameDecoder()));
@@ -118,15 +123,20 @@ export class StreamDecoder {
       return;
     }
     this.stats.errors.internal++;
+    const { write, suppressedBefore } = this.logLimit.admit('internal');
+    if (!write) return;
     this.logger.error(
-      { reason: 'internal', parts: parts.length, err: err instanceof Error ? err.stack : String(err) },
+      { reason: 'internal', parts: parts.length, err: err instanceof Error ? err.stack : String(err), ...(suppressedBefore ? { suppressedBefore } : {}) },
       `skipped message: receiver error ${(err as Error)?.message ?? String(err)}`,
     );
   }
 
   private count(err: StreamError, prefix = ''): void {
     this.stats.errors[err.reason]++;
-    this.logger.warn({ reason: err.reason, ...err.details }, `${prefix}${err.message}`);
+    const { write, suppressedBefore } = this.logLimit.admit(err.reason);
+    if (!write) return;
+    const held = suppressedBefore ? ` (${suppressedBefore} more "${err.reason}" lines were held back before this one)` : '';
+    this.logger.warn({ reason: err.reason, ...err.details, ...(suppressedBefore ? { suppressedBefore } : {}) }, `${prefix}${err.message}${held}`);
   }
 }
 
