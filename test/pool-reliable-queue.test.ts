@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReliableQueue } from '../src/stages/pool/ReliableQueue.js';
 import type { Task } from '../src/stages/pool/Task.js';
+import { seededRandom } from './helpers/seededRandom.js';
 
 const dirs: string[] = [];
 function queue(budget = 1 << 20, spillSegmentBytes?: number): ReliableQueue {
@@ -220,7 +221,7 @@ describe('ReliableQueue', () => {
   });
 
   it('hands out every task exactly once under random arrivals, takes and worker deaths', () => {
-    const rand = mulberry32(12345);
+    const rand = seededRandom(12345);
     const q = queue(tasksOf(6), 4 * 1300);
     const acked = new Set<number>();
     const held = new Map<string, Set<number>>();
@@ -292,14 +293,3 @@ function segmentNo(file: string): number {
   return Number(/-(\d+)\.spill$/.exec(file)![1]);
 }
 
-/** Small seeded PRNG so the random schedule is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

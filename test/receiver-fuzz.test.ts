@@ -8,6 +8,7 @@ import { readCbor } from '../src/receiver/v2/cborReader.js';
 import { json } from './helpers/captures.js';
 import { exchange, RecordingLogger } from './helpers/pushPeer.js';
 import { encodeMessage, endFields, imageFields, multiDim, pixels, startFields, typedArray } from './helpers/v2Messages.js';
+import { seededRandom } from './helpers/seededRandom.js';
 
 const W = 24;
 const H = 10;
@@ -26,16 +27,6 @@ const v1Good: Buffer[][] = [
   ],
   [json({ htype: 'dseries_end-1.0', series: 2 })],
 ];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(parts: Buffer[], next: () => number): Buffer[] {
   const out = parts.map((p) => Buffer.from(p));
@@ -71,7 +62,7 @@ describe('hostile input', () => {
   it('never throws from decodeMessage, and a good series decodes afterwards', () => {
     const log = new RecordingLogger();
     const dec = new StreamDecoder({ logger: log, verifyDecode: true });
-    const next = rng(20240501);
+    const next = seededRandom(20240501);
     const sources = [...v2Good.map((m) => [m]), ...v1Good];
     for (let n = 0; n < 3000; n++) {
       const src = sources[Math.floor(next() * sources.length)]!;
@@ -95,7 +86,7 @@ describe('hostile input', () => {
   });
 
   it('the socket iterator survives a batch of mutated messages', async () => {
-    const next = rng(7);
+    const next = seededRandom(7);
     const bad = Array.from({ length: 200 }, (_, n) => mutate(n % 2 ? [v2Good[1]!] : v1Good[1]!, next));
     const x = await exchange([...bad, ...v2Good.map((m) => [m])]);
     expect(x.stats.messages).toBe(203);

@@ -10,21 +10,11 @@ import { estimateResolution } from '../src/stages/analysis/ResolutionEstimate.js
 import { SPOT_STRIDE, SpotColumn, SpotTable } from '../src/stages/analysis/Spot.js';
 import { SpotSeparation } from '../src/stages/analysis/SpotSeparation.js';
 import { readCbf, sharedDataDir } from './helpers/cbf.js';
+import { seededRandom } from './helpers/seededRandom.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const goldenDir = join(here, 'goldens', 'spots');
 
-/** Deterministic uniform numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function table(spots: Array<{ x: number; y: number; intensity: number }>): SpotTable {
   const t = new SpotTable(spots.length);
@@ -88,7 +78,7 @@ describe('per-image statistics', () => {
   });
 
   it('estimated_d_min follows a known resolution falloff and is null with too few spots', () => {
-    const r = rng(7);
+    const r = seededRandom(7);
     for (const dLimit of [2.0, 3.0]) {
       const ds2: number[] = [], inten: number[] = [];
       for (let i = 0; i < 400; i++) {
@@ -134,7 +124,7 @@ describe('per-image statistics', () => {
 describe('spot separation', () => {
   const area = 2068 * 2162;
   it('does not flag randomly placed spots', () => {
-    const r = rng(3);
+    const r = seededRandom(3);
     const spots = Array.from({ length: 500 }, () => ({ x: r() * 2068, y: r() * 2162, intensity: 1 }));
     const res = new SpotSeparation(area).analyse(table(spots), 0);
     expect(res.splitFlag).toBe(false);
@@ -144,7 +134,7 @@ describe('spot separation', () => {
   });
 
   it('flags doubled spots 2-3 px apart, and saturation', () => {
-    const r = rng(4);
+    const r = seededRandom(4);
     const spots: Array<{ x: number; y: number; intensity: number }> = [];
     for (let i = 0; i < 200; i++) {
       const x = 20 + r() * 2000, y = 20 + r() * 2100, a = r() * 2 * Math.PI, d = 2 + r();
@@ -159,7 +149,7 @@ describe('spot separation', () => {
   });
 
   it('nearest-neighbour distances agree with brute force', () => {
-    const r = rng(5);
+    const r = seededRandom(5);
     const spots = Array.from({ length: 300 }, () => ({ x: r() * 500, y: r() * 3000, intensity: 1 }));
     const nn = new SpotSeparation(area).nearestDistances(table(spots));
     spots.forEach((p, i) => {

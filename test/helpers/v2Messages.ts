@@ -3,6 +3,7 @@
 // with or without the self-describe prefix, keys in any order.
 import { Encoder, Tag } from 'cbor-x';
 import { encodePixels } from '../../src/codec/FrameEncoder.js';
+import { seededRandom } from './seededRandom.js';
 
 const encoder = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false });
 export const SELF_DESCRIBE = Buffer.from([0xd9, 0xd9, 0xf7]);
@@ -137,14 +138,14 @@ export function endFields(seriesId = 7, uniqueId = '01TESTSERIES0000000000000A')
 /** Deterministic pixels: counts with a fixed-seed generator, scaled to the dtype. */
 export function pixels<T extends Uint8Array | Uint16Array | Uint32Array>(Kind: { new (n: number): T }, n: number, seed: number, max = 1000): T {
   const out = new Kind(n);
-  const next = mulberry32(seed);
+  const next = seededRandom(seed);
   for (let i = 0; i < n; i++) out[i] = Math.floor(next() * next() * max);
   return out;
 }
 
 function shuffled<T>(items: T[], seed: number): T[] {
   const out = items.slice();
-  const next = mulberry32(seed);
+  const next = seededRandom(seed);
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];
@@ -152,13 +153,3 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return out;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
