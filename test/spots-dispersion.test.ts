@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { moduleMask, readCbf, sharedDataDir } from './helpers/cbf.js';
-import { matchedFraction, type XY } from './spots-helpers.js';
+import { matchedFraction, modelValidMask, scoreAgainstTruth, type XY } from './spots-helpers.js';
 import { DispersionSpotFinder } from '../src/stages/analysis/DispersionSpotFinder.js';
 import { detectorModel } from '../src/simulator/DetectorModel.js';
 import { synthesizeFrame, DEFAULT_SYNTH_OPTIONS } from '../src/simulator/FrameSynth.js';
@@ -100,24 +100,10 @@ describe.skipIf(!haveData)('dispersion on real frames vs dials.find_spots (golde
 describe('dispersion on synthetic EIGER2 frames with known spots', () => {
   it('recall and precision >= 0.97 against the simulator truth', () => {
     const model = detectorModel('eiger2-4m');
-    const mask = new Uint8Array(model.pixelCount);
-    const pm = model.pixelMask();
-    for (let i = 0; i < mask.length; i++) mask[i] = pm[i] === 0 ? 1 : 0;
-    const finder = new DispersionSpotFinder(model.width, model.height, mask, {
+    const finder = new DispersionSpotFinder(model.width, model.height, modelValidMask(model), {
       trustedRange: [-1, model.saturationValue('uint16') + 1],
     });
-    let truthN = 0, foundN = 0, recalled = 0, precise = 0;
-    for (let f = 0; f < 3; f++) {
-      const { pixels, truth } = synthesizeFrame(model, { ...DEFAULT_SYNTH_OPTIONS, hitFraction: 1, spotsPerHit: [150, 250] }, f, 1234);
-      const spots = finder.find(pixels).spots.toArray();
-      // spots too faint to be seen by anyone (< 3 sigma over their footprint) are not expected
-      const visible = truth.spots.filter((s) => s.intensity >= 150);
-      truthN += visible.length;
-      foundN += spots.length;
-      recalled += matchedFraction(visible, spots, 1.5) * visible.length;
-      precise += matchedFraction(spots, truth.spots, 1.5) * spots.length;
-    }
-    const recall = recalled / truthN, precision = precise / foundN;
+    const { recall, precision, truth: truthN, found: foundN } = scoreAgainstTruth(model, 3, (pixels) => finder.find(pixels).spots.toArray());
     console.log(`dispersion synthetic: recall ${recall.toFixed(3)} precision ${precision.toFixed(3)} (${truthN} truth, ${foundN} found)`);
     expect(recall).toBeGreaterThanOrEqual(0.97);
     expect(precision).toBeGreaterThanOrEqual(0.97);

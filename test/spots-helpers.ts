@@ -1,3 +1,5 @@
+import type { DetectorModel } from '../src/simulator/DetectorModel.js';
+import { DEFAULT_SYNTH_OPTIONS, synthesizeFrame } from '../src/simulator/FrameSynth.js';
 // Matching two spot lists by position: the fraction of `a` that has a spot of `b` within `radius` px.
 export interface XY { x: number; y: number }
 
@@ -25,4 +27,30 @@ export function matchedFraction(a: readonly XY[], b: readonly XY[], radius: numb
     if (found) matched++;
   }
   return matched / a.length;
+}
+
+/** The simulator's valid-pixel mask (1 = use) for a detector model. */
+export function modelValidMask(model: DetectorModel): Uint8Array {
+  const pm = model.pixelMask();
+  const mask = new Uint8Array(model.pixelCount);
+  for (let i = 0; i < mask.length; i++) mask[i] = pm[i] === 0 ? 1 : 0;
+  return mask;
+}
+
+/**
+ * Recall and precision of a spot finder against the simulator's truth over `frames` hit frames
+ * (spots matched within 1.5 px). Spots fainter than 150 counts are not expected to be found.
+ */
+export function scoreAgainstTruth(model: DetectorModel, frames: number, find: (pixels: Uint16Array | Uint32Array) => XY[]): { recall: number; precision: number; truth: number; found: number } {
+  let truthN = 0, foundN = 0, recalled = 0, precise = 0;
+  for (let f = 0; f < frames; f++) {
+    const { pixels, truth } = synthesizeFrame(model, { ...DEFAULT_SYNTH_OPTIONS, hitFraction: 1, spotsPerHit: [150, 250] }, f, 1234);
+    const spots = find(pixels);
+    const visible = truth.spots.filter((s) => s.intensity >= 150);
+    truthN += visible.length;
+    foundN += spots.length;
+    recalled += matchedFraction(visible, spots, 1.5) * visible.length;
+    precise += matchedFraction(spots, truth.spots, 1.5) * spots.length;
+  }
+  return { recall: recalled / truthN, precision: precise / foundN, truth: truthN, found: foundN };
 }
