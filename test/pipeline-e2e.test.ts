@@ -2,7 +2,7 @@
 // worker pools (child processes) -> collector -> results file.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { assertBuilt, runCli, startCli } from './helpers/cli.js';
-import { readResults, readTruth, startPipelineRun, status, type ResultsRecord, testConfig } from './helpers/pipelineRun.js';
+import { readResults, readTruth, startPipelineRun, status, type PipelineStatus, type ResultsRecord, testConfig } from './helpers/pipelineRun.js';
 
 
 function goodFrames(results: ResultsRecord[]): ResultsRecord[] {
@@ -84,6 +84,10 @@ describe('pipeline end to end', () => {
       }
     }
     expect(victim).toBeGreaterThan(0);
+    // Local workers get their frames in shared memory, none over the socket.
+    const before = await status(run.statusUrl);
+    expect(before.tasksSent.sharedMemory).toBeGreaterThan(0);
+    expect(before.tasksSent.socket).toBe(0);
     process.kill(victim, 'SIGKILL');
     const result = await run.pipeline.done;
     expect(result.code, result.stderr.slice(-3000)).toBe(0);
@@ -108,10 +112,18 @@ describe('pipeline end to end', () => {
       ),
       timeoutMs: 120_000,
     });
-    const worker = startCli(['worker', '--connect', run.workerEndpoint, '--path', 'good'], 120_000);
+    // The good worker declines shared memory (as one on another machine has none to share);
+    // the fast one, on this machine, offers it.
+    const worker = startCli(['worker', '--connect', run.workerEndpoint, '--path', 'good', '--shm-slot-mb', '0'], 120_000);
     await new Promise((r) => setTimeout(r, 700));
     const fastWorker = startCli(['worker', '--connect', run.workerEndpoint, '--path', 'fast'], 120_000);
+    let last: PipelineStatus | null = null;
+    const polling = setInterval(() => void status(run.statusUrl).then((s) => (last = s), () => undefined), 250);
     const result = await run.pipeline.done;
+    clearInterval(polling);
+    const sent = (last as PipelineStatus | null)?.tasksSent;
+    expect(sent?.socket).toBeGreaterThan(100);
+    expect(sent?.sharedMemory).toBeGreaterThan(0);
     expect(result.code, result.stderr.slice(-3000)).toBe(0);
     expect(result.stderr).toMatch(new RegExp(`"pid":${worker.child.pid}[^\\n]*"msg":"worker joined"|"msg":"worker joined"[^\\n]*"pid":${worker.child.pid}`));
     const results = readResults(run.dir);

@@ -12,13 +12,15 @@ export function registerWorkerCommand(program: Command): void {
     .requiredOption('--connect <endpoint>', "the pipeline's worker endpoint, e.g. tcp://pipeline-host:5600")
     .addOption(new Option('--path <path>', 'which pool to join').choices(['fast', 'good']).makeOptionMandatory())
     .option('--credit <n>', 'frames the worker may hold at once (default: 1 fast, 4 good: a few frames in hand hide pauses of the pipeline)', parseCredit)
-    .action(async (opts: { connect: string; path: 'fast' | 'good'; credit?: number }) => {
+    .option('--shm-slot-mb <mb>', 'shared-memory slot per frame of credit, used when the pipeline runs on this machine (larger frames, and other machines, go over the socket; 0: never)', parseSlotMb, DEFAULT_SLOT_MB)
+    .action(async (opts: { connect: string; path: 'fast' | 'good'; credit?: number; shmSlotMb: number }) => {
       if (!/^(tcp|ipc):\/\/.+/.test(opts.connect)) throw new Error(`--connect must be a tcp:// or ipc:// endpoint, got ${opts.connect}`);
       const logger = createLogger(`worker-${opts.path}`);
       const worker = new PoolWorker({
         connect: opts.connect,
         path: opts.path,
         credit: opts.credit ?? (opts.path === 'fast' ? 1 : 4),
+        slotBytes: Math.round(opts.shmSlotMb * 1024 * 1024),
         logger,
         makeAnalyser: createFrameAnalyser,
       });
@@ -32,6 +34,15 @@ export function registerWorkerCommand(program: Command): void {
       // Let the goodbye leave before the process goes.
       setTimeout(() => process.exit(0), 100);
     });
+}
+
+/** Fits a compressed EIGER2 16M frame of ordinary content; the same default as the configuration. */
+const DEFAULT_SLOT_MB = 16;
+
+function parseSlotMb(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('must be an integer from 0 to 256');
+  return n;
 }
 
 function parseCredit(value: string): number {

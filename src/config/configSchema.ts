@@ -85,6 +85,10 @@ const pipeline = obj('The stage graph: receiver -> fast and good worker pools ->
     spill_dir: { type: 'string', default: '/tmp/stream-pipeline-spill', description: 'Where frames spill when the memory budget is used up.' },
   }),
   heartbeat_ms: positiveInt('Worker heartbeat interval; a worker silent for 3 intervals is declared dead and its frames redelivered.', 1000, 60000),
+  shared_memory_slot_mb: {
+    type: 'integer', minimum: 0, maximum: 256, default: 16,
+    description: 'Local workers receive frames in shared memory, one slot of this size per frame of credit (in /dev/shm); larger frames go over the socket. 0: always over the socket.',
+  },
 });
 
 const userMask = obj('Pixels to leave out of every analysis, on top of the detector pixel mask.', {

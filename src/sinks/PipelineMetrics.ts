@@ -21,6 +21,7 @@ export class PipelineMetrics implements ResultSink {
   readonly inFlight = new Gauge({ name: 'sp_in_flight_frames', help: 'Frames at workers, by path', labelNames: ['path'] as const, registers: [this.registry] });
   readonly workers = new Gauge({ name: 'sp_workers', help: 'Workers in each pool', labelNames: ['path', 'where'] as const, registers: [this.registry] });
   readonly spilled = new Gauge({ name: 'sp_good_spilled_total', help: 'Good-path frames that went to disk because the memory budget was used up', registers: [this.registry] });
+  readonly tasksByTransport = new Gauge({ name: 'sp_tasks_sent_total', help: 'Tasks sent to workers, by how their bytes travelled (shared memory or socket)', labelNames: ['transport'] as const, registers: [this.registry] });
   readonly redelivered = new Gauge({ name: 'sp_good_redelivered_total', help: 'Good-path frames handed to another worker after theirs died', registers: [this.registry] });
   readonly seriesCompleted = new Counter({ name: 'sp_series_completed_total', help: 'Series summarised', registers: [this.registry] });
 

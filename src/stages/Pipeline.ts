@@ -94,9 +94,10 @@ export class Pipeline {
     const connect = this.broker.localEndpoint ?? workerEndpoint.replace(/\/\/(0\.0\.0\.0|\*)/, '//127.0.0.1');
     const { fast, good } = this.config.pipeline;
     const env = { STREAM_PIPELINE_LOG_LEVEL: this.config.logging.level };
+    const args = ['--shm-slot-mb', String(this.config.pipeline.shared_memory_slot_mb)];
     const supervisors = {
-      fast: new WorkerSupervisor({ path: 'fast', connect, min: fast.min_workers, max: fast.max_workers, initial: fast.workers, logger: this.logger, env }),
-      good: new WorkerSupervisor({ path: 'good', connect, min: good.min_workers, max: good.max_workers, initial: good.workers, logger: this.logger, env }),
+      fast: new WorkerSupervisor({ path: 'fast', connect, min: fast.min_workers, max: fast.max_workers, initial: fast.workers, logger: this.logger, env, args }),
+      good: new WorkerSupervisor({ path: 'good', connect, min: good.min_workers, max: good.max_workers, initial: good.workers, logger: this.logger, env, args }),
     };
     (this as { supervisors: typeof supervisors }).supervisors = supervisors;
     supervisors.fast.start();
@@ -177,6 +178,8 @@ export class Pipeline {
     m.inFlight.set({ path: 'fast' }, this.fast.inFlight);
     m.spilled.set(q.spilledTotal);
     m.redelivered.set(q.redelivered);
+    m.tasksByTransport.set({ transport: 'shared-memory' }, this.broker.tasksShared);
+    m.tasksByTransport.set({ transport: 'socket' }, this.broker.tasksInline);
     m.workers.set({ path: 'good', where: 'all' }, q.workerCount);
     m.workers.set({ path: 'fast', where: 'all' }, this.fast.workerCount);
     if (this.supervisors) {
@@ -196,6 +199,7 @@ export class Pipeline {
       eventErrors: this.eventErrors,
       lateResults: this.collector.lateResults,
       badWorkerMessages: this.broker.badMessages,
+      tasksSent: { sharedMemory: this.broker.tasksShared, socket: this.broker.tasksInline },
       receiver: this.receiver?.stats.snapshot() ?? null,
       good: {
         waiting: q.waiting, waitingOnDisk: q.waitingOnDisk, spilledTotal: q.spilledTotal, inFlight: q.inFlight,

@@ -76,7 +76,13 @@ export function readTruth(dir: string): TruthRecord[] {
   return readFileSync(join(dir, 'truth.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TruthRecord);
 }
 
-export async function status(url: string): Promise<{ workers: { path: string; pid: number; host: string }[]; good: { redelivered: number } }> {
+export interface PipelineStatus {
+  workers: { path: string; pid: number; host: string }[];
+  good: { redelivered: number };
+  tasksSent: { sharedMemory: number; socket: number };
+}
+
+export async function status(url: string): Promise<PipelineStatus> {
   const res = await fetch(url);
   return (await res.json()) as Awaited<ReturnType<typeof status>>;
 }

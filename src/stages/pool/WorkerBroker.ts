@@ -1,13 +1,15 @@
 // The pipeline's end of the worker pools: one ROUTER socket that local and remote workers
 // connect their DEALERs to. It keeps track of who is alive (heartbeats both ways; a worker
 // silent for three intervals is declared dead) and hands each worker's messages to the
-// dispatcher of the path it joined (fast or good).
+// dispatcher of the path it joined (fast or good). A worker on this machine that offers
+// shared-memory frame slots gets its tasks' bytes there instead of over the socket.
 import { hostname, tmpdir } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Router } from 'zeromq';
 import type { Logger } from 'pino';
 import { SendQueue } from './SendQueue.js';
+import { SharedFrameSlots } from './SharedFrameSlots.js';
 import { decodeWorkerMessage, encodeMessage, type BrokerMessage, type PoolPath, type WorkerMessage } from './protocol.js';
 
 export interface PoolMember {
@@ -51,12 +53,17 @@ export class WorkerBroker {
   private readonly members = new Map<string, PoolMember>();
   private readonly routingIds = new Map<string, Buffer>();
   private readonly dispatchers = new Map<PoolPath, PathDispatcher>();
+  /** Shared-memory frame slots of the members that offered them and could be mapped. */
+  private readonly slots = new Map<string, SharedFrameSlots>();
   private timer: NodeJS.Timeout | undefined;
   private boundEndpoint = '';
   private ipcEndpoint: string | null = null;
   /** Messages that were not understood (counted, logged, dropped). */
   badMessages = 0;
   workersLost = 0;
+  /** Tasks whose bytes went through shared memory, and over the socket. */
+  tasksShared = 0;
+  tasksInline = 0;
 
   constructor(private readonly options: WorkerBrokerOptions) {
     this.sender = new SendQueue(this.socket, (err) =>
@@ -102,6 +109,15 @@ export class WorkerBroker {
   send(id: string, msg: BrokerMessage, data?: Uint8Array): void {
     const rid = this.routingIds.get(id);
     if (!rid) return;
+    if (msg.t === 'task' && data) {
+      const slot = this.slots.get(id)?.claim(msg.task.id, data) ?? -1;
+      if (slot >= 0) {
+        this.tasksShared++;
+        this.sender.send([rid, encodeMessage({ ...msg, slot, length: data.byteLength })]);
+        return;
+      }
+      this.tasksInline++;
+    }
     const header = encodeMessage(msg);
     this.sender.send(data ? [rid, header, data] : [rid, header]);
   }
@@ -160,6 +176,7 @@ export class WorkerBroker {
         return;
       case 'result':
       case 'failed':
+        this.slots.get(id)?.release(msg.id);
         // Credit comes back only for a task the worker really held: a stale answer (after a
         // redelivery) must not let a worker hold more than it asked for.
         if (dispatcher.onWorkerMessage(id, msg)) dispatcher.grant(id, 1);
@@ -183,15 +200,31 @@ export class WorkerBroker {
     const now = Date.now();
     this.members.set(id, { id, path: msg.path, pid: msg.pid, host: msg.host, joinedAt: now, lastSeen: now, graceUntil: 0 });
     this.routingIds.set(id, rid);
-    this.send(id, { t: 'welcome', heartbeatMs: this.options.heartbeatMs, config: this.options.workerConfig });
+    const shm = msg.shm !== undefined && this.attachSlots(id, msg);
+    this.send(id, { t: 'welcome', heartbeatMs: this.options.heartbeatMs, config: this.options.workerConfig, shm });
     dispatcher.addWorker(id, Math.max(1, Math.min(16, msg.credit | 0)));
     this.options.logger.info({ worker: id, path: msg.path, pid: msg.pid, host: msg.host }, 'worker joined');
+  }
+
+  /** Maps a worker's frame slots; false (bytes go over the socket) when they cannot be reached. */
+  private attachSlots(id: string, msg: Extract<WorkerMessage, { t: 'hello' }>): boolean {
+    try {
+      this.slots.set(id, SharedFrameSlots.attach(msg.shm));
+      return true;
+    } catch (err) {
+      // Expected for a worker on another machine (or in another container).
+      const level = msg.host === hostname() ? 'warn' : 'debug';
+      this.options.logger[level]({ worker: id, host: msg.host, err: (err as Error).message }, 'worker\'s shared memory not reachable: its frames go over the socket');
+      return false;
+    }
   }
 
   private leave(id: string, reason: string): void {
     const member = this.members.get(id);
     if (!member) return;
     this.members.delete(id);
+    // The mapping goes with the last reference (a task being copied in holds none).
+    this.slots.delete(id);
     this.dispatchers.get(member.path)!.removeWorker(id, reason);
     this.routingIds.delete(id);
     this.options.logger.info({ worker: id, path: member.path, pid: member.pid, reason }, 'worker left');

@@ -18,6 +18,8 @@ export interface WorkerSupervisorOptions {
   logger: Logger;
   /** Extra environment for the children (e.g. log level). */
   env?: NodeJS.ProcessEnv;
+  /** Extra arguments for `stream-pipeline worker` (e.g. the shared-memory slot size). */
+  args?: string[];
   /** The script the children run (default: this project's CLI); tests point it elsewhere. */
   cli?: string;
   /** The program that runs it (default: this Node.js). */
@@ -96,7 +98,7 @@ export class WorkerSupervisor {
     const startedAt = Date.now();
     let child: ChildProcess;
     try {
-      child = spawn(this.options.execPath ?? process.execPath, [this.options.cli ?? CLI, 'worker', '--connect', connect, '--path', path], {
+      child = spawn(this.options.execPath ?? process.execPath, [this.options.cli ?? CLI, 'worker', '--connect', connect, '--path', path, ...(this.options.args ?? [])], {
         // The IPC channel is how a local worker notices its pipeline has gone (even after kill -9).
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         env: { ...process.env, ...this.options.env },

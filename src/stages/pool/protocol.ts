@@ -1,17 +1,21 @@
 // Messages between the pipeline (a ROUTER, the "broker") and its workers (DEALERs).
 // Each ZeroMQ message is a msgpack header part, plus for tasks and series set-ups a second
 // part with raw bytes (the frame exactly as the detector compressed it, or the pixel mask),
-// so pixel data is never re-encoded on its way to a worker.
+// so pixel data is never re-encoded on its way to a worker. A worker on the pipeline's own
+// machine receives task bytes in shared memory instead (see SharedFrameSlots): the task
+// header then names the slot, and there is no second part.
 import { decode, encode } from '@msgpack/msgpack';
 import type { SeriesStart } from '../../receiver/events.js';
 import type { TaskHeader } from './Task.js';
 import type { FrameResult } from '../results.js';
+import type { SlotLayout } from './SharedFrameSlots.js';
 
 export type PoolPath = 'fast' | 'good';
 
 /** Worker -> broker. */
 export type WorkerMessage =
-  | { t: 'hello'; path: PoolPath; pid: number; host: string; credit: number }
+  /** `shm`: the worker's shared-memory frame slots, for a pipeline on the same machine. */
+  | { t: 'hello'; path: PoolPath; pid: number; host: string; credit: number; shm?: SlotLayout }
   | { t: 'heartbeat' }
   /** About to build a series' tables (no heartbeats meanwhile): allow it `ms` of silence. */
   | { t: 'building'; run: number; ms: number }
@@ -39,9 +43,11 @@ export type SeriesSetup = Omit<SeriesStart, 'pixelMask' | 'flatfield' | 'countra
 
 /** Broker -> worker. */
 export type BrokerMessage =
-  | { t: 'welcome'; heartbeatMs: number; config: unknown }
+  /** `shm`: whether the pipeline mapped the worker's frame slots (if not, bytes come inline). */
+  | { t: 'welcome'; heartbeatMs: number; config: unknown; shm?: boolean }
   | { t: 'series'; setup: SeriesSetup }
-  | { t: 'task'; task: TaskHeader }
+  /** The frame's bytes are the data part, or `length` bytes of shared-memory slot `slot`. */
+  | { t: 'task'; task: TaskHeader; slot?: number; length?: number }
   | { t: 'heartbeat' }
   /** The run is finished on the good path: its set-up can go. */
   | { t: 'forget'; run: number }

@@ -2,7 +2,8 @@
 // with the credit it can take, then decodes and analyses each task it is sent and answers
 // with the result (which also returns the credit). Heartbeats go both ways; if the broker
 // falls silent the worker reconnects with exponential back-off, as in the ZeroMQ guide's
-// Paranoid Pirate pattern. Runs the same whether started locally or on another machine.
+// Paranoid Pirate pattern. Runs the same whether started locally or on another machine;
+// on the pipeline's own machine, frames arrive in shared memory (SharedFrameSlots).
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Dealer } from 'zeromq';
@@ -13,12 +14,15 @@ import type { TaskHeader } from '../pool/Task.js';
 import type { PixelDtype } from '../../receiver/events.js';
 import type { Analyser, AnalyserFactory, WorkerSettings } from './Analyser.js';
 import { AnalyserCache } from './AnalyserCache.js';
+import { SharedFrameSlots } from '../pool/SharedFrameSlots.js';
 
 export interface PoolWorkerOptions {
   connect: string;
   path: PoolPath;
   /** Tasks the worker may hold at once (one working, the rest waiting): 1 for fast, 4 for good. */
   credit: number;
+  /** Size of each shared-memory frame slot offered to the pipeline (0: frames come over the socket). */
+  slotBytes?: number;
   logger: Logger;
   makeAnalyser: AnalyserFactory;
 }
@@ -71,8 +75,12 @@ export class PoolWorker {
   /** Runs in hand, by run: their set-up and the analyser built for their frames. */
   private readonly series = new Map<number, SeriesEntry>();
   private readonly cache: AnalyserCache;
+  /** Shared-memory frame slots of the current connection (null: frames come over the socket). */
+  private slots: SharedFrameSlots | null = null;
   processed = 0;
   failed = 0;
+  /** Tasks dropped because they were sent before the pipeline last reset us (it redelivered them). */
+  staleTasks = 0;
 
   constructor(private readonly options: PoolWorkerOptions) {
     this.cache = new AnalyserCache(options.makeAnalyser);
@@ -125,13 +133,31 @@ export class PoolWorker {
     } finally {
       clearInterval(this.timer);
       this.closeSocket();
+      this.slots?.unlink();
+      this.slots = null;
     }
     return heard;
   }
 
+  /** A fresh shared-memory region, one slot per frame of credit. */
+  private offerSlots(): SharedFrameSlots | null {
+    const slotBytes = this.options.slotBytes ?? 0;
+    if (slotBytes <= 0) return null;
+    try {
+      return SharedFrameSlots.create(this.options.credit, slotBytes);
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, 'no shared memory for frames: they come over the socket');
+      return null;
+    }
+  }
+
   private hello(): void {
     this.saidHello = true;
-    this.send({ t: 'hello', path: this.options.path, pid: process.pid, host: hostname(), credit: this.options.credit });
+    // Fresh slots with every hello: the pipeline maps them anew, and tasks still queued from
+    // before (dropped unread) cannot name memory the pipeline is writing again.
+    this.slots?.unlink();
+    this.slots = this.offerSlots();
+    this.send({ t: 'hello', path: this.options.path, pid: process.pid, host: hostname(), credit: this.options.credit, shm: this.slots?.layout });
   }
 
   private tick(): void {
@@ -154,6 +180,9 @@ export class PoolWorker {
         }
         this.settings = msg.config as WorkerSettings;
         this.saidHello = false;
+        // The pipeline has mapped the slots (or could not): the name is no longer needed.
+        this.slots?.unlink();
+        if (!msg.shm) this.slots = null;
         return;
       case 'series':
         this.setUpSeries(msg.setup, data);
@@ -162,7 +191,13 @@ export class PoolWorker {
         this.series.delete(msg.run);
         return;
       case 'task':
-        this.process(msg.task, data);
+        // Sent before the pipeline reset us: it has given the frame to another worker, and the
+        // slot it names may already hold another frame.
+        if (this.saidHello) {
+          this.staleTasks++;
+          return;
+        }
+        this.process(msg.task, msg.slot === undefined ? data : this.slotBytes(msg.slot, msg.length ?? -1));
         return;
       case 'reset':
         // The broker no longer counts us (e.g. it declared us dead during a long build): what
@@ -174,6 +209,17 @@ export class PoolWorker {
         return;
       case 'heartbeat':
         return;
+    }
+  }
+
+  /** A task's bytes in shared memory (undefined, answered as no-data, if the slot is impossible). */
+  private slotBytes(slot: number, length: number): Buffer | undefined {
+    if (!this.slots) return undefined;
+    try {
+      return this.slots.view(slot, length);
+    } catch (err) {
+      this.options.logger.warn({ slot, length, err: (err as Error).message }, 'task names an impossible slot');
+      return undefined;
     }
   }
 

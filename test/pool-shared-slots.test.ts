@@ -1,0 +1,174 @@
+// Shared-memory frame slots between the pipeline and a local worker: the region is really
+// shared (two mappings, and another process), slots are lent one task at a time, announcements
+// from another process are checked, and a worker reads its tasks' frames from its slots, ignoring
+// tasks sent before the pipeline reset it.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { Router } from 'zeromq';
+import { decode, encode } from '@msgpack/msgpack';
+import { pino } from 'pino';
+import { SharedFrameSlots, checkLayout } from '../src/stages/pool/SharedFrameSlots.js';
+import { PoolWorker } from '../src/stages/worker/PoolWorker.js';
+import { encodePixels } from '../src/codec/FrameEncoder.js';
+import { parseV1Encoding } from '../src/codec/encodings.js';
+import type { SeriesSetup } from '../src/stages/pool/protocol.js';
+import { assertBuilt } from './helpers/cli.js';
+
+const made: SharedFrameSlots[] = [];
+function create(slots: number, slotBytes: number): SharedFrameSlots {
+  const s = SharedFrameSlots.create(slots, slotBytes);
+  made.push(s);
+  return s;
+}
+
+beforeAll(() => assertBuilt());
+afterEach(() => {
+  for (const s of made.splice(0)) s.unlink();
+});
+
+const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+
+describe('SharedFrameSlots', () => {
+  it('shares one region between the creating and the attaching mapping, slot by slot', () => {
+    const worker = create(3, 1000);
+    const pipeline = SharedFrameSlots.attach(worker.layout);
+    const a = bytes(1000, 1);
+    const b = bytes(17, 2);
+    expect(pipeline.claim(7, a)).toBe(0);
+    expect(pipeline.claim(8, b)).toBe(1);
+    expect([...worker.view(0, 1000)]).toEqual([...a]);
+    expect([...worker.view(1, 17)]).toEqual([...b]);
+  });
+
+  it('lends each slot to one task until that task is answered', () => {
+    const pipeline = SharedFrameSlots.attach(create(2, 64).layout);
+    expect(pipeline.claim(1, bytes(65, 0))).toBe(-1); // too large for a slot: goes over the socket
+    expect(pipeline.claim(1, bytes(64, 0))).toBe(0);
+    expect(pipeline.claim(2, bytes(10, 0))).toBe(1);
+    expect(pipeline.claim(3, bytes(10, 0))).toBe(-1); // none free
+    pipeline.release(99); // an answer for a task it never held changes nothing
+    expect(pipeline.claim(3, bytes(10, 0))).toBe(-1);
+    pipeline.release(1);
+    expect(pipeline.claim(3, bytes(10, 0))).toBe(0);
+  });
+
+  it('is seen by another process', () => {
+    const worker = create(2, 4096);
+    SharedFrameSlots.attach(worker.layout).claim(5, bytes(4096, 9));
+    const dist = new URL('../dist/src/stages/pool/SharedFrameSlots.js', import.meta.url).pathname;
+    const script = `import { SharedFrameSlots } from ${JSON.stringify(dist)};
+      const s = SharedFrameSlots.attach(${JSON.stringify(worker.layout)});
+      let sum = 0; for (const v of s.view(0, 4096)) sum += v;
+      s.view(1, 3).set([1, 2, 3]);
+      console.log(sum);`;
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(out.stderr).toBe('');
+    expect(Number(out.stdout.trim())).toBe(bytes(4096, 9).reduce((a, v) => a + v, 0));
+    expect([...worker.view(1, 3)]).toEqual([1, 2, 3]);
+  });
+
+  it('refuses announcements it must not map, naming what is wrong', () => {
+    const worker = create(2, 128);
+    expect(() => SharedFrameSlots.attach({ ...worker.layout, slotBytes: 256 })).toThrow(/not of the announced size/);
+    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/etc/passwd' })).toThrow(/must be \/stream-pipeline- followed by/);
+    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/stream-pipeline-../../x' })).toThrow(/followed by \[0-9a-z-\]/);
+    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/stream-pipeline-absent' })).toThrow(/cannot open shared memory/);
+    expect(() => checkLayout({ ...worker.layout, slots: 0 })).toThrow(/slot count 0/);
+    expect(() => checkLayout({ ...worker.layout, slots: 2.5 })).toThrow(/slot count 2.5/);
+    expect(() => checkLayout({ ...worker.layout, slotBytes: 2 ** 40 })).toThrow(/slot size/);
+    expect(() => checkLayout(null)).toThrow(/not an object/);
+    // Once unlinked, the name cannot be mapped again, but existing mappings still share.
+    const pipeline = SharedFrameSlots.attach(worker.layout);
+    worker.unlink();
+    expect(existsSync(`/dev/shm${worker.layout.name}`)).toBe(false);
+    expect(() => SharedFrameSlots.attach(worker.layout)).toThrow(/cannot open shared memory/);
+    pipeline.claim(1, bytes(5, 4));
+    expect([...worker.view(0, 5)]).toEqual([...bytes(5, 4)]);
+  });
+
+  it('refuses a view outside its slots', () => {
+    const worker = create(2, 16);
+    expect(() => worker.view(2, 1)).toThrow(/slot 2 does not exist/);
+    expect(() => worker.view(-1, 1)).toThrow(/slot -1 does not exist/);
+    expect(() => worker.view(0, 17)).toThrow(/exceeds the slot/);
+  });
+});
+
+describe('a worker receiving frames in shared memory', () => {
+  const W = 40;
+  const H = 30;
+  const setup = {
+    run: 1, series: 1, streamVersion: 1, seriesUniqueId: null, headerDetail: 'basic', detectorDescription: null, detectorSerialNumber: null,
+    width: W, height: H, dtype: 'uint16', beamCenterX: 20, beamCenterY: 15, detectorDistance: 0.1, wavelength: 1, photonEnergy: null,
+    pixelSizeX: 75e-6, pixelSizeY: 75e-6, countTime: null, frameTime: null, numberOfImages: null, saturationValue: null,
+    sensorMaterial: null, sensorThickness: null, channels: ['threshold_1'], maskChannel: null,
+  } as unknown as SeriesSetup;
+  const encoding = parseV1Encoding('bs16-lz4<', 'uint16');
+  const frame = (seed: number) => {
+    const pixels = Uint16Array.from({ length: W * H }, (_, i) => (i * seed) % 1000);
+    return { blob: encodePixels(pixels, encoding), sum: pixels.reduce((a, v) => a + v, 0) };
+  };
+  const task = (id: number) => ({ id, run: 1, series: 1, frame: id, channel: 'threshold_1', width: W, height: H, dtype: 'uint16', encoding, receivedAt: 0 });
+
+  it('analyses the bytes its slots hold, and drops tasks sent before its new welcome after a reset', async () => {
+    const broker = new Router({ linger: 0 });
+    await broker.bind('tcp://127.0.0.1:*');
+    // The analyser reports the sum of the decoded pixels: proof of which bytes were read.
+    const worker = new PoolWorker({
+      connect: broker.lastEndpoint!, path: 'good', credit: 2, slotBytes: 64 * 1024, logger: pino({ level: 'silent' }),
+      makeAnalyser: () => ({ analyse: (pixels) => ({ total_intensity: pixels.reduce((a: number, v: number) => a + v, 0) }) as never }),
+    });
+    const running = worker.run();
+    const inbox = broker[Symbol.asyncIterator]();
+    const next = async (type: string): Promise<[Buffer, Record<string, any>]> => {
+      for (;;) {
+        const { value } = await inbox.next();
+        const msg = decode(value[1]) as Record<string, any>;
+        if (msg['t'] === type) return [value[0], msg];
+      }
+    };
+    const send = (rid: Buffer, msg: object) => broker.send([rid, encode(msg)]);
+    const welcome = { t: 'welcome', heartbeatMs: 1000, config: {}, shm: true };
+
+    const [rid, hello] = await next('hello');
+    expect(hello['shm']).toMatchObject({ slots: 2, slotBytes: 64 * 1024 });
+    const slots = SharedFrameSlots.attach(hello['shm']);
+    await send(rid, welcome);
+    await send(rid, { t: 'series', setup });
+    await next('ready');
+    // The name goes once the pipeline has answered the hello (nothing left in /dev/shm).
+    expect(existsSync(`/dev/shm${hello['shm'].name}`)).toBe(false);
+
+    const f1 = frame(3);
+    const slot = slots.claim(1, f1.blob);
+    await send(rid, { t: 'task', task: task(1), slot, length: f1.blob.byteLength });
+    const [, r1] = await next('result');
+    expect(r1['id']).toBe(1);
+    expect(r1['result']['total_intensity']).toBe(f1.sum);
+
+    // After a reset the worker offers fresh slots; a task still queued from before its new
+    // welcome names memory the pipeline may be reusing, so it is dropped, not answered.
+    await send(rid, { t: 'reset' });
+    const [, hello2] = await next('hello');
+    expect(hello2['shm'].name).not.toBe(hello['shm'].name);
+    await send(rid, { t: 'task', task: task(2), slot: 0, length: f1.blob.byteLength });
+    const slots2 = SharedFrameSlots.attach(hello2['shm']);
+    await send(rid, welcome);
+    const f3 = frame(7);
+    await send(rid, { t: 'task', task: task(3), slot: slots2.claim(3, f3.blob), length: f3.blob.byteLength });
+    const [, r3] = await next('result');
+    expect(r3['id']).toBe(3);
+    expect(r3['result']['total_intensity']).toBe(f3.sum);
+    expect(worker.staleTasks).toBe(1);
+
+    // A task naming a slot that does not exist is answered as a failure, not read.
+    await send(rid, { t: 'task', task: task(4), slot: 5, length: 10 });
+    const [, failed] = await next('failed');
+    expect(failed).toMatchObject({ id: 4, code: 'no-data' });
+
+    worker.stop();
+    await running;
+    broker.close();
+  });
+});
