@@ -106,11 +106,13 @@ static napi_value sp_shm_create(napi_env env, napi_callback_info info) {
   }
   int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return sp_throw(env, "ERR_SHM", "cannot create shared memory %s: %s", name, strerror(errno));
-  if (ftruncate(fd, (off_t)bytes) != 0) {
-    int err = errno;
+  /* Reserve every page now: writing into a sparse region of a full /dev/shm would kill the
+   * writer with SIGBUS, which no one could catch. A full /dev/shm fails here instead. */
+  int err = posix_fallocate(fd, 0, (off_t)bytes);
+  if (err != 0) {
     close(fd);
     shm_unlink(name);
-    return sp_throw(env, "ERR_SHM", "cannot size shared memory %s to %zu bytes: %s", name, bytes, strerror(err));
+    return sp_throw(env, "ERR_SHM", "cannot reserve %zu bytes of shared memory for %s: %s", bytes, name, strerror(err));
   }
   return map_fd(env, fd, bytes, name);
 }

@@ -87,7 +87,7 @@ const pipeline = obj('The stage graph: receiver -> fast and good worker pools ->
   heartbeat_ms: positiveInt('Worker heartbeat interval; a worker silent for 3 intervals is declared dead and its frames redelivered.', 1000, 60000),
   shared_memory_slot_mb: {
     type: 'integer', minimum: 0, maximum: 256, default: 16,
-    description: 'Local workers receive frames in shared memory, one slot of this size per frame of credit (in /dev/shm); larger frames go over the socket. 0: always over the socket.',
+    description: 'Local workers receive frames in shared memory: one slot of this size per frame of credit, reserved in /dev/shm (a good worker holds 4, a fast one 1). Larger frames, or all when /dev/shm has no room, go over the socket; 0: always over the socket.',
   },
 });
 
