@@ -4,7 +4,7 @@
 // tasks sent before the pipeline reset it.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { Router } from 'zeromq';
 import { decode, encode } from '@msgpack/msgpack';
 import { pino } from 'pino';
@@ -85,6 +85,19 @@ describe('SharedFrameSlots', () => {
     expect(() => SharedFrameSlots.attach(worker.layout)).toThrow(/cannot open shared memory/);
     pipeline.claim(1, bytes(5, 4));
     expect([...worker.view(0, 5)]).toEqual([...bytes(5, 4)]);
+  });
+
+  it('removes the regions a dead worker left named, and only those', () => {
+    const left = SharedFrameSlots.create(1, 64); // named after this process, as a worker's are
+    const other = `/dev/shm/stream-pipeline-${process.pid + 1}-0a`;
+    writeFileSync(other, 'x');
+    try {
+      expect(SharedFrameSlots.removeLeftovers(process.pid)).toBe(1);
+      expect(existsSync(`/dev/shm${left.layout.name}`)).toBe(false);
+      expect(existsSync(other)).toBe(true);
+    } finally {
+      rmSync(other, { force: true });
+    }
   });
 
   it('refuses a view outside its slots', () => {

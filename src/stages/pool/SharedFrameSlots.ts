@@ -11,6 +11,7 @@
 // After a reset the worker ignores tasks sent before its new welcome (their slots may already
 // hold other frames); the pipeline has redelivered those tasks anyway.
 import { randomBytes } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
 import { nativeAddon } from '../../native/addon.js';
 
 /** What a worker announces in its hello. */
@@ -93,6 +94,25 @@ export class SharedFrameSlots {
     if (!Number.isInteger(index) || index < 0 || index >= this.layout.slots) throw new Error(`slot ${index} does not exist`);
     if (!Number.isInteger(length) || length < 0 || length > this.layout.slotBytes) throw new Error(`slot length ${length} exceeds the slot`);
     return Buffer.from(this.memory.buffer, index * this.layout.slotBytes, length);
+  }
+
+  /**
+   * Removes the regions a (dead) process of this machine left named: a worker killed between
+   * its hello and the pipeline's answer leaves its slots reserved in /dev/shm. Returns how many.
+   */
+  static removeLeftovers(pid: number): number {
+    const prefix = `stream-pipeline-${pid}-`;
+    let removed = 0;
+    try {
+      for (const name of readdirSync('/dev/shm')) {
+        if (!name.startsWith(prefix)) continue;
+        rmSync(`/dev/shm/${name}`, { force: true });
+        removed++;
+      }
+    } catch {
+      // No /dev/shm listing here: nothing we made can be there either.
+    }
+    return removed;
   }
 
   /** Removes the name (both mappings stay valid); done once the pipeline has answered the hello. */

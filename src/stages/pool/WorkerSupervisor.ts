@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { PoolPath } from './protocol.js';
+import { SharedFrameSlots } from './SharedFrameSlots.js';
 
 export interface WorkerSupervisorOptions {
   path: PoolPath;
@@ -114,6 +115,7 @@ export class WorkerSupervisor {
       if (gone) return;
       gone = true;
       this.children.delete(child);
+      if (child.pid !== undefined) SharedFrameSlots.removeLeftovers(child.pid);
       if (this.stopping || this.children.size >= this.wanted) return;
       const delayMs = this.scheduleRestart(startedAt);
       logger.warn({ path, ...fields, restartDelayMs: delayMs }, `${message}; starting another in ${delayMs} ms`);
