@@ -13,7 +13,7 @@ import { encodePixels } from '../src/codec/FrameEncoder.js';
 import { v2Encoding } from '../src/codec/encodings.js';
 import { parseConfig } from '../src/config/loadConfig.js';
 import { detectorModel } from '../src/simulator/DetectorModel.js';
-import type { SeriesSetup } from '../src/stages/pool/protocol.js';
+import type { ShapedSetup } from '../src/stages/worker/Analyser.js';
 import type { TaskHeader } from '../src/stages/pool/Task.js';
 import { FrameAnalyser } from '../src/stages/worker/FrameAnalyser.js';
 
@@ -30,7 +30,7 @@ export default async function (report: BenchReport): Promise<void> {
       series: 1, width: model.width, height: model.height, dtype: 'uint16', beamCenterX: model.beamCenterX, beamCenterY: model.beamCenterY,
       detectorDistance: model.distance, wavelength: model.wavelength, pixelSizeX: model.pixelSizeX, pixelSizeY: model.pixelSizeY,
       saturationValue: model.saturationValue('uint16'), channels: ['threshold_1'], maskChannel: 'threshold_1',
-    } as unknown as SeriesSetup;
+    } as unknown as ShapedSetup;
     const config = parseConfig('');
     const settings = { analysis: config.analysis, spotFinder: { fast: 'peakfinder8', good: 'dispersion' } as const };
     const mask = model.pixelMask();

@@ -98,6 +98,8 @@ describe('pipeline operations', () => {
     expect(result.code, result.stderr.slice(-2000)).toBe(0);
     const results = readResults(run.dir);
     expect(results.find((r) => r.type === 'summary')).toMatchObject({ received: 30, processed: 30, lost: 0 });
+    // The series record says the shape is unknown rather than inventing one.
+    expect(results.find((r) => r.type === 'series')).toMatchObject({ width: null, height: null, dtype: null, radial_q: [] });
     const frames = results.filter((r) => r.type === 'frame' && r.path === 'good');
     // Spots are still found; what needs the geometry is left out and flagged.
     expect(frames.every((r) => (r.flags as string[]).includes('no-geometry') && r.d_min === null)).toBe(true);

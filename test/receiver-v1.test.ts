@@ -29,7 +29,7 @@ describe.skipIf(!c)('V1 header_detail and appendices (from the real capture)', (
         expect(s.userData).toBe(withAppendix ? '{"acqID": "test_1"}' : null);
         if (detail === 'none') {
           // No config part: geometry unknown (0), the frame carries its own shape.
-          expect(s).toMatchObject({ width: 0, height: 0, wavelength: null, beamCenterX: null, countTime: null, config: {} });
+          expect(s).toMatchObject({ width: null, height: null, dtype: null, wavelength: null, beamCenterX: null, countTime: null, config: {} });
           // No count_time, so the dconfig tick cannot be derived: times are null.
           expect(frames(x.events)[0]).toMatchObject({ width: 2070, height: 2167, startTime: null, realTime: null });
         } else {

@@ -33,9 +33,11 @@ export interface SeriesStart {
   headerDetail: 'all' | 'basic' | 'none';
   detectorDescription: string | null;
   detectorSerialNumber: string | null;
-  width: number;
-  height: number;
-  dtype: PixelDtype;
+  /** Frame shape and pixel type as announced; null when the header did not say (V1
+   * header_detail "none"): the frames then tell, each carrying its own. */
+  width: number | null;
+  height: number | null;
+  dtype: PixelDtype | null;
   /** Beam centre in pixels (fast, slow). */
   beamCenterX: number | null;
   beamCenterY: number | null;

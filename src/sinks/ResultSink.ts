@@ -7,9 +7,10 @@ export interface SeriesRecord {
   series: number;
   series_unique_id: string | null;
   detector: string | null;
-  width: number;
-  height: number;
-  dtype: string;
+  /** null when the detector did not announce them (V1 header_detail "none"). */
+  width: number | null;
+  height: number | null;
+  dtype: string | null;
   beam_center_x: number | null;
   beam_center_y: number | null;
   distance_m: number | null;

@@ -14,7 +14,7 @@ type GeometryFields = Pick<
 export function seriesGeometry(s: GeometryFields): SeriesGeometry {
   // The beam centre may lie off the detector (any finite value); lengths must be positive.
   const finite = { beam_center_x: s.beamCenterX, beam_center_y: s.beamCenterY };
-  const positive = { detector_distance: s.detectorDistance, wavelength: s.wavelength, pixel_size_x: s.pixelSizeX, pixel_size_y: s.pixelSizeY };
+  const positive = { image_size_x: s.width, image_size_y: s.height, detector_distance: s.detectorDistance, wavelength: s.wavelength, pixel_size_x: s.pixelSizeX, pixel_size_y: s.pixelSizeY };
   const missing = [
     ...Object.entries(finite).filter(([, v]) => v === null || !Number.isFinite(v)),
     ...Object.entries(positive).filter(([, v]) => v === null || !(v > 0) || !Number.isFinite(v)),
@@ -22,7 +22,7 @@ export function seriesGeometry(s: GeometryFields): SeriesGeometry {
   if (missing.length > 0) return { geometry: null, missing: `the series start lacks ${missing.join(', ')}` };
   try {
     const geometry = new DetectorGeometry({
-      width: s.width, height: s.height, beamCenterX: s.beamCenterX!, beamCenterY: s.beamCenterY!,
+      width: s.width!, height: s.height!, beamCenterX: s.beamCenterX!, beamCenterY: s.beamCenterY!,
       distance: s.detectorDistance!, wavelength: s.wavelength!, pixelSizeX: s.pixelSizeX!, pixelSizeY: s.pixelSizeY!,
     });
     return { geometry, missing: null };

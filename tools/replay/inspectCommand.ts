@@ -137,7 +137,7 @@ function printText(row: Row): void {
   let line: string;
   switch (row.type) {
     case 'series-start':
-      line = `series ${String(row.series)} start: stream V${String(row.stream)}, ${String(row.detector ?? 'unknown detector')}, ${String(row.width)}x${String(row.height)} ${String(row.dtype)}, header_detail ${String(row.headerDetail)}, ${row.nimages ?? '?'} images`;
+      line = `series ${String(row.series)} start: stream V${String(row.stream)}, ${String(row.detector ?? 'unknown detector')}, ${row.width == null ? 'shape not announced' : `${String(row.width)}x${String(row.height)} ${String(row.dtype)}`}, header_detail ${String(row.headerDetail)}, ${row.nimages ?? '?'} images`;
       break;
     case 'series-end':
       line = `series ${String(row.series)} end: ${String(row.frames)} frames${row.complete ? '' : ` (incomplete: ${String(row.reason ?? 'cut short')})`}`;

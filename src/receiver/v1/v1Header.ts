@@ -74,10 +74,10 @@ function seriesStart(series: number, detail: HeaderDetail, config: Fields, optio
     headerDetail: detail,
     detectorDescription: optionalString(config, 'description', what),
     detectorSerialNumber: optionalString(config, 'detector_number', what),
-    // header_detail "none" carries no geometry: 0 means unknown (frames carry their own shape).
-    width: positiveInt(config['x_pixels_in_detector']) ?? 0,
-    height: positiveInt(config['y_pixels_in_detector']) ?? 0,
-    dtype: dtypeFromName(config['image_dtype']) ?? dtypeFromBits(num('bit_depth_image')) ?? dtypeFromSaturation(saturation) ?? dtypeFromBits(num('bit_depth_readout')) ?? 'uint16',
+    // header_detail "none" carries no configuration: shape and type unknown (frames carry theirs).
+    width: positiveInt(config['x_pixels_in_detector']),
+    height: positiveInt(config['y_pixels_in_detector']),
+    dtype: dtypeFromName(config['image_dtype']) ?? dtypeFromBits(num('bit_depth_image')) ?? dtypeFromSaturation(saturation) ?? dtypeFromBits(num('bit_depth_readout')),
     beamCenterX: num('beam_center_x'),
     beamCenterY: num('beam_center_y'),
     detectorDistance: distance !== null && distance > 0 ? distance : (options.detectorDistance ?? distance),

@@ -5,7 +5,7 @@
 // here: pixels holding the dtype's all-ones value (gaps, bad pixels on EIGER) or a count above the
 // saturation value are skipped inside the per-frame kernels without rewriting the frame; `validLimit`
 // gives those kernels the largest valid count.
-import type { PixelDtype, SeriesStart } from '../../receiver/events.js';
+import type { PixelDtype } from '../../receiver/events.js';
 import type { DetectorGeometry } from '../geometry/DetectorGeometry.js';
 import { radialAddon, rotationsKey, type PoniRotations } from './radialNative.js';
 import { applyUserMask, userMaskKey, type UserMaskConfig } from './UserMask.js';
@@ -18,12 +18,6 @@ export interface MaskSource {
   saturationValue: number | null;
   /** Detector pixel mask, one uint32 word per pixel, or null when the detector sent none. */
   pixelMask: Uint32Array | null;
-}
-
-export function maskSourceFromSeries(start: SeriesStart, channel?: string): MaskSource {
-  const name = channel ?? start.channels[0] ?? Object.keys(start.pixelMask)[0];
-  const pixelMask = name !== undefined ? (start.pixelMask[name] ?? null) : null;
-  return { width: start.width, height: start.height, dtype: start.dtype, saturationValue: start.saturationValue, pixelMask };
 }
 
 export interface StaticMask {

@@ -5,6 +5,7 @@ import type { PipelineConfig } from '../../config/PipelineConfig.js';
 import type { SeriesSetup, PoolPath } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
 import type { FrameResult } from '../results.js';
+import type { PixelDtype } from '../../receiver/events.js';
 
 export type AnalysisOutput = Omit<FrameResult, 'run' | 'series' | 'frame' | 'path' | 'timing' | 'receivedAt'>;
 
@@ -18,4 +19,7 @@ export interface WorkerSettings {
   spotFinder: Record<PoolPath, 'dispersion' | 'peakfinder8'>;
 }
 
-export type AnalyserFactory = (setup: SeriesSetup, mask: Uint32Array | null, settings: WorkerSettings, path: PoolPath) => Analyser;
+/** A set-up with the frame shape and pixel type filled in (from the frames when not announced). */
+export type ShapedSetup = SeriesSetup & { width: number; height: number; dtype: PixelDtype };
+
+export type AnalyserFactory = (setup: ShapedSetup, mask: Uint32Array | null, settings: WorkerSettings, path: PoolPath) => Analyser;

@@ -2,8 +2,8 @@
 // usually share the detector geometry and mask, and building the tables of a 16M detector takes
 // a second or more. Keyed by everything the tables depend on: geometry, pixel type, saturation,
 // a hash of the pixel mask, the settings and the path.
-import type { PoolPath, SeriesSetup } from '../pool/protocol.js';
-import type { Analyser, AnalyserFactory, WorkerSettings } from './Analyser.js';
+import type { PoolPath } from '../pool/protocol.js';
+import type { Analyser, AnalyserFactory, ShapedSetup, WorkerSettings } from './Analyser.js';
 
 const KEEP = 2;
 
@@ -13,7 +13,7 @@ export class AnalyserCache {
 
   constructor(private readonly make: AnalyserFactory) {}
 
-  get(setup: SeriesSetup, mask: Uint32Array | null, settings: WorkerSettings, path: PoolPath): Analyser {
+  get(setup: ShapedSetup, mask: Uint32Array | null, settings: WorkerSettings, path: PoolPath): Analyser {
     const key = JSON.stringify([
       setup.width, setup.height, setup.dtype, setup.saturationValue, setup.beamCenterX, setup.beamCenterY,
       setup.detectorDistance, setup.wavelength, setup.pixelSizeX, setup.pixelSizeY, mask ? maskHash(mask) : null, settings, path,

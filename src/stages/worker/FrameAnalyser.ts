@@ -16,10 +16,10 @@ import { PerImageStatistics } from '../analysis/PerImageStatistics.js';
 import { SpotSeparation } from '../analysis/SpotSeparation.js';
 import type { SpotPixels } from '../analysis/spotNative.js';
 import { radialBinSpec, radialCorrections, userMaskConfig } from '../analysisSettings.js';
-import type { PoolPath, SeriesSetup } from '../pool/protocol.js';
+import type { PoolPath } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
 import { seriesGeometry } from '../seriesGeometry.js';
-import type { Analyser, AnalysisOutput, WorkerSettings } from './Analyser.js';
+import type { Analyser, AnalysisOutput, ShapedSetup, WorkerSettings } from './Analyser.js';
 import { detectorModules } from './detectorModules.js';
 
 /** The ice-ring flag needs this many rings: one strong Bragg spot can lift a single thin bin. */
@@ -32,7 +32,7 @@ export class FrameAnalyser implements Analyser {
   private readonly separation: SpotSeparation;
 
   constructor(
-    private readonly setup: SeriesSetup,
+    private readonly setup: ShapedSetup,
     detectorMask: Uint32Array | null,
     private readonly settings: WorkerSettings,
     path: PoolPath,
@@ -139,7 +139,7 @@ export class FrameAnalyser implements Analyser {
   }
 }
 
-export function createFrameAnalyser(setup: SeriesSetup, mask: Uint32Array | null, settings: WorkerSettings, path: PoolPath): FrameAnalyser {
+export function createFrameAnalyser(setup: ShapedSetup, mask: Uint32Array | null, settings: WorkerSettings, path: PoolPath): FrameAnalyser {
   return new FrameAnalyser(setup, mask, settings, path);
 }
 

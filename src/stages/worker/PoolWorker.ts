@@ -278,7 +278,7 @@ export class PoolWorker {
     // The broker says when a run is finished (forget); this bound only guards against a broker
     // that never does. A task of a dropped run is answered 'no-setup' and comes back with it.
     for (const key of this.series.keys()) if (this.series.size > MAX_SERIES) this.series.delete(key);
-    if (setup.width > 0 && setup.height > 0) this.build(entry, setup.width, setup.height, setup.dtype);
+    if (setup.width !== null && setup.height !== null && setup.dtype !== null) this.build(entry, setup.width, setup.height, setup.dtype);
     this.send(entry.error ? { t: 'ready', run: setup.run, error: entry.error } : { t: 'ready', run: setup.run });
   }
 
@@ -287,7 +287,7 @@ export class PoolWorker {
     const entry = this.series.get(task.run);
     if (!entry) throw new TaskFailure('no-setup', `no set-up held for series ${task.series} (run ${task.run})`);
     if (entry.builtFor !== shapeKey(task.width, task.height, task.dtype)) {
-      if (entry.builtFor !== '' || entry.setup.width > 0) {
+      if (entry.builtFor !== '' || entry.setup.width !== null) {
         this.options.logger.warn({ series: task.series, announced: entry.builtFor, frame: shapeKey(task.width, task.height, task.dtype) },
           'frames differ from what the series announced; analysing them as they are');
       }
