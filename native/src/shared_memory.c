@@ -73,6 +73,14 @@ static int read_size(napi_env env, napi_value v, size_t *bytes) {
   return 0;
 }
 
+/* The (name, bytes) arguments of shmCreate and shmOpen. */
+static int read_region_args(napi_env env, napi_callback_info info, char *name, size_t *bytes) {
+  napi_value argv[2];
+  size_t argc;
+  if (sp_get_args(env, info, 2, 2, argv, &argc) != 0 || read_name(env, argv[0], name) != 0) return -1;
+  return read_size(env, argv[1], bytes);
+}
+
 /* Maps fd and wraps the mapping in an ArrayBuffer; closes fd in every case. */
 static napi_value map_fd(napi_env env, int fd, size_t bytes, const char *name) {
   void *addr = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -97,13 +105,9 @@ static napi_value map_fd(napi_env env, int fd, size_t bytes, const char *name) {
 
 /* shmCreate(name, bytes) -> ArrayBuffer: a new region, readable and writable by this user only. */
 static napi_value sp_shm_create(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  size_t argc;
   char name[NAME_MAX_LEN + 1];
   size_t bytes;
-  if (sp_get_args(env, info, 2, 2, argv, &argc) != 0 || read_name(env, argv[0], name) != 0 || read_size(env, argv[1], &bytes) != 0) {
-    return NULL;
-  }
+  if (read_region_args(env, info, name, &bytes) != 0) return NULL;
   int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return sp_throw(env, "ERR_SHM", "cannot create shared memory %s: %s", name, strerror(errno));
   /* Reserve every page now: writing into a sparse region of a full /dev/shm would kill the
@@ -120,13 +124,9 @@ SP_EXPORT("shmCreate", sp_shm_create)
 
 /* shmOpen(name, bytes) -> ArrayBuffer: an existing region of exactly `bytes`, owned by this user. */
 static napi_value sp_shm_open(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  size_t argc;
   char name[NAME_MAX_LEN + 1];
   size_t bytes;
-  if (sp_get_args(env, info, 2, 2, argv, &argc) != 0 || read_name(env, argv[0], name) != 0 || read_size(env, argv[1], &bytes) != 0) {
-    return NULL;
-  }
+  if (read_region_args(env, info, name, &bytes) != 0) return NULL;
   int fd = shm_open(name, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
   if (fd < 0) return sp_throw(env, "ERR_SHM", "cannot open shared memory %s: %s", name, strerror(errno));
   struct stat st;
