@@ -8,7 +8,9 @@
       "include_dirs": ["src"],
       "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra", "-fno-strict-aliasing"],
       "cflags!": ["-O2"],
-      "defines": ["NAPI_VERSION=8"]
+      "defines": ["NAPI_VERSION=8"],
+      # shm_open lives in librt before glibc 2.34.
+      "libraries": ["-lrt"]
     }
   ]
 }

@@ -4,12 +4,13 @@
 // tasks sent before the pipeline reset it.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { Router } from 'zeromq';
 import { decode, encode } from '@msgpack/msgpack';
 import { pino } from 'pino';
 import { SharedFrameSlots, checkLayout } from '../src/stages/pool/SharedFrameSlots.js';
 import { PoolWorker } from '../src/stages/worker/PoolWorker.js';
+import { WorkerBroker, type PathDispatcher } from '../src/stages/pool/WorkerBroker.js';
 import { encodePixels } from '../src/codec/FrameEncoder.js';
 import { parseV1Encoding } from '../src/codec/encodings.js';
 import type { SeriesSetup } from '../src/stages/pool/protocol.js';
@@ -24,7 +25,7 @@ function create(slots: number, slotBytes: number): SharedFrameSlots {
 
 beforeAll(() => assertBuilt());
 afterEach(() => {
-  for (const s of made.splice(0)) s.unlink();
+  for (const s of made.splice(0)) s.close();
 });
 
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
@@ -100,6 +101,39 @@ describe('SharedFrameSlots', () => {
     }
   });
 
+  it('reserves the pages of a region it opens, so a write can never meet a full /dev/shm', () => {
+    // A sparse region, as a careless creator would leave it: writing into it on a full /dev/shm
+    // would be SIGBUS. Opening it reserves every page (or fails, on a full /dev/shm).
+    const name = `/stream-pipeline-${process.pid}-sparse`;
+    writeFileSync(`/dev/shm${name}`, '');
+    truncateSync(`/dev/shm${name}`, 4 * 65536);
+    try {
+      expect(statSync(`/dev/shm${name}`).blocks * 512).toBeLessThan(65536);
+      const pipeline = SharedFrameSlots.attach({ name, slots: 4, slotBytes: 65536 });
+      expect(statSync(`/dev/shm${name}`).blocks * 512).toBeGreaterThanOrEqual(4 * 65536);
+      pipeline.close();
+    } finally {
+      rmSync(`/dev/shm${name}`, { force: true });
+    }
+  });
+
+  it('gives the memory back at close, leaving earlier views empty rather than dangling', () => {
+    const worker = create(2, 4096);
+    const pipeline = SharedFrameSlots.attach(worker.layout);
+    pipeline.claim(1, bytes(100, 3));
+    const earlier = worker.view(0, 100);
+    const mapped = () => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes(worker.layout.name)).length;
+    expect(mapped()).toBe(2);
+    worker.close();
+    expect(mapped()).toBe(1);
+    expect(earlier.length).toBe(0);
+    expect(() => worker.view(0, 1)).toThrow(/closed/);
+    expect(existsSync(`/dev/shm${worker.layout.name}`)).toBe(false);
+    pipeline.close();
+    expect(mapped()).toBe(0);
+    expect(pipeline.claim(2, bytes(10, 0))).toBe(-1);
+  });
+
   it('refuses a view outside its slots', () => {
     const worker = create(2, 16);
     expect(() => worker.view(2, 1)).toThrow(/slot 2 does not exist/);
@@ -150,12 +184,11 @@ describe('a worker receiving frames in shared memory', () => {
     await send(rid, welcome);
     await send(rid, { t: 'series', setup });
     await next('ready');
-    // The name goes once the pipeline has answered the hello (nothing left in /dev/shm).
-    expect(existsSync(`/dev/shm${hello['shm'].name}`)).toBe(false);
 
     const f1 = frame(3);
+    const region = hello['shm'].name as string;
     const slot = slots.claim(1, f1.blob);
-    await send(rid, { t: 'task', task: task(1), slot, length: f1.blob.byteLength });
+    await send(rid, { t: 'task', task: task(1), slot, length: f1.blob.byteLength, region });
     const [, r1] = await next('result');
     expect(r1['id']).toBe(1);
     expect(r1['result']['total_intensity']).toBe(f1.sum);
@@ -165,23 +198,93 @@ describe('a worker receiving frames in shared memory', () => {
     await send(rid, { t: 'reset' });
     const [, hello2] = await next('hello');
     expect(hello2['shm'].name).not.toBe(hello['shm'].name);
-    await send(rid, { t: 'task', task: task(2), slot: 0, length: f1.blob.byteLength });
+    expect(existsSync(`/dev/shm${region}`)).toBe(false); // the worker let go of the old region
+    await send(rid, { t: 'task', task: task(2), slot: 0, length: f1.blob.byteLength, region });
+    const region2 = hello2['shm'].name as string;
     const slots2 = SharedFrameSlots.attach(hello2['shm']);
     await send(rid, welcome);
+    // Also stale: a task naming the earlier region, even after the new welcome.
+    await send(rid, { t: 'task', task: task(5), slot: 0, length: f1.blob.byteLength, region });
     const f3 = frame(7);
-    await send(rid, { t: 'task', task: task(3), slot: slots2.claim(3, f3.blob), length: f3.blob.byteLength });
+    await send(rid, { t: 'task', task: task(3), slot: slots2.claim(3, f3.blob), length: f3.blob.byteLength, region: region2 });
     const [, r3] = await next('result');
     expect(r3['id']).toBe(3);
     expect(r3['result']['total_intensity']).toBe(f3.sum);
-    expect(worker.staleTasks).toBe(1);
+    expect(worker.staleTasks).toBe(2);
 
     // A task naming a slot that does not exist is answered as a failure, not read.
-    await send(rid, { t: 'task', task: task(4), slot: 5, length: 10 });
+    await send(rid, { t: 'task', task: task(4), slot: 5, length: 10, region: region2 });
     const [, failed] = await next('failed');
     expect(failed).toMatchObject({ id: 4, code: 'no-data' });
 
     worker.stop();
     await running;
     broker.close();
+    expect(existsSync(`/dev/shm${region2}`)).toBe(false);
+  });
+});
+
+describe('the pipeline\'s broker lending slots to a local worker', () => {
+  const W = 64;
+  const H = 64;
+  const encoding = parseV1Encoding('bs16-lz4<', 'uint16');
+
+  it('sends frames that fit through shared memory and larger ones over the socket, with the right bytes either way, and lets go of the region when the worker leaves', async () => {
+    const broker = new WorkerBroker({ endpoint: 'tcp://127.0.0.1:0', heartbeatMs: 1000, logger: pino({ level: 'silent' }), workerConfig: {} });
+    const results = new Map<number, number>();
+    let joined = '';
+    let left = '';
+    const dispatcher: PathDispatcher = {
+      addWorker: (id) => (joined = id),
+      seriesReady: () => undefined,
+      grant: () => undefined,
+      removeWorker: (id) => (left = id),
+      onWorkerMessage: (_id, msg) => {
+        if (msg.t === 'result') results.set(msg.id, (msg.result as unknown as { total_intensity: number }).total_intensity);
+        return true;
+      },
+    };
+    broker.registerPath('good', dispatcher);
+    await broker.bind();
+    // Regions other tests mapped (and left to the garbage collector) are not this test's.
+    const earlier = new Set(readFileSync('/proc/self/maps', 'utf8').split('\n'));
+    const worker = new PoolWorker({
+      connect: broker.localEndpoint!, path: 'good', credit: 2, slotBytes: 2048, logger: pino({ level: 'silent' }),
+      makeAnalyser: () => ({ analyse: (pixels) => ({ n_spots: 0, total_intensity: pixels.reduce((a: number, v: number) => a + v, 0) }) as never }),
+    });
+    const running = worker.run();
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(cond()).toBe(true);
+    };
+    await until(() => joined !== '');
+    const setup = { run: 1, series: 1, width: W, height: H, dtype: 'uint16', beamCenterX: null, beamCenterY: null, detectorDistance: null,
+      wavelength: null, pixelSizeX: null, pixelSizeY: null, saturationValue: null, channels: ['threshold_1'], maskChannel: null } as unknown as SeriesSetup;
+    broker.send(joined, { t: 'series', setup });
+    // Smooth frames compress below the 2 kB slot; a noisy one does not.
+    const sums = new Map<number, number>();
+    for (let id = 1; id <= 6; id++) {
+      const noisy = id === 4;
+      const pixels = Uint16Array.from({ length: W * H }, (_, i) => (noisy ? (i * 2654435761 + id) % 65521 : (i >> 6) + id) & 0xffff);
+      const blob = encodePixels(pixels, encoding);
+      expect(blob.byteLength > 2048).toBe(noisy);
+      sums.set(id, pixels.reduce((a, v) => a + v, 0));
+      broker.send(joined, { t: 'task', task: { id, run: 1, series: 1, frame: id, channel: 'threshold_1', width: W, height: H, dtype: 'uint16', encoding, receivedAt: 0 } }, blob);
+      // Two slots: wait for answers so a slot is free again (as credit would make the pipeline do).
+      if (id % 2 === 0) await until(() => results.size === id);
+    }
+    await until(() => results.size === 6);
+    for (const [id, sum] of sums) expect(results.get(id), `frame ${id}`).toBe(sum);
+    expect(broker.tasksShared).toBe(5);
+    expect(broker.tasksInline).toBe(1);
+
+    const maps = () => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes('/stream-pipeline-') && !earlier.has(l)).length;
+    expect(maps()).toBe(2); // the broker's mapping and the worker's, both in this test process
+    expect(readdirSync('/dev/shm').filter((n) => n.startsWith(`stream-pipeline-${process.pid}-`))).toEqual([]); // unlinked once mapped
+    worker.stop();
+    await running;
+    await until(() => left === joined);
+    expect(maps()).toBe(0);
+    await broker.close();
   });
 });

@@ -1,13 +1,19 @@
 /*
  * POSIX shared memory for handing frames to workers on the same machine.
  *
- * A local worker creates a region (shm_open + ftruncate + mmap) and names it in its hello;
- * the pipeline maps the same region and copies each task's compressed bytes into it, so the
- * megabyte a frame weighs never passes through a socket, and the worker receives no fresh
- * buffer per frame (whose garbage collection cost more than the copy itself).
+ * A local worker creates a region (shm_open + posix_fallocate + mmap) and names it in its
+ * hello; the pipeline maps the same region, removes the name, and copies each task's compressed
+ * bytes into it, so the megabyte a frame weighs never passes through a socket, and the worker
+ * receives no fresh buffer per frame (whose garbage collection cost more than the copy itself).
  *
- * Both ends see the region as an ArrayBuffer over the mapping; it is unmapped when that
- * ArrayBuffer is garbage-collected, so no JavaScript view can outlive the memory.
+ * Both ends see the region as an ArrayBuffer over the mapping. shmClose detaches that
+ * ArrayBuffer (every view of it then has length 0) and unmaps at once, so a dropped region
+ * gives its memory back without waiting for the garbage collector; otherwise the mapping goes
+ * when the ArrayBuffer is collected.
+ *
+ * Every page is reserved before anyone writes (by the creator, and again by the opener, which
+ * cannot trust the creator): a write into an unreserved page of a full /dev/shm would kill the
+ * writer with SIGBUS, which no one could catch. A full /dev/shm fails at create or open instead.
  *
  * The pipeline opens a region only by a name of our own form, owned by its own user, as a
  * regular file of exactly the announced size: a worker's hello cannot make it map something else.
@@ -15,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -29,17 +36,47 @@
 /* A region larger than this is refused (the worker asks for slots x slot size). */
 #define REGION_MAX_BYTES ((size_t)1 << 32)
 
-typedef struct {
+/* One mapping; addr is NULL once shmClose has unmapped it (the finalizer still frees the
+ * record). Live records are kept in a list so shmClose can find a mapping by its address. */
+typedef struct mapping {
   void *addr;
   size_t bytes;
+  /* shmClose is detaching the ArrayBuffer: a finalizer run meanwhile leaves the record to it. */
+  bool closing;
+  bool finalized;
+  struct mapping *next;
 } mapping;
+
+static mapping *mappings = NULL;
+
+static void forget_mapping(mapping *m) {
+  for (mapping **p = &mappings; *p; p = &(*p)->next) {
+    if (*p == m) {
+      *p = m->next;
+      return;
+    }
+  }
+}
 
 static void unmap_finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)data;
   mapping *m = hint;
-  munmap(m->addr, m->bytes);
+  if (m->closing) {
+    m->finalized = true;
+    return;
+  }
+  if (m->addr) munmap(m->addr, m->bytes);
+  forget_mapping(m);
   free(m);
+}
+
+/* Reserves every page of the region (see the top of this file). */
+static int reserve(napi_env env, int fd, size_t bytes, const char *name) {
+  int err = posix_fallocate(fd, 0, (off_t)bytes);
+  if (err == 0) return 0;
+  sp_throw(env, "ERR_SHM", "cannot reserve %zu bytes of shared memory for %s: %s", bytes, name, strerror(err));
+  return -1;
 }
 
 /* The name as a C string; only "/stream-pipeline-" followed by [0-9a-z-] is accepted. */
@@ -94,12 +131,16 @@ static napi_value map_fd(napi_env env, int fd, size_t bytes, const char *name) {
   }
   m->addr = addr;
   m->bytes = bytes;
+  m->closing = false;
+  m->finalized = false;
   napi_value ab;
   if (napi_create_external_arraybuffer(env, addr, bytes, unmap_finalize, m, &ab) != napi_ok) {
     munmap(addr, bytes);
     free(m);
     return sp_throw(env, "ERR_SHM", "cannot wrap shared memory %s in an ArrayBuffer", name);
   }
+  m->next = mappings;
+  mappings = m;
   return ab;
 }
 
@@ -110,15 +151,14 @@ static napi_value sp_shm_create(napi_env env, napi_callback_info info) {
   if (read_region_args(env, info, name, &bytes) != 0) return NULL;
   int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return sp_throw(env, "ERR_SHM", "cannot create shared memory %s: %s", name, strerror(errno));
-  /* Reserve every page now: writing into a sparse region of a full /dev/shm would kill the
-   * writer with SIGBUS, which no one could catch. A full /dev/shm fails here instead. */
-  int err = posix_fallocate(fd, 0, (off_t)bytes);
-  if (err != 0) {
+  if (reserve(env, fd, bytes, name) != 0) {
     close(fd);
     shm_unlink(name);
-    return sp_throw(env, "ERR_SHM", "cannot reserve %zu bytes of shared memory for %s: %s", bytes, name, strerror(err));
+    return NULL;
   }
-  return map_fd(env, fd, bytes, name);
+  napi_value ab = map_fd(env, fd, bytes, name);
+  if (!ab) shm_unlink(name); /* nobody could use the name: leave nothing reserved behind */
+  return ab;
 }
 SP_EXPORT("shmCreate", sp_shm_create)
 
@@ -139,6 +179,10 @@ static napi_value sp_shm_open(napi_env env, napi_callback_info info) {
     close(fd);
     return sp_throw(env, "ERR_SHM", "shared memory %s %s", name, wrong);
   }
+  if (reserve(env, fd, bytes, name) != 0) {
+    close(fd);
+    return NULL;
+  }
   return map_fd(env, fd, bytes, name);
 }
 SP_EXPORT("shmOpen", sp_shm_open)
@@ -154,3 +198,41 @@ static napi_value sp_shm_unlink(napi_env env, napi_callback_info info) {
   return result;
 }
 SP_EXPORT("shmUnlink", sp_shm_unlink)
+
+/* shmClose(arrayBuffer) -> boolean: unmaps a region now and detaches its ArrayBuffer, so views
+ * of it read as empty instead of reaching freed memory; false if it was not (or no longer) mapped. */
+static napi_value sp_shm_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc;
+  if (sp_get_args(env, info, 1, 1, argv, &argc) != 0) return NULL;
+  bool is_ab = false;
+  void *data = NULL;
+  size_t len = 0;
+  if (napi_is_arraybuffer(env, argv[0], &is_ab) != napi_ok || !is_ab) return sp_throw(env, "ERR_INVALID_ARG", "shmClose takes an ArrayBuffer");
+  napi_get_arraybuffer_info(env, argv[0], &data, &len);
+  mapping *m = mappings;
+  while (m && !(m->addr == data && data != NULL)) m = m->next;
+  napi_value result;
+  if (!m) {
+    napi_get_boolean(env, false, &result);
+    return result;
+  }
+  /* Detach before unmapping, so no view can reach the memory once it is gone; the finalizer may
+   * run inside the detach, so the record is marked and freed here in that case. */
+  m->closing = true;
+  napi_status st = napi_detach_arraybuffer(env, argv[0]);
+  m->closing = false;
+  if (st != napi_ok) {
+    if (m->finalized) return sp_throw(env, "ERR_SHM", "shared memory finalized while being closed"); /* cannot happen */
+    return sp_throw(env, "ERR_SHM", "shared memory ArrayBuffer cannot be detached");
+  }
+  munmap(m->addr, m->bytes);
+  m->addr = NULL;
+  if (m->finalized) {
+    forget_mapping(m);
+    free(m);
+  }
+  napi_get_boolean(env, true, &result);
+  return result;
+}
+SP_EXPORT("shmClose", sp_shm_close)

@@ -8,6 +8,8 @@
 //
 // A slot belongs to one task from claim() until the worker answers that task (release()): the
 // worker reads the bytes before it answers, so the pipeline never overwrites bytes being read.
+// The pipeline removes the region's name as soon as it has mapped it, and both sides close()
+// their mapping when the worker leaves, so a region lives exactly as long as it is used.
 // After a reset the worker ignores tasks sent before its new welcome (their slots may already
 // hold other frames); the pipeline has redelivered those tasks anyway.
 import { randomBytes } from 'node:crypto';
@@ -26,6 +28,7 @@ interface SharedMemoryFunctions {
   shmCreate(name: string, bytes: number): ArrayBuffer;
   shmOpen(name: string, bytes: number): ArrayBuffer;
   shmUnlink(name: string): boolean;
+  shmClose(buffer: ArrayBuffer): boolean;
 }
 
 /** More slots than a worker's largest credit are never used. */
@@ -52,6 +55,7 @@ export class SharedFrameSlots {
   /** Pipeline side: the task id each slot holds, or -1 when free. */
   private readonly holder: Float64Array;
   private unlinked = false;
+  private closed = false;
 
   private constructor(readonly layout: SlotLayout, buffer: ArrayBuffer) {
     this.memory = new Uint8Array(buffer);
@@ -75,7 +79,7 @@ export class SharedFrameSlots {
    * bytes do not fit or no slot is free (the task then goes over the socket).
    */
   claim(taskId: number, data: Uint8Array): number {
-    if (data.byteLength > this.layout.slotBytes) return -1;
+    if (this.closed || data.byteLength > this.layout.slotBytes) return -1;
     const index = this.holder.indexOf(-1);
     if (index < 0) return -1;
     this.holder[index] = taskId;
@@ -91,6 +95,7 @@ export class SharedFrameSlots {
 
   /** Worker side: a task's bytes, without copying; throws when the slot reference is impossible. */
   view(index: number, length: number): Buffer {
+    if (this.closed) throw new Error('the frame slots are closed');
     if (!Number.isInteger(index) || index < 0 || index >= this.layout.slots) throw new Error(`slot ${index} does not exist`);
     if (!Number.isInteger(length) || length < 0 || length > this.layout.slotBytes) throw new Error(`slot length ${length} exceeds the slot`);
     return Buffer.from(this.memory.buffer, index * this.layout.slotBytes, length);
@@ -120,5 +125,13 @@ export class SharedFrameSlots {
     if (this.unlinked) return;
     this.unlinked = true;
     shm().shmUnlink(this.layout.name);
+  }
+
+  /** Unlinks and unmaps now (views taken earlier read as empty); the slots cannot be used after. */
+  close(): void {
+    this.unlink();
+    if (this.closed) return;
+    this.closed = true;
+    shm().shmClose(this.memory.buffer as ArrayBuffer);
   }
 }

@@ -110,10 +110,11 @@ export class WorkerBroker {
     const rid = this.routingIds.get(id);
     if (!rid) return;
     if (msg.t === 'task' && data) {
-      const slot = this.slots.get(id)?.claim(msg.task.id, data) ?? -1;
-      if (slot >= 0) {
+      const slots = this.slots.get(id);
+      const slot = slots?.claim(msg.task.id, data) ?? -1;
+      if (slots && slot >= 0) {
         this.tasksShared++;
-        this.sender.send([rid, encodeMessage({ ...msg, slot, length: data.byteLength })]);
+        this.sender.send([rid, encodeMessage({ ...msg, slot, length: data.byteLength, region: slots.layout.name })]);
         return;
       }
       this.tasksInline++;
@@ -209,7 +210,10 @@ export class WorkerBroker {
   /** Maps a worker's frame slots; false (bytes go over the socket) when they cannot be reached. */
   private attachSlots(id: string, msg: Extract<WorkerMessage, { t: 'hello' }>): boolean {
     try {
-      this.slots.set(id, SharedFrameSlots.attach(msg.shm));
+      const slots = SharedFrameSlots.attach(msg.shm);
+      // Both ends have it mapped now: no name is left behind, however either end goes.
+      slots.unlink();
+      this.slots.set(id, slots);
       return true;
     } catch (err) {
       // Expected for a worker on another machine (or in another container).
@@ -223,7 +227,7 @@ export class WorkerBroker {
     const member = this.members.get(id);
     if (!member) return;
     this.members.delete(id);
-    // The mapping goes with the last reference (a task being copied in holds none).
+    this.slots.get(id)?.close();
     this.slots.delete(id);
     this.dispatchers.get(member.path)!.removeWorker(id, reason);
     this.routingIds.delete(id);

@@ -46,8 +46,9 @@ export type BrokerMessage =
   /** `shm`: whether the pipeline mapped the worker's frame slots (if not, bytes come inline). */
   | { t: 'welcome'; heartbeatMs: number; config: unknown; shm?: boolean }
   | { t: 'series'; setup: SeriesSetup }
-  /** The frame's bytes are the data part, or `length` bytes of shared-memory slot `slot`. */
-  | { t: 'task'; task: TaskHeader; slot?: number; length?: number }
+  /** The frame's bytes are the data part, or `length` bytes of slot `slot` of the worker's
+   * shared-memory region named `region` (a task naming an earlier region is stale). */
+  | { t: 'task'; task: TaskHeader; slot?: number; length?: number; region?: string }
   | { t: 'heartbeat' }
   /** The run is finished on the good path: its set-up can go. */
   | { t: 'forget'; run: number }

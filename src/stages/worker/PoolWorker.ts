@@ -69,6 +69,7 @@ export class PoolWorker {
   private stopped = false;
   /** A hello is on its way and no welcome has come back yet. */
   private saidHello = false;
+  private helloAt = 0;
   private wakeFromBackoff: () => void = () => undefined;
   private settings: WorkerSettings | null = null;
   private readonly decoder = new FrameDecoder();
@@ -133,7 +134,7 @@ export class PoolWorker {
     } finally {
       clearInterval(this.timer);
       this.closeSocket();
-      this.slots?.unlink();
+      this.slots?.close();
       this.slots = null;
     }
     return heard;
@@ -153,9 +154,10 @@ export class PoolWorker {
 
   private hello(): void {
     this.saidHello = true;
+    this.helloAt = Date.now();
     // Fresh slots with every hello: the pipeline maps them anew, and tasks still queued from
     // before (dropped unread) cannot name memory the pipeline is writing again.
-    this.slots?.unlink();
+    this.slots?.close();
     this.slots = this.offerSlots();
     this.send({ t: 'hello', path: this.options.path, pid: process.pid, host: hostname(), credit: this.options.credit, shm: this.slots?.layout });
   }
@@ -165,6 +167,9 @@ export class PoolWorker {
       this.closeSocket(); // ends the receive loop; run() reconnects
       return;
     }
+    // A hello unanswered for long (the pipeline restarted before answering) is said again;
+    // resets alone would not bring it back, as they are ignored while a hello is pending.
+    if (this.saidHello && Date.now() - this.helloAt > LIVENESS * this.heartbeatMs) this.hello();
     this.send({ t: 'heartbeat' });
   }
 
@@ -180,9 +185,11 @@ export class PoolWorker {
         }
         this.settings = msg.config as WorkerSettings;
         this.saidHello = false;
-        // The pipeline has mapped the slots (or could not): the name is no longer needed.
-        this.slots?.unlink();
-        if (!msg.shm) this.slots = null;
+        // The pipeline has mapped the slots (and removed their name) or could not use them.
+        if (!msg.shm) {
+          this.slots?.close();
+          this.slots = null;
+        }
         return;
       case 'series':
         this.setUpSeries(msg.setup, data);
@@ -191,9 +198,10 @@ export class PoolWorker {
         this.series.delete(msg.run);
         return;
       case 'task':
-        // Sent before the pipeline reset us: it has given the frame to another worker, and the
-        // slot it names may already hold another frame.
-        if (this.saidHello) {
+        // Sent before the pipeline reset us, or naming slots we have since replaced: the
+        // pipeline has given the frame again (here or to another worker), and the slot may
+        // already hold another frame. Answering would report another frame's result.
+        if (this.saidHello || (msg.slot !== undefined && msg.region !== this.slots?.layout.name)) {
           this.staleTasks++;
           return;
         }
