@@ -81,7 +81,7 @@ const pipeline = obj('The stage graph: receiver -> fast and good worker pools ->
   worker_port: { type: 'integer', minimum: 0, maximum: 65535, default: 5600, description: 'Port remote workers connect to (`stream-pipeline worker --connect tcp://HOST:PORT`); 0 picks a free one.' },
   fast: workerPool('fast (lossy, live feedback)', 'peakfinder8', { sampling }),
   good: workerPool('good (full, lossless)', 'dispersion', {
-    memory_budget_mb: positiveInt('Frames waiting for a good worker may use this much memory; beyond it they spill to disk.', 2048),
+    memory_budget_mb: positiveInt('Frames waiting for a good worker may use this much memory; beyond it they spill to disk. The pipeline process needs some 350 MB more (its receive queue and itself): measured peak 1.36 GB with 1024 here.', 2048),
     spill_dir: { type: 'string', default: '/tmp/stream-pipeline-spill', description: 'Where frames spill when the memory budget is used up.' },
   }),
   heartbeat_ms: positiveInt('Worker heartbeat interval; a worker silent for 3 intervals is declared dead and its frames redelivered.', 1000, 60000),
