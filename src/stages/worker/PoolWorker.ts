@@ -80,7 +80,7 @@ export class PoolWorker {
   private slots: SharedFrameSlots | null = null;
   processed = 0;
   failed = 0;
-  /** Tasks dropped because they were sent before the pipeline last reset us (it redelivered them). */
+  /** Tasks dropped as stale: sent before the pipeline last reset us, or naming slots since replaced (it redelivered them). */
   staleTasks = 0;
 
   constructor(private readonly options: PoolWorkerOptions) {
