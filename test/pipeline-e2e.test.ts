@@ -1,6 +1,7 @@
 // The whole pipeline with real processes and sockets: simulator -> receiver -> fast and good
 // worker pools (child processes) -> collector -> results file.
 import { describe, expect, it, beforeAll } from 'vitest';
+import { statfsSync } from 'node:fs';
 import { assertBuilt, runCli, startCli } from './helpers/cli.js';
 import { readResults, readTruth, startPipelineRun, status, type PipelineStatus, type ResultsRecord, testConfig } from './helpers/pipelineRun.js';
 
@@ -84,10 +85,16 @@ describe('pipeline end to end', () => {
       }
     }
     expect(victim).toBeGreaterThan(0);
-    // Local workers get their frames in shared memory, none over the socket.
+    // Local workers get their frames in shared memory, none over the socket (when /dev/shm has
+    // room for their slots: 2 x 4 x 4 MB here).
     const before = await status(run.statusUrl);
-    expect(before.tasksSent.sharedMemory).toBeGreaterThan(0);
-    expect(before.tasksSent.socket).toBe(0);
+    const shm = statfsSync('/dev/shm', { bigint: false });
+    if (shm.bavail * shm.bsize >= 64 * 1024 * 1024) {
+      expect(before.tasksSent.sharedMemory).toBeGreaterThan(0);
+      expect(before.tasksSent.socket).toBe(0);
+    } else {
+      console.warn('pipeline-e2e: /dev/shm has under 64 MB free; shared-memory transport not checked');
+    }
     process.kill(victim, 'SIGKILL');
     const result = await run.pipeline.done;
     expect(result.code, result.stderr.slice(-3000)).toBe(0);

@@ -13,6 +13,8 @@ export function testConfig(pools: string): string {
 pipeline:
   worker_port: 0
   heartbeat_ms: 250
+  # 4 MB slots hold any test frame and keep several workers within a container's 64 MB /dev/shm.
+  shared_memory_slot_mb: 4
 ${pools}
 outputs:
   http_port: 0
