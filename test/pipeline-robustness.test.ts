@@ -116,6 +116,63 @@ describe('pipeline robustness', () => {
     expect(h.summaries.map((s) => s.processed)).toEqual([3, 3]);
   });
 
+  it('accounts each answer as the frame the worker was sent, whatever frame, series or path the answer names', async () => {
+    const h = await start('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\n    max_workers: 0');
+    const endpoint = (h.pipeline.status() as { workerEndpoint: string }).workerEndpoint;
+    const frames: { frame: number; path: string }[] = [];
+    h.pipeline.collector.on('frame', (r: { frame: number; path: string }) => frames.push({ frame: r.frame, path: r.path }));
+    const liar = new Dealer({ linger: 0 });
+    liar.connect(endpoint);
+    await liar.send(encode({ t: 'hello', path: 'good', pid: 1, host: 'liar', credit: 4 }));
+    let n = 0;
+    const answering = (async () => {
+      const { decode } = await import('@msgpack/msgpack');
+      for await (const [header] of liar) {
+        const m = decode(header) as { t: string; task?: { id: number } };
+        if (m.t === 'stop') break;
+        if (m.t !== 'task') continue;
+        // Every answer names the same wrong frame, in another run, on the other path.
+        const lie = { run: 99, series: 99, frame: 1000, path: n++ % 2 ? 'fast' : 'good', n_spots: 0, receivedAt: 0 };
+        await liar.send(encode({ t: 'result', id: m.task!.id, result: lie }));
+      }
+    })();
+    await sendSeries(h, 1, 4);
+    await until(() => h.summaries.length === 1);
+    expect(h.summaries[0]).toMatchObject({ received: 4, processed: 4, lost: 0, duplicates_dropped: 0 });
+    expect(frames.map((f) => f.frame).sort()).toEqual([0, 1, 2, 3]);
+    expect(frames.every((f) => f.path === 'good')).toBe(true);
+    liar.close();
+    await answering.catch(() => undefined);
+  });
+
+  it('gives up a frame its workers keep handing back, counting it lost, so the series still ends', async () => {
+    const h = await start('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\n    max_workers: 0');
+    const endpoint = (h.pipeline.status() as { workerEndpoint: string }).workerEndpoint;
+    const worker = new Dealer({ linger: 0 });
+    worker.connect(endpoint);
+    await worker.send(encode({ t: 'hello', path: 'good', pid: 1, host: 'forgetful', credit: 2 }));
+    const answering = (async () => {
+      const { decode } = await import('@msgpack/msgpack');
+      for await (const [header] of worker) {
+        const m = decode(header) as { t: string; task?: { id: number; run: number; series: number; frame: number } };
+        if (m.t === 'stop') break;
+        if (m.t !== 'task') continue;
+        const t = m.task!;
+        // Frame 2 always comes back 'no-setup' (as from a worker that cannot keep the set-up).
+        const reply = t.frame === 2
+          ? { t: 'failed', id: t.id, run: t.run, series: t.series, frame: t.frame, code: 'no-setup', detail: 'forgot' }
+          : { t: 'result', id: t.id, result: { run: t.run, series: t.series, frame: t.frame, path: 'good', n_spots: 0, receivedAt: 0 } };
+        await worker.send(encode(reply));
+      }
+    })();
+    await sendSeries(h, 1, 4);
+    await until(() => h.summaries.length === 1);
+    expect(h.summaries[0]).toMatchObject({ received: 4, processed: 3, lost: 1, lost_reasons: { 'no-setup': 1 } });
+    expect(h.pipeline.good.setupResends).toBe(3);
+    worker.close();
+    await answering.catch(() => undefined);
+  });
+
   it('drops a worker\'s malformed messages and keeps serving the other workers', async () => {
     const h = await start('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\n    max_workers: 0');
     const endpoint = (h.pipeline.status() as { workerEndpoint: string }).workerEndpoint;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReliableQueue } from '../src/stages/pool/ReliableQueue.js';
+import { MAX_HAND_BACKS, MAX_WORKER_DEATHS, ReliableQueue } from '../src/stages/pool/ReliableQueue.js';
 import type { Task } from '../src/stages/pool/Task.js';
 import { seededRandom } from './helpers/seededRandom.js';
 
@@ -35,7 +35,7 @@ function drain(q: ReliableQueue, ack = true): Map<string, number[]> {
   for (let d = q.next(); d; d = q.next()) {
     got.set(d.workerId, [...(got.get(d.workerId) ?? []), d.task.header.id]);
     if (ack) {
-      expect(q.ack(d.workerId, d.task.header.id)).toBe(true);
+      expect(q.ack(d.workerId, d.task.header.id)?.id).toBe(d.task.header.id);
       q.grant(d.workerId, 1);
     }
   }
@@ -81,13 +81,13 @@ describe('ReliableQueue', () => {
     expect(q.removeWorker('a')).toBe(3);
     expect(q.redelivered).toBe(3);
     // b acks what it had, then takes everything else, the redelivered tasks first.
-    expect(q.ack('b', 1)).toBe(true);
+    expect(q.ack('b', 1)?.id).toBe(1);
     q.grant('b', 1);
     const done = [1, ...drain(q).get('b')!];
     expect(done.slice(1, 4)).toEqual([0, 2, 3]);
     expect([...done].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // A late result from the dead worker is recognised as a duplicate.
-    expect(q.ack('a', 0)).toBe(false);
+    expect(q.ack('a', 0)).toBeNull();
   });
 
   it('spills beyond the memory budget to disk and gives the data back intact', () => {
@@ -158,11 +158,48 @@ describe('ReliableQueue', () => {
     q.grant('a', 2);
     q.next();
     q.next();
-    expect(q.requeue('a', 1)).toBe(true);
-    expect(q.requeue('a', 1)).toBe(false);
+    expect(q.requeue('a', 1, 'no-setup')?.id).toBe(1);
+    expect(q.requeue('a', 1, 'no-setup')).toBeNull();
     expect(q.inFlight).toBe(1);
     q.grant('a', 1);
     expect(q.next()?.task.header.id).toBe(1);
+    expect(q.next()).toBeNull();
+  });
+
+  it('gives up a task whose holders keep dying (a frame that kills workers), and only that task', () => {
+    const q = queue();
+    for (let i = 0; i < 3; i++) q.enqueue(task(i));
+    const holders: string[] = [];
+    for (let death = 1; death <= MAX_WORKER_DEATHS; death++) {
+      const w = `w${death}`;
+      holders.push(w);
+      q.addWorker(w);
+      q.grant(w, 1);
+      expect(q.next()?.task.header.id).toBe(0); // the poisonous task goes out first each time
+      q.removeWorker(w);
+      const lost = q.drainLost();
+      if (death < MAX_WORKER_DEATHS) expect(lost).toEqual([]);
+      else expect(lost).toEqual([{ header: { id: 0, run: 7, series: 1, frame: 0 }, reason: 'worker-died' }]);
+    }
+    expect(q.redelivered).toBe(MAX_WORKER_DEATHS - 1);
+    // The others are untouched: a healthy worker gets them, and task 0 never again.
+    q.addWorker('ok');
+    q.grant('ok', 5);
+    expect(drain(q).get('ok')).toEqual([1, 2]);
+    expect(q.waiting + q.inFlight).toBe(0);
+  });
+
+  it('gives up a task handed back too often, with the reason given', () => {
+    const q = queue();
+    q.enqueue(task(7));
+    q.addWorker('a');
+    for (let i = 1; i <= MAX_HAND_BACKS; i++) {
+      q.grant('a', 1);
+      expect(q.next()?.task.header.id).toBe(7);
+      expect(q.requeue('a', 7, 'no-setup')?.id).toBe(7);
+    }
+    expect(q.drainLost()).toEqual([{ header: { id: 7, run: 7, series: 1, frame: 7 }, reason: 'no-setup' }]);
+    q.grant('a', 1);
     expect(q.next()).toBeNull();
   });
 
@@ -224,6 +261,7 @@ describe('ReliableQueue', () => {
     const rand = seededRandom(12345);
     const q = queue(tasksOf(6), 4 * 1300);
     const acked = new Set<number>();
+    const givenUp = new Set<number>();
     const held = new Map<string, Set<number>>();
     let nextId = 0;
     let nextWorker = 0;
@@ -249,7 +287,7 @@ describe('ReliableQueue', () => {
           const [w, s] = busy[Math.floor(rand() * busy.length)]!;
           const id = [...s][0]!;
           s.delete(id);
-          expect(q.ack(w, id)).toBe(true);
+          expect(q.ack(w, id)?.id).toBe(id);
           expect(acked.has(id)).toBe(false);
           acked.add(id);
           q.grant(w, 1);
@@ -259,10 +297,18 @@ describe('ReliableQueue', () => {
         const lostHere = [...held.get(w)!].sort((a, b) => a - b);
         expect(q.removeWorker(w)).toBe(lostHere.length);
         held.delete(w);
-        // Whatever the dead worker held goes out next, before anything else.
+        // A task whose third holder died is given up, reported once; the rest go out next,
+        // before anything else.
+        for (const l of q.drainLost()) {
+          expect(l.reason).toBe('worker-died');
+          expect(lostHere).toContain(l.header.id);
+          expect(givenUp.has(l.header.id)).toBe(false);
+          givenUp.add(l.header.id);
+        }
+        const again = lostHere.filter((id) => !givenUp.has(id));
         const survivor = [...held.keys()][0]!;
-        q.grant(survivor, lostHere.length);
-        for (const id of lostHere) {
+        q.grant(survivor, again.length);
+        for (const id of again) {
           const d = q.next()!;
           expect(d.task.header.id).toBe(id);
           held.get(d.workerId)!.add(id);
@@ -273,7 +319,7 @@ describe('ReliableQueue', () => {
     }
     // Finish: everything left is worked off.
     for (;;) {
-      for (const [w, s] of held) for (const id of s) { expect(q.ack(w, id)).toBe(true); acked.add(id); q.grant(w, 1); }
+      for (const [w, s] of held) for (const id of s) { expect(q.ack(w, id)?.id).toBe(id); acked.add(id); q.grant(w, 1); }
       for (const s of held.values()) s.clear();
       let d = q.next();
       if (!d) break;
@@ -281,8 +327,10 @@ describe('ReliableQueue', () => {
     }
     expect(q.spilledTotal).toBeGreaterThan(100);
     expect(q.redelivered).toBeGreaterThan(0);
-    expect(acked.size).toBe(nextId);
-    expect([...acked].sort((a, b) => a - b)).toEqual(Array.from({ length: nextId }, (_, i) => i));
+    // Every task either acknowledged or given up, never both.
+    expect(givenUp.size).toBeGreaterThan(0);
+    for (const id of givenUp) expect(acked.has(id)).toBe(false);
+    expect([...acked, ...givenUp].sort((a, b) => a - b)).toEqual(Array.from({ length: nextId }, (_, i) => i));
     expect(q.waiting + q.inFlight).toBe(0);
     expect(q.drainLost()).toEqual([]);
     expect(readdirSync(dirs[0]!)).toEqual([]);

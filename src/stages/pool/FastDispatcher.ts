@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Collector } from '../collector/Collector.js';
 import type { SeriesSetups } from './SeriesSetups.js';
-import type { Task } from './Task.js';
+import { stampResult, type Task, type TaskHeader } from './Task.js';
 import type { PathDispatcher, WorkerBroker } from './WorkerBroker.js';
 import type { WorkerMessage } from './protocol.js';
 
@@ -18,7 +18,7 @@ export type Offer = 'sent' | 'sampled-out' | 'busy';
 
 interface FastWorker {
   credit: number;
-  inFlight: Map<number, { run: number; frame: number }>;
+  inFlight: Map<number, TaskHeader>;
   /** Runs whose tables this worker has built: only their frames go to it, so a frame never
    * waits behind a table build (a second or more on a large detector). */
   ready: Set<number>;
@@ -64,7 +64,7 @@ export class FastDispatcher implements PathDispatcher {
     }
     const w = this.workers.get(id)!;
     w.credit--;
-    w.inFlight.set(task.header.id, { run, frame });
+    w.inFlight.set(task.header.id, task.header);
     this.broker.send(id, { t: 'task', task: task.header }, task.data);
     return 'sent';
   }
@@ -102,10 +102,12 @@ export class FastDispatcher implements PathDispatcher {
   }
 
   onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): boolean {
-    const w = this.workers.get(id);
-    if (!w || !w.inFlight.delete(msg.id)) return false;
-    if (msg.t === 'result') this.collector.result(msg.result);
-    else this.collector.fastSkipped(msg.run, `failed-${msg.code}`);
+    const header = this.workers.get(id)?.inFlight.get(msg.id);
+    if (!header) return false;
+    this.workers.get(id)!.inFlight.delete(msg.id);
+    // Accounted as the frame the worker was sent, whatever the answer names.
+    if (msg.t === 'result') this.collector.result(stampResult(msg.result, header, 'fast'));
+    else this.collector.fastSkipped(header.run, `failed-${msg.code}`);
     return true;
   }
 

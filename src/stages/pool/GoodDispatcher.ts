@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Collector } from '../collector/Collector.js';
 import { ReliableQueue } from './ReliableQueue.js';
 import type { SeriesSetups } from './SeriesSetups.js';
-import type { Task } from './Task.js';
+import { stampResult, type Task } from './Task.js';
 import type { PathDispatcher, WorkerBroker } from './WorkerBroker.js';
 import type { WorkerMessage } from './protocol.js';
 
@@ -59,18 +59,23 @@ export class GoodDispatcher implements PathDispatcher {
 
   onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): boolean {
     if (msg.t === 'failed' && msg.code === 'no-setup') {
-      // Not a loss: the worker dropped the set-up; send it again, then the task.
-      this.setups.unsent(id, msg.run);
+      // Not a loss (unless it keeps happening): the worker dropped the set-up; send it again,
+      // then the task.
+      const header = this.queue.requeue(id, msg.id, 'no-setup');
+      if (!header) return false;
+      this.setups.unsent(id, header.run);
       this.setupResends++;
-      return this.queue.requeue(id, msg.id);
+      return true;
     }
-    if (!this.queue.ack(id, msg.id)) {
+    const header = this.queue.ack(id, msg.id);
+    if (!header) {
       // Late answer for a frame already handed to someone else: the collector would drop it too.
       this.duplicates++;
       return false;
     }
-    if (msg.t === 'result') this.collector.result(msg.result);
-    else this.collector.goodLost(msg.run, msg.frame, msg.code, msg.detail);
+    // Accounted as the frame the worker was sent, whatever the answer names.
+    if (msg.t === 'result') this.collector.result(stampResult(msg.result, header, 'good'));
+    else this.collector.goodLost(header.run, header.frame, msg.code, msg.detail);
     return true;
   }
 

@@ -12,8 +12,17 @@
 // Disk trouble never throws out of here: enqueue returns a reason for a task it could not
 // store, and tasks that could not be read back are listed by drainLost(), so the caller can
 // count each such frame as lost.
+//
+// A frame must not be able to stop its series: one whose workers keep dying while they hold it
+// (a frame that crashes the decoder, say) is given up after MAX_WORKER_DEATHS, and one whose
+// workers keep handing it back is given up after MAX_HAND_BACKS; both are listed by drainLost().
 import { type LostTask, SpillFile } from './SpillFile.js';
-import { type Task, taskBytes } from './Task.js';
+import { type Task, type TaskHeader, taskBytes } from './Task.js';
+
+/** Workers that may die holding one task before it is given up as 'worker-died'. */
+export const MAX_WORKER_DEATHS = 3;
+/** Times one task may be handed back unprocessed (requeue) before it is given up. */
+export const MAX_HAND_BACKS = 3;
 
 interface WorkerState {
   credit: number;
@@ -44,6 +53,10 @@ export class ReliableQueue {
   /** Round-robin order of workers, so credit is used fairly. */
   private order: string[] = [];
   private cursor = 0;
+  /** Per task that has come back (death or hand-back): how often, until it is acknowledged. */
+  private readonly comebacks = new Map<number, { deaths: number; handBacks: number }>();
+  /** Tasks given up (see MAX_WORKER_DEATHS), until drainLost(). */
+  private givenUp: LostTask[] = [];
   redelivered = 0;
   spilledTotal = 0;
 
@@ -105,7 +118,9 @@ export class ReliableQueue {
    * their id, series and frame, and the reason. Each is reported once; none is ever sent.
    */
   drainLost(): LostTask[] {
-    return this.spill.drainLost();
+    const lost = [...this.givenUp, ...this.spill.drainLost()];
+    this.givenUp = [];
+    return lost;
   }
 
   addWorker(id: string): void {
@@ -123,23 +138,30 @@ export class ReliableQueue {
     if (w) w.credit += credit;
   }
 
-  /** A worker finished a task. False when it was not in flight there (late duplicate after a redelivery). */
-  ack(id: string, taskId: number): boolean {
-    const w = this.workers.get(id);
-    if (!w) return false;
-    return w.inFlight.delete(taskId);
+  /**
+   * A worker finished a task: the header it was sent (what the answer is about, whatever the
+   * answer says), or null when the task was not in flight there (late duplicate after a redelivery).
+   */
+  ack(id: string, taskId: number): TaskHeader | null {
+    const task = this.workers.get(id)?.inFlight.get(taskId);
+    if (task === undefined) return null;
+    this.workers.get(id)!.inFlight.delete(taskId);
+    this.comebacks.delete(taskId);
+    return task.header;
   }
 
   /**
    * A worker hands a task back unprocessed (e.g. it had lost the run's set-up): the task goes
-   * out again before anything newer. False when it was not in flight there.
+   * out again before anything newer, or, after MAX_HAND_BACKS, is given up (drainLost, with
+   * `reason`). Returns the task's header, or null when it was not in flight there.
    */
-  requeue(id: string, taskId: number): boolean {
+  requeue(id: string, taskId: number, reason: string): TaskHeader | null {
     const task = this.workers.get(id)?.inFlight.get(taskId);
-    if (task === undefined) return false;
+    if (task === undefined) return null;
     this.workers.get(id)!.inFlight.delete(taskId);
-    this.redeliver.unshift(task);
-    return true;
+    if (++this.comebacksOf(taskId).handBacks >= MAX_HAND_BACKS) this.giveUp(task, reason);
+    else this.redeliver.unshift(task);
+    return task.header;
   }
 
   /** A worker is gone: its unacknowledged tasks are handed to others. Returns how many. */
@@ -149,9 +171,26 @@ export class ReliableQueue {
     this.workers.delete(id);
     this.order = this.order.filter((x) => x !== id);
     const tasks = [...w.inFlight.values()].sort((a, b) => a.header.id - b.header.id);
-    this.redeliver.push(...tasks);
-    this.redelivered += tasks.length;
+    for (const task of tasks) {
+      if (++this.comebacksOf(task.header.id).deaths >= MAX_WORKER_DEATHS) this.giveUp(task, 'worker-died');
+      else {
+        this.redeliver.push(task);
+        this.redelivered++;
+      }
+    }
     return tasks.length;
+  }
+
+  private comebacksOf(taskId: number): { deaths: number; handBacks: number } {
+    let c = this.comebacks.get(taskId);
+    if (!c) this.comebacks.set(taskId, (c = { deaths: 0, handBacks: 0 }));
+    return c;
+  }
+
+  private giveUp(task: Task, reason: string): void {
+    this.comebacks.delete(task.header.id);
+    const { id, run, series, frame } = task.header;
+    this.givenUp.push({ header: { id, run, series, frame }, reason });
   }
 
   /**
