@@ -116,6 +116,19 @@ describe('pipeline robustness', () => {
     expect(h.summaries.map((s) => s.processed)).toEqual([3, 3]);
   });
 
+  it('counts a frame the detector sends twice under one image number once, and still ends the series', async () => {
+    const h = await start();
+    await h.push.send(message({
+      type: 'start', series_id: 5, series_unique_id: `U5-${Math.random()}`, image_size_x: W, image_size_y: H, image_dtype: 'uint16',
+      channels: ['threshold_1'], beam_center_x: 32, beam_center_y: 32, incident_wavelength: 1, pixel_size_x: 75e-6, pixel_size_y: 75e-6,
+      detector_translation: [0, 0, -0.2], number_of_images: 4,
+    }));
+    for (const i of [0, 1, 1, 2, 3, 3]) await h.push.send(message({ type: 'image', series_id: 5, image_id: i, data: { threshold_1: image(3 + i) } }));
+    await h.push.send(message({ type: 'end', series_id: 5 }));
+    await until(() => h.summaries.length === 1, 20_000);
+    expect(h.summaries[0]).toMatchObject({ received: 4, repeated_frames: 2, processed: 4, lost: 0, duplicates_dropped: 0 });
+  });
+
   it('accounts each answer as the frame the worker was sent, whatever frame, series or path the answer names', async () => {
     const h = await start('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\n    max_workers: 0');
     const endpoint = (h.pipeline.status() as { workerEndpoint: string }).workerEndpoint;

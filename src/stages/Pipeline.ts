@@ -231,7 +231,7 @@ export class Pipeline {
       this.collector.otherChannel(current.run);
       return;
     }
-    this.collector.frameReceived(current.run);
+    if (!this.collector.frameReceived(current.run, frame.frame)) return;
     const task: Task = {
       header: {
         id: this.nextTaskId++, run: current.run, series: frame.series, frame: frame.frame, channel: frame.channel,

@@ -42,9 +42,20 @@ export class Collector extends EventEmitter<CollectorEvents> {
     this.prune();
   }
 
-  frameReceived(run: number): void {
+  /**
+   * A frame arrived. False when its image number was already received in this run (a detector
+   * or replay fault): the repeat is counted, and is not analysed or accounted a second time,
+   * which would either count the frame twice or leave the series waiting for ever.
+   */
+  frameReceived(run: number, frame: number): boolean {
     const tally = this.open(run);
-    if (tally) tally.received++;
+    if (!tally) return true;
+    if (!tally.receivedFrames.add(frame)) {
+      if (tally.repeatedFrames++ === 0) this.logger.warn({ series: tally.series, frame }, 'frame received again under the same image number: counted, not analysed again');
+      return false;
+    }
+    tally.received++;
+    return true;
   }
 
   otherChannel(run: number): void {

@@ -9,6 +9,8 @@ export interface SeriesSummary {
   /** Images analysed are those of the series' first channel; frames of further channels are counted here. */
   frames_other_channels: number;
   received: number;
+  /** Frames sent again under an image number already received: counted here only. */
+  repeated_frames: number;
   processed: number;
   /** Frames the fast path did not look at: sampled out, or every fast worker busy. */
   skipped_fast: number;
@@ -30,6 +32,10 @@ export interface SeriesSummary {
 
 export class SeriesTally {
   received = 0;
+  /** Image numbers received (a repeat is counted, not analysed again). */
+  readonly receivedFrames = new FrameSet();
+  /** Frames the detector sent again under an image number already received. */
+  repeatedFrames = 0;
   /** Good-path frames accounted for (processed or lost): each may be counted once. */
   readonly accountedFrames = new FrameSet();
   processed = 0;
@@ -107,6 +113,7 @@ export class SeriesTally {
       complete: this.complete,
       frames_other_channels: this.otherChannels,
       received: this.received,
+      repeated_frames: this.repeatedFrames,
       processed: this.processed,
       skipped_fast: skipped,
       skipped_fast_reasons: { ...this.skippedFast },
