@@ -177,6 +177,8 @@ export class WorkerBroker {
         return;
       case 'result':
       case 'failed':
+        // Answering means any announced build is over: silence is suspicious again.
+        member.graceUntil = 0;
         this.slots.get(id)?.release(msg.id);
         // Credit comes back only for a task the worker really held: a stale answer (after a
         // redelivery) must not let a worker hold more than it asked for.

@@ -126,7 +126,9 @@ export class PoolWorker {
         heard = true;
         this.lastHeard = Date.now();
         if (!header) continue;
-        this.handle(header, data);
+        // A table build is awaited (its announcement must leave first); nothing else is.
+        const building = this.handle(header, data);
+        if (building) await building;
         if (this.stopped) break;
       }
     } catch (err) {
@@ -173,7 +175,7 @@ export class PoolWorker {
     this.send({ t: 'heartbeat' });
   }
 
-  private handle(header: Buffer, data: Buffer | undefined): void {
+  private handle(header: Buffer, data: Buffer | undefined): Promise<void> | undefined {
     this.handlingSince = performance.now();
     const msg = decodeBrokerMessage(header);
     switch (msg.t) {
@@ -192,8 +194,7 @@ export class PoolWorker {
         }
         return;
       case 'series':
-        this.setUpSeries(msg.setup, data);
-        return;
+        return this.setUpSeries(msg.setup, data);
       case 'forget':
         this.series.delete(msg.run);
         return;
@@ -205,8 +206,7 @@ export class PoolWorker {
           this.staleTasks++;
           return;
         }
-        this.process(msg.task, msg.slot === undefined ? data : this.slotBytes(msg.slot, msg.length ?? -1));
-        return;
+        return this.processTask(msg.task, msg.slot === undefined ? data : this.slotBytes(msg.slot, msg.length ?? -1));
       case 'reset':
         // The broker no longer counts us (e.g. it declared us dead during a long build): what
         // we hold was given to others. Say hello once, however many resets arrive meanwhile.
@@ -280,14 +280,37 @@ export class PoolWorker {
    * header_detail "none") is built at its first frame instead. A failure is kept and given as
    * the reason for every frame of the series.
    */
-  private setUpSeries(setup: SeriesSetup, data: Buffer | undefined): void {
+  private async setUpSeries(setup: SeriesSetup, data: Buffer | undefined): Promise<void> {
     const entry: SeriesEntry = { setup, mask: data ? toUint32(data) : null, analyser: null, builtFor: '', error: null };
     this.series.set(setup.run, entry);
     // The broker says when a run is finished (forget); this bound only guards against a broker
     // that never does. A task of a dropped run is answered 'no-setup' and comes back with it.
     for (const key of this.series.keys()) if (this.series.size > MAX_SERIES) this.series.delete(key);
-    if (setup.width !== null && setup.height !== null && setup.dtype !== null) this.build(entry, setup.width, setup.height, setup.dtype);
+    if (setup.width !== null && setup.height !== null && setup.dtype !== null) {
+      await this.announceBuild(setup.run);
+      this.build(entry, setup.width, setup.height, setup.dtype);
+    }
     this.send(entry.error ? { t: 'ready', run: setup.run, error: entry.error } : { t: 'ready', run: setup.run });
+  }
+
+  /**
+   * Tells the broker a table build is coming and waits until that message has left: the build
+   * blocks this thread (no heartbeats) for up to seconds, and the broker must not take the
+   * silence for death.
+   */
+  private async announceBuild(run: number): Promise<void> {
+    this.send({ t: 'building', run, ms: BUILD_GRACE_MS });
+    await this.queue;
+  }
+
+  /** A task, after announcing a table build when its frame's shape has none built yet. */
+  private processTask(task: TaskHeader, data: Buffer | undefined): Promise<void> | undefined {
+    const entry = this.series.get(task.run);
+    if (!entry || entry.builtFor === shapeKey(task.width, task.height, task.dtype)) {
+      this.process(task, data);
+      return undefined;
+    }
+    return this.announceBuild(task.run).then(() => this.process(task, data));
   }
 
   /** The analyser for a task's frame: frames decide shape and pixel type, not the announcement. */
@@ -309,8 +332,6 @@ export class PoolWorker {
     const t0 = performance.now();
     const series = entry.setup.series;
     entry.builtFor = shapeKey(width, height, dtype);
-    // No heartbeats can go out while the tables are built: say so first.
-    this.send({ t: 'building', run: entry.setup.run, ms: BUILD_GRACE_MS });
     try {
       if (!this.settings) throw new Error('no analysis settings received from the broker');
       const mask = entry.mask && entry.mask.length === width * height ? entry.mask : null;

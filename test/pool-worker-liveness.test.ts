@@ -1,0 +1,66 @@
+// A worker in its own process whose table build blocks it for longer than the broker's liveness
+// window (3 heartbeats): it says so before the build, so the broker must not declare it dead
+// and hand its frames to others; once it answers again, silence counts as before.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { pino } from 'pino';
+import { WorkerBroker, type PathDispatcher } from '../src/stages/pool/WorkerBroker.js';
+import type { SeriesSetup } from '../src/stages/pool/protocol.js';
+import { assertBuilt } from './helpers/cli.js';
+
+const HEARTBEAT_MS = 250;
+const BUILD_MS = 2000;
+
+/** A real PoolWorker in a child process whose analyser takes BUILD_MS to build (busy, as a
+ * large detector's tables do) and reports a fixed result per frame. */
+function slowBuildingWorker(connect: string): ChildProcess {
+  const dist = new URL('../dist/src/stages/worker/PoolWorker.js', import.meta.url).pathname;
+  const script = `import { PoolWorker } from ${JSON.stringify(dist)};
+    import { pino } from 'pino';
+    const worker = new PoolWorker({ connect: ${JSON.stringify(connect)}, path: 'good', credit: 1, logger: pino({ level: 'silent' }),
+      makeAnalyser: () => { const end = Date.now() + ${BUILD_MS}; while (Date.now() < end); return { analyse: () => ({ n_spots: 0 }) }; } });
+    process.on('SIGTERM', () => worker.stop());
+    await worker.run();
+    process.exit(0);`;
+  return spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url).pathname, stdio: 'inherit' });
+}
+
+const children: ChildProcess[] = [];
+beforeAll(() => assertBuilt());
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+});
+
+describe('worker liveness during a table build', () => {
+  it('keeps a worker that announced a build longer than the liveness window, and its frames with it', async () => {
+    const broker = new WorkerBroker({ endpoint: 'tcp://127.0.0.1:0', heartbeatMs: HEARTBEAT_MS, logger: pino({ level: 'silent' }), workerConfig: {} });
+    let joined = '';
+    const removed: string[] = [];
+    const answered: number[] = [];
+    const dispatcher: PathDispatcher = {
+      addWorker: (id) => (joined = id),
+      seriesReady: () => undefined,
+      grant: () => undefined,
+      removeWorker: (id, reason) => removed.push(`${id}: ${reason}`),
+      onWorkerMessage: (_id, msg) => (answered.push(msg.id), true),
+    };
+    broker.registerPath('good', dispatcher);
+    await broker.bind();
+    children.push(slowBuildingWorker(broker.localEndpoint!));
+    const until = async (cond: () => boolean, ms: number) => {
+      for (const end = Date.now() + ms; !cond() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+      expect(cond()).toBe(true);
+    };
+    await until(() => joined !== '', 10_000);
+    const setup = { run: 1, series: 1, width: 8, height: 8, dtype: 'uint16', beamCenterX: null, beamCenterY: null, detectorDistance: null,
+      wavelength: null, pixelSizeX: null, pixelSizeY: null, saturationValue: null, channels: ['threshold_1'], maskChannel: null } as unknown as SeriesSetup;
+    broker.send(joined, { t: 'series', setup });
+    const encoding = { codec: 'raw', elemSize: 2, name: '<' };
+    broker.send(joined, { t: 'task', task: { id: 1, run: 1, series: 1, frame: 0, channel: 'threshold_1', width: 8, height: 8, dtype: 'uint16', encoding, receivedAt: 0 } as never },
+      new Uint8Array(128));
+    await until(() => answered.includes(1), BUILD_MS + 5000);
+    expect(broker.workersLost).toBe(0);
+    expect(removed).toEqual([]);
+    await broker.close();
+  }, 20_000);
+});
