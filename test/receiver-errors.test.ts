@@ -45,6 +45,12 @@ describe.skipIf(!c)('V1 bad input (real capture parts, altered)', () => {
     return x;
   }
 
+  it('a JSON part larger than any the detector sends: refused before parsing', async () => {
+    const pad = '[' + Array.from({ length: 400_000 }, () => '{}').join(',') + ']';
+    const part = Buffer.from(JSON.stringify({ ...parseJson(c!.images[0]![0]!) }).replace(/}$/, `,"pad":${pad}}`));
+    expectRejected(await withBad([part, ...c!.images[0]!.slice(1)]), 'malformed-json', /part 1 is \d+ bytes of JSON, more than the 1048576 accepted/);
+  });
+
   it('image before any header', async () => {
     const x = await exchange([c!.images[0]!, c!.header, c!.images[1]!, c!.end]);
     expectRejected(x, 'image-before-header', /image message for series 6 arrived while no series is open/);
@@ -194,6 +200,16 @@ describe('V2 bad input', () => {
 
   it('image data that is not a tag-40 array', async () => {
     expectRejected(await withBad(image0(new Uint8Array(10))), 'bad-field', /expected a typed array \(tags 64-87\), got byte string \(10 bytes\)/);
+  });
+
+  it('a message of many tiny items (each would become a JavaScript object): refused before the heap fills', async () => {
+    // 150,000 empty maps in 150 kB: within the bytes, beyond the item budget.
+    const n = 150_000;
+    const many = Buffer.alloc(5 + n, 0xa0);
+    many[0] = 0x9a;
+    many.writeUInt32BE(n, 1);
+    const msg = Buffer.concat([Buffer.from([0xa2, 0x64]), Buffer.from('type'), Buffer.from([0x65]), Buffer.from('image'), Buffer.from([0x64]), Buffer.from('data'), many]);
+    expectRejected(await withBad(msg), 'malformed-cbor', /more than 100000 items in one message/);
   });
 
   it('a time that is not a rational', async () => {

@@ -2,7 +2,14 @@
 import { isObject, type Fields } from '../fields.js';
 import { StreamError } from '../StreamError.js';
 
+/** Largest JSON part parsed. The detector's largest (the configuration) is a few kB; parsed
+ * JSON takes some 20 times its text in memory, so an unbounded part could exhaust the heap. */
+export const MAX_JSON_PART_BYTES = 1 << 20;
+
 export function parseJsonPart(part: Uint8Array, what: string): Fields {
+  if (part.byteLength > MAX_JSON_PART_BYTES) {
+    throw new StreamError('malformed-json', `${what} is ${part.byteLength} bytes of JSON, more than the ${MAX_JSON_PART_BYTES} accepted`);
+  }
   const text = Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('utf8').trimEnd();
   let value: unknown;
   try {

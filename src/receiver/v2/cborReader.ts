@@ -5,7 +5,9 @@
 // process; its built-in typed-array tags copy unaligned data and cannot wrap a tag-56500 value.
 // This reader keeps every tag as a CborTag for the Stream V2 layer to interpret, returns byte
 // strings as views into the message (zero-copy), and bounds every length by the bytes left, so
-// hostile input ends in a CborError, never in a huge allocation or a stack overflow.
+// hostile input ends in a CborError, never in a huge allocation or a stack overflow. The number
+// of items is bounded too: a byte per item is enough to make a JavaScript object of ~100 bytes,
+// so a few MB of empty maps would otherwise become gigabytes of heap.
 
 export class CborError extends Error {
   constructor(message: string) {
@@ -39,6 +41,8 @@ export type CborValue =
 
 const SELF_DESCRIBE_TAG = 55799;
 const MAX_DEPTH = 64;
+/** Items per message. Real Stream V2 messages hold a few hundred (arrays travel as byte strings). */
+export const MAX_ITEMS = 100_000;
 const BREAK = Symbol('break');
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -55,6 +59,7 @@ export function readCbor(bytes: Uint8Array): CborValue {
 
 class Reader {
   pos = 0;
+  private items = 0;
   private readonly view: DataView;
 
   constructor(private readonly bytes: Uint8Array) {
@@ -63,6 +68,7 @@ class Reader {
 
   item(depth: number): CborValue | typeof BREAK {
     if (depth > MAX_DEPTH) throw new CborError(`nesting deeper than ${MAX_DEPTH} levels`);
+    if (++this.items > MAX_ITEMS) throw new CborError(`more than ${MAX_ITEMS} items in one message`);
     const initial = this.u8();
     const major = initial >> 5;
     const info = initial & 0x1f;
