@@ -126,6 +126,24 @@ describe('receiver V2 size limit', () => {
     expect(frames(x.events)).toHaveLength(1);
   });
 
+  it('header masks of other shapes than the image, or of channels the image lacks, are dropped before decoding', async () => {
+    // A small message could otherwise make the receiver decode and hold large arrays nobody uses.
+    const huge = multiDim(8192, 8192, new Tag(new Tag(['bslz4', 4, framedHeaderOnly(8192 * 8192 * 4, 4)], 56500), 70));
+    const right = multiDim(H, W, typedArray(new Uint32Array(W * H).fill(1)));
+    const s = encodeMessage(startFields({ width: W, height: H, extra: { pixel_mask: { threshold_1: right, threshold_9: right, threshold_2: huge } } }));
+    const x = await exchange([s, good, end]);
+    expect(x.stats.errors['header-array']).toBe(2);
+    const messages = x.log.problems.map((p) => p.message).join('\n');
+    expect(messages).toMatch(/pixel_mask\[threshold_9\]: not one of the image's channels \(threshold_1\); ignored/);
+    expect(messages).toMatch(/pixel_mask\[threshold_2\]: not one of the image's channels/);
+    const start = x.events[0] as { pixelMask: Record<string, Uint32Array> };
+    expect(Object.keys(start.pixelMask)).toEqual(['threshold_1']);
+    const wrongShape = encodeMessage(startFields({ width: W, height: H, extra: { pixel_mask: { threshold_1: huge } } }));
+    const y = await exchange([wrongShape, good, end]);
+    expect(y.log.problems[0]!.message).toMatch(/pixel_mask\[threshold_1\]: shape 8192x8192 is not the image's 30x40; ignored/);
+    expect(frames(y.events)).toHaveLength(1);
+  });
+
   it('a 1-D compressed header array announcing more elements than the limit is dropped before decoding', async () => {
     const table = new Tag(new Tag(['bslz4', 4, framedHeaderOnly((MAX_FRAME_PIXELS + 1) * 4, 4)], 56500), 85);
     const s = encodeMessage(startFields({ width: W, height: H, extra: { countrate_correction_lookup_table: table } }));

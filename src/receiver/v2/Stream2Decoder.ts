@@ -61,6 +61,8 @@ export class Stream2Decoder {
     const height = requireInt(msg, 'image_size_y', what, 1);
     checkFramePixels(width, height, `${what} image_size_x/y`);
     const saturation = optionalNumber(msg, 'saturation_value', what);
+    const imageChannels = channels(msg, what);
+    const arrays = { width, height, channels: imageChannels };
     const { wavelength, photonEnergy } = wavelengthAndEnergy(
       optionalNumber(msg, 'incident_wavelength', what),
       optionalNumber(msg, 'incident_energy', what),
@@ -89,9 +91,9 @@ export class Stream2Decoder {
       saturationValue: saturation,
       sensorMaterial: optionalString(msg, 'sensor_material', what),
       sensorThickness: optionalNumber(msg, 'sensor_thickness', what),
-      channels: channels(msg, what),
-      pixelMask: this.perChannel(msg, 'pixel_mask', 'uint32', warnings) as Record<string, Uint32Array>,
-      flatfield: this.perChannel(msg, 'flatfield', 'float32', warnings) as Record<string, Float32Array>,
+      channels: imageChannels,
+      pixelMask: this.perChannel(msg, 'pixel_mask', 'uint32', arrays, warnings) as Record<string, Uint32Array>,
+      flatfield: this.perChannel(msg, 'flatfield', 'float32', arrays, warnings) as Record<string, Float32Array>,
       countrateTable: this.countrateTable(msg, warnings),
       goniometer: goniometer(msg['goniometer']),
       userData: plain(msg['user_data'] as CborValue),
@@ -110,10 +112,16 @@ export class Stream2Decoder {
     return this.options.detectorDistance ?? null;
   }
 
+  /**
+   * A per-channel header array (pixel mask, flatfield), decoded only for the image's channels
+   * and only when shaped as the image: a small message could otherwise make the receiver decode
+   * and hold gigabytes of arrays nobody uses.
+   */
   private perChannel(
     msg: Fields,
     key: string,
     kind: 'uint32' | 'float32',
+    image: { width: number; height: number; channels: string[] },
     warnings: StreamError[],
   ): Record<string, Uint32Array | Float32Array> {
     const out: Record<string, Uint32Array | Float32Array> = {};
@@ -126,7 +134,17 @@ export class Stream2Decoder {
     for (const [channel, value] of Object.entries(map)) {
       const what = `V2 start message ${key}[${channel}]`;
       try {
+        if (image.channels.length > 0 && !image.channels.includes(channel)) {
+          throw new StreamError('header-array', `${what}: not one of the image's channels (${image.channels.join(', ')}); ignored`);
+        }
+        if (Object.keys(out).length >= MAX_CHANNELS) {
+          throw new StreamError('header-array', `${what}: more than ${MAX_CHANNELS} channels; ignored`);
+        }
         const array = readV2Array(value as CborValue, what);
+        const [rows, cols] = array.dims ?? [1, 0];
+        if (rows !== image.height || cols !== image.width) {
+          throw new StreamError('header-array', `${what}: shape ${array.dims ? `${rows}x${cols}` : '1-D'} is not the image's ${image.height}x${image.width}; ignored`);
+        }
         out[channel] = kind === 'uint32' ? headerUint32(array, this.options.frameDecoder, what) : headerFloat32(array, this.options.frameDecoder, what);
       } catch (err) {
         warnings.push(asHeaderWarning(err));
@@ -210,6 +228,9 @@ function seconds(msg: Fields, key: string, what: string): number | null {
   if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' && v[1] > 0) return v[0] / v[1];
   throw new StreamError('bad-field', `${what}: "${key}" must be a rational [num, den] with den > 0, got ${JSON.stringify(plain(v as CborValue))}`, { field: key });
 }
+
+/** Channels (energy thresholds) per series, at most: EIGER2 detectors have two. */
+const MAX_CHANNELS = 4;
 
 function channels(msg: Fields, what: string): string[] {
   const v = msg['channels'];
