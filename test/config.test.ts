@@ -69,6 +69,11 @@ describe('configuration errors name the key and line', () => {
     expect(e.line).toBe(3);
     const r = errorOf('analysis:\n  radial:\n    range: [3, 1]\n');
     expect(r.message).toMatch(/analysis\.radial\.range: low must be below high/);
+    // In every unit (2theta too): the analysis could make no bins of it.
+    const t = errorOf('analysis:\n  radial:\n    unit: 2theta\n    range: [-1, 10]\n');
+    expect(t.message).toMatch(/analysis\.radial\.range: must not be negative/);
+    const seed = errorOf('detector:\n  simulate:\n    seed: -1\n');
+    expect(seed.key).toBe('detector.simulate.seed');
   });
 
   it('reports YAML syntax errors with their line', () => {

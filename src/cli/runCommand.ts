@@ -103,7 +103,11 @@ function startSimulator(s: SimulatorConfig, endpoint: string, logger: ReturnType
     ...(s.ice_rings ? ['--ice-rings'] : []), ...(s.split_spots ? ['--split-spots'] : []), ...(s.truth ? ['--truth', s.truth] : []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  child.once('exit', (code, signal) => logger.info({ code, signal }, 'simulator finished'));
+  child.once('exit', (code, signal) => {
+    // A simulator that failed sends nothing more: say so loudly, or the run just waits.
+    if (code === 0 || signal === 'SIGTERM') logger.info({ code, signal }, 'simulator finished');
+    else logger.error({ code, signal }, 'the built-in simulator failed; no more frames will come from it (its error is above)');
+  });
   logger.info({ pid: child.pid, bind }, 'started the built-in detector simulator');
   return child;
 }

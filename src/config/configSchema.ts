@@ -45,7 +45,7 @@ const simulator = obj(
     hit_fraction: num('Fraction of frames with Bragg spots.', 0.1, { minimum: 0, maximum: 1 }),
     ice_rings: { type: 'boolean', default: false, description: 'Add hexagonal-ice rings to the frames.' },
     split_spots: { type: 'boolean', default: false, description: 'Double every Bragg spot (split crystal).' },
-    seed: { type: 'integer', default: 1, description: 'Random seed; the same seed gives the same frames.' },
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 1, description: 'Random seed; the same seed gives the same frames.' },
     truth: { type: ['string', 'null'], default: null, description: 'Write the true spot positions (JSON lines) to this file.' },
   },
 );

@@ -68,7 +68,8 @@ function checkConsistency(c: PipelineConfig, doc: Document, lines: LineCounter, 
   }
   const r = c.analysis.radial.range;
   if (r && !(r[0] < r[1])) fail(['analysis', 'radial', 'range'], `low must be below high, got [${r[0]}, ${r[1]}]`);
-  if (r && c.analysis.radial.unit !== '2theta' && r[0] < 0) fail(['analysis', 'radial', 'range'], 'must not be negative');
+  // No unit goes below 0 (2theta included): the bins would start where no pixel can be.
+  if (r && r[0] < 0) fail(['analysis', 'radial', 'range'], 'must not be negative');
   const { d_min, d_max } = c.analysis.mask;
   if (d_min !== null && d_max !== null && d_min >= d_max) {
     fail(['analysis', 'mask', 'd_min'], `must be below d_max (${d_min} >= ${d_max})`);

@@ -11,6 +11,8 @@ export type AnalysisOutput = Omit<FrameResult, 'run' | 'series' | 'frame' | 'pat
 
 export interface Analyser {
   analyse(pixels: PixelArray, task: TaskHeader): AnalysisOutput;
+  /** Why part of the analysis (radial profile, resolution) had to be left out, if it had. */
+  readonly limitation?: string | null;
 }
 
 /** What the pipeline tells every worker when it joins. */

@@ -28,6 +28,7 @@ const MIN_ICE_RINGS = 2;
 export class FrameAnalyser implements Analyser {
   private readonly radial: { profile: RadialProfile; result: RadialProfileResult; ice: IceRingFlag } | null;
   private readonly finder: SpotFinder;
+  limitation: string | null = null;
   private readonly stats: PerImageStatistics | null;
   private readonly separation: SpotSeparation;
 
@@ -56,8 +57,9 @@ export class FrameAnalyser implements Analyser {
         const spec = profile.tables.spec;
         this.radial = { profile, result: profile.createResult(), ice: new IceRingFlag(spec.unit, profile.tables.edges.centres, { wavelength: geometry.wavelength }) };
         this.stats = new PerImageStatistics(geometry, { hitMinSpots: analysis.hit.min_spots });
-      } catch {
+      } catch (err) {
         // Values no tables can be made of (e.g. an absurd wavelength): treat as no geometry.
+        this.limitation = `no radial profile or resolution: ${(err as Error).message}`;
         geometry = null;
         this.radial = null;
         this.stats = null;

@@ -338,6 +338,7 @@ export class PoolWorker {
       entry.analyser = this.cache.get({ ...entry.setup, width, height, dtype }, mask, this.settings, this.options.path);
       entry.error = null;
       this.options.logger.info({ series, ms: round(performance.now() - t0), builds: this.cache.builds }, 'series set up');
+      if (entry.analyser.limitation) this.options.logger.warn({ series, reason: entry.analyser.limitation }, 'series analysed without its geometry');
     } catch (err) {
       entry.analyser = null;
       entry.error = `series ${series} could not be set up: ${(err as Error).message}`;
