@@ -212,6 +212,13 @@ describe('V2 bad input', () => {
     expectRejected(await withBad(msg), 'malformed-cbor', /more than 100000 items in one message/);
   });
 
+  it('a field holding megabytes where a number belongs: named in a short line, not printed whole', async () => {
+    const bad = encodeMessage({ ...imageFields({ imageId: 0, data: { threshold_1: multiDim(H, W, typedArray(img)) } }), image_id: new Uint8Array(4 << 20) });
+    const x = await withBad(bad);
+    expectRejected(x, 'bad-field', /"image_id" must be an integer >= 0, got (Buffer|Uint8Array) of 4194304 bytes/);
+    expect(x.log.problems[0]!.message.length).toBeLessThan(300);
+  });
+
   it('a time that is not a rational', async () => {
     const bad = image0(multiDim(H, W, typedArray(img)), { real_time: [1, 0] });
     expectRejected(await withBad(bad), 'bad-field', /"real_time" must be a rational \[num, den\] with den > 0/);

@@ -4,6 +4,25 @@ import { StreamError } from './StreamError.js';
 
 export type Fields = { readonly [key: string]: unknown };
 
+/** Longest rendering of an offending value in an error message. */
+const SHOWN_MAX = 80;
+
+/**
+ * An offending value as error messages show it: JSON, byte strings and typed arrays by their
+ * size, cut at SHOWN_MAX characters. A hostile value can be megabytes; its message must not be.
+ */
+export function shown(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name} of ${v.byteLength} bytes`;
+  let text: string;
+  try {
+    text = JSON.stringify(v, (_k, x: unknown) => (ArrayBuffer.isView(x) ? `<${x.byteLength} bytes>` : typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+  } catch {
+    text = String(v);
+  }
+  return text.length > SHOWN_MAX ? `${text.slice(0, SHOWN_MAX)}… (${text.length} characters)` : text;
+}
+
 export function isObject(v: unknown): v is Fields {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
@@ -11,7 +30,7 @@ export function isObject(v: unknown): v is Fields {
 export function requireInt(obj: Fields, key: string, what: string, min = 0): number {
   const v = obj[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
-    throw new StreamError('bad-field', `${what}: "${key}" must be an integer >= ${min}, got ${JSON.stringify(v) ?? 'nothing'}`, { field: key });
+    throw new StreamError('bad-field', `${what}: "${key}" must be an integer >= ${min}, got ${shown(v)}`, { field: key });
   }
   return v;
 }
@@ -19,7 +38,7 @@ export function requireInt(obj: Fields, key: string, what: string, min = 0): num
 export function requireString(obj: Fields, key: string, what: string): string {
   const v = obj[key];
   if (typeof v !== 'string') {
-    throw new StreamError('bad-field', `${what}: "${key}" must be a string, got ${JSON.stringify(v) ?? 'nothing'}`, { field: key });
+    throw new StreamError('bad-field', `${what}: "${key}" must be a string, got ${shown(v)}`, { field: key });
   }
   return v;
 }
@@ -29,7 +48,7 @@ export function optionalNumber(obj: Fields, key: string, what: string): number |
   const v = obj[key];
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new StreamError('bad-field', `${what}: "${key}" must be a number, got ${JSON.stringify(v)}`, { field: key });
+    throw new StreamError('bad-field', `${what}: "${key}" must be a number, got ${shown(v)}`, { field: key });
   }
   return v;
 }
@@ -37,7 +56,7 @@ export function optionalNumber(obj: Fields, key: string, what: string): number |
 export function optionalString(obj: Fields, key: string, what: string): string | null {
   const v = obj[key];
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw new StreamError('bad-field', `${what}: "${key}" must be a string, got ${JSON.stringify(v)}`, { field: key });
+  if (typeof v !== 'string') throw new StreamError('bad-field', `${what}: "${key}" must be a string, got ${shown(v)}`, { field: key });
   return v;
 }
 

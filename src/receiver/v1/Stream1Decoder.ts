@@ -1,6 +1,6 @@
 // Stream V1 (JSON multipart) → decoded messages, dispatched on the htype of the first part.
 import type { DecodedMessage } from '../DecodedMessage.js';
-import { requireInt } from '../fields.js';
+import { requireInt, shown } from '../fields.js';
 import type { SeriesTracker } from '../SeriesTracker.js';
 import { StreamError } from '../StreamError.js';
 import { htypeName, parseJsonPart } from './jsonPart.js';
@@ -29,8 +29,8 @@ export class Stream1Decoder {
         return { kind: 'end', series };
       }
       default:
-        throw new StreamError('unknown-htype', `V1 message has unknown htype ${JSON.stringify(first['htype']) ?? '(none)'}`, {
-          htype: first['htype'],
+        throw new StreamError('unknown-htype', `V1 message has unknown htype ${shown(first['htype'])}`, {
+          htype: shown(first['htype']),
         });
     }
   }

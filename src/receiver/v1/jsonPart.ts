@@ -1,5 +1,5 @@
 // V1 JSON parts: parse, and read the htype ("name-1.x"; detector JSON ends with "\n").
-import { isObject, type Fields } from '../fields.js';
+import { isObject, type Fields, shown } from '../fields.js';
 import { StreamError } from '../StreamError.js';
 
 /** Largest JSON part parsed. The detector's largest (the configuration) is a few kB; parsed
@@ -32,8 +32,8 @@ export function htypeName(obj: Fields): string | null {
 /** Throws unknown-htype unless part has htype `expected`. */
 export function expectHtype(obj: Fields, expected: string, what: string): void {
   if (htypeName(obj) !== expected) {
-    throw new StreamError('unknown-htype', `${what} has htype ${JSON.stringify(obj['htype']) ?? 'none'}, expected "${expected}-1.0"`, {
-      htype: obj['htype'],
+    throw new StreamError('unknown-htype', `${what} has htype ${shown(obj['htype'])}, expected "${expected}-1.0"`, {
+      htype: shown(obj['htype']),
     });
   }
 }

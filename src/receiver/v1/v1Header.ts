@@ -2,7 +2,7 @@
 // raw appendix part when header_appendix is set (recognised by the part count).
 import type { GoniometerAxis, SeriesStart } from '../events.js';
 import type { DecodedMessage } from '../DecodedMessage.js';
-import { optionalNumber, optionalString, requireInt, wavelengthAndEnergy, type Fields } from '../fields.js';
+import { optionalNumber, optionalString, requireInt, wavelengthAndEnergy, type Fields, shown } from '../fields.js';
 import { dtypeFromBits, dtypeFromName, dtypeFromSaturation } from '../pixelDtype.js';
 import { copyBytes } from '../copyBytes.js';
 import { checkFramePixels } from '../frameSizeCheck.js';
@@ -34,7 +34,7 @@ export function decodeV1Header(parts: Uint8Array[], first: Fields, receivedAt: n
   const series = requireInt(first, 'series', what);
   const detail = first['header_detail'];
   if (detail !== 'all' && detail !== 'basic' && detail !== 'none') {
-    throw new StreamError('bad-field', `${what}: header_detail must be "all", "basic" or "none", got ${JSON.stringify(detail) ?? 'nothing'}`);
+    throw new StreamError('bad-field', `${what}: header_detail must be "all", "basic" or "none", got ${shown(detail)}`);
   }
   const expected = PARTS_BY_DETAIL[detail];
   if (parts.length !== expected && parts.length !== expected + 1) {
@@ -146,9 +146,9 @@ function headerArrays(parts: Uint8Array[], width: number | null, height: number 
       if (blob.byteLength === 0) return null;
       const shape = desc['shape'];
       if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => positiveInt(d) !== null)) {
-        throw new StreamError('bad-field', `${what}: shape must be [x, y] positive integers, got ${JSON.stringify(shape)}`);
+        throw new StreamError('bad-field', `${what}: shape must be [x, y] positive integers, got ${shown(shape)}`);
       }
-      if (desc['type'] !== dtype) throw new StreamError('unknown-encoding', `${what}: type ${JSON.stringify(desc['type'])}, expected "${dtype}"`);
+      if (desc['type'] !== dtype) throw new StreamError('unknown-encoding', `${what}: type ${shown(desc['type'])}, expected "${dtype}"`);
       const [x, y] = shape as [number, number];
       checkFramePixels(x, y, what);
       if (blob.byteLength !== x * y * 4) {

@@ -2,7 +2,7 @@
 // appendix. The blob becomes Frame.data as it is (no copy).
 import { UnsupportedEncodingError, parseV1Encoding } from '../../codec/encodings.js';
 import type { Frame, FrameEncoding, PixelDtype } from '../events.js';
-import { optionalNumber, requireInt, requireString, type Fields } from '../fields.js';
+import { optionalNumber, requireInt, requireString, type Fields, shown } from '../fields.js';
 import { checkEncodedSize } from '../frameSizeCheck.js';
 import { dtypeFromName } from '../pixelDtype.js';
 import type { OpenSeries, SeriesTracker } from '../SeriesTracker.js';
@@ -61,13 +61,13 @@ function shapeOf(desc: Fields, what: string): { width: number; height: number } 
     Array.isArray(shape) &&
     (shape.length === 2 || (shape.length === 3 && shape[2] === 1)) &&
     shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0);
-  if (!ok) throw new StreamError('bad-field', `${what}: shape must be [x, y] positive integers, got ${JSON.stringify(shape) ?? 'nothing'}`);
+  if (!ok) throw new StreamError('bad-field', `${what}: shape must be [x, y] positive integers, got ${shown(shape)}`);
   return { width: shape[0] as number, height: shape[1] as number };
 }
 
 function dtypeOf(desc: Fields, what: string): PixelDtype {
   const dtype = dtypeFromName(desc['type']);
-  if (!dtype) throw new StreamError('unknown-encoding', `${what}: pixel type ${JSON.stringify(desc['type']) ?? 'nothing'} is not uint8, uint16 or uint32`);
+  if (!dtype) throw new StreamError('unknown-encoding', `${what}: pixel type ${shown(desc['type'])} is not uint8, uint16 or uint32`);
   return dtype;
 }
 

@@ -9,6 +9,7 @@ import {
   requireInt,
   wavelengthAndEnergy,
   type Fields,
+  shown,
 } from '../fields.js';
 import type { FrameDecoding } from '../frameDecoding.js';
 import { checkEncodedSize, checkFramePixels } from '../frameSizeCheck.js';
@@ -50,7 +51,7 @@ export class Stream2Decoder {
       case undefined:
         throw new StreamError('bad-field', 'V2 message has no "type" field');
       default:
-        throw new StreamError('unknown-type', `V2 message has unknown type ${JSON.stringify(type)} (expected start, image or end)`, { type });
+        throw new StreamError('unknown-type', `V2 message has unknown type ${shown(type)} (expected start, image or end)`, { type: shown(type) });
     }
   }
 
@@ -226,7 +227,7 @@ function seconds(msg: Fields, key: string, what: string): number | null {
   if (v === undefined || v === null) return null;
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' && v[1] > 0) return v[0] / v[1];
-  throw new StreamError('bad-field', `${what}: "${key}" must be a rational [num, den] with den > 0, got ${JSON.stringify(plain(v as CborValue))}`, { field: key });
+  throw new StreamError('bad-field', `${what}: "${key}" must be a rational [num, den] with den > 0, got ${shown(plain(v as CborValue))}`, { field: key });
 }
 
 /** Channels (energy thresholds) per series, at most: EIGER2 detectors have two. */

@@ -8,6 +8,7 @@ import { copyBytes } from '../copyBytes.js';
 import { checkFramePixels } from '../frameSizeCheck.js';
 import { MAX_FRAME_PIXELS } from '../../codec/limits.js';
 import { StreamError } from '../StreamError.js';
+import { shown } from '../fields.js';
 import { CborTag, describe, type CborValue } from './cborReader.js';
 
 export const TAG_MULTI_DIM_ROW_MAJOR = 40;
@@ -66,7 +67,7 @@ export function readV2Array(value: CborValue, what: string): V2Array {
     }
     const shape = inner[0];
     if (shape.length !== 2 || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0)) {
-      throw new StreamError('bad-field', `${what}: tag 40 dimensions must be two positive integers, got ${JSON.stringify(shape)}`);
+      throw new StreamError('bad-field', `${what}: tag 40 dimensions must be two positive integers, got ${shown(shape)}`);
     }
     dims = [shape[0] as number, shape[1] as number];
     checkFramePixels(dims[1], dims[0], `${what} (tag 40 [rows, cols])`);
@@ -118,7 +119,7 @@ export function encodingOf(array: V2Array, what: string): FrameEncoding {
   const c = array.compression;
   const algorithm = c ? c.algorithm : null;
   if (algorithm !== null && algorithm !== 'bslz4' && algorithm !== 'lz4') {
-    throw new StreamError('unknown-encoding', `${what}: unknown compression algorithm ${JSON.stringify(algorithm)} (expected "bslz4" or "lz4")`);
+    throw new StreamError('unknown-encoding', `${what}: unknown compression algorithm ${shown(algorithm)} (expected "bslz4" or "lz4")`);
   }
   if (c && c.algorithm === 'bslz4' && c.modifier !== array.element.size) {
     throw new StreamError(
