@@ -245,6 +245,9 @@ export class Pipeline {
 
   private onSeriesEnd(series: number, complete: boolean): void {
     const current = this.runs.get(series);
-    if (current) this.collector.seriesEnd(current.run, complete);
+    if (!current) return;
+    this.collector.seriesEnd(current.run, complete);
+    // The receiver takes no more frames of an ended series; a new start makes a new run.
+    this.runs.delete(series);
   }
 }
