@@ -52,7 +52,7 @@ const simulator = obj(
 
 const detector = obj('Where the detector stream comes from.', {
   endpoint: {
-    type: 'string', default: 'tcp://127.0.0.1:9999', pattern: '^(tcp|ipc|inproc)://.+',
+    type: 'string', default: 'tcp://127.0.0.1:9999', pattern: '^(tcp://(\\[[^\\]]+\\]|[^:/]+):[0-9]{1,5}|ipc://.+)$',
     description: "The detector's ZeroMQ PUSH endpoint (V1 default port 9999, V2 31001).",
   },
   distance_fallback_m: num(

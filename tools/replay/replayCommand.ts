@@ -83,6 +83,10 @@ async function replay(file: string, o: ReplayOptions): Promise<void> {
       }
       if (clock) clock.loopOffsetNs += last + 1_000_000n;
       pass++;
+      if (o.loop && sent === 0) {
+        note('replay', `${file} holds no messages: nothing to loop over`);
+        break;
+      }
       if (o.loop && !stopped) {
         await reader.close();
         reader = await RecordingReader.open(file);
