@@ -219,6 +219,18 @@ describe('V2 bad input', () => {
     expect(x.log.problems[0]!.message.length).toBeLessThan(300);
   });
 
+  it('a bad second channel is dropped and counted, the first channel\'s frame kept', async () => {
+    const two = encodeMessage(startFields({ width: W, height: H, channels: ['threshold_1', 'threshold_2'] }));
+    const bad = encodeMessage(imageFields({ imageId: 0, data: {
+      threshold_1: multiDim(H, W, typedArray(img, { compression: 'bslz4' })),
+      threshold_2: multiDim(H, W, typedArray(new Float32Array(W * H))),
+    } }));
+    const x = await exchange([two, bad, end]);
+    expect(frames(x.events).map((f) => [f.frame, f.channel])).toEqual([[0, 'threshold_1']]);
+    expect(x.stats.errors['unknown-encoding']).toBe(1);
+    expect(x.log.problems[0]!.message).toMatch(/channel threshold_2: typed-array tag 85 \(float32 LE\) is not an image dtype.*; channel dropped, the image's other channels kept/);
+  });
+
   it('a time that is not a rational', async () => {
     const bad = image0(multiDim(H, W, typedArray(img)), { real_time: [1, 0] });
     expectRejected(await withBad(bad), 'bad-field', /"real_time" must be a rational \[num, den\] with den > 0/);

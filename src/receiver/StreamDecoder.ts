@@ -96,6 +96,7 @@ export class StreamDecoder {
         return cut ? [cut, s] : [s];
       }
       case 'image': {
+        for (const w of decoded.warnings ?? []) this.count(w);
         if (this.verifyDecode) for (const f of decoded.frames) this.verify(f);
         this.tracker.open!.framesReceived++;
         this.stats.frames += decoded.frames.length;

@@ -41,7 +41,7 @@ export class Stream2Decoder {
       case 'start':
         return this.start(msg, receivedAt);
       case 'image':
-        return { kind: 'image', frames: image(msg, tracker, receivedAt) };
+        return { kind: 'image', ...image(msg, tracker, receivedAt) };
       case 'end': {
         const what = 'V2 end message';
         const series = requireInt(msg, 'series_id', what);
@@ -187,7 +187,12 @@ function parseMessage(message: Uint8Array): Fields {
   return value;
 }
 
-function image(msg: Fields, tracker: SeriesTracker, receivedAt: number): Frame[] {
+/**
+ * The image's frames, one per channel. A channel that cannot be used is dropped with a warning
+ * while the others are kept (a bad second threshold must not cost the first); an image none of
+ * whose channels can be used is rejected with the first channel's error.
+ */
+function image(msg: Fields, tracker: SeriesTracker, receivedAt: number): { frames: Frame[]; warnings: StreamError[] } {
   const imageId = requireInt(msg, 'image_id', 'V2 image message');
   const what = `V2 image ${imageId}`;
   const series = requireInt(msg, 'series_id', what);
@@ -201,24 +206,48 @@ function image(msg: Fields, tracker: SeriesTracker, receivedAt: number): Frame[]
   const realTime = seconds(msg, 'real_time', what);
   const userData = plain(msg['user_data'] as CborValue);
   const frames: Frame[] = [];
+  const errors: StreamError[] = [];
   for (const [channel, value] of Object.entries(data)) {
-    const where = `${what} channel ${channel}`;
-    const array = readV2Array(value as CborValue, where);
-    if (!array.dims) throw new StreamError('bad-field', `${where}: image data must be a tag-40 array with [rows, cols]`);
-    const [height, width] = array.dims;
-    const dtype = pixelDtypeOf(array, where);
-    const encoding = encodingOf(array, where);
-    let bytes = array.bytes;
-    if (needsSwap(array.element)) {
-      if (array.compression) {
-        throw new StreamError('unknown-encoding', `${where}: compressed big-endian pixels are not supported (only little-endian output can be decoded)`);
-      }
-      bytes = byteSwapped(bytes, array.element.size); // rare: the one case where a frame is copied
+    try {
+      frames.push(channelFrame(channel, value as CborValue, { series, imageId, what, startTime, stopTime, realTime, userData, receivedAt }));
+    } catch (err) {
+      if (!(err instanceof StreamError)) throw err;
+      errors.push(err);
     }
-    checkEncodedSize(bytes, encoding, width, height, where);
-    frames.push({ type: 'frame', series, frame: imageId, channel, width, height, dtype, encoding, data: bytes, startTime, stopTime, realTime, userData, receivedAt });
   }
-  return frames;
+  if (frames.length === 0) throw errors[0]!;
+  const warnings = errors.map((e) => new StreamError(e.reason, `${e.message}; channel dropped, the image's other channels kept`, e.details));
+  return { frames, warnings };
+}
+
+interface ImageContext {
+  series: number;
+  imageId: number;
+  what: string;
+  startTime: number | null;
+  stopTime: number | null;
+  realTime: number | null;
+  userData: unknown;
+  receivedAt: number;
+}
+
+function channelFrame(channel: string, value: CborValue, c: ImageContext): Frame {
+  const { series, imageId, what, startTime, stopTime, realTime, userData, receivedAt } = c;
+  const where = `${what} channel ${channel}`;
+  const array = readV2Array(value, where);
+  if (!array.dims) throw new StreamError('bad-field', `${where}: image data must be a tag-40 array with [rows, cols]`);
+  const [height, width] = array.dims;
+  const dtype = pixelDtypeOf(array, where);
+  const encoding = encodingOf(array, where);
+  let bytes = array.bytes;
+  if (needsSwap(array.element)) {
+    if (array.compression) {
+      throw new StreamError('unknown-encoding', `${where}: compressed big-endian pixels are not supported (only little-endian output can be decoded)`);
+    }
+    bytes = byteSwapped(bytes, array.element.size); // rare: the one case where a frame is copied
+  }
+  checkEncodedSize(bytes, encoding, width, height, where);
+  return { type: 'frame', series, frame: imageId, channel, width, height, dtype, encoding, data: bytes, startTime, stopTime, realTime, userData, receivedAt };
 }
 
 /** A rational [num, den] (or a plain number) in seconds; null when absent. */
