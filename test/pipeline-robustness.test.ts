@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Dealer, Push } from 'zeromq';
 import { Encoder, Tag } from 'cbor-x';
-import { encode } from '@msgpack/msgpack';
+import { decode, encode } from '@msgpack/msgpack';
 import { pino } from 'pino';
 import { parseConfig } from '../src/config/loadConfig.js';
 import { Pipeline } from '../src/stages/Pipeline.js';
@@ -73,6 +73,27 @@ async function until(cond: () => boolean, ms = 60_000): Promise<void> {
   }
 }
 
+type TaskSeen = { id: number; run: number; series: number; frame: number };
+
+/** A worker driven by the test over a real DEALER: it joins the good pool with `credit` and
+ * answers each task with whatever `reply` returns (a well-behaved worker or a faulty one). */
+async function handDrivenWorker(h: Harness, host: string, credit: number, reply: (task: TaskSeen) => object) {
+  const endpoint = (h.pipeline.status() as { workerEndpoint: string }).workerEndpoint;
+  const socket = new Dealer({ linger: 0 });
+  socket.connect(endpoint);
+  await socket.send(encode({ t: 'hello', path: 'good', pid: 1, host, credit }));
+  const answering = (async () => {
+    for await (const [header] of socket) {
+      const m = decode(header!) as { t: string; task?: TaskSeen };
+      if (m.t === 'stop') break;
+      if (m.t === 'task') await socket.send(encode(reply(m.task!)));
+    }
+  })().catch(() => undefined);
+  return { endpoint, close: async () => { socket.close(); await answering; } };
+}
+
+const NO_LOCAL_WORKERS = '  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\n    max_workers: 0';
+
 beforeAll(() => assertBuilt());
 
 afterEach(async () => {
@@ -130,86 +151,48 @@ describe('pipeline robustness', () => {
   });
 
   it('accounts each answer as the frame the worker was sent, whatever frame, series or path the answer names', async () => {
-    const h = await start('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\n    max_workers: 0');
-    const endpoint = (h.pipeline.status() as { workerEndpoint: string }).workerEndpoint;
+    const h = await start(NO_LOCAL_WORKERS);
     const frames: { frame: number; path: string }[] = [];
     h.pipeline.collector.on('frame', (r: { frame: number; path: string }) => frames.push({ frame: r.frame, path: r.path }));
-    const liar = new Dealer({ linger: 0 });
-    liar.connect(endpoint);
-    await liar.send(encode({ t: 'hello', path: 'good', pid: 1, host: 'liar', credit: 4 }));
+    // Every answer names the same wrong frame, in another run, half of them on the other path.
     let n = 0;
-    const answering = (async () => {
-      const { decode } = await import('@msgpack/msgpack');
-      for await (const [header] of liar) {
-        const m = decode(header) as { t: string; task?: { id: number } };
-        if (m.t === 'stop') break;
-        if (m.t !== 'task') continue;
-        // Every answer names the same wrong frame, in another run, on the other path.
-        const lie = { run: 99, series: 99, frame: 1000, path: n++ % 2 ? 'fast' : 'good', n_spots: 0, receivedAt: 0 };
-        await liar.send(encode({ t: 'result', id: m.task!.id, result: lie }));
-      }
-    })();
+    const liar = await handDrivenWorker(h, 'liar', 4, (t) =>
+      ({ t: 'result', id: t.id, result: { run: 99, series: 99, frame: 1000, path: n++ % 2 ? 'fast' : 'good', n_spots: 0, receivedAt: 0 } }));
     await sendSeries(h, 1, 4);
     await until(() => h.summaries.length === 1);
     expect(h.summaries[0]).toMatchObject({ received: 4, processed: 4, lost: 0, duplicates_dropped: 0 });
     expect(frames.map((f) => f.frame).sort()).toEqual([0, 1, 2, 3]);
     expect(frames.every((f) => f.path === 'good')).toBe(true);
-    liar.close();
-    await answering.catch(() => undefined);
+    await liar.close();
   });
 
   it('gives up a frame its workers keep handing back, counting it lost, so the series still ends', async () => {
-    const h = await start('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\n    max_workers: 0');
-    const endpoint = (h.pipeline.status() as { workerEndpoint: string }).workerEndpoint;
-    const worker = new Dealer({ linger: 0 });
-    worker.connect(endpoint);
-    await worker.send(encode({ t: 'hello', path: 'good', pid: 1, host: 'forgetful', credit: 2 }));
-    const answering = (async () => {
-      const { decode } = await import('@msgpack/msgpack');
-      for await (const [header] of worker) {
-        const m = decode(header) as { t: string; task?: { id: number; run: number; series: number; frame: number } };
-        if (m.t === 'stop') break;
-        if (m.t !== 'task') continue;
-        const t = m.task!;
-        // Frame 2 always comes back 'no-setup' (as from a worker that cannot keep the set-up).
-        const reply = t.frame === 2
-          ? { t: 'failed', id: t.id, run: t.run, series: t.series, frame: t.frame, code: 'no-setup', detail: 'forgot' }
-          : { t: 'result', id: t.id, result: { run: t.run, series: t.series, frame: t.frame, path: 'good', n_spots: 0, receivedAt: 0 } };
-        await worker.send(encode(reply));
-      }
-    })();
+    const h = await start(NO_LOCAL_WORKERS);
+    // Frame 2 always comes back 'no-setup' (as from a worker that cannot keep the set-up).
+    const worker = await handDrivenWorker(h, 'forgetful', 2, (t) => t.frame === 2
+      ? { t: 'failed', id: t.id, run: t.run, series: t.series, frame: t.frame, code: 'no-setup', detail: 'forgot' }
+      : { t: 'result', id: t.id, result: { run: t.run, series: t.series, frame: t.frame, path: 'good', n_spots: 0, receivedAt: 0 } });
     await sendSeries(h, 1, 4);
     await until(() => h.summaries.length === 1);
     expect(h.summaries[0]).toMatchObject({ received: 4, processed: 3, lost: 1, lost_reasons: { 'no-setup': 1 } });
     expect(h.pipeline.good.setupResends).toBe(3);
-    worker.close();
-    await answering.catch(() => undefined);
+    await worker.close();
   });
 
   it('drops a worker\'s malformed messages and keeps serving the other workers', async () => {
-    const h = await start('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\n    max_workers: 0');
-    const endpoint = (h.pipeline.status() as { workerEndpoint: string }).workerEndpoint;
-    const rogue = new Dealer({ linger: 0 });
-    rogue.connect(endpoint);
-    await rogue.send(encode({ t: 'hello', path: 'good', pid: 1, host: 'rogue', credit: 1 }));
-    const answering = (async () => {
-      for await (const [header] of rogue) {
-        const m = (await import('@msgpack/msgpack')).decode(header) as { t: string; task?: { id: number } };
-        if (m.t === 'task') await rogue.send(encode({ t: 'result', id: m.task!.id, result: null }));
-        if (m.t === 'stop') break;
-      }
-    })();
+    const h = await start(NO_LOCAL_WORKERS);
+    const rogue = await handDrivenWorker(h, 'rogue', 1, (t) => ({ t: 'result', id: t.id, result: null }));
+    const endpoint = rogue.endpoint;
     await sendSeries(h, 1, 4);
     await until(() => h.pipeline.broker.badMessages > 0);
     // An honest worker still gets in and the series completes: the rogue's frame is redelivered
     // once the rogue stops answering properly and is declared dead... or goes to the honest one.
-    rogue.close();
+    await rogue.close();
     const { startCli } = await import('./helpers/cli.js');
     const honest = startCli(['worker', '--connect', endpoint, '--path', 'good'], 60_000);
     await until(() => h.summaries.length === 1);
     expect(h.summaries[0]).toMatchObject({ received: 4, processed: 4, lost: 0 });
     honest.child.kill('SIGTERM');
     await honest.done;
-    await answering.catch(() => undefined);
   });
 });
