@@ -1,6 +1,7 @@
 // `stream-pipeline worker --connect tcp://HOST:PORT --path fast|good`: one analysis worker.
 // The pipeline starts local ones itself; start this on other machines to scale out.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { integerIn } from '../../tools/replay/cliOptions.js';
 import { PoolWorker } from '../stages/worker/PoolWorker.js';
 import { createFrameAnalyser } from '../stages/worker/FrameAnalyser.js';
 import { createLogger } from '../util/logger.js';
@@ -11,8 +12,8 @@ export function registerWorkerCommand(program: Command): void {
     .description('run one analysis worker that joins a pipeline\'s fast or good pool (local or remote)')
     .requiredOption('--connect <endpoint>', "the pipeline's worker endpoint, e.g. tcp://pipeline-host:5600")
     .addOption(new Option('--path <path>', 'which pool to join').choices(['fast', 'good']).makeOptionMandatory())
-    .option('--credit <n>', 'frames the worker may hold at once (default: 1 fast, 4 good: a few frames in hand hide pauses of the pipeline)', parseCredit)
-    .option('--shm-slot-mb <mb>', 'shared-memory slot per frame of credit, used when the pipeline runs on this machine (larger frames, and other machines, go over the socket; 0: never)', parseSlotMb, DEFAULT_SLOT_MB)
+    .option('--credit <n>', 'frames the worker may hold at once (default: 1 fast, 4 good: a few frames in hand hide pauses of the pipeline)', integerIn('--credit', 1, 16))
+    .option('--shm-slot-mb <mb>', 'shared-memory slot per frame of credit, used when the pipeline runs on this machine (larger frames, and other machines, go over the socket; 0: never)', integerIn('--shm-slot-mb', 0, 256), DEFAULT_SLOT_MB)
     .action(async (opts: { connect: string; path: 'fast' | 'good'; credit?: number; shmSlotMb: number }) => {
       if (!/^(tcp|ipc):\/\/.+/.test(opts.connect)) throw new Error(`--connect must be a tcp:// or ipc:// endpoint, got ${opts.connect}`);
       const logger = createLogger(`worker-${opts.path}`);
@@ -39,14 +40,3 @@ export function registerWorkerCommand(program: Command): void {
 /** Fits a compressed EIGER2 16M frame of ordinary content; the same default as the configuration. */
 const DEFAULT_SLOT_MB = 16;
 
-function parseSlotMb(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('must be an integer from 0 to 256');
-  return n;
-}
-
-function parseCredit(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('must be an integer from 1 to 16');
-  return n;
-}

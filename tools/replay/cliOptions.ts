@@ -23,6 +23,16 @@ export function nonNegativeInteger(what: string) {
   };
 }
 
+export function integerIn(what: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max}, got "${value}".`);
+    }
+    return n;
+  };
+}
+
 /** A positive rate in Hz, or "max". */
 export function rate(value: string): number | 'max' {
   if (value.trim().toLowerCase() === 'max') return 'max';

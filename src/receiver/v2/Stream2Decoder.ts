@@ -201,38 +201,31 @@ function image(msg: Fields, tracker: SeriesTracker, receivedAt: number): { frame
   if (!isObject(data) || data instanceof CborTag || Object.keys(data).length === 0) {
     throw new StreamError('bad-field', `${what}: "data" must map channel to array, got ${describe(data)}`);
   }
-  const startTime = seconds(msg, 'start_time', what);
-  const stopTime = seconds(msg, 'stop_time', what);
-  const realTime = seconds(msg, 'real_time', what);
-  const userData = plain(msg['user_data'] as CborValue);
+  const common: FrameCommon = {
+    type: 'frame', series, frame: imageId, receivedAt,
+    startTime: seconds(msg, 'start_time', what), stopTime: seconds(msg, 'stop_time', what), realTime: seconds(msg, 'real_time', what),
+    userData: plain(msg['user_data'] as CborValue),
+  };
   const frames: Frame[] = [];
-  const errors: StreamError[] = [];
+  const warnings: StreamError[] = [];
+  let firstError: StreamError | null = null;
   for (const [channel, value] of Object.entries(data)) {
     try {
-      frames.push(channelFrame(channel, value as CborValue, { series, imageId, what, startTime, stopTime, realTime, userData, receivedAt }));
+      frames.push(channelFrame(channel, value as CborValue, common, what));
     } catch (err) {
       if (!(err instanceof StreamError)) throw err;
-      errors.push(err);
+      firstError ??= err;
+      warnings.push(new StreamError(err.reason, `${err.message}; channel dropped, the image's other channels kept`, err.details));
     }
   }
-  if (frames.length === 0) throw errors[0]!;
-  const warnings = errors.map((e) => new StreamError(e.reason, `${e.message}; channel dropped, the image's other channels kept`, e.details));
+  if (frames.length === 0) throw firstError!;
   return { frames, warnings };
 }
 
-interface ImageContext {
-  series: number;
-  imageId: number;
-  what: string;
-  startTime: number | null;
-  stopTime: number | null;
-  realTime: number | null;
-  userData: unknown;
-  receivedAt: number;
-}
+/** What all the channels of one image share. */
+type FrameCommon = Omit<Frame, 'channel' | 'width' | 'height' | 'dtype' | 'encoding' | 'data'>;
 
-function channelFrame(channel: string, value: CborValue, c: ImageContext): Frame {
-  const { series, imageId, what, startTime, stopTime, realTime, userData, receivedAt } = c;
+function channelFrame(channel: string, value: CborValue, common: FrameCommon, what: string): Frame {
   const where = `${what} channel ${channel}`;
   const array = readV2Array(value, where);
   if (!array.dims) throw new StreamError('bad-field', `${where}: image data must be a tag-40 array with [rows, cols]`);
@@ -247,7 +240,7 @@ function channelFrame(channel: string, value: CborValue, c: ImageContext): Frame
     bytes = byteSwapped(bytes, array.element.size); // rare: the one case where a frame is copied
   }
   checkEncodedSize(bytes, encoding, width, height, where);
-  return { type: 'frame', series, frame: imageId, channel, width, height, dtype, encoding, data: bytes, startTime, stopTime, realTime, userData, receivedAt };
+  return { ...common, channel, width, height, dtype, encoding, data: bytes };
 }
 
 /** A rational [num, den] (or a plain number) in seconds; null when absent. */

@@ -102,9 +102,10 @@ export class FastDispatcher implements PathDispatcher {
   }
 
   onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): boolean {
-    const header = this.workers.get(id)?.inFlight.get(msg.id);
+    const inFlight = this.workers.get(id)?.inFlight;
+    const header = inFlight?.get(msg.id);
     if (!header) return false;
-    this.workers.get(id)!.inFlight.delete(msg.id);
+    inFlight!.delete(msg.id);
     // Accounted as the frame the worker was sent, whatever the answer names.
     if (msg.t === 'result') this.collector.result(stampResult(msg.result, header, 'fast'));
     else this.collector.fastSkipped(header.run, `failed-${msg.code}`);

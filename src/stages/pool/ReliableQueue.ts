@@ -143,9 +143,8 @@ export class ReliableQueue {
    * answer says), or null when the task was not in flight there (late duplicate after a redelivery).
    */
   ack(id: string, taskId: number): TaskHeader | null {
-    const task = this.workers.get(id)?.inFlight.get(taskId);
+    const task = this.takeInFlight(id, taskId);
     if (task === undefined) return null;
-    this.workers.get(id)!.inFlight.delete(taskId);
     this.comebacks.delete(taskId);
     return task.header;
   }
@@ -156,9 +155,8 @@ export class ReliableQueue {
    * `reason`). Returns the task's header, or null when it was not in flight there.
    */
   requeue(id: string, taskId: number, reason: string): TaskHeader | null {
-    const task = this.workers.get(id)?.inFlight.get(taskId);
+    const task = this.takeInFlight(id, taskId);
     if (task === undefined) return null;
-    this.workers.get(id)!.inFlight.delete(taskId);
     if (++this.comebacksOf(taskId).handBacks >= MAX_HAND_BACKS) this.giveUp(task, reason);
     else this.redeliver.unshift(task);
     return task.header;
@@ -179,6 +177,14 @@ export class ReliableQueue {
       }
     }
     return tasks.length;
+  }
+
+  /** Removes a task from a worker's in-flight set; undefined when it was not there. */
+  private takeInFlight(id: string, taskId: number): Task | undefined {
+    const inFlight = this.workers.get(id)?.inFlight;
+    const task = inFlight?.get(taskId);
+    if (task !== undefined) inFlight!.delete(taskId);
+    return task;
   }
 
   private comebacksOf(taskId: number): { deaths: number; handBacks: number } {
