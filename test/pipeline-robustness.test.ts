@@ -13,6 +13,7 @@ import { parseConfig } from '../src/config/loadConfig.js';
 import { Pipeline } from '../src/stages/Pipeline.js';
 import type { SeriesSummary } from '../src/stages/collector/SeriesTally.js';
 import { assertBuilt } from './helpers/cli.js';
+import { validResultBody } from './helpers/frameResults.js';
 
 const W = 64;
 const H = 64;
@@ -157,7 +158,7 @@ describe('pipeline robustness', () => {
     // Every answer names the same wrong frame, in another run, half of them on the other path.
     let n = 0;
     const liar = await handDrivenWorker(h, 'liar', 4, (t) =>
-      ({ t: 'result', id: t.id, result: { run: 99, series: 99, frame: 1000, path: n++ % 2 ? 'fast' : 'good', n_spots: 0, receivedAt: 0 } }));
+      ({ t: 'result', id: t.id, result: validResultBody({ run: 99, series: 99, frame: 1000, path: n++ % 2 ? 'fast' : 'good', receivedAt: 0 }) }));
     await sendSeries(h, 1, 4);
     await until(() => h.summaries.length === 1);
     expect(h.summaries[0]).toMatchObject({ received: 4, processed: 4, lost: 0, duplicates_dropped: 0 });
@@ -170,8 +171,8 @@ describe('pipeline robustness', () => {
     const h = await start(NO_LOCAL_WORKERS);
     // Frame 2 always comes back 'no-setup' (as from a worker that cannot keep the set-up).
     const worker = await handDrivenWorker(h, 'forgetful', 2, (t) => t.frame === 2
-      ? { t: 'failed', id: t.id, run: t.run, series: t.series, frame: t.frame, code: 'no-setup', detail: 'forgot' }
-      : { t: 'result', id: t.id, result: { run: t.run, series: t.series, frame: t.frame, path: 'good', n_spots: 0, receivedAt: 0 } });
+      ? { t: 'failed', id: t.id, code: 'no-setup', detail: 'forgot' }
+      : { t: 'result', id: t.id, result: validResultBody() });
     await sendSeries(h, 1, 4);
     await until(() => h.summaries.length === 1);
     expect(h.summaries[0]).toMatchObject({ received: 4, processed: 3, lost: 1, lost_reasons: { 'no-setup': 1 } });
@@ -184,7 +185,7 @@ describe('pipeline robustness', () => {
     const rogue = await handDrivenWorker(h, 'rogue', 1, (t) => ({ t: 'result', id: t.id, result: null }));
     const endpoint = rogue.endpoint;
     await sendSeries(h, 1, 4);
-    await until(() => h.pipeline.broker.badMessages > 0);
+    await until(() => h.pipeline.broker.badResults > 0);
     // An honest worker still gets in and the series completes: the rogue's frame is redelivered
     // once the rogue stops answering properly and is declared dead... or goes to the honest one.
     await rogue.close();

@@ -15,6 +15,7 @@ import { encodePixels } from '../src/codec/FrameEncoder.js';
 import { parseV1Encoding } from '../src/codec/encodings.js';
 import type { SeriesSetup } from '../src/stages/pool/protocol.js';
 import { assertBuilt } from './helpers/cli.js';
+import { validResultBody } from './helpers/frameResults.js';
 
 const made: SharedFrameSlots[] = [];
 function create(slots: number, slotBytes: number): SharedFrameSlots {
@@ -230,7 +231,7 @@ describe('the pipeline\'s broker lending slots to a local worker', () => {
   const encoding = parseV1Encoding('bs16-lz4<', 'uint16');
 
   it('sends frames that fit through shared memory and larger ones over the socket, with the right bytes either way, and lets go of the region when the worker leaves', async () => {
-    const broker = new WorkerBroker({ endpoint: 'tcp://127.0.0.1:0', heartbeatMs: 1000, logger: pino({ level: 'silent' }), workerConfig: {} });
+    const broker = new WorkerBroker({ endpoint: 'tcp://127.0.0.1:0', heartbeatMs: 1000, taskTimeoutMs: 60_000, logger: pino({ level: 'silent' }), workerConfig: {} });
     const results = new Map<number, number>();
     let joined = '';
     let left = '';
@@ -239,6 +240,7 @@ describe('the pipeline\'s broker lending slots to a local worker', () => {
       seriesReady: () => undefined,
       grant: () => undefined,
       removeWorker: (id) => (left = id),
+      oldestSentAt: () => null,
       onWorkerMessage: (_id, msg) => {
         if (msg.t === 'result') results.set(msg.id, (msg.result as unknown as { total_intensity: number }).total_intensity);
         return true;
@@ -250,7 +252,7 @@ describe('the pipeline\'s broker lending slots to a local worker', () => {
     const earlier = new Set(readFileSync('/proc/self/maps', 'utf8').split('\n'));
     const worker = new PoolWorker({
       connect: broker.localEndpoint!, path: 'good', credit: 2, slotBytes: 2048, logger: pino({ level: 'silent' }),
-      makeAnalyser: () => ({ analyse: (pixels) => ({ n_spots: 0, total_intensity: pixels.reduce((a: number, v: number) => a + v, 0) }) as never }),
+      makeAnalyser: () => ({ analyse: (pixels) => validResultBody({ total_intensity: pixels.reduce((a: number, v: number) => a + v, 0) }) as never }),
     });
     const running = worker.run();
     const until = async (cond: () => boolean) => {

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { WorkerBroker, type PathDispatcher } from '../src/stages/pool/WorkerBroker.js';
 import type { SeriesSetup } from '../src/stages/pool/protocol.js';
 import { assertBuilt } from './helpers/cli.js';
+import { validResultBody } from './helpers/frameResults.js';
 
 const HEARTBEAT_MS = 250;
 const BUILD_MS = 2000;
@@ -18,7 +19,7 @@ function slowBuildingWorker(connect: string): ChildProcess {
   const script = `import { PoolWorker } from ${JSON.stringify(dist)};
     import { pino } from 'pino';
     const worker = new PoolWorker({ connect: ${JSON.stringify(connect)}, path: 'good', credit: 1, logger: pino({ level: 'silent' }),
-      makeAnalyser: () => { const end = Date.now() + ${BUILD_MS}; while (Date.now() < end); return { analyse: () => ({ n_spots: 0 }) }; } });
+      makeAnalyser: () => { const end = Date.now() + ${BUILD_MS}; while (Date.now() < end); return { analyse: () => (${JSON.stringify(validResultBody())}) }; } });
     process.on('SIGTERM', () => worker.stop());
     await worker.run();
     process.exit(0);`;
@@ -33,7 +34,7 @@ afterEach(() => {
 
 describe('worker liveness during a table build', () => {
   it('keeps a worker that announced a build longer than the liveness window, and its frames with it', async () => {
-    const broker = new WorkerBroker({ endpoint: 'tcp://127.0.0.1:0', heartbeatMs: HEARTBEAT_MS, logger: pino({ level: 'silent' }), workerConfig: {} });
+    const broker = new WorkerBroker({ endpoint: 'tcp://127.0.0.1:0', heartbeatMs: HEARTBEAT_MS, taskTimeoutMs: 60_000, logger: pino({ level: 'silent' }), workerConfig: {} });
     let joined = '';
     const removed: string[] = [];
     const answered: number[] = [];
@@ -43,6 +44,7 @@ describe('worker liveness during a table build', () => {
       grant: () => undefined,
       removeWorker: (id, reason) => removed.push(`${id}: ${reason}`),
       onWorkerMessage: (_id, msg) => (answered.push(msg.id), true),
+      oldestSentAt: () => null,
     };
     broker.registerPath('good', dispatcher);
     await broker.bind();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LogRateLimiter } from '../src/receiver/LogRateLimiter.js';
+import { LogRateLimiter } from '../src/util/LogRateLimiter.js';
 import { StreamDecoder } from '../src/receiver/StreamDecoder.js';
 
 describe('log rate limit for bad input', () => {

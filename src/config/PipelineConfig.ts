@@ -34,6 +34,7 @@ export interface PipelineConfig {
     fast: WorkerPoolConfig & { sampling: { every: number; fraction: number } };
     good: WorkerPoolConfig & { memory_budget_mb: number; spill_dir: string };
     heartbeat_ms: number;
+    task_timeout_s: number;
     shared_memory_slot_mb: number;
   };
   analysis: {

@@ -2,6 +2,8 @@
 // It is the single source of truth: validation (loadConfig.ts), the defaults, and the
 // configuration reference in the README (`stream-pipeline config-docs`) all come from here.
 
+import { RESULT_LIMITS } from '../stages/results.js';
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export interface SchemaNode {
@@ -85,6 +87,7 @@ const pipeline = obj('The stage graph: receiver -> fast and good worker pools ->
     spill_dir: { type: 'string', default: '/tmp/stream-pipeline-spill', description: 'Where frames spill when the memory budget is used up.' },
   }),
   heartbeat_ms: positiveInt('Worker heartbeat interval; a worker silent for 3 intervals is declared dead and its frames redelivered.', 1000, 60000),
+  task_timeout_s: positiveInt('A worker that holds a frame this long without answering (while still heart-beating) is dropped and its frames go to other workers.', 60, 3600),
   shared_memory_slot_mb: {
     type: 'integer', minimum: 0, maximum: 256, default: 16,
     description: 'Local workers receive frames in shared memory: one slot of this size per frame of credit, reserved in /dev/shm (a good worker holds 4, a fast one 1). Larger frames, or all when /dev/shm has no room, go over the socket; 0: always over the socket.',
@@ -107,7 +110,7 @@ const userMask = obj('Pixels to leave out of every analysis, on top of the detec
 const analysis = obj('Per-frame analysis parameters.', {
   mask: userMask,
   radial: obj('Radial profile (azimuthal average).', {
-    bins: positiveInt('Number of bins.', 500, 65535),
+    bins: positiveInt('Number of bins.', 500, RESULT_LIMITS.radialBins),
     unit: { type: 'string', enum: ['q', '2theta', 'd'], default: 'q', description: 'Bin unit: q (1/angstrom), 2theta (degrees) or d (angstrom).' },
     range: { type: ['array', 'null'], items: { type: 'number' }, minItems: 2, maxItems: 2, default: null, description: 'Bin range [low, high] in the unit; null: the whole detector.' },
     solid_angle: { type: 'boolean', default: false, description: 'Apply the solid-angle correction.' },
@@ -136,7 +139,7 @@ const analysis = obj('Per-frame analysis parameters.', {
     local_bg_radius: { type: 'integer', minimum: 1, default: 3, description: 'Local background radius, pixels.' },
     min_res: num('Inner radius limit, pixels.', 0, { minimum: 0 }),
     max_res: num('Outer radius limit, pixels (0 = none).', 0, { minimum: 0 }),
-    max_num_peaks: positiveInt('Most peaks reported per frame.', 2048),
+    max_num_peaks: positiveInt('Most peaks reported per frame.', 2048, RESULT_LIMITS.spots),
     fast: { type: 'boolean', default: true, description: 'Radial statistics from a sample of 100 pixels per bin (the fast mode).' },
   }),
   hit: obj('What counts as a hit.', {

@@ -7,7 +7,7 @@ import type { DecodedMessage } from './DecodedMessage.js';
 import type { FrameDecoding } from './frameDecoding.js';
 import { defaultReceiverLogger, type ReceiverLogger } from './logger.js';
 import { ReceiverStats } from './ReceiverStats.js';
-import { DEFAULT_RATE_LIMIT, LogRateLimiter, type RateLimit } from './LogRateLimiter.js';
+import { DEFAULT_RATE_LIMIT, LogRateLimiter, type RateLimit } from '../util/LogRateLimiter.js';
 import { SeriesTracker } from './SeriesTracker.js';
 import { StreamError } from './StreamError.js';
 import { Stream1Decoder } from './v1/Stream1Decoder.js';

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import type { FrameResult } from '../stages/results.js';
 import type { SeriesSummary } from '../stages/collector/SeriesTally.js';
 import type { ResultSink, SeriesRecord } from './ResultSink.js';
+import { frameRecord } from './frameRecord.js';
 
 export interface ResultsFileOptions {
   path: string;
@@ -64,25 +65,7 @@ export class ResultsFile implements ResultSink {
 
   frame(r: FrameResult): void {
     const full = r.path === 'good';
-    this.write({
-      type: 'frame',
-      series: r.series,
-      frame: r.frame,
-      path: r.path,
-      n_spots: r.n_spots,
-      n_spots_no_ice: r.n_spots_no_ice,
-      n_spots_4A: r.n_spots_4A,
-      hit: r.hit,
-      d_min: r.d_min,
-      total_intensity: r.total_intensity,
-      saturated_pixels: r.saturated_pixels,
-      background: r.background,
-      flags: r.flags,
-      timing_ms: r.timing,
-      ...(full && this.options.spots ? { spots: r.spots } : {}),
-      ...(full && this.options.radial ? { radial: r.radial } : {}),
-      ...(full ? { separation: r.separation } : {}),
-    });
+    this.write(frameRecord(r, { spots: full && this.options.spots, radial: full && this.options.radial, separation: full }));
   }
 
   summary(summary: SeriesSummary): void {

@@ -9,6 +9,7 @@ import { StreamReceiver } from '../receiver/StreamReceiver.js';
 import { HttpServer } from '../dashboard/HttpServer.js';
 import { PipelineMetrics } from '../sinks/PipelineMetrics.js';
 import { ResultsFile } from '../sinks/ResultsFile.js';
+import { frameRecord } from '../sinks/frameRecord.js';
 import type { ResultSink, SeriesRecord } from '../sinks/ResultSink.js';
 import { Collector } from './collector/Collector.js';
 import { FastDispatcher } from './pool/FastDispatcher.js';
@@ -65,6 +66,7 @@ export class Pipeline {
     this.broker = new WorkerBroker({
       endpoint: `tcp://${config.pipeline.host}:${config.pipeline.worker_port}`,
       heartbeatMs: config.pipeline.heartbeat_ms,
+      taskTimeoutMs: config.pipeline.task_timeout_s * 1000,
       logger: logger.child({ stage: 'broker' }),
       workerConfig: { analysis: config.analysis, spotFinder: { fast: config.pipeline.fast.spot_finder, good: config.pipeline.good.spot_finder } },
     });
@@ -77,11 +79,13 @@ export class Pipeline {
     this.broker.registerPath('fast', this.fast);
     this.http = new HttpServer({
       host: config.pipeline.host, port: config.outputs.http_port, registry: this.metrics.registry, status: () => this.status(),
-      beforeMetrics: () => this.refreshGauges(),
+      beforeMetrics: () => this.refreshGauges(), logger: logger.child({ stage: 'http' }),
     });
-    for (const event of ['series', 'frame', 'summary'] as const) {
-      this.collector.on(event, (record: object) => this.http.broadcast(record));
-    }
+    // Records go out rebuilt from their known fields, each with its `type`: nothing a worker
+    // added to a result reaches the feed.
+    this.collector.on('series', (record) => this.http.broadcast(record));
+    this.collector.on('frame', (result) => this.http.broadcast(frameRecord(result, { spots: true, radial: true, separation: true })));
+    this.collector.on('summary', (summary) => this.http.broadcast(summary));
     // A summarised run needs no set-up any more, here or at the workers.
     this.collector.on('summary', (_summary, run) => this.setups.forget(this.broker, run));
     this.supervisors = undefined;
@@ -199,16 +203,19 @@ export class Pipeline {
       eventErrors: this.eventErrors,
       lateResults: this.collector.lateResults,
       badWorkerMessages: this.broker.badMessages,
+      badWorkerResults: this.broker.badResults,
+      workersTimedOut: this.broker.workersTimedOut,
       tasksSent: { sharedMemory: this.broker.tasksShared, socket: this.broker.tasksInline },
       receiver: this.receiver?.stats.snapshot() ?? null,
       good: {
         waiting: q.waiting, waitingOnDisk: q.waitingOnDisk, spilledTotal: q.spilledTotal, inFlight: q.inFlight,
-        workers: q.workerCount, redelivered: q.redelivered, duplicates: this.good.duplicates,
+        workers: q.workerCount, redelivered: q.redelivered, duplicates: this.good.duplicates, failures: this.good.failures,
       },
       fast: { inFlight: this.fast.inFlight, workers: this.fast.workerCount, lostInFlight: this.fast.lostInFlight },
       local: { fast: this.supervisors?.fast.count ?? 0, good: this.supervisors?.good.count ?? 0 },
       workers: this.broker.membersOf().map((m) => ({ path: m.path, pid: m.pid, host: m.host })),
       monitor: this.monitor?.snapshot() ?? null,
+      http: { clients: this.http.clients, ...this.http.counters },
     };
   }
 

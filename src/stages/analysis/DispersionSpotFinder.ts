@@ -11,6 +11,7 @@
 // Spots carry DIALS's xyzobs.px.value centroid (raw-value weighted, pixel centres at i + 0.5)
 // and intensity.sum.value (sum of raw counts).
 import { SpotTable } from './Spot.js';
+import { RESULT_LIMITS } from '../results.js';
 import { DispersionInfo, DispersionParam, type NativeHandle, type SpotPixels, spotAddon } from './spotNative.js';
 
 export type DispersionAlgorithm = 'dispersion' | 'dispersion_extended';
@@ -68,7 +69,7 @@ export const DISPERSION_DEFAULTS = {
   maxSeparation: 2,
   connectivity: 4 as const,
   maxStrongFraction: 0.25,
-  capacity: 20000,
+  capacity: RESULT_LIMITS.spots,
 };
 
 export class DispersionSpotFinder {

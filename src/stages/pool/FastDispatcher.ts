@@ -19,6 +19,8 @@ export type Offer = 'sent' | 'sampled-out' | 'busy';
 interface FastWorker {
   credit: number;
   inFlight: Map<number, TaskHeader>;
+  /** When each in-flight task was sent, in the order sent. */
+  sentAt: Map<number, number>;
   /** Runs whose tables this worker has built: only their frames go to it, so a frame never
    * waits behind a table build (a second or more on a large detector). */
   ready: Set<number>;
@@ -65,13 +67,14 @@ export class FastDispatcher implements PathDispatcher {
     const w = this.workers.get(id)!;
     w.credit--;
     w.inFlight.set(task.header.id, task.header);
+    w.sentAt.set(task.header.id, Date.now());
     this.broker.send(id, { t: 'task', task: task.header }, task.data);
     return 'sent';
   }
 
   addWorker(id: string, credit: number): void {
     if (!this.workers.has(id)) {
-      this.workers.set(id, { credit: 0, inFlight: new Map(), ready: new Set() });
+      this.workers.set(id, { credit: 0, inFlight: new Map(), sentAt: new Map(), ready: new Set() });
       this.order.push(id);
     }
     this.grant(id, credit);
@@ -102,14 +105,21 @@ export class FastDispatcher implements PathDispatcher {
   }
 
   onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): boolean {
-    const inFlight = this.workers.get(id)?.inFlight;
-    const header = inFlight?.get(msg.id);
+    const w = this.workers.get(id);
+    const header = w?.inFlight.get(msg.id);
     if (!header) return false;
-    inFlight!.delete(msg.id);
+    w!.inFlight.delete(msg.id);
+    w!.sentAt.delete(msg.id);
     // Accounted as the frame the worker was sent, whatever the answer names.
     if (msg.t === 'result') this.collector.result(stampResult(msg.result, header, 'fast'));
     else this.collector.fastSkipped(header.run, `failed-${msg.code}`);
     return true;
+  }
+
+  oldestSentAt(id: string): number | null {
+    const sentAt = this.workers.get(id)?.sentAt;
+    if (!sentAt || sentAt.size === 0) return null;
+    return sentAt.values().next().value as number;
   }
 
   private anyReady(run: number): boolean {

@@ -19,6 +19,8 @@ export class GoodDispatcher implements PathDispatcher {
   duplicates = 0;
   /** Tasks sent again because the worker had lost the run's set-up. */
   setupResends = 0;
+  /** Answers that said a frame could not be processed (or whose result was not accepted). */
+  failures = 0;
 
   constructor(
     private readonly broker: WorkerBroker,
@@ -67,6 +69,14 @@ export class GoodDispatcher implements PathDispatcher {
       this.setupResends++;
       return true;
     }
+    if (msg.t === 'failed') {
+      // Tried on another worker before it is given up (then counted lost with this code).
+      const header = this.queue.fail(id, msg.id, msg.code);
+      if (!header) return false;
+      this.failures++;
+      this.logger.debug({ worker: id, series: header.series, frame: header.frame, code: msg.code, detail: msg.detail }, 'frame failed on a worker: trying another');
+      return true;
+    }
     const header = this.queue.ack(id, msg.id);
     if (!header) {
       // Late answer for a frame already handed to someone else: the collector would drop it too.
@@ -74,9 +84,12 @@ export class GoodDispatcher implements PathDispatcher {
       return false;
     }
     // Accounted as the frame the worker was sent, whatever the answer names.
-    if (msg.t === 'result') this.collector.result(stampResult(msg.result, header, 'good'));
-    else this.collector.goodLost(header.run, header.frame, msg.code, msg.detail);
+    this.collector.result(stampResult(msg.result, header, 'good'));
     return true;
+  }
+
+  oldestSentAt(id: string): number | null {
+    return this.queue.oldestSentAt(id);
   }
 
   close(): void {

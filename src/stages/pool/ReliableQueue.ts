@@ -16,6 +16,8 @@
 // A frame must not be able to stop its series: one whose workers keep dying while they hold it
 // (a frame that crashes the decoder, say) is given up after MAX_WORKER_DEATHS, and one whose
 // workers keep handing it back is given up after MAX_HAND_BACKS; both are listed by drainLost().
+// A frame a worker could not process (it answered 'failed', or with a result that was not
+// accepted) is tried on another worker, one that has not failed it, before it is given up.
 import { type LostTask, SpillFile } from './SpillFile.js';
 import { type Task, type TaskHeader, taskBytes } from './Task.js';
 
@@ -23,10 +25,22 @@ import { type Task, type TaskHeader, taskBytes } from './Task.js';
 export const MAX_WORKER_DEATHS = 3;
 /** Times one task may be handed back unprocessed (requeue) before it is given up. */
 export const MAX_HAND_BACKS = 3;
+/** Different workers that may fail one task before it is given up with the last one's reason. */
+export const MAX_FAILURES = 3;
 
 interface WorkerState {
   credit: number;
+  /** In the order sent, so the first entry is the one held longest. */
   inFlight: Map<number, Task>;
+  /** When each in-flight task was sent (ms since the epoch). */
+  sentAt: Map<number, number>;
+}
+
+interface Comebacks {
+  deaths: number;
+  handBacks: number;
+  /** Workers that answered this task with a failure: it is not sent to them again. */
+  failedBy: Set<string>;
 }
 
 export interface ReliableQueueOptions {
@@ -54,7 +68,7 @@ export class ReliableQueue {
   private order: string[] = [];
   private cursor = 0;
   /** Per task that has come back (death or hand-back): how often, until it is acknowledged. */
-  private readonly comebacks = new Map<number, { deaths: number; handBacks: number }>();
+  private readonly comebacks = new Map<number, Comebacks>();
   /** Tasks given up (see MAX_WORKER_DEATHS), until drainLost(). */
   private givenUp: LostTask[] = [];
   redelivered = 0;
@@ -125,7 +139,7 @@ export class ReliableQueue {
 
   addWorker(id: string): void {
     if (this.workers.has(id)) return;
-    this.workers.set(id, { credit: 0, inFlight: new Map() });
+    this.workers.set(id, { credit: 0, inFlight: new Map(), sentAt: new Map() });
     this.order.push(id);
   }
 
@@ -162,6 +176,32 @@ export class ReliableQueue {
     return task.header;
   }
 
+  /**
+   * A worker could not process a task: it goes out again, to a worker that has not failed it,
+   * before anything newer; or, once MAX_FAILURES workers have failed it or no other worker is
+   * left to try, it is given up (drainLost, with `reason`). Returns the task's header, or null
+   * when it was not in flight there.
+   */
+  fail(id: string, taskId: number, reason: string): TaskHeader | null {
+    const task = this.takeInFlight(id, taskId);
+    if (task === undefined) return null;
+    const failedBy = this.comebacksOf(taskId).failedBy;
+    failedBy.add(id);
+    if (failedBy.size >= MAX_FAILURES || !this.someWorkerOutside(failedBy)) this.giveUp(task, reason);
+    else {
+      this.redeliver.unshift(task);
+      this.redelivered++;
+    }
+    return task.header;
+  }
+
+  /** When the task `id` has held longest was sent, or null when it holds none. */
+  oldestSentAt(id: string): number | null {
+    const sentAt = this.workers.get(id)?.sentAt;
+    if (!sentAt || sentAt.size === 0) return null;
+    return sentAt.values().next().value as number;
+  }
+
   /** A worker is gone: its unacknowledged tasks are handed to others. Returns how many. */
   removeWorker(id: string): number {
     const w = this.workers.get(id);
@@ -176,20 +216,41 @@ export class ReliableQueue {
         this.redelivered++;
       }
     }
+    this.giveUpUntriable();
     return tasks.length;
+  }
+
+  /** Tasks waiting for a worker that has not failed them, when no such worker is left. */
+  private giveUpUntriable(): void {
+    for (let i = this.redeliver.length - 1; i >= 0; i--) {
+      const task = this.redeliver[i]!;
+      const failedBy = this.comebacks.get(task.header.id)?.failedBy;
+      if (failedBy && failedBy.size > 0 && !this.someWorkerOutside(failedBy)) {
+        this.redeliver.splice(i, 1);
+        this.giveUp(task, 'failed-on-every-worker');
+      }
+    }
+  }
+
+  private someWorkerOutside(ids: Set<string>): boolean {
+    for (const id of this.workers.keys()) if (!ids.has(id)) return true;
+    return false;
   }
 
   /** Removes a task from a worker's in-flight set; undefined when it was not there. */
   private takeInFlight(id: string, taskId: number): Task | undefined {
-    const inFlight = this.workers.get(id)?.inFlight;
-    const task = inFlight?.get(taskId);
-    if (task !== undefined) inFlight!.delete(taskId);
+    const w = this.workers.get(id);
+    const task = w?.inFlight.get(taskId);
+    if (task !== undefined) {
+      w!.inFlight.delete(taskId);
+      w!.sentAt.delete(taskId);
+    }
     return task;
   }
 
-  private comebacksOf(taskId: number): { deaths: number; handBacks: number } {
+  private comebacksOf(taskId: number): Comebacks {
     let c = this.comebacks.get(taskId);
-    if (!c) this.comebacks.set(taskId, (c = { deaths: 0, handBacks: 0 }));
+    if (!c) this.comebacks.set(taskId, (c = { deaths: 0, handBacks: 0, failedBy: new Set() }));
     return c;
   }
 
@@ -205,16 +266,25 @@ export class ReliableQueue {
    */
   next(): Dispatch | null {
     if (this.waiting === 0) return null;
-    const slot = this.pickWorker();
-    if (slot === -1) return null;
-    const task = this.take();
-    if (task === undefined) return null; // only unreadable spill records were left
-    const workerId = this.order[slot]!;
-    this.cursor = (slot + 1) % this.order.length;
-    const w = this.workers.get(workerId)!;
-    w.credit--;
-    w.inFlight.set(task.header.id, task);
-    return { workerId, task };
+    // Round-robin over the workers with credit; the first one there is a task for takes it (a
+    // task a worker has failed is not for that worker).
+    for (let i = 0; i < this.order.length; i++) {
+      const slot = (this.cursor + i) % this.order.length;
+      const workerId = this.order[slot]!;
+      const w = this.workers.get(workerId)!;
+      if (w.credit <= 0) continue;
+      const task = this.take(workerId);
+      if (task === undefined) {
+        if (this.waiting === this.redeliver.length) continue; // only others' redeliveries left
+        return null; // only unreadable spill records were left
+      }
+      this.cursor = (slot + 1) % this.order.length;
+      w.credit--;
+      w.inFlight.set(task.header.id, task);
+      w.sentAt.set(task.header.id, Date.now());
+      return { workerId, task };
+    }
+    return null;
   }
 
   /** Removes the spill files; tasks still waiting on disk are dropped. */
@@ -222,17 +292,14 @@ export class ReliableQueue {
     this.spill.close();
   }
 
-  /** Position in `order` of the next worker with credit, round-robin from the cursor; -1 if none. */
-  private pickWorker(): number {
-    for (let i = 0; i < this.order.length; i++) {
-      const slot = (this.cursor + i) % this.order.length;
-      if (this.workers.get(this.order[slot]!)!.credit > 0) return slot;
+  /** The next task for `workerId`: a redelivery it has not failed, else the oldest waiting. */
+  private take(workerId: string): Task | undefined {
+    for (let i = 0; i < this.redeliver.length; i++) {
+      const task = this.redeliver[i]!;
+      if (this.comebacks.get(task.header.id)?.failedBy.has(workerId)) continue;
+      this.redeliver.splice(i, 1);
+      return task;
     }
-    return -1;
-  }
-
-  private take(): Task | undefined {
-    if (this.redeliver.length > 0) return this.redeliver.shift();
     if (this.memoryHead < this.memory.length) {
       const task = this.memory[this.memoryHead]!;
       this.memory[this.memoryHead++] = undefined as unknown as Task;

@@ -2,6 +2,7 @@
 // The bytes travel as they came from the detector; only the worker decompresses them.
 import type { Frame } from '../../receiver/events.js';
 import type { FrameResult } from '../results.js';
+import type { CheckedResult } from './resultCheck.js';
 
 /** The frame's description as the receiver gave it (receivedAt: for arrival -> result latency). */
 export type TaskHeader = Pick<Frame, 'series' | 'frame' | 'channel' | 'width' | 'height' | 'dtype' | 'encoding' | 'receivedAt'> & {
@@ -22,15 +23,10 @@ export function taskBytes(task: Task): number {
 }
 
 /**
- * A worker's result, made to say which frame and path it is about from the task the worker was
- * sent, not from what the worker claims: a faulty or mismatched worker must not be able to
- * account one frame as another (or another series', or the other path's).
+ * A worker's checked result, made to say which frame and path it is about from the task the
+ * worker was sent, not from what the worker claims: a faulty or mismatched worker must not be
+ * able to account one frame as another (or another series', or the other path's).
  */
-export function stampResult(result: FrameResult, header: TaskHeader, path: FrameResult['path']): FrameResult {
-  result.run = header.run;
-  result.series = header.series;
-  result.frame = header.frame;
-  result.path = path;
-  result.receivedAt = header.receivedAt;
-  return result;
+export function stampResult(result: CheckedResult, header: TaskHeader, path: FrameResult['path']): FrameResult {
+  return { ...result, run: header.run, series: header.series, frame: header.frame, path, receivedAt: header.receivedAt };
 }

@@ -10,7 +10,9 @@ import { Router } from 'zeromq';
 import type { Logger } from 'pino';
 import { SendQueue } from './SendQueue.js';
 import { SharedFrameSlots } from './SharedFrameSlots.js';
-import { decodeWorkerMessage, encodeMessage, type BrokerMessage, type PoolPath, type WorkerMessage } from './protocol.js';
+import { decodeWorkerMessage, encodeMessage, MAX_WORKER_MESSAGE_BYTES, type BrokerMessage, type PoolPath, type WorkerMessage } from './protocol.js';
+import { DEFAULT_RATE_LIMIT, LogRateLimiter } from '../../util/LogRateLimiter.js';
+import { seedLibcRandom } from '../../native/libcRandom.js';
 
 export interface PoolMember {
   id: string;
@@ -32,6 +34,8 @@ export interface PathDispatcher {
   removeWorker(id: string, reason: string): void;
   /** True when the message answered a task the worker held (its credit comes back). */
   onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): boolean;
+  /** When the task the worker has held longest was sent (ms since the epoch), or null. */
+  oldestSentAt(id: string): number | null;
 }
 
 export interface WorkerBrokerOptions {
@@ -41,14 +45,20 @@ export interface WorkerBrokerOptions {
   logger: Logger;
   /** Sent to every worker when it joins (the analysis configuration). */
   workerConfig: unknown;
+  /** A worker that holds a frame this long without answering is dropped and its frames go to
+   * others (a worker that heartbeats but never works must not hold a series open for ever). */
+  taskTimeoutMs: number;
 }
 
 const LIVENESS = 3;
 /** Longest table build a worker may announce (a 16M detector takes a few seconds). */
 const MAX_BUILD_GRACE_MS = 60_000;
+/** Messages queued per worker connection before libzmq stops reading it (a worker has at most
+ * its credit's answers and a heartbeat outstanding). */
+const RECEIVE_HWM = 64;
 
 export class WorkerBroker {
-  private readonly socket = new Router({ mandatory: true, linger: 0 });
+  private readonly socket: Router;
   private readonly sender: SendQueue;
   private readonly members = new Map<string, PoolMember>();
   private readonly routingIds = new Map<string, Buffer>();
@@ -58,14 +68,24 @@ export class WorkerBroker {
   private timer: NodeJS.Timeout | undefined;
   private boundEndpoint = '';
   private ipcEndpoint: string | null = null;
-  /** Messages that were not understood (counted, logged, dropped). */
+  /** Messages that were not understood (counted, logged with a rate limit, dropped). */
   badMessages = 0;
   workersLost = 0;
+  /** Results that were not accepted (each cost its worker its membership). */
+  badResults = 0;
+  /** Workers dropped for holding a frame longer than taskTimeoutMs. */
+  workersTimedOut = 0;
+  private readonly logLimit = new LogRateLimiter(DEFAULT_RATE_LIMIT);
   /** Tasks whose bytes went through shared memory, and over the socket. */
   tasksShared = 0;
   tasksInline = 0;
 
   constructor(private readonly options: WorkerBrokerOptions) {
+    // Before the socket exists: libzmq numbers anonymous peers from rand(), which it never
+    // seeds; unseeded, a stranger could predict the numbers and make libzmq abort on a
+    // duplicate (see native/src/libc_random.c).
+    seedLibcRandom();
+    this.socket = new Router({ mandatory: true, linger: 0, maxMessageSize: MAX_WORKER_MESSAGE_BYTES, receiveHighWaterMark: RECEIVE_HWM });
     this.sender = new SendQueue(this.socket, (err) =>
       this.options.logger.debug({ err: err.message }, 'send to a worker failed (it has gone)'),
     );
@@ -150,7 +170,11 @@ export class WorkerBroker {
       this.dispatch(id, rid, decodeWorkerMessage(header));
     } catch (err) {
       this.badMessages++;
-      this.options.logger.warn({ worker: id, err: (err as Error).message }, 'message from a worker dropped');
+      const { write, suppressedBefore } = this.logLimit.admit('bad-message');
+      if (write) {
+        const held = suppressedBefore > 0 ? { heldBack: suppressedBefore } : {};
+        this.options.logger.warn({ worker: id, err: (err as Error).message, ...held }, 'message from a worker dropped');
+      }
     }
   }
 
@@ -177,6 +201,7 @@ export class WorkerBroker {
         return;
       case 'result':
       case 'failed':
+        if (msg.t === 'failed' && msg.code === 'bad-result') return this.dropFaulty(id, msg.detail);
         // Answering means any announced build is over: silence is suspicious again.
         member.graceUntil = 0;
         this.slots.get(id)?.release(msg.id);
@@ -187,9 +212,23 @@ export class WorkerBroker {
       case 'bye':
         this.leave(id, 'said goodbye');
         return;
-      default:
-        this.badMessages++;
     }
+  }
+
+  /**
+   * A worker sent a result that could not be accepted: it is faulty (or of another version, or
+   * hostile), so it leaves and its frames go to the others; told to start over, it may rejoin.
+   */
+  private dropFaulty(id: string, reason: string): void {
+    this.badResults++;
+    const { write, suppressedBefore } = this.logLimit.admit('bad-result');
+    if (write) {
+      const held = suppressedBefore > 0 ? { heldBack: suppressedBefore } : {};
+      this.options.logger.warn({ worker: id, reason, ...held }, 'worker sent a result that was not accepted: dropped, its frames go to others');
+    }
+    const rid = this.routingIds.get(id)!;
+    this.leave(id, `sent a bad result (${reason})`);
+    this.sender.send([rid, encodeMessage({ t: 'reset' })]);
   }
 
   private join(id: string, rid: Buffer, msg: Extract<WorkerMessage, { t: 'hello' }>): void {
@@ -237,11 +276,19 @@ export class WorkerBroker {
   }
 
   private tick(): void {
-    const deadline = Date.now() - LIVENESS * this.options.heartbeatMs;
+    const now = Date.now();
+    const deadline = now - LIVENESS * this.options.heartbeatMs;
     for (const member of [...this.members.values()]) {
-      if (member.lastSeen < deadline && member.graceUntil < Date.now()) {
+      const oldest = this.dispatchers.get(member.path)!.oldestSentAt(member.id);
+      if (member.lastSeen < deadline && member.graceUntil < now) {
         this.workersLost++;
         this.leave(member.id, `silent for ${LIVENESS} heartbeats`);
+      } else if (oldest !== null && now - oldest > this.options.taskTimeoutMs && member.graceUntil < now) {
+        // Alive but not working: its frames go to others; if it is merely slow, it starts over.
+        this.workersTimedOut++;
+        const rid = this.routingIds.get(member.id)!;
+        this.leave(member.id, `held a frame ${Math.round((now - oldest) / 1000)} s without answering`);
+        this.sender.send([rid, encodeMessage({ t: 'reset' })]);
       } else {
         this.send(member.id, { t: 'heartbeat' });
       }

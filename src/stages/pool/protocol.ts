@@ -4,11 +4,12 @@
 // so pixel data is never re-encoded on its way to a worker. A worker on the pipeline's own
 // machine receives task bytes in shared memory instead (see SharedFrameSlots): the task
 // header then names the slot, and there is no second part.
-import { decode, encode } from '@msgpack/msgpack';
+import { Decoder, decode, encode } from '@msgpack/msgpack';
 import type { SeriesStart } from '../../receiver/events.js';
 import type { TaskHeader } from './Task.js';
-import type { FrameResult } from '../results.js';
-import type { SlotLayout } from './SharedFrameSlots.js';
+import { RESULT_LIMITS } from '../results.js';
+import { checkLayout, type SlotLayout } from './SharedFrameSlots.js';
+import { checkResult, ResultError, type CheckedResult } from './resultCheck.js';
 
 export type PoolPath = 'fast' | 'good';
 
@@ -21,16 +22,18 @@ export type WorkerMessage =
   | { t: 'building'; run: number; ms: number }
   /** The worker has built its tables for a run (or failed to, with a reason). */
   | { t: 'ready'; run: number; error?: string }
-  | { t: 'result'; id: number; result: FrameResult }
+  | { t: 'result'; id: number; result: CheckedResult }
   /**
    * The worker could not process a task. `code` is one of FAILURE_CODES (a metric label and
    * the summary's lost reason); `detail` is the message for the log. 'no-setup' is not a loss:
-   * the broker sends the set-up again and redelivers the task.
+   * the broker sends the set-up again and redelivers the task. 'bad-result' is the pipeline's
+   * word for a result it could not accept. The frame is named by the task id alone: the
+   * pipeline knows which frame it sent.
    */
-  | { t: 'failed'; id: number; run: number; series: number; frame: number; code: FailureCode; detail: string }
+  | { t: 'failed'; id: number; code: FailureCode; detail: string }
   | { t: 'bye' };
 
-export const FAILURE_CODES = ['decode-failed', 'analysis-failed', 'setup-failed', 'no-setup', 'no-data'] as const;
+export const FAILURE_CODES = ['decode-failed', 'analysis-failed', 'setup-failed', 'no-setup', 'no-data', 'bad-result'] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
 /** What a worker needs to know about a series before its first task. */
@@ -60,42 +63,84 @@ export function encodeMessage(msg: WorkerMessage | BrokerMessage): Uint8Array {
   return encode(msg, { ignoreUndefined: true });
 }
 
-/** Decodes and checks a worker's message; throws naming what is wrong (workers may be remote
- * and of another version, so nothing is taken on trust). */
+/**
+ * The largest message a worker may send. A result with a full spot table (20,000 spots) and
+ * the most radial bins the configuration allows (65,535) is about 1.1 MB; anything larger is
+ * not a worker's (libzmq drops the connection of a peer that sends one).
+ */
+export const MAX_WORKER_MESSAGE_BYTES = 2 * 1024 * 1024;
+
+/** Bounds msgpack decoding of a worker's message to what a real one can contain. */
+const workerDecoder = new Decoder({
+  maxArrayLength: RESULT_LIMITS.radialBins,
+  maxMapLength: 64,
+  maxStrLength: 4096,
+  maxBinLength: 4096,
+  maxExtLength: 0,
+});
+
+/** Longest `host`, `detail` or `error` kept from a worker (the rest is cut). */
+const MAX_TEXT = 500;
+
+/** A worker message that cannot be understood; its text names what is wrong (for the log). */
+export class WorkerMessageError extends Error {}
+
+/**
+ * Decodes and checks a worker's message, and returns it rebuilt from its checked fields (workers
+ * may be remote, of another version, or hostile, so nothing is taken on trust). A result whose
+ * body is malformed comes back as a 'failed' answer with code 'bad-result', so the frame goes to
+ * another worker. Throws a WorkerMessageError when the message is not a worker's.
+ */
 export function decodeWorkerMessage(part: Uint8Array): WorkerMessage {
-  const msg = decode(part) as Record<string, unknown> | null;
-  if (typeof msg !== 'object' || msg === null || typeof msg['t'] !== 'string') throw new Error('worker message without a type');
-  const num = (key: string, obj: Record<string, unknown> = msg) => {
-    if (typeof obj[key] !== 'number' || !Number.isFinite(obj[key])) throw new Error(`worker message "${String(msg['t'])}" lacks a numeric ${key}`);
-  };
-  switch (msg['t']) {
-    case 'hello':
-      if (msg['path'] !== 'fast' && msg['path'] !== 'good') throw new Error('hello names no known path');
-      num('credit');
-      break;
-    case 'building':
-      num('run');
-      num('ms');
-      break;
-    case 'ready':
-      num('run');
-      break;
-    case 'result': {
-      num('id');
-      const r = msg['result'] as Record<string, unknown> | null;
-      if (typeof r !== 'object' || r === null) throw new Error('result message without a result');
-      for (const key of ['run', 'series', 'frame', 'n_spots', 'receivedAt']) num(key, r);
-      if (r['path'] !== 'fast' && r['path'] !== 'good') throw new Error('result names no known path');
-      break;
-    }
-    case 'failed':
-      num('id');
-      num('run');
-      num('frame');
-      if (!(FAILURE_CODES as readonly unknown[]).includes(msg['code'])) throw new Error(`failure code ${String(msg['code'])} is not known`);
-      break;
+  let decoded: unknown;
+  try {
+    decoded = workerDecoder.decode(part);
+  } catch (err) {
+    throw new WorkerMessageError(`not msgpack within bounds: ${(err as Error).message.slice(0, 100)}`);
   }
-  return msg as unknown as WorkerMessage;
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw new WorkerMessageError('worker message is not a map');
+  const msg = decoded as Record<string, unknown>;
+  const t = msg['t'];
+  const int = (key: string, min = 0, max = Number.MAX_SAFE_INTEGER): number => {
+    const v = msg[key];
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw new WorkerMessageError(`worker message "${String(t).slice(0, 20)}" lacks an integer ${key} in ${min}..${max}`);
+    return v as number;
+  };
+  const text = (key: string): string | undefined => (typeof msg[key] === 'string' ? (msg[key] as string).slice(0, MAX_TEXT) : undefined);
+  switch (t) {
+    case 'hello': {
+      const path = msg['path'];
+      if (path !== 'fast' && path !== 'good') throw new WorkerMessageError('hello names no known path');
+      const hello: WorkerMessage = { t, path, pid: int('pid'), host: text('host') ?? '?', credit: int('credit', 1, 1024) };
+      if (msg['shm'] !== undefined) hello.shm = checkLayout(msg['shm']);
+      return hello;
+    }
+    case 'heartbeat':
+    case 'bye':
+      return { t };
+    case 'building':
+      return { t, run: int('run'), ms: int('ms') };
+    case 'ready': {
+      const error = text('error');
+      return error === undefined ? { t, run: int('run') } : { t, run: int('run'), error };
+    }
+    case 'result': {
+      const id = int('id');
+      try {
+        return { t, id, result: checkResult(msg['result']) };
+      } catch (err) {
+        if (!(err instanceof ResultError)) throw err;
+        return { t: 'failed', id, code: 'bad-result', detail: err.message };
+      }
+    }
+    case 'failed': {
+      const code = msg['code'];
+      if (!(FAILURE_CODES as readonly unknown[]).includes(code)) throw new WorkerMessageError(`failure code ${JSON.stringify(String(code).slice(0, 40))} is not known`);
+      return { t, id: int('id'), code: code as FailureCode, detail: text('detail') ?? '' };
+    }
+    default:
+      throw new WorkerMessageError(`unknown worker message type ${JSON.stringify(String(t).slice(0, 40))}`);
+  }
 }
 
 export function decodeBrokerMessage(part: Uint8Array): BrokerMessage {

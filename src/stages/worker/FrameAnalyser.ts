@@ -18,6 +18,7 @@ import type { SpotPixels } from '../analysis/spotNative.js';
 import { radialBinSpec, radialCorrections, userMaskConfig } from '../analysisSettings.js';
 import type { PoolPath } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
+import type { FrameFlag } from '../results.js';
 import { seriesGeometry } from '../seriesGeometry.js';
 import type { Analyser, AnalysisOutput, ShapedSetup, WorkerSettings } from './Analyser.js';
 import { detectorModules } from './detectorModules.js';
@@ -84,7 +85,7 @@ export class FrameAnalyser implements Analyser {
     const spots: [number, number, number][] = new Array(table.count);
     for (let i = 0; i < table.count; i++) spots[i] = [round2(table.x(i)), round2(table.y(i)), Math.round(table.intensity(i))];
     const sep = this.separation.analyse(table, found.saturatedPixels);
-    const flags: string[] = [];
+    const flags: FrameFlag[] = [];
     if (sep.splitFlag) flags.push('multiple-lattices');
     if (sep.saturationFlag) flags.push('saturation');
     if (found.nSpots > table.count) flags.push('spot-list-truncated');

@@ -246,19 +246,15 @@ export class PoolWorker {
       this.send({
         t: 'result',
         id: task.id,
+        // The frame's identity is not sent: the pipeline knows which frame the task id names.
         result: {
           ...out,
-          run: task.run,
-          series: task.series,
-          frame: task.frame,
-          path: this.options.path,
           // total: from taking the message off the socket until here (the result's msgpack
           // encoding, a few kB, is left out).
           timing: {
             decode: round(t1 - t0), analysis: round(t2 - t1), total: round(performance.now() - this.handlingSince),
             wait: round(wait),
           },
-          receivedAt: task.receivedAt,
         },
       });
     } catch (err) {
@@ -268,7 +264,7 @@ export class PoolWorker {
         this.failed++;
         this.options.logger.warn({ series: task.series, frame: task.frame, code, detail }, 'frame could not be processed');
       }
-      this.send({ t: 'failed', id: task.id, run: task.run, series: task.series, frame: task.frame, code, detail });
+      this.send({ t: 'failed', id: task.id, code, detail });
     } finally {
       this.lastTaskEnd = performance.now();
     }
