@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_HAND_BACKS, MAX_WORKER_DEATHS, ReliableQueue } from '../src/stages/pool/ReliableQueue.js';
+import { MAX_FAILURES, MAX_HAND_BACKS, MAX_WORKER_DEATHS, ReliableQueue } from '../src/stages/pool/ReliableQueue.js';
 import type { Task } from '../src/stages/pool/Task.js';
 import { seededRandom } from './helpers/seededRandom.js';
 
@@ -201,6 +201,85 @@ describe('ReliableQueue', () => {
     expect(q.drainLost()).toEqual([{ header: { id: 7, run: 7, series: 1, frame: 7 }, reason: 'no-setup' }]);
     q.grant('a', 1);
     expect(q.next()).toBeNull();
+  });
+
+  it('tries a task one worker failed on another, never again on the one that failed it', () => {
+    const q = queue();
+    for (const w of ['a', 'b', 'c']) q.addWorker(w);
+    q.grant('a', 1);
+    q.enqueue(task(1));
+    expect(q.next()?.workerId).toBe('a');
+    expect(q.fail('a', 1, 'decode-failed')?.id).toBe(1);
+    q.grant('a', 1);
+    expect(q.next()).toBeNull(); // only 'a' has credit, and 'a' failed it
+    q.grant('b', 1);
+    expect(q.next()).toMatchObject({ workerId: 'b', task: { header: { id: 1 } } });
+    expect(q.ack('b', 1)?.id).toBe(1);
+    expect(q.drainLost()).toEqual([]);
+  });
+
+  it('gives a failed task up after MAX_FAILURES workers failed it, or at once when no other worker is there', () => {
+    const q = queue();
+    const names = Array.from({ length: MAX_FAILURES + 1 }, (_, i) => `w${i}`);
+    for (const w of names) { q.addWorker(w); q.grant(w, 1); }
+    q.enqueue(task(1));
+    for (let i = 0; i < MAX_FAILURES; i++) {
+      const d = q.next()!;
+      expect(d.task.header.id).toBe(1);
+      q.fail(d.workerId, 1, 'analysis-failed');
+    }
+    expect(q.drainLost()).toEqual([{ header: { id: 1, run: 7, series: 1, frame: 1 }, reason: 'analysis-failed' }]);
+    expect(q.waiting).toBe(0);
+
+    const alone = queue();
+    alone.addWorker('only');
+    alone.grant('only', 1);
+    alone.enqueue(task(2));
+    alone.fail('only', alone.next()!.task.header.id, 'decode-failed');
+    expect(alone.drainLost().map((l) => [l.header.id, l.reason])).toEqual([[2, 'decode-failed']]);
+  });
+
+  it('does not hand a task back to a worker removed while holding it if another can take it, but does if it is the only one', () => {
+    const q = queue();
+    q.addWorker('rogue');
+    q.addWorker('honest');
+    q.grant('rogue', 1);
+    q.enqueue(task(1));
+    expect(q.next()?.workerId).toBe('rogue');
+    q.removeWorker('rogue');
+    q.addWorker('rogue'); // rejoins under the same id
+    q.grant('rogue', 1);
+    expect(q.next()).toBeNull();
+    q.grant('honest', 1);
+    expect(q.next()?.workerId).toBe('honest');
+
+    const solo = queue();
+    solo.addWorker('w');
+    solo.grant('w', 1);
+    solo.enqueue(task(5));
+    solo.next();
+    solo.removeWorker('w');
+    solo.addWorker('w');
+    solo.grant('w', 1);
+    expect(solo.next()).toMatchObject({ workerId: 'w', task: { header: { id: 5 } } });
+  });
+
+  it('tells when the task a worker has held longest was sent', () => {
+    const q = queue();
+    q.addWorker('a');
+    expect(q.oldestSentAt('a')).toBeNull();
+    q.grant('a', 2);
+    q.enqueue(task(1));
+    q.enqueue(task(2));
+    const before = Date.now();
+    q.next();
+    q.next();
+    const first = q.oldestSentAt('a')!;
+    expect(first).toBeGreaterThanOrEqual(before);
+    q.ack('a', 1);
+    expect(q.oldestSentAt('a')).toBeGreaterThanOrEqual(first);
+    q.ack('a', 2);
+    expect(q.oldestSentAt('a')).toBeNull();
   });
 
   it('reports an unwritable spill directory as a reason, never throws, and keeps working in memory', () => {

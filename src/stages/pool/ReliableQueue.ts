@@ -39,8 +39,10 @@ interface WorkerState {
 interface Comebacks {
   deaths: number;
   handBacks: number;
-  /** Workers that answered this task with a failure: it is not sent to them again. */
-  failedBy: Set<string>;
+  failures: number;
+  /** Workers that failed this task or were removed while holding it: it is not sent to them
+   * again (a worker dropped for a bad answer may rejoin under the same id). */
+  avoid: Set<string>;
 }
 
 export interface ReliableQueueOptions {
@@ -185,9 +187,9 @@ export class ReliableQueue {
   fail(id: string, taskId: number, reason: string): TaskHeader | null {
     const task = this.takeInFlight(id, taskId);
     if (task === undefined) return null;
-    const failedBy = this.comebacksOf(taskId).failedBy;
-    failedBy.add(id);
-    if (failedBy.size >= MAX_FAILURES || !this.someWorkerOutside(failedBy)) this.giveUp(task, reason);
+    const c = this.comebacksOf(taskId);
+    c.avoid.add(id);
+    if (++c.failures >= MAX_FAILURES || !this.someWorkerOutside(c.avoid)) this.giveUp(task, reason);
     else {
       this.redeliver.unshift(task);
       this.redelivered++;
@@ -210,7 +212,9 @@ export class ReliableQueue {
     this.order = this.order.filter((x) => x !== id);
     const tasks = [...w.inFlight.values()].sort((a, b) => a.header.id - b.header.id);
     for (const task of tasks) {
-      if (++this.comebacksOf(task.header.id).deaths >= MAX_WORKER_DEATHS) this.giveUp(task, 'worker-died');
+      const c = this.comebacksOf(task.header.id);
+      c.avoid.add(id);
+      if (++c.deaths >= MAX_WORKER_DEATHS) this.giveUp(task, 'worker-died');
       else {
         this.redeliver.push(task);
         this.redelivered++;
@@ -220,12 +224,14 @@ export class ReliableQueue {
     return tasks.length;
   }
 
-  /** Tasks waiting for a worker that has not failed them, when no such worker is left. */
+  /** Failed tasks waiting for a worker that has not failed them, when no such worker is left
+   * (with no workers at all, tasks wait for one as always). */
   private giveUpUntriable(): void {
+    if (this.workers.size === 0) return;
     for (let i = this.redeliver.length - 1; i >= 0; i--) {
       const task = this.redeliver[i]!;
-      const failedBy = this.comebacks.get(task.header.id)?.failedBy;
-      if (failedBy && failedBy.size > 0 && !this.someWorkerOutside(failedBy)) {
+      const c = this.comebacks.get(task.header.id);
+      if (c && c.failures > 0 && !this.someWorkerOutside(c.avoid)) {
         this.redeliver.splice(i, 1);
         this.giveUp(task, 'failed-on-every-worker');
       }
@@ -250,7 +256,7 @@ export class ReliableQueue {
 
   private comebacksOf(taskId: number): Comebacks {
     let c = this.comebacks.get(taskId);
-    if (!c) this.comebacks.set(taskId, (c = { deaths: 0, handBacks: 0, failedBy: new Set() }));
+    if (!c) this.comebacks.set(taskId, (c = { deaths: 0, handBacks: 0, failures: 0, avoid: new Set() }));
     return c;
   }
 
@@ -292,11 +298,13 @@ export class ReliableQueue {
     this.spill.close();
   }
 
-  /** The next task for `workerId`: a redelivery it has not failed, else the oldest waiting. */
+  /** The next task for `workerId`: a redelivery meant for it, else the oldest waiting. */
   private take(workerId: string): Task | undefined {
     for (let i = 0; i < this.redeliver.length; i++) {
       const task = this.redeliver[i]!;
-      if (this.comebacks.get(task.header.id)?.failedBy.has(workerId)) continue;
+      const avoid = this.comebacks.get(task.header.id)?.avoid;
+      // Not to a worker that failed it or was dropped holding it, while another could take it.
+      if (avoid?.has(workerId) && this.someWorkerOutside(avoid)) continue;
       this.redeliver.splice(i, 1);
       return task;
     }
