@@ -96,7 +96,8 @@ const CLI = join(dirname(fileURLToPath(import.meta.url)), 'main.js');
 
 /** The built-in simulator as a child process, so it does not share this event loop. */
 function startSimulator(s: SimulatorConfig, endpoint: string, logger: ReturnType<typeof createLogger>): ChildProcess {
-  const bind = endpoint.replace(/^tcp:\/\/[^:]+:/, 'tcp://*:');
+  // Binds where the pipeline connects, and nowhere else (not every interface).
+  const bind = endpoint.replace(/^tcp:\/\/localhost:/, 'tcp://127.0.0.1:');
   const args = [
     CLI, 'simulate', '--detector', s.model, '--frames', String(s.frames), '--rate', s.rate === 0 ? 'max' : String(s.rate),
     '--stream', s.stream, '--dtype', s.dtype, '--hit-fraction', String(s.hit_fraction), '--seed', String(s.seed),

@@ -32,7 +32,7 @@ export interface PipelineConfig {
     host: string;
     worker_port: number;
     fast: WorkerPoolConfig & { sampling: { every: number; fraction: number } };
-    good: WorkerPoolConfig & { memory_budget_mb: number; spill_dir: string };
+    good: WorkerPoolConfig & { memory_budget_mb: number; spill_dir: string | null };
     heartbeat_ms: number;
     task_timeout_s: number;
     shared_memory_slot_mb: number;

@@ -84,7 +84,7 @@ const pipeline = obj('The stage graph: receiver -> fast and good worker pools ->
   fast: workerPool('fast (lossy, live feedback)', 'peakfinder8', { sampling }),
   good: workerPool('good (full, lossless)', 'dispersion', {
     memory_budget_mb: positiveInt('Frames waiting for a good worker may use this much memory; beyond it they spill to disk. The pipeline process needs some 350 MB more (its receive queue and itself): measured peak 1.36 GB with 1024 here.', 2048),
-    spill_dir: { type: 'string', default: '/tmp/stream-pipeline-spill', description: 'Where frames spill when the memory budget is used up.' },
+    spill_dir: { type: ['string', 'null'], default: null, description: 'Where frames spill when the memory budget is used up: a directory of this user\'s only (created with mode 700; one that is a symlink, another user\'s, or open to others is refused). null: a fresh private directory under the system\'s temporary directory, removed at exit.' },
   }),
   heartbeat_ms: positiveInt('Worker heartbeat interval; a worker silent for 3 intervals is declared dead and its frames redelivered.', 1000, 60000),
   task_timeout_s: positiveInt('A worker that holds a frame this long without answering (while still heart-beating) is dropped and its frames go to other workers.', 60, 3600),

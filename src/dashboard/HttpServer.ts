@@ -7,8 +7,8 @@
 // are capped small; what waits for slow clients is capped per client and in all, and a client
 // past its cap is dropped rather than waited for.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
 import type { Registry } from 'prom-client';
 
 export interface HttpServerOptions {
@@ -28,7 +28,7 @@ export interface HttpLimits {
   perClientBuffered: number;
   /** Bytes waiting for all clients together; a record that would exceed it is not sent. */
   totalBuffered: number;
-  /** WebSocket clients at once; more are refused with close code 1013 (try again later). */
+  /** WebSocket clients at once; more are refused at the handshake (503). */
   maxClients: number;
   /** Largest message a client may send (the feed is read-only: anything bigger is hostile). */
   maxInboundMessage: number;
@@ -66,8 +66,8 @@ export class HttpServer {
     this.server = createServer((req, res) => {
       this.route(req, res).catch((err: unknown) => this.routeFailed(res, err));
     });
-    this.wss = new WebSocketServer({ server: this.server, path: '/ws', maxPayload: this.limits.maxInboundMessage });
-    this.wss.on('connection', (client) => this.accept(client));
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxInboundMessage });
+    this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket as Socket, head));
     // Raised only through the HTTP server's own errors (handled by listen()); never fatal.
     this.wss.on('error', (err) => this.options.logger?.warn({ err: err.message }, 'WebSocket server error'));
   }
@@ -114,16 +114,23 @@ export class HttpServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private accept(client: WebSocket): void {
-    // Without a listener, a protocol error on one client ('error' event) would end the process.
-    client.on('error', () => {
-      this.counters.clientErrors++;
-      client.terminate();
-    });
-    if (this.wss.clients.size > this.limits.maxClients) {
-      this.counters.clientsRefused++;
-      client.close(1013, 'too many clients');
+  /** A WebSocket handshake: on /ws, while there is room for another client; refused otherwise. */
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const onWs = (req.url ?? '').split('?')[0] === '/ws';
+    if (!onWs || this.wss.clients.size >= this.limits.maxClients) {
+      if (onWs) this.counters.clientsRefused++;
+      socket.end(onWs ? 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\ntoo many clients\n' : 'HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
     }
+    this.wss.handleUpgrade(req, socket, head, (client) => {
+      // Without a listener, a protocol error on one client ('error' event) would end the process.
+      client.on('error', () => {
+        this.counters.clientErrors++;
+        client.terminate();
+      });
+      this.wss.emit('connection', client, req);
+    });
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {

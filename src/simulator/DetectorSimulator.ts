@@ -12,7 +12,8 @@ import { makeSeriesSetup, type HeaderDetail, type SeriesSetup } from './SeriesSe
 import { Stream1Encoder } from './Stream1Encoder.js';
 import { Stream2Encoder } from './Stream2Encoder.js';
 
-export const DEFAULT_BIND = { 1: 'tcp://*:9999', 2: 'tcp://*:31001' } as const;
+/** Loopback unless told otherwise (`--bind tcp://*:9999` serves the network). */
+export const DEFAULT_BIND = { 1: 'tcp://127.0.0.1:9999', 2: 'tcp://127.0.0.1:31001' } as const;
 
 export interface SimulatorOptions {
   detector: DetectorName;

@@ -20,6 +20,7 @@ import { WorkerBroker } from './pool/WorkerBroker.js';
 import { WorkerSupervisor } from './pool/WorkerSupervisor.js';
 import { ProcessMonitor } from './ProcessMonitor.js';
 import { seriesRecord } from './seriesRecord.js';
+import { ensurePrivateDirectory } from '../util/privateDirectory.js';
 
 export interface PipelineOptions {
   config: PipelineConfig;
@@ -93,6 +94,9 @@ export class Pipeline {
 
   /** Binds the worker and HTTP ports and starts the local workers. */
   async start(): Promise<{ workerEndpoint: string; httpPort: number }> {
+    // A spill directory another user could reach is refused now, not at the first spill.
+    const spillDir = this.config.pipeline.good.spill_dir;
+    if (spillDir !== null) ensurePrivateDirectory(spillDir);
     const workerEndpoint = await this.broker.bind();
     this.httpPort = await this.http.listen();
     const connect = this.broker.localEndpoint ?? workerEndpoint.replace(/\/\/(0\.0\.0\.0|\*)/, '//127.0.0.1');

@@ -24,7 +24,7 @@ export function registerReplayCommand(program: Command): void {
         'every message byte-identically, at the recorded pace (scaled by --speed) or as fast as possible.',
     )
     .argument('<file>', 'recording file')
-    .option('--bind <endpoint>', 'endpoint to bind (default tcp://*:9999 for a V1 recording, tcp://*:31001 for V2)', endpoint)
+    .option('--bind <endpoint>', 'endpoint to bind (default tcp://127.0.0.1:9999 for a V1 recording, tcp://127.0.0.1:31001 for V2; tcp://*:PORT serves the network)', endpoint)
     .option('--speed <factor|max>', 'pace: 1 = as recorded, 2 = twice as fast, max = as fast as the receiver takes it', speed, 1 as number | 'max')
     .option('--loop', 'start again from the beginning at the end, until interrupted')
     .addHelpText(
@@ -123,12 +123,12 @@ async function defaultBind(reader: RecordingReader): Promise<string> {
   const probe = await RecordingReader.open(reader.path);
   try {
     for await (const message of probe.messages()) {
-      return message.parts[0]?.[0] === 0x7b ? 'tcp://*:9999' : 'tcp://*:31001';
+      return message.parts[0]?.[0] === 0x7b ? 'tcp://127.0.0.1:9999' : 'tcp://127.0.0.1:31001';
     }
   } catch {
     // An unreadable first message is reported by the replay itself.
   } finally {
     await probe.close();
   }
-  return 'tcp://*:9999';
+  return 'tcp://127.0.0.1:9999';
 }

@@ -11,7 +11,8 @@ import type { WorkerMessage } from './protocol.js';
 
 export interface GoodDispatcherOptions {
   memoryBudgetBytes: number;
-  spillDir: string;
+  /** null: a private temporary directory (see SpillFile). */
+  spillDir: string | null;
 }
 
 export class GoodDispatcher implements PathDispatcher {

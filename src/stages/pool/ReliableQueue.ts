@@ -47,7 +47,8 @@ interface Comebacks {
 
 export interface ReliableQueueOptions {
   memoryBudgetBytes: number;
-  spillDir: string;
+  /** null: a private temporary directory (see SpillFile). */
+  spillDir: string | null;
   name: string;
   /** Largest spill segment file before a new one is started (default 64 MB). */
   spillSegmentBytes?: number;

@@ -7,7 +7,12 @@
 // when the task could not be stored, and a record that cannot be read back is skipped and
 // listed by `drainLost()`. To report such a record by its frame, each record's length, task
 // id, run, series and frame stay in memory (40 bytes per spilled task) next to the file.
-import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+//
+// The directory is private to our user (see privateDirectory.ts): a fresh temporary one when
+// none is configured. Segment files are created new (O_EXCL) and never through a symlink
+// (O_NOFOLLOW), so nothing planted under their names can be overwritten or read in their place.
+import { closeSync, constants, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { ensurePrivateDirectory, makePrivateTempDirectory } from '../../util/privateDirectory.js';
 import { join } from 'node:path';
 import { decode, encode } from '@msgpack/msgpack';
 import type { Task, TaskHeader } from './Task.js';
@@ -51,9 +56,14 @@ export class SpillFile {
   private headerScratch = Buffer.alloc(512);
   /** The last I/O error, for the caller's log. */
   lastError: Error | null = null;
+  /** Where segments go, once the first one is made. */
+  private dir: string | null = null;
+  /** The directory is a temporary one of ours, removed on close. */
+  private ownDir = false;
 
   constructor(
-    private readonly dir: string,
+    /** null: a fresh private directory under the system's temporary directory. */
+    private readonly configuredDir: string | null,
     name: string,
     private readonly segmentBytes = DEFAULT_SEGMENT_BYTES,
   ) {
@@ -135,18 +145,35 @@ export class SpillFile {
     while (this.segments.length > 0) this.retireHead();
     this.count = 0;
     this.bytes = 0;
+    if (this.ownDir && this.dir !== null) {
+      rmSync(this.dir, { recursive: true, force: true });
+      this.dir = null;
+      this.ownDir = false;
+    }
   }
 
   private writableSegment(recordBytes: number): Segment {
     const tail = this.segments[this.segments.length - 1];
     // A record larger than a segment gets a segment of its own rather than being refused.
     if (tail && (tail.writeOffset === 0 || tail.writeOffset + recordBytes <= this.segmentBytes)) return tail;
-    mkdirSync(this.dir, { recursive: true });
-    const path = join(this.dir, `${this.prefix}-${this.nextSegment++}.spill`);
-    const fd = openSync(path, 'w+');
+    const path = join(this.directory(), `${this.prefix}-${this.nextSegment++}.spill`);
+    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     const segment: Segment = { path, fd, writeOffset: 0, readOffset: 0, index: [], readRecords: 0 };
     this.segments.push(segment);
     return segment;
+  }
+
+  /** The private directory segments go to (made, or checked, at the first spill). */
+  private directory(): string {
+    if (this.dir !== null) return this.dir;
+    if (this.configuredDir === null) {
+      this.dir = makePrivateTempDirectory('stream-pipeline-spill-');
+      this.ownDir = true;
+    } else {
+      ensurePrivateDirectory(this.configuredDir);
+      this.dir = this.configuredDir;
+    }
+    return this.dir;
   }
 
   private readRecord(segment: Segment, recordBytes: number, id: number): Task | undefined {

@@ -1,0 +1,141 @@
+// A pipeline under attack, for the hostile-peer tests: the real CLI in its own process (a crash
+// must not take the test runner with it) with one local fast and one local good worker,
+// reading a V2 stream that the test sends from its own PUSH socket. The helpers send a small
+// series, wait for its summary in the results file, and read the process's memory, so each
+// test can check that the pipeline survived, processed every frame and stayed within bounds.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Push } from 'zeromq';
+import { Encoder, Tag } from 'cbor-x';
+import { startCli, type CliProcess } from './cli.js';
+
+const W = 64;
+const H = 64;
+const cbor = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false });
+const message = (o: object) => Buffer.from(cbor.encode(o));
+
+/** The good path's memory budget in these tests (MB). */
+export const BUDGET_MB = 64;
+
+export interface Target {
+  dir: string;
+  pipeline: CliProcess;
+  push: Push;
+  workerEndpoint: string;
+  httpPort: number;
+  resultsPath: string;
+}
+
+export async function startTarget(extraPipelineYaml = ''): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'sp-hostile-'));
+  const push = new Push({ linger: 0, sendHighWaterMark: 100_000 });
+  await push.bind('tcp://127.0.0.1:*');
+  const configPath = join(dir, 'pipeline.yaml');
+  writeFileSync(configPath, `pipeline:
+  worker_port: 0
+  heartbeat_ms: 250
+  shared_memory_slot_mb: 4
+${extraPipelineYaml}  fast:
+    workers: 1
+    min_workers: 1
+    max_workers: 1
+  good:
+    workers: 1
+    min_workers: 1
+    max_workers: 1
+    memory_budget_mb: ${BUDGET_MB}
+    spill_dir: ${join(dir, 'spill')}
+outputs:
+  http_port: 0
+logging:
+  level: info
+`);
+  const resultsPath = join(dir, 'results.jsonl');
+  const pipeline = startCli(['--config', configPath, '--endpoint', push.lastEndpoint!, '--results', resultsPath], 180_000);
+  const m = await pipeline.waitForStderr(/workers join at (tcp:\/\/\S+), status at http:\/\/[^:]+:(\d+)\//);
+  return { dir, pipeline, push, workerEndpoint: m[1]!.replace(/,$/, ''), httpPort: Number(m[2]), resultsPath };
+}
+
+export async function stopTarget(t: Target): Promise<void> {
+  t.pipeline.child.kill('SIGTERM');
+  await t.pipeline.done;
+  t.push.close();
+  rmSync(t.dir, { recursive: true, force: true });
+}
+
+export function alive(t: Target): boolean {
+  return t.pipeline.child.exitCode === null && t.pipeline.child.signalCode === null;
+}
+
+/** The pipeline process's resident memory in MB. */
+export function rssMb(t: Target): number {
+  const status = readFileSync(`/proc/${t.pipeline.child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+/** A flat, noisy 64 x 64 uint16 frame (tag 40 around a little-endian typed array). */
+function image(seed: number): Tag {
+  const a = new Uint16Array(W * H);
+  for (let i = 0; i < a.length; i++) a[i] = ((i * 2654435761 + seed * 40503) >>> 28) & 7;
+  return new Tag([[H, W], new Tag(new Uint8Array(a.buffer), 69)], 40);
+}
+
+/** Sends a series of `frames` images under detector series id `series`. */
+export async function sendSeries(t: Target, series: number, frames: number): Promise<void> {
+  await t.push.send(message({
+    type: 'start', series_id: series, series_unique_id: `H${series}-${Math.random()}`, image_size_x: W, image_size_y: H, image_dtype: 'uint16',
+    channels: ['threshold_1'], beam_center_x: 32, beam_center_y: 32, incident_wavelength: 1, pixel_size_x: 75e-6, pixel_size_y: 75e-6,
+    detector_translation: [0, 0, -0.2], number_of_images: frames,
+  }));
+  for (let i = 0; i < frames; i++) await t.push.send(message({ type: 'image', series_id: series, image_id: i, data: { threshold_1: image(i) } }));
+  await t.push.send(message({ type: 'end', series_id: series }));
+}
+
+export interface ResultsLine {
+  type: string;
+  [key: string]: unknown;
+}
+
+export function readResults(t: Target): ResultsLine[] {
+  if (!existsSync(t.resultsPath)) return [];
+  // Only complete lines: the pipeline may be writing the last one.
+  const lines = readFileSync(t.resultsPath, 'utf8').split('\n').slice(0, -1);
+  return lines.map((l) => JSON.parse(l) as ResultsLine);
+}
+
+/** Waits for the summary of detector series `series` in the results file. */
+export async function summaryOf(t: Target, series: number, ms = 60_000): Promise<ResultsLine> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const s = readResults(t).find((r) => r.type === 'summary' && r['series'] === series);
+    if (s) return s;
+    if (!alive(t)) throw new Error(`pipeline died before series ${series} was summarised:\n${t.pipeline.stderr.slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`no summary for series ${series} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Names what is wrong with a results-file record, or returns null when it is well-formed. */
+export function recordProblem(r: ResultsLine): string | null {
+  if (r.type === 'series' || r.type === 'summary') return null;
+  if (r.type !== 'frame') return `unknown record type ${String(r.type)}`;
+  const int = (k: string) => Number.isInteger(r[k]) && (r[k] as number) >= 0;
+  for (const k of ['series', 'frame', 'n_spots', 'n_spots_no_ice', 'n_spots_4A', 'saturated_pixels']) if (!int(k)) return `${k} is ${JSON.stringify(r[k])}`;
+  if (typeof r['hit'] !== 'boolean') return `hit is ${JSON.stringify(r['hit'])}`;
+  if (r['path'] !== 'good' && r['path'] !== 'fast') return `path is ${JSON.stringify(r['path'])}`;
+  if (!Array.isArray(r['flags']) || !(r['flags'] as unknown[]).every((f) => typeof f === 'string')) return `flags are ${JSON.stringify(r['flags'])}`;
+  if (r['d_min'] !== null && !(typeof r['d_min'] === 'number' && r['d_min'] > 0)) return `d_min is ${JSON.stringify(r['d_min'])}`;
+  if (Array.isArray(r['spots']) && (r['spots'] as unknown[]).length > 20_000) return 'too many spots';
+  return null;
+}
+
+/** Sends a series and checks what every test checks: the series was summarised with every
+ * frame processed and none lost, and every record in the results file is well-formed. */
+export async function expectHealthySeries(t: Target, series: number, frames = 16): Promise<ResultsLine> {
+  await sendSeries(t, series, frames);
+  const summary = await summaryOf(t, series);
+  const problems = readResults(t).map(recordProblem).filter((p) => p !== null);
+  if (problems.length > 0) throw new Error(`malformed records: ${problems.slice(0, 5).join('; ')}`);
+  return summary;
+}

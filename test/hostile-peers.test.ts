@@ -1,0 +1,272 @@
+// The pipeline as a hostile or careless peer on the beamline network finds it: each case
+// attacks a running pipeline process (the real CLI, with real local workers) through one of
+// its ports, then streams a series and checks that the process is still alive, the series was
+// summarised with every frame processed and none lost, every record in the results file is
+// well-formed, and the process's memory stayed within the good path's budget plus a margin.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type Socket } from 'node:net';
+import { Dealer } from 'zeromq';
+import { decode, encode } from '@msgpack/msgpack';
+import WebSocket from 'ws';
+import { assertBuilt } from './helpers/cli.js';
+import { validResultBody } from './helpers/frameResults.js';
+import { alive, BUDGET_MB, expectHealthySeries, readResults, rssMb, startTarget, stopTarget, type Target } from './helpers/hostileTarget.js';
+
+/** What the pipeline process may hold beyond the good path's budget: Node itself, the
+ * receiver's and broker's buffers, and the garbage an attack leaves for the collector. */
+const MARGIN_MB = 320;
+
+const targets: Target[] = [];
+const sockets: { close(): void }[] = [];
+
+async function target(extraPipelineYaml = ''): Promise<Target> {
+  const t = await startTarget(extraPipelineYaml);
+  targets.push(t);
+  return t;
+}
+
+beforeAll(() => assertBuilt());
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.close();
+  for (const t of targets.splice(0)) await stopTarget(t);
+});
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Writes raw bytes to a port and returns what came back before the peer closed (or 2 s). */
+function rawExchange(port: number, bytes: Buffer | string): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let got = '';
+    const done = () => { s.destroy(); resolve(got); };
+    s.on('data', (d) => (got += d.toString('latin1')));
+    s.on('error', done);
+    s.on('close', done);
+    s.on('connect', () => s.write(bytes));
+    setTimeout(done, 2000);
+  });
+}
+
+/** A raw TCP connection that has completed the WebSocket handshake on /ws. */
+function rawWebSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('error', reject);
+    s.on('connect', () => s.write('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'));
+    s.once('data', (d) => (d.toString().startsWith('HTTP/1.1 101') ? resolve(s) : reject(new Error(d.toString()))));
+  });
+}
+
+type TaskSeen = { id: number; run: number; series: number; frame: number };
+
+/**
+ * A worker driven by the test over TCP: it joins `path` with `credit`, heartbeats, answers each
+ * task with `answer(task)` (null: no answer), and says hello again whenever it is reset.
+ */
+async function handWorker(t: Target, answer: (task: TaskSeen, n: number) => object | null, opts: { credit?: number; path?: string } = {}) {
+  const socket = new Dealer({ linger: 0, sendHighWaterMark: 100_000 });
+  sockets.push(socket);
+  socket.connect(t.workerEndpoint);
+  const hello = encode({ t: 'hello', path: opts.path ?? 'good', pid: 4242, host: 'rogue', credit: opts.credit ?? 4 });
+  await socket.send(hello);
+  let tasks = 0;
+  let resets = 0;
+  const beat = setInterval(() => void socket.send(encode({ t: 'heartbeat' })).catch(() => undefined), 100);
+  void (async () => {
+    for await (const [header] of socket) {
+      const m = decode(header!) as { t: string; task?: TaskSeen };
+      if (m.t === 'reset') { resets++; await socket.send(hello); }
+      if (m.t === 'task') {
+        const reply = answer(m.task!, tasks++);
+        if (reply) await socket.send(reply instanceof Uint8Array ? reply : encode(reply));
+      }
+    }
+  })().catch(() => undefined).finally(() => clearInterval(beat));
+  return { get tasks() { return tasks; }, get resets() { return resets; } };
+}
+
+async function expectSurvived(t: Target, series: number): Promise<void> {
+  expect(alive(t), t.pipeline.stderr.slice(-2000)).toBe(true);
+  const summary = await expectHealthySeries(t, series);
+  expect(summary).toMatchObject({ received: 16, processed: 16, lost: 0 });
+  expect(alive(t)).toBe(true);
+  expect(rssMb(t)).toBeLessThan(BUDGET_MB + MARGIN_MB);
+}
+
+describe('a hostile peer on the worker port', () => {
+  it('cannot make libzmq abort by claiming the routing ids the next workers would get', async () => {
+    const t = await target();
+    // Unseeded, libzmq numbers anonymous peers 0x00 + 0x6b8b4567, +1, ... in every process.
+    for (let k = 0; k < 32; k++) {
+      const id = Buffer.alloc(5);
+      id.writeUInt32BE(0x6b8b4567 + k, 1);
+      const d = new Dealer({ linger: 0, routingId: id.toString('latin1') });
+      sockets.push(d);
+      d.connect(t.workerEndpoint);
+      await d.send(encode({ t: 'heartbeat' }));
+    }
+    await pause(300);
+    const anonymous = new Dealer({ linger: 0 });
+    sockets.push(anonymous);
+    anonymous.connect(t.workerEndpoint);
+    await anonymous.send(encode({ t: 'heartbeat' }));
+    await pause(500);
+    await expectSurvived(t, 1);
+  });
+
+  it('survives a hello nested 20,000 levels deep and still answers /status', async () => {
+    const t = await target();
+    const d = new Dealer({ linger: 0 });
+    sockets.push(d);
+    d.connect(t.workerEndpoint);
+    const head = Buffer.from(encode({ t: 'hello', path: 'good', host: 'h', credit: 1, pid: 'X' }));
+    const at = head.indexOf(Buffer.from(encode('X')));
+    await d.send(Buffer.concat([head.subarray(0, at), Buffer.alloc(20_000, 0x91), Buffer.from([1]), head.subarray(at + 2)]));
+    await pause(300);
+    const res = await fetch(`http://127.0.0.1:${t.httpPort}/status`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { badWorkerMessages: number }).badWorkerMessages).toBeGreaterThan(0);
+    await expectSurvived(t, 1);
+  });
+
+  it('drops a 120 MB message without holding it (and the connection that sent it)', async () => {
+    const t = await target();
+    const d = new Dealer({ linger: 0 });
+    sockets.push(d);
+    d.connect(t.workerEndpoint);
+    // A msgpack array32 of 120 million empty arrays.
+    const huge = Buffer.alloc(120 * 1024 * 1024, 0x90);
+    huge[0] = 0xdd;
+    huge.writeUInt32BE(huge.length - 5, 1);
+    await d.send(huge);
+    await pause(1500);
+    expect(rssMb(t)).toBeLessThan(BUDGET_MB + MARGIN_MB);
+    await expectSurvived(t, 1);
+  });
+
+  it('thins the log of a flood of malformed messages and counts every one', async () => {
+    const t = await target();
+    const d = new Dealer({ linger: 0, sendHighWaterMark: 100_000 });
+    sockets.push(d);
+    d.connect(t.workerEndpoint);
+    const n = 20_000;
+    for (let i = 0; i < n; i++) await d.send(Buffer.from([0xc1, i & 0xff]));
+    const statusNow = async () => ((await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as { badWorkerMessages: number }).badWorkerMessages;
+    for (let i = 0; i < 200 && (await statusNow()) < n; i++) await pause(50);
+    expect(await statusNow()).toBe(n);
+    const lines = t.pipeline.stderr.split('\n').filter((l) => l.includes('message from a worker dropped')).length;
+    expect(lines).toBeGreaterThan(0);
+    expect(lines).toBeLessThanOrEqual(20);
+    await expectSurvived(t, 1);
+  });
+});
+
+describe('a rogue worker', () => {
+  /** One malformed result after another, each of a kind a probe sent. */
+  const fabrications: ((task: TaskSeen) => object | Uint8Array)[] = [
+    (task) => ({ t: 'result', id: task.id, result: validResultBody({ hit: 'no' }) }),
+    (task) => ({ t: 'result', id: task.id, result: validResultBody({ n_spots: -5 }) }),
+    (task) => ({ t: 'result', id: task.id, result: validResultBody({ flags: 'not-an-array' }) }),
+    (task) => ({ t: 'result', id: task.id, result: validResultBody({ total_intensity: 'NaN', background: 'NaN' }) }),
+    (task) => ({ t: 'result', id: task.id, result: validResultBody({ n_spots: 200_000, spots: Array.from({ length: 200_000 }, () => [1, 2, 3]) }) }),
+    (task) => {
+      const head = Buffer.from(encode({ t: 'result', id: task.id, result: validResultBody({ spots: ['X'] }) }));
+      const at = head.indexOf(Buffer.from(encode('X')));
+      return Buffer.concat([head.subarray(0, at), Buffer.alloc(12_000, 0x91), Buffer.from([1]), head.subarray(at + 2)]);
+    },
+    // Well-formed, but it claims the frame is a hit with many spots: the honest path decides.
+    (task) => ({ t: 'result', id: task.id, result: validResultBody({ type: 'summary', series: 99, hit: 'yes' }) }),
+  ];
+
+  it('writes nothing it fabricates: every malformed answer is refused and the frame analysed by an honest worker', async () => {
+    const t = await target();
+    const feed = new WebSocket(`ws://127.0.0.1:${t.httpPort}/ws`);
+    sockets.push(feed);
+    const records: { type?: string; series?: number }[] = [];
+    feed.on('message', (m) => records.push(JSON.parse(m.toString()) as { type?: string }));
+    await new Promise((r) => feed.once('open', r));
+    const rogue = await handWorker(t, (task, n) => fabrications[n % fabrications.length]!(task) as object);
+    await pause(300);
+    await expectSurvived(t, 1);
+    expect(rogue.tasks).toBeGreaterThan(0);
+    const frames = readResults(t).filter((r) => r.type === 'frame' && r['path'] === 'good');
+    expect(frames).toHaveLength(16);
+    expect(frames.filter((f) => f['hit'] === true)).toHaveLength(0); // flat noise: no hits
+    await pause(200);
+    expect(records.filter((r) => r.type === 'summary')).toHaveLength(1);
+    expect(records.filter((r) => r.type === undefined)).toHaveLength(0);
+    expect(records.filter((r) => r.type === 'frame').every((r) => r.series === 1)).toBe(true);
+  });
+
+  it('cannot hold frames for ever by heart-beating and never answering', async () => {
+    const t = await target('  task_timeout_s: 2\n');
+    const silent = await handWorker(t, () => null);
+    await pause(300);
+    await expectSurvived(t, 1);
+    expect(silent.tasks).toBeGreaterThan(0);
+    expect(silent.resets).toBeGreaterThan(0);
+  });
+
+  it('cannot lose the frames it answers as failed: they are tried on another worker', async () => {
+    const t = await target();
+    const failing = await handWorker(t, (task) => ({ t: 'failed', id: task.id, code: 'analysis-failed', detail: 'no' }));
+    await pause(300);
+    await expectSurvived(t, 1);
+    expect(failing.tasks).toBeGreaterThan(0);
+  });
+});
+
+describe('a hostile HTTP or WebSocket client', () => {
+  it('gets an answer, not a crash, for request lines no URL parser takes', async () => {
+    const t = await target();
+    for (const line of ['GET //[ HTTP/1.1', 'GET http://x:99999/ HTTP/1.1', 'GET /status?%zz HTTP/1.1', 'DELETE /status HTTP/1.1']) {
+      const reply = await rawExchange(t.httpPort, `${line}\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(reply, line).toMatch(/^HTTP\/1\.1 \d{3}/);
+    }
+    await expectSurvived(t, 1);
+  });
+
+  it('survives broken WebSocket frames: a 2^40-byte length, unmasked, opcode 3, RSV1, invalid UTF-8', async () => {
+    const t = await target();
+    const frames = [
+      Buffer.from([0x82, 0xff, 0, 0, 0x01, 0, 0, 0, 0, 0, 1, 2, 3, 4]), // 2^40 bytes announced
+      Buffer.from([0x81, 0x02, 0x68, 0x69]), // unmasked text
+      Buffer.from([0x83, 0x80, 1, 2, 3, 4]), // reserved opcode 3
+      Buffer.from([0xc1, 0x80, 1, 2, 3, 4]), // RSV1 without an extension
+      Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0xc3, 0x28]), // invalid UTF-8 text
+    ];
+    for (const frame of frames) {
+      const s = await rawWebSocket(t.httpPort);
+      s.on('error', () => undefined);
+      s.write(frame);
+      await pause(100);
+      s.destroy();
+    }
+    await pause(300);
+    await expectSurvived(t, 1);
+  });
+
+  it('keeps clients that never read and clients that send huge messages from holding memory', async () => {
+    const t = await target();
+    // 100 clients that never read (their TCP windows fill), 10 that announce 95 MB messages.
+    const idle: Socket[] = [];
+    for (let i = 0; i < 100; i++) {
+      const s = await rawWebSocket(t.httpPort).catch(() => null);
+      if (s) { s.pause(); s.on('error', () => undefined); idle.push(s); }
+    }
+    sockets.push({ close: () => idle.forEach((s) => s.destroy()) });
+    for (let i = 0; i < 10; i++) {
+      const s = await rawWebSocket(t.httpPort).catch(() => null);
+      if (!s) continue;
+      s.on('error', () => undefined);
+      const header = Buffer.from([0x82, 0xff, 0, 0, 0, 0, 0x05, 0xf0, 0, 0, 1, 2, 3, 4]); // 95 MB
+      s.write(Buffer.concat([header, Buffer.alloc(1 << 20)]));
+      sockets.push({ close: () => s.destroy() });
+    }
+    await expectSurvived(t, 1);
+    const status = (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as { http: { clients: number; clientsRefused: number; clientErrors: number } };
+    expect(status.http.clients).toBeLessThanOrEqual(64);
+    expect(status.http.clientsRefused + status.http.clientErrors).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,94 @@
+// Spilled frames go only where no other user can read, plant or redirect them: a directory of
+// our own (0700), segment files created new and never through a symlink.
+import { afterEach, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SpillFile, SPILL_FAILED } from '../src/stages/pool/SpillFile.js';
+import { ensurePrivateDirectory } from '../src/util/privateDirectory.js';
+import type { Task } from '../src/stages/pool/Task.js';
+import { runCli } from './helpers/cli.js';
+
+const dirs: string[] = [];
+function scratch(): string {
+  const d = mkdtempSync(join(tmpdir(), 'sp-spillpriv-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function task(id: number): Task {
+  return {
+    header: { id, run: 1, series: 1, frame: id, channel: 'threshold_1', width: 4, height: 4, dtype: 'uint16', encoding: { codec: 'raw', elemSize: 2, name: '<' }, receivedAt: 0 },
+    data: new Uint8Array(32).fill(id),
+  };
+}
+
+describe('spill directory', () => {
+  it('creates a missing directory with mode 700 and spills into it', () => {
+    const dir = join(scratch(), 'spill');
+    const spill = new SpillFile(dir, 'good');
+    expect(spill.push(task(1))).toBeNull();
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(spill.shift()?.header.id).toBe(1);
+    spill.close();
+  });
+
+  it('refuses a directory open to others, a symlink, or a file, naming why, and never writes there', () => {
+    const base = scratch();
+    const open = join(base, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    expect(() => ensurePrivateDirectory(open)).toThrow(/open to other users \(mode 777\)/);
+    const spill = new SpillFile(open, 'good');
+    expect(spill.push(task(1))).toBe(SPILL_FAILED);
+    expect(spill.lastError?.message).toMatch(/open to other users/);
+    expect(readdirSync(open)).toEqual([]);
+
+    const real = join(base, 'real');
+    mkdirSync(real, { mode: 0o700 });
+    const link = join(base, 'link');
+    symlinkSync(real, link);
+    expect(() => ensurePrivateDirectory(link)).toThrow(/symbolic link/);
+    writeFileSync(join(base, 'file'), 'x');
+    expect(() => ensurePrivateDirectory(join(base, 'file'))).toThrow();
+  });
+
+  it('does not overwrite or follow a file planted under a segment\'s name', () => {
+    const dir = join(scratch(), 'spill');
+    mkdirSync(dir, { mode: 0o700 });
+    const victim = join(scratch(), 'victim');
+    writeFileSync(victim, 'precious');
+    // Plant symlinks under every name the next segments of this process could take.
+    for (let i = 0; i < 64; i++) for (let k = 0; k < 4; k++) symlinkSync(victim, join(dir, `good-${process.pid}-${i}-${k}.spill`));
+    const spill = new SpillFile(dir, 'good');
+    expect(spill.push(task(1))).toBe(SPILL_FAILED);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    spill.close();
+  });
+
+  it('uses a fresh private temporary directory when none is configured, and removes it on close', () => {
+    const spill = new SpillFile(null, 'good');
+    expect(spill.push(task(1))).toBeNull();
+    const made = readdirSync(tmpdir()).filter((n) => n.startsWith('stream-pipeline-spill-')).map((n) => join(tmpdir(), n))
+      .filter((d) => readdirSync(d).some((f) => f.startsWith(`good-${process.pid}-`)));
+    expect(made).toHaveLength(1);
+    expect(statSync(made[0]!).mode & 0o777).toBe(0o700);
+    spill.close();
+    expect(existsSync(made[0]!)).toBe(false);
+  });
+
+  it('stops the pipeline at start, naming the directory, when the configured one is not private', async () => {
+    const base = scratch();
+    const open = join(base, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const config = join(base, 'p.yaml');
+    writeFileSync(config, `pipeline:\n  worker_port: 0\n  good:\n    workers: 0\n    min_workers: 0\n    spill_dir: ${open}\n  fast:\n    workers: 0\n    min_workers: 0\noutputs:\n  http_port: 0\n`);
+    const r = await runCli(['--config', config, '--endpoint', 'tcp://127.0.0.1:1'], 30_000);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`${open} is open to other users`);
+  });
+});
