@@ -4,11 +4,11 @@
 // tasks sent before the pipeline reset it.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { Router } from 'zeromq';
 import { decode, encode } from '@msgpack/msgpack';
 import { pino } from 'pino';
-import { SharedFrameSlots, checkLayout } from '../src/stages/pool/SharedFrameSlots.js';
+import { MAX_SLOTS, MAX_SLOT_BYTES, SharedFrameSlots, checkLayout } from '../src/stages/pool/SharedFrameSlots.js';
 import { PoolWorker } from '../src/stages/worker/PoolWorker.js';
 import { WorkerBroker, type PathDispatcher } from '../src/stages/pool/WorkerBroker.js';
 import { encodePixels } from '../src/codec/FrameEncoder.js';
@@ -17,6 +17,8 @@ import type { SeriesSetup } from '../src/stages/pool/protocol.js';
 import { assertBuilt } from './helpers/cli.js';
 import { validResultBody } from './helpers/frameResults.js';
 
+/** Size limits that let any valid layout through (the broker's own limits are tested apart). */
+const ANY_SIZE = { slots: MAX_SLOTS, slotBytes: MAX_SLOT_BYTES };
 const made: SharedFrameSlots[] = [];
 function create(slots: number, slotBytes: number): SharedFrameSlots {
   const s = SharedFrameSlots.create(slots, slotBytes);
@@ -34,7 +36,7 @@ const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i)
 describe('SharedFrameSlots', () => {
   it('shares one region between the creating and the attaching mapping, slot by slot', () => {
     const worker = create(3, 1000);
-    const pipeline = SharedFrameSlots.attach(worker.layout);
+    const pipeline = SharedFrameSlots.attach(worker.layout, ANY_SIZE);
     const a = bytes(1000, 1);
     const b = bytes(17, 2);
     expect(pipeline.claim(7, a)).toBe(0);
@@ -44,7 +46,7 @@ describe('SharedFrameSlots', () => {
   });
 
   it('lends each slot to one task until that task is answered', () => {
-    const pipeline = SharedFrameSlots.attach(create(2, 64).layout);
+    const pipeline = SharedFrameSlots.attach(create(2, 64).layout, ANY_SIZE);
     expect(pipeline.claim(1, bytes(65, 0))).toBe(-1); // too large for a slot: goes over the socket
     expect(pipeline.claim(1, bytes(64, 0))).toBe(0);
     expect(pipeline.claim(2, bytes(10, 0))).toBe(1);
@@ -57,10 +59,10 @@ describe('SharedFrameSlots', () => {
 
   it('is seen by another process', () => {
     const worker = create(2, 4096);
-    SharedFrameSlots.attach(worker.layout).claim(5, bytes(4096, 9));
+    SharedFrameSlots.attach(worker.layout, ANY_SIZE).claim(5, bytes(4096, 9));
     const dist = new URL('../dist/src/stages/pool/SharedFrameSlots.js', import.meta.url).pathname;
     const script = `import { SharedFrameSlots } from ${JSON.stringify(dist)};
-      const s = SharedFrameSlots.attach(${JSON.stringify(worker.layout)});
+      const s = SharedFrameSlots.attach(${JSON.stringify(worker.layout)}, ${JSON.stringify(ANY_SIZE)});
       let sum = 0; for (const v of s.view(0, 4096)) sum += v;
       s.view(1, 3).set([1, 2, 3]);
       console.log(sum);`;
@@ -70,21 +72,38 @@ describe('SharedFrameSlots', () => {
     expect([...worker.view(1, 3)]).toEqual([1, 2, 3]);
   });
 
+  it('refuses a region name that is a hard link to another file of the same size', () => {
+    const other = `/dev/shm/stream-pipeline-test-victim-${process.pid}`;
+    writeFileSync(other, Buffer.alloc(256, 7));
+    const name = `/stream-pipeline-${process.pid}-0123456789ab`;
+    try {
+      linkSync(other, `/dev/shm${name}`);
+      expect(() => SharedFrameSlots.attach({ name, slots: 2, slotBytes: 128 }, ANY_SIZE)).toThrow(/has other names \(hard links\)/);
+      expect(readFileSync(other)).toEqual(Buffer.alloc(256, 7));
+    } finally {
+      rmSync(`/dev/shm${name}`, { force: true });
+      rmSync(other, { force: true });
+    }
+  });
+
   it('refuses announcements it must not map, naming what is wrong', () => {
     const worker = create(2, 128);
-    expect(() => SharedFrameSlots.attach({ ...worker.layout, slotBytes: 256 })).toThrow(/not of the announced size/);
-    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/etc/passwd' })).toThrow(/must be \/stream-pipeline- followed by/);
-    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/stream-pipeline-../../x' })).toThrow(/followed by \[0-9a-z-\]/);
-    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/stream-pipeline-absent' })).toThrow(/cannot open shared memory/);
+    expect(() => SharedFrameSlots.attach({ ...worker.layout, slotBytes: 256 }, ANY_SIZE)).toThrow(/not of the announced size/);
+    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/etc/passwd' }, ANY_SIZE)).toThrow(/must be \/stream-pipeline- followed by/);
+    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/stream-pipeline-../../x' }, ANY_SIZE)).toThrow(/followed by \[0-9a-z-\]/);
+    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/stream-pipeline-absent' }, ANY_SIZE)).toThrow(/cannot open shared memory/);
     expect(() => checkLayout({ ...worker.layout, slots: 0 })).toThrow(/slot count 0/);
     expect(() => checkLayout({ ...worker.layout, slots: 2.5 })).toThrow(/slot count 2.5/);
     expect(() => checkLayout({ ...worker.layout, slotBytes: 2 ** 40 })).toThrow(/slot size/);
     expect(() => checkLayout(null)).toThrow(/not an object/);
+    // More, or larger, slots than the pipeline allows are not mapped (nor reserved).
+    expect(() => SharedFrameSlots.attach(worker.layout, { slots: 1, slotBytes: 1 << 20 })).toThrow(/2 slots is more than the 1/);
+    expect(() => SharedFrameSlots.attach(worker.layout, { slots: 16, slotBytes: 64 })).toThrow(/larger than the configured 64/);
     // Once unlinked, the name cannot be mapped again, but existing mappings still share.
-    const pipeline = SharedFrameSlots.attach(worker.layout);
+    const pipeline = SharedFrameSlots.attach(worker.layout, ANY_SIZE);
     worker.unlink();
     expect(existsSync(`/dev/shm${worker.layout.name}`)).toBe(false);
-    expect(() => SharedFrameSlots.attach(worker.layout)).toThrow(/cannot open shared memory/);
+    expect(() => SharedFrameSlots.attach(worker.layout, ANY_SIZE)).toThrow(/cannot open shared memory/);
     pipeline.claim(1, bytes(5, 4));
     expect([...worker.view(0, 5)]).toEqual([...bytes(5, 4)]);
   });
@@ -110,7 +129,7 @@ describe('SharedFrameSlots', () => {
     truncateSync(`/dev/shm${name}`, 4 * 65536);
     try {
       expect(statSync(`/dev/shm${name}`).blocks * 512).toBeLessThan(65536);
-      const pipeline = SharedFrameSlots.attach({ name, slots: 4, slotBytes: 65536 });
+      const pipeline = SharedFrameSlots.attach({ name, slots: 4, slotBytes: 65536 }, ANY_SIZE);
       expect(statSync(`/dev/shm${name}`).blocks * 512).toBeGreaterThanOrEqual(4 * 65536);
       pipeline.close();
     } finally {
@@ -120,7 +139,7 @@ describe('SharedFrameSlots', () => {
 
   it('gives the memory back at close, leaving earlier views empty rather than dangling', () => {
     const worker = create(2, 4096);
-    const pipeline = SharedFrameSlots.attach(worker.layout);
+    const pipeline = SharedFrameSlots.attach(worker.layout, ANY_SIZE);
     pipeline.claim(1, bytes(100, 3));
     const earlier = worker.view(0, 100);
     const mapped = () => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes(worker.layout.name)).length;
@@ -181,7 +200,7 @@ describe('a worker receiving frames in shared memory', () => {
 
     const [rid, hello] = await next('hello');
     expect(hello['shm']).toMatchObject({ slots: 2, slotBytes: 64 * 1024 });
-    const slots = SharedFrameSlots.attach(hello['shm']);
+    const slots = SharedFrameSlots.attach(hello['shm'], ANY_SIZE);
     await send(rid, welcome);
     await send(rid, { t: 'series', setup });
     await next('ready');
@@ -202,7 +221,7 @@ describe('a worker receiving frames in shared memory', () => {
     expect(existsSync(`/dev/shm${region}`)).toBe(false); // the worker let go of the old region
     await send(rid, { t: 'task', task: task(2), slot: 0, length: f1.blob.byteLength, region });
     const region2 = hello2['shm'].name as string;
-    const slots2 = SharedFrameSlots.attach(hello2['shm']);
+    const slots2 = SharedFrameSlots.attach(hello2['shm'], ANY_SIZE);
     await send(rid, welcome);
     // Also stale: a task naming the earlier region, even after the new welcome.
     await send(rid, { t: 'task', task: task(5), slot: 0, length: f1.blob.byteLength, region });
@@ -231,7 +250,7 @@ describe('the pipeline\'s broker lending slots to a local worker', () => {
   const encoding = parseV1Encoding('bs16-lz4<', 'uint16');
 
   it('sends frames that fit through shared memory and larger ones over the socket, with the right bytes either way, and lets go of the region when the worker leaves', async () => {
-    const broker = new WorkerBroker({ endpoint: 'tcp://127.0.0.1:0', heartbeatMs: 1000, taskTimeoutMs: 60_000, logger: pino({ level: 'silent' }), workerConfig: {} });
+    const broker = new WorkerBroker({ endpoint: 'tcp://127.0.0.1:0', heartbeatMs: 1000, taskTimeoutMs: 60_000, maxSlotBytes: 1 << 20, logger: pino({ level: 'silent' }), workerConfig: {} });
     const results = new Map<number, number>();
     let joined = '';
     let left = '';

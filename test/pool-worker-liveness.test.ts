@@ -34,7 +34,7 @@ afterEach(() => {
 
 describe('worker liveness during a table build', () => {
   it('keeps a worker that announced a build longer than the liveness window, and its frames with it', async () => {
-    const broker = new WorkerBroker({ endpoint: 'tcp://127.0.0.1:0', heartbeatMs: HEARTBEAT_MS, taskTimeoutMs: 60_000, logger: pino({ level: 'silent' }), workerConfig: {} });
+    const broker = new WorkerBroker({ endpoint: 'tcp://127.0.0.1:0', heartbeatMs: HEARTBEAT_MS, taskTimeoutMs: 60_000, maxSlotBytes: 1 << 20, logger: pino({ level: 'silent' }), workerConfig: {} });
     let joined = '';
     const removed: string[] = [];
     const answered: number[] = [];

@@ -174,6 +174,8 @@ static napi_value sp_shm_open(napi_env env, napi_callback_info info) {
   if (fstat(fd, &st) != 0) wrong = "cannot be examined";
   else if (!S_ISREG(st.st_mode)) wrong = "is not a regular file";
   else if (st.st_uid != geteuid()) wrong = "belongs to another user";
+  /* A second name would be another file mapped and written under the region's name. */
+  else if (st.st_nlink != 1) wrong = "has other names (hard links)";
   else if ((uint64_t)st.st_size != (uint64_t)bytes) wrong = "is not of the announced size";
   if (wrong) {
     close(fd);

@@ -68,6 +68,7 @@ export class Pipeline {
       endpoint: `tcp://${config.pipeline.host}:${config.pipeline.worker_port}`,
       heartbeatMs: config.pipeline.heartbeat_ms,
       taskTimeoutMs: config.pipeline.task_timeout_s * 1000,
+      maxSlotBytes: Math.max(1, config.pipeline.shared_memory_slot_mb) * 1024 * 1024,
       logger: logger.child({ stage: 'broker' }),
       workerConfig: { analysis: config.analysis, spotFinder: { fast: config.pipeline.fast.spot_finder, good: config.pipeline.good.spot_finder } },
     });

@@ -68,9 +68,15 @@ export class SharedFrameSlots {
     return new SharedFrameSlots(layout, shm().shmCreate(layout.name, slots * slotBytes));
   }
 
-  /** Pipeline side: maps the region a worker announced; throws when it cannot be reached. */
-  static attach(announced: unknown): SharedFrameSlots {
+  /**
+   * Pipeline side: maps the region a worker announced; throws when it cannot be reached or is
+   * larger than `limits` allow (the pipeline reserves every page it maps, so a stranger must not
+   * be able to make it reserve a gigabyte).
+   */
+  static attach(announced: unknown, limits: { slots: number; slotBytes: number }): SharedFrameSlots {
     const layout = checkLayout(announced);
+    if (layout.slots > limits.slots) throw new Error(`${layout.slots} slots is more than the ${limits.slots} the worker's credit needs`);
+    if (layout.slotBytes > limits.slotBytes) throw new Error(`slots of ${layout.slotBytes} bytes are larger than the configured ${limits.slotBytes}`);
     return new SharedFrameSlots(layout, shm().shmOpen(layout.name, layout.slots * layout.slotBytes));
   }
 

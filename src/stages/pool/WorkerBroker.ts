@@ -48,6 +48,8 @@ export interface WorkerBrokerOptions {
   /** A worker that holds a frame this long without answering is dropped and its frames go to
    * others (a worker that heartbeats but never works must not hold a series open for ever). */
   taskTimeoutMs: number;
+  /** The largest shared-memory slot a worker may offer (the configured slot size). */
+  maxSlotBytes: number;
 }
 
 const LIVENESS = 3;
@@ -251,7 +253,7 @@ export class WorkerBroker {
   /** Maps a worker's frame slots; false (bytes go over the socket) when they cannot be reached. */
   private attachSlots(id: string, msg: Extract<WorkerMessage, { t: 'hello' }>): boolean {
     try {
-      const slots = SharedFrameSlots.attach(msg.shm);
+      const slots = SharedFrameSlots.attach(msg.shm, { slots: msg.credit, slotBytes: this.options.maxSlotBytes });
       // Both ends have it mapped now: no name is left behind, however either end goes.
       slots.unlink();
       this.slots.set(id, slots);
