@@ -101,7 +101,8 @@ describe('a hostile peer on the worker port', () => {
     for (let k = 0; k < 32; k++) {
       const id = Buffer.alloc(5);
       id.writeUInt32BE(0x6b8b4567 + k, 1);
-      const d = new Dealer({ linger: 0, routingId: id.toString('latin1') });
+      // A Buffer reaches libzmq byte for byte (a string would be UTF-8 encoded).
+      const d = new Dealer({ linger: 0, routingId: id as unknown as string });
       sockets.push(d);
       d.connect(t.workerEndpoint);
       await d.send(encode({ t: 'heartbeat' }));
