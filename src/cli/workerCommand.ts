@@ -1,5 +1,6 @@
 // `stream-pipeline worker --connect tcp://HOST:PORT --path fast|good`: one analysis worker.
 // The pipeline starts local ones itself; start this on other machines to scale out.
+import { DEFAULT_SLOT_MB } from '../stages/pool/SharedFrameSlots.js';
 import { Command, Option } from 'commander';
 import { integerIn } from '../../tools/replay/cliOptions.js';
 import { PoolWorker } from '../stages/worker/PoolWorker.js';
@@ -38,5 +39,4 @@ export function registerWorkerCommand(program: Command): void {
 }
 
 /** Fits a compressed EIGER2 16M frame of ordinary content; the same default as the configuration. */
-const DEFAULT_SLOT_MB = 16;
 

@@ -15,9 +15,10 @@ import { Collector } from './collector/Collector.js';
 import { FastDispatcher } from './pool/FastDispatcher.js';
 import { GoodDispatcher } from './pool/GoodDispatcher.js';
 import { SeriesSetups } from './pool/SeriesSetups.js';
-import type { Task } from './pool/Task.js';
+import { ownBytes, type Task } from './pool/Task.js';
 import { WorkerBroker } from './pool/WorkerBroker.js';
 import { WorkerSupervisor } from './pool/WorkerSupervisor.js';
+import { DEFAULT_SLOT_MB } from './pool/SharedFrameSlots.js';
 import { ProcessMonitor } from './ProcessMonitor.js';
 import { seriesRecord } from './seriesRecord.js';
 import { ensurePrivateDirectory } from '../util/privateDirectory.js';
@@ -68,7 +69,8 @@ export class Pipeline {
       endpoint: `tcp://${config.pipeline.host}:${config.pipeline.worker_port}`,
       heartbeatMs: config.pipeline.heartbeat_ms,
       taskTimeoutMs: config.pipeline.task_timeout_s * 1000,
-      maxSlotBytes: Math.max(1, config.pipeline.shared_memory_slot_mb) * 1024 * 1024,
+      // Slots of the local workers' size, or of a separately started worker's default.
+      maxSlotBytes: Math.max(DEFAULT_SLOT_MB, config.pipeline.shared_memory_slot_mb) * 1024 * 1024,
       logger: logger.child({ stage: 'broker' }),
       workerConfig: { analysis: config.analysis, spotFinder: { fast: config.pipeline.fast.spot_finder, good: config.pipeline.good.spot_finder } },
     });
@@ -249,7 +251,7 @@ export class Pipeline {
         id: this.nextTaskId++, run: current.run, series: frame.series, frame: frame.frame, channel: frame.channel,
         width: frame.width, height: frame.height, dtype: frame.dtype, encoding: frame.encoding, receivedAt: frame.receivedAt,
       },
-      data: frame.data,
+      data: ownBytes(frame.data),
     };
     this.fast.offer(task);
     this.good.submit(task);

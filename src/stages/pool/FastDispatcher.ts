@@ -86,6 +86,7 @@ export class FastDispatcher implements PathDispatcher {
   }
 
   seriesReady(id: string, run: number): void {
+    this.setups.answered(this.broker, id, run);
     const w = this.workers.get(id);
     if (!w) return;
     w.ready.add(run);

@@ -45,8 +45,11 @@ export class GoodDispatcher implements PathDispatcher {
     this.pump();
   }
 
-  /** The good path sends regardless: its frames wait at the worker, in order, without loss. */
-  seriesReady(_id: string, _run: number): void {}
+  /** The good path sends its frames regardless (they wait at the worker, in order, without loss);
+   * the answer only lets the next waiting set-up go to it. */
+  seriesReady(id: string, run: number): void {
+    this.setups.answered(this.broker, id, run);
+  }
 
   grant(id: string, credit: number): void {
     this.queue.grant(id, credit);

@@ -31,6 +31,8 @@ interface SharedMemoryFunctions {
   shmClose(buffer: ArrayBuffer): boolean;
 }
 
+/** A worker's slot size when it is not told one (`worker --shm-slot-mb`). */
+export const DEFAULT_SLOT_MB = 16;
 /** More slots than a worker's largest credit are never used. */
 export const MAX_SLOTS = 16;
 /** A slot larger than this is refused (a raw 16M uint32 frame is 72 MB). */

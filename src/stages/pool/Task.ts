@@ -3,6 +3,7 @@
 import type { Frame } from '../../receiver/events.js';
 import type { FrameResult } from '../results.js';
 import type { CheckedResult } from './resultCheck.js';
+import { copyBytes } from '../../receiver/copyBytes.js';
 
 /** The frame's description as the receiver gave it (receivedAt: for arrival -> result latency). */
 export type TaskHeader = Pick<Frame, 'series' | 'frame' | 'channel' | 'width' | 'height' | 'dtype' | 'encoding' | 'receivedAt'> & {
@@ -15,6 +16,22 @@ export type TaskHeader = Pick<Frame, 'series' | 'frame' | 'channel' | 'width' | 
 export interface Task {
   header: TaskHeader;
   data: Uint8Array;
+}
+
+/** Slack a frame's bytes may keep around them before they are copied out (see ownBytes). */
+const MAX_SLACK_BYTES = 64 * 1024;
+
+/**
+ * The frame's bytes, copied out of the message they arrived in when that message is much
+ * larger (a V2 image message carrying megabytes of user data, say): a task keeps its whole
+ * underlying buffer alive, and the memory budget counts only the frame, so a view into a huge
+ * message would hold far more than the budget says. Frames that are (nearly) their own message
+ * travel as they are, uncopied.
+ */
+export function ownBytes(data: Uint8Array): Uint8Array {
+  const slack = data.buffer.byteLength - data.byteLength;
+  if (slack <= MAX_SLACK_BYTES || slack <= data.byteLength / 4) return data;
+  return copyBytes(data);
 }
 
 /** Bytes a task holds in memory (the compressed frame dominates; the header is small). */

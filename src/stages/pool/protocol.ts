@@ -36,8 +36,15 @@ export type WorkerMessage =
 export const FAILURE_CODES = ['decode-failed', 'analysis-failed', 'setup-failed', 'no-setup', 'no-data', 'bad-result'] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
+/** The series start's fields a worker analyses with; nothing else is sent (a start may carry
+ * megabytes of user data or detector configuration that no worker needs). */
+export const SETUP_FIELDS = [
+  'series', 'width', 'height', 'dtype', 'beamCenterX', 'beamCenterY', 'detectorDistance', 'wavelength',
+  'pixelSizeX', 'pixelSizeY', 'saturationValue', 'channels',
+] as const;
+
 /** What a worker needs to know about a series before its first task. */
-export type SeriesSetup = Omit<SeriesStart, 'pixelMask' | 'flatfield' | 'countrateTable' | 'type'> & {
+export type SeriesSetup = Pick<SeriesStart, (typeof SETUP_FIELDS)[number]> & {
   /** The pipeline's number for this series start (a detector may reuse a series id). */
   run: number;
   /** Which channel's mask travels in the data part (uint32 per pixel), or null when none was sent. */
