@@ -77,3 +77,16 @@ describe('FrameSet', () => {
     expect(s.chunkCount).toBeLessThanOrEqual(1 + [...ref].filter((f) => f >= 65_536).length);
   });
 });
+
+describe('never-received images', () => {
+  it('counts the announced images that never arrived as lost, listed as ranges', async () => {
+    const { SeriesTally } = await import('../src/stages/collector/SeriesTally.js');
+    const t = new SeriesTally(1, 1, 12);
+    for (const i of [0, 1, 2, 6, 8, 9, 10]) t.receivedFrames.add(i);
+    expect(t.countNeverReceived()).toBe(5);
+    expect(t.summary()).toMatchObject({ lost: 5, lost_reasons: { 'never-received': 5 }, never_received_images: '3-5,7,11' });
+    const unknown = new SeriesTally(2, 2, null);
+    expect(unknown.countNeverReceived()).toBe(0);
+    expect(unknown.summary().never_received_images).toBe('');
+  });
+});

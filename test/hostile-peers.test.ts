@@ -5,12 +5,12 @@
 // well-formed, and the process's memory stayed within the good path's budget plus a margin.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
-import { Dealer } from 'zeromq';
+import { Dealer, Pull } from 'zeromq';
 import { decode, encode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import { assertBuilt } from './helpers/cli.js';
 import { validResultBody } from './helpers/frameResults.js';
-import { alive, BUDGET_MB, expectHealthySeries, readResults, rssMb, startTarget, stopTarget, type Target } from './helpers/hostileTarget.js';
+import { alive, BUDGET_MB, expectHealthySeries, readResults, rssMb, seriesMessages, startTarget, stopTarget, summaryOf, type Target } from './helpers/hostileTarget.js';
 
 /** What the pipeline process may hold beyond the good path's budget: Node itself, the
  * receiver's and broker's buffers, and the garbage an attack leaves for the collector. */
@@ -269,5 +269,36 @@ describe('a hostile HTTP or WebSocket client', () => {
     const status = (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as { http: { clients: number; clientsRefused: number; clientErrors: number } };
     expect(status.http.clients).toBeLessThanOrEqual(64);
     expect(status.http.clientsRefused + status.http.clientErrors).toBeGreaterThan(0);
+  });
+});
+
+describe('a careless reader on the detector endpoint', () => {
+  it('cannot take frames unnoticed: the summary names the images that never arrived, and the log says why', async () => {
+    const t = await target();
+    const m = seriesMessages(1, 16);
+    await t.push.send(m.start);
+    await pause(300);
+    // Like `stream-pipeline inspect` on the detector's endpoint: the PUSH deals messages out between readers.
+    const thief = new Pull({ linger: 0 });
+    thief.connect(t.push.lastEndpoint!);
+    await pause(500);
+    for (const image of m.images) await t.push.send(image);
+    let stolen = 0;
+    for (;;) {
+      const got = await Promise.race([thief.receive().then(() => true), pause(1000).then(() => false)]);
+      if (!got) break;
+      stolen++;
+    }
+    thief.close();
+    await pause(500);
+    await t.push.send(m.end);
+    const summary = await summaryOf(t, 1);
+    expect(stolen).toBeGreaterThan(0);
+    expect(summary).toMatchObject({ received: 16 - stolen, processed: 16 - stolen, lost: stolen, lost_reasons: { 'never-received': stolen } });
+    expect(summary['never_received_images']).not.toBe('');
+    expect(t.pipeline.stderr).toMatch(/never arrived: is another reader connected to the detector/);
+    const status = (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as { imagesNeverReceived: number };
+    expect(status.imagesNeverReceived).toBe(stolen);
+    await expectSurvived(t, 2);
   });
 });

@@ -34,7 +34,7 @@ export class SeriesTracker {
   require(kind: 'image' | 'end', series: number, uniqueId: string | null): OpenSeries {
     const open = this.current;
     if (!open) {
-      throw new StreamError('image-before-header', `${kind} message for series ${series} arrived while no series is open (no header received)`, {
+      throw new StreamError('image-before-header', `${kind} message for series ${series} arrived while no series is open (no header received: is another reader connected to the detector? A PUSH socket deals its messages out among all its readers)`, {
         series,
       });
     }

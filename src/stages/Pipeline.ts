@@ -209,6 +209,7 @@ export class Pipeline {
       setups: this.setups.size,
       eventErrors: this.eventErrors,
       lateResults: this.collector.lateResults,
+      imagesNeverReceived: this.collector.neverReceived,
       badWorkerMessages: this.broker.badMessages,
       badWorkerResults: this.broker.badResults,
       workersTimedOut: this.broker.workersTimedOut,

@@ -81,15 +81,25 @@ function image(seed: number): Tag {
   return new Tag([[H, W], new Tag(new Uint8Array(a.buffer), 69)], 40);
 }
 
+/** The messages of a series of `frames` images under detector series id `series`. */
+export function seriesMessages(series: number, frames: number): { start: Buffer; images: Buffer[]; end: Buffer } {
+  return {
+    start: message({
+      type: 'start', series_id: series, series_unique_id: `H${series}-${Math.random()}`, image_size_x: W, image_size_y: H, image_dtype: 'uint16',
+      channels: ['threshold_1'], beam_center_x: 32, beam_center_y: 32, incident_wavelength: 1, pixel_size_x: 75e-6, pixel_size_y: 75e-6,
+      detector_translation: [0, 0, -0.2], number_of_images: frames,
+    }),
+    images: Array.from({ length: frames }, (_, i) => message({ type: 'image', series_id: series, image_id: i, data: { threshold_1: image(i) } })),
+    end: message({ type: 'end', series_id: series }),
+  };
+}
+
 /** Sends a series of `frames` images under detector series id `series`. */
 export async function sendSeries(t: Target, series: number, frames: number): Promise<void> {
-  await t.push.send(message({
-    type: 'start', series_id: series, series_unique_id: `H${series}-${Math.random()}`, image_size_x: W, image_size_y: H, image_dtype: 'uint16',
-    channels: ['threshold_1'], beam_center_x: 32, beam_center_y: 32, incident_wavelength: 1, pixel_size_x: 75e-6, pixel_size_y: 75e-6,
-    detector_translation: [0, 0, -0.2], number_of_images: frames,
-  }));
-  for (let i = 0; i < frames; i++) await t.push.send(message({ type: 'image', series_id: series, image_id: i, data: { threshold_1: image(i) } }));
-  await t.push.send(message({ type: 'end', series_id: series }));
+  const m = seriesMessages(series, frames);
+  await t.push.send(m.start);
+  for (const image of m.images) await t.push.send(image);
+  await t.push.send(m.end);
 }
 
 export interface ResultsLine {

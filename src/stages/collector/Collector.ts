@@ -23,6 +23,8 @@ export class Collector extends EventEmitter<CollectorEvents> {
   private readonly tallies = new Map<number, SeriesTally>();
   /** Results for runs already summarised, or never started: counted, not written. */
   lateResults = 0;
+  /** Images announced by series starts that never arrived, over all series. */
+  neverReceived = 0;
 
   constructor(
     private readonly sinks: ResultSink[],
@@ -36,7 +38,7 @@ export class Collector extends EventEmitter<CollectorEvents> {
   }
 
   seriesStart(record: SeriesRecord, run: number): void {
-    this.tallies.set(run, new SeriesTally(run, record.series));
+    this.tallies.set(run, new SeriesTally(run, record.series, record.number_of_images));
     for (const s of this.sinks) s.series(record);
     this.emit('series', record);
     this.prune();
@@ -106,6 +108,12 @@ export class Collector extends EventEmitter<CollectorEvents> {
     if (!tally) return;
     tally.ended = true;
     tally.complete = complete;
+    const missing = tally.countNeverReceived();
+    if (missing > 0) {
+      this.neverReceived += missing;
+      this.logger.warn({ series: tally.series, missing, images: tally.neverReceived },
+        `${missing} images of series ${tally.series} never arrived: is another reader connected to the detector? (A PUSH socket deals its messages out among all its readers.)`);
+    }
     this.maybeSummarise(tally);
   }
 

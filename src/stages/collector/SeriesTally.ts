@@ -1,5 +1,7 @@
 // Running counts for one series, from which the series summary is made. The summary's
-// promise: received = processed + lost, with every lost frame counted under a named reason.
+// promise: every frame is processed or lost under a named reason. The lost include the images
+// the series announced that never arrived ('never-received': taken by another reader of the
+// detector's PUSH socket, say), so processed + lost = received + never received.
 import { FrameSet } from './FrameSet.js';
 
 export interface SeriesSummary {
@@ -16,9 +18,12 @@ export interface SeriesSummary {
   skipped_fast: number;
   skipped_fast_reasons: Record<string, number>;
   processed_fast: number;
-  /** Good-path frames not processed, total and by reason. */
+  /** Good-path frames not processed, total and by reason (with 'never-received'). */
   lost: number;
   lost_reasons: Record<string, number>;
+  /** Image numbers announced (0 .. number_of_images-1) that never arrived, as ranges ("3-5,9"),
+   * cut after MAX_RANGES ranges; "" when none. */
+  never_received_images: string;
   duplicates_dropped: number;
   hits: number;
   hit_rate: number;
@@ -29,6 +34,11 @@ export interface SeriesSummary {
   started_at: string;
   ended_at: string;
 }
+
+/** Ranges of never-received images listed in a summary before it says "...". */
+const MAX_RANGES = 20;
+/** Series announcing more images than this are not checked for gaps (a hostile header). */
+const MAX_CHECKED_IMAGES = 100_000_000;
 
 export class SeriesTally {
   received = 0;
@@ -56,12 +66,49 @@ export class SeriesTally {
   /** Frames of channels after the first (not analysed). */
   otherChannels = 0;
 
+  private neverReceivedImages = '';
+
   constructor(
     /** The pipeline's number for this series start. */
     readonly run: number,
     /** The detector's series id. */
     readonly series: number,
+    /** Images the series start announced, when it did. */
+    readonly numberOfImages: number | null = null,
   ) {}
+
+  /**
+   * At the series' end: counts the announced images that never arrived as lost
+   * ('never-received') and returns how many.
+   */
+  countNeverReceived(): number {
+    const n = this.numberOfImages;
+    if (n === null || n <= 0 || n > MAX_CHECKED_IMAGES) return 0;
+    const ranges: string[] = [];
+    let missing = 0;
+    for (let i = 0; i < n; i++) {
+      if (this.receivedFrames.has(i)) continue;
+      let j = i;
+      while (j + 1 < n && !this.receivedFrames.has(j + 1)) j++;
+      missing += j - i + 1;
+      if (ranges.length < MAX_RANGES) ranges.push(i === j ? `${i}` : `${i}-${j}`);
+      else if (ranges.length === MAX_RANGES) ranges.push('...');
+      i = j;
+    }
+    if (missing === 0) return 0;
+    this.loseNeverReceived(missing);
+    this.neverReceivedImages = ranges.join(',');
+    return missing;
+  }
+
+  get neverReceived(): string {
+    return this.neverReceivedImages;
+  }
+
+  private loseNeverReceived(n: number): void {
+    this.lost['never-received'] = (this.lost['never-received'] ?? 0) + n;
+    this.lostTotal += n;
+  }
 
   /** Good-path frames accounted for (processed or lost). */
   get accounted(): number {
@@ -120,6 +167,7 @@ export class SeriesTally {
       processed_fast: this.processedFast,
       lost: this.lostTotal,
       lost_reasons: { ...this.lost },
+      never_received_images: this.neverReceivedImages,
       duplicates_dropped: this.duplicates,
       hits: this.hits,
       hit_rate: this.processed > 0 ? this.hits / this.processed : 0,
