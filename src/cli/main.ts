@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerRunCommand } from './runCommand.js';
 import { registerConfigCommands } from './configDocsCommand.js';
 import { registerWorkerCommand } from './workerCommand.js';
+import { registerKeygenCommand } from './keygenCommand.js';
 import { registerInspectCommand } from '../../tools/replay/inspectCommand.js';
 import { registerRecordCommand } from '../../tools/replay/recordCommand.js';
 import { registerReplayCommand } from '../../tools/replay/replayCommand.js';
@@ -25,6 +26,7 @@ registerRecordCommand(program);
 registerReplayCommand(program);
 registerSimulateCommand(program);
 registerConfigCommands(program);
+registerKeygenCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`stream-pipeline: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -30,6 +30,7 @@ export interface PipelineConfig {
   };
   pipeline: {
     host: string;
+    auth: { key_file: string | null; authorized_workers_file: string | null };
     worker_port: number;
     fast: WorkerPoolConfig & { sampling: { every: number; fraction: number } };
     good: WorkerPoolConfig & { memory_budget_mb: number; spill_dir: string | null };

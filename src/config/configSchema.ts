@@ -78,8 +78,14 @@ const workerPool = (name: string, spotFinder: string, extra: Record<string, Sche
     ...extra,
   });
 
+const auth = obj('Who may join as a worker over TCP (ZeroMQ CURVE: encrypted, and only holders of an authorized key get in). Required when pipeline.host is not a loopback address; local workers use a private Unix socket and need no key.', {
+  key_file: { type: ['string', 'null'], default: null, description: "The pipeline's CURVE key pair file (`stream-pipeline keygen --out PREFIX` writes PREFIX.key, mode 600, and PREFIX.pub for the workers' --server-key)." },
+  authorized_workers_file: { type: ['string', 'null'], default: null, description: 'Public keys of the workers allowed to join: their .pub files concatenated, one "public-key Z85" line each.' },
+});
+
 const pipeline = obj('The stage graph: receiver -> fast and good worker pools -> collector.', {
-  host: { type: 'string', default: '127.0.0.1', description: 'Address the pipeline binds its worker and HTTP ports on (0.0.0.0 to accept remote workers).' },
+  host: { type: 'string', default: '127.0.0.1', description: 'Address the pipeline binds its worker and HTTP ports on (0.0.0.0 to accept remote workers; then pipeline.auth is required).' },
+  auth,
   worker_port: { type: 'integer', minimum: 0, maximum: 65535, default: 5600, description: 'Port remote workers connect to (`stream-pipeline worker --connect tcp://HOST:PORT`); 0 picks a free one.' },
   fast: workerPool('fast (lossy, live feedback)', 'peakfinder8', { sampling }),
   good: workerPool('good (full, lossless)', 'dispersion', {

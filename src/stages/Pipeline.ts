@@ -22,6 +22,7 @@ import { DEFAULT_SLOT_MB } from './pool/SharedFrameSlots.js';
 import { ProcessMonitor } from './ProcessMonitor.js';
 import { seriesRecord } from './seriesRecord.js';
 import { ensurePrivateDirectory } from '../util/privateDirectory.js';
+import { workerAuth } from './pool/auth/workerAuth.js';
 
 export interface PipelineOptions {
   config: PipelineConfig;
@@ -71,6 +72,7 @@ export class Pipeline {
       taskTimeoutMs: config.pipeline.task_timeout_s * 1000,
       // Slots of the local workers' size, or of a separately started worker's default.
       maxSlotBytes: Math.max(DEFAULT_SLOT_MB, config.pipeline.shared_memory_slot_mb) * 1024 * 1024,
+      auth: workerAuth(config),
       logger: logger.child({ stage: 'broker' }),
       workerConfig: { analysis: config.analysis, spotFinder: { fast: config.pipeline.fast.spot_finder, good: config.pipeline.good.spot_finder } },
     });
@@ -105,7 +107,8 @@ export class Pipeline {
     const connect = this.broker.localEndpoint ?? workerEndpoint.replace(/\/\/(0\.0\.0\.0|\*)/, '//127.0.0.1');
     const { fast, good } = this.config.pipeline;
     const env = { STREAM_PIPELINE_LOG_LEVEL: this.config.logging.level };
-    const args = ['--shm-slot-mb', String(this.config.pipeline.shared_memory_slot_mb)];
+    const keyFile = this.config.pipeline.auth.key_file;
+    const args = ['--shm-slot-mb', String(this.config.pipeline.shared_memory_slot_mb), ...(keyFile ? ['--key', keyFile, '--server-key', keyFile] : [])];
     const supervisors = {
       fast: new WorkerSupervisor({ path: 'fast', connect, min: fast.min_workers, max: fast.max_workers, initial: fast.workers, logger: this.logger, env, args }),
       good: new WorkerSupervisor({ path: 'good', connect, min: good.min_workers, max: good.max_workers, initial: good.workers, logger: this.logger, env, args }),
@@ -212,6 +215,7 @@ export class Pipeline {
       imagesNeverReceived: this.collector.neverReceived,
       badWorkerMessages: this.broker.badMessages,
       badWorkerResults: this.broker.badResults,
+      refusedWorkerConnections: this.broker.refusedConnections,
       workersTimedOut: this.broker.workersTimedOut,
       tasksSent: { sharedMemory: this.broker.tasksShared, socket: this.broker.tasksInline },
       receiver: this.receiver?.stats.snapshot() ?? null,
@@ -261,7 +265,8 @@ export class Pipeline {
   private onSeriesEnd(series: number, complete: boolean): void {
     const current = this.runs.get(series);
     if (!current) return;
-    this.collector.seriesEnd(current.run, complete);
+    // A series cut short by our own stop is not missing images: they were never due yet.
+    this.collector.seriesEnd(current.run, complete, { countNeverReceived: this.stopped === undefined });
     // The receiver takes no more frames of an ended series; a new start makes a new run.
     this.runs.delete(series);
   }

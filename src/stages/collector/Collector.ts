@@ -103,12 +103,13 @@ export class Collector extends EventEmitter<CollectorEvents> {
     if (result.path === 'good') this.maybeSummarise(tally);
   }
 
-  seriesEnd(run: number, complete: boolean): void {
+  /** The series ended; with `countNeverReceived`, its announced images that never came are counted lost. */
+  seriesEnd(run: number, complete: boolean, options: { countNeverReceived: boolean } = { countNeverReceived: true }): void {
     const tally = this.open(run);
     if (!tally) return;
     tally.ended = true;
     tally.complete = complete;
-    const missing = tally.countNeverReceived();
+    const missing = options.countNeverReceived ? tally.countNeverReceived() : 0;
     if (missing > 0) {
       this.neverReceived += missing;
       this.logger.warn({ series: tally.series, missing, images: tally.neverReceived },

@@ -3,7 +3,7 @@
 // silent for three intervals is declared dead) and hands each worker's messages to the
 // dispatcher of the path it joined (fast or good). A worker on this machine that offers
 // shared-memory frame slots gets its tasks' bytes there instead of over the socket.
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Router } from 'zeromq';
@@ -13,6 +13,9 @@ import { SharedFrameSlots } from './SharedFrameSlots.js';
 import { decodeWorkerMessage, encodeMessage, MAX_WORKER_MESSAGE_BYTES, type BrokerMessage, type PoolPath, type WorkerMessage } from './protocol.js';
 import { DEFAULT_RATE_LIMIT, LogRateLimiter } from '../../util/LogRateLimiter.js';
 import { seedLibcRandom } from '../../native/libcRandom.js';
+import { makePrivateTempDirectory } from '../../util/privateDirectory.js';
+import type { KeyPair } from './auth/keyFiles.js';
+import { ZAP_DOMAIN, ZapHandler } from './auth/ZapHandler.js';
 
 export interface PoolMember {
   id: string;
@@ -50,6 +53,8 @@ export interface WorkerBrokerOptions {
   taskTimeoutMs: number;
   /** The largest shared-memory slot a worker may offer (the configured slot size). */
   maxSlotBytes: number;
+  /** CURVE on the TCP endpoint: the pipeline's key pair and the workers' public keys. */
+  auth?: { keyPair: KeyPair; authorized: Set<string> } | null;
 }
 
 const LIVENESS = 3;
@@ -70,6 +75,8 @@ export class WorkerBroker {
   private timer: NodeJS.Timeout | undefined;
   private boundEndpoint = '';
   private ipcEndpoint: string | null = null;
+  private ipcDir: string | null = null;
+  private zap: ZapHandler | undefined;
   /** Messages that were not understood (counted, logged with a rate limit, dropped). */
   badMessages = 0;
   workersLost = 0;
@@ -108,11 +115,32 @@ export class WorkerBroker {
     return this.ipcEndpoint;
   }
 
+  /** Connections the authentication handler refused (CURVE with an unknown key, or none). */
+  get refusedConnections(): number {
+    return this.zap?.refused ?? 0;
+  }
+
   async bind(): Promise<string> {
     const endpoint = this.options.endpoint.replace(/:0$/, ':*');
+    const auth = this.options.auth;
+    if (auth) {
+      // Every endpoint speaks CURVE (options set after a bind would apply to later binds only):
+      // local workers over the Unix socket use the pipeline's own key pair.
+      this.zap = new ZapHandler(auth.authorized, (address, reason) => {
+        const { write, suppressedBefore } = this.logLimit.admit('refused');
+        if (write) this.options.logger.warn({ address, reason, ...(suppressedBefore > 0 ? { heldBack: suppressedBefore } : {}) }, 'worker connection refused');
+      });
+      await this.zap.start();
+      this.socket.curveServer = true;
+      this.socket.curveSecretKey = auth.keyPair.secretKey;
+      this.socket.zapDomain = ZAP_DOMAIN;
+      this.socket.zapEnforceDomain = true;
+    }
     await this.socket.bind(endpoint);
     this.boundEndpoint = (this.socket.lastEndpoint ?? endpoint).replace('0.0.0.0', hostname());
-    const ipc = `ipc://${join(tmpdir(), `stream-pipeline-${process.pid}-${Date.now().toString(36)}.ipc`)}`;
+    // Local workers: a Unix socket in a directory only this user can enter.
+    this.ipcDir = makePrivateTempDirectory('stream-pipeline-ipc-');
+    const ipc = `ipc://${join(this.ipcDir, 'workers.ipc')}`;
     try {
       await this.socket.bind(ipc);
       this.ipcEndpoint = ipc;
@@ -151,7 +179,8 @@ export class WorkerBroker {
     // Give the stop messages a moment to leave before the socket goes.
     await new Promise((r) => setTimeout(r, 50));
     this.socket.close();
-    if (this.ipcEndpoint) rmSync(this.ipcEndpoint.slice('ipc://'.length), { force: true });
+    this.zap?.close();
+    if (this.ipcDir) rmSync(this.ipcDir, { recursive: true, force: true });
   }
 
   private async receiveLoop(): Promise<void> {

@@ -4,6 +4,7 @@
 // falls silent the worker reconnects with exponential back-off, as in the ZeroMQ guide's
 // Paranoid Pirate pattern. Runs the same whether started locally or on another machine;
 // on the pipeline's own machine, frames arrive in shared memory (SharedFrameSlots).
+import type { KeyPair } from '../pool/auth/keyFiles.js';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Dealer } from 'zeromq';
@@ -18,6 +19,8 @@ import { SharedFrameSlots } from '../pool/SharedFrameSlots.js';
 
 export interface PoolWorkerOptions {
   connect: string;
+  /** CURVE, for a pipeline whose TCP worker port requires it: its public key and ours. */
+  curve?: { serverKey: string; keyPair: KeyPair };
   path: PoolPath;
   /** Tasks the worker may hold at once (one working, the rest waiting): 1 for fast, 4 for good. */
   credit: number;
@@ -115,6 +118,12 @@ export class PoolWorker {
   /** One connection to the broker; returns whether the broker ever answered. */
   private async session(): Promise<boolean> {
     const socket = new Dealer({ linger: 0 });
+    const curve = this.options.curve;
+    if (curve) {
+      socket.curveServerKey = curve.serverKey;
+      socket.curvePublicKey = curve.keyPair.publicKey;
+      socket.curveSecretKey = curve.keyPair.secretKey;
+    }
     this.socket = socket;
     socket.connect(this.options.connect);
     this.lastHeard = Date.now();
