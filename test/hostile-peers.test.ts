@@ -10,7 +10,9 @@ import { decode, encode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import { assertBuilt } from './helpers/cli.js';
 import { validResultBody } from './helpers/frameResults.js';
-import { alive, BUDGET_MB, expectHealthySeries, readResults, rssMb, seriesMessages, startTarget, stopTarget, summaryOf, type Target } from './helpers/hostileTarget.js';
+import { alive, BUDGET_MB, expectHealthySeries, readResults, rssMb, seriesMessages, startTarget, stopTarget, summaryOf, uint32Image, type Target } from './helpers/hostileTarget.js';
+import { readFileSync } from 'node:fs';
+import { startCli } from './helpers/cli.js';
 
 /** What the pipeline process may hold beyond the good path's budget: Node itself, the
  * receiver's and broker's buffers, and the garbage an attack leaves for the collector. */
@@ -300,5 +302,77 @@ describe('a careless reader on the detector endpoint', () => {
     const status = (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as { imagesNeverReceived: number };
     expect(status.imagesNeverReceived).toBe(stolen);
     await expectSurvived(t, 2);
+  });
+});
+
+/** The local workers' pids, from /status. */
+async function workerPids(t: Target): Promise<number[]> {
+  const status = (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as { workers: { pid: number }[] };
+  return status.workers.map((w) => w.pid);
+}
+
+/** What a worker process may hold: Node, its tables for a few set-ups, a frame or two. */
+const WORKER_MAX_MB = 600;
+
+describe('a hostile or broken detector stream', () => {
+  it('cannot pile masks up at the workers with a burst of series starts', async () => {
+    const t = await target();
+    // 60 starts of a 2048 x 2048 detector, each with its 16 MB pixel mask and no frames.
+    for (let i = 0; i < 60; i++) {
+      // A different beam centre each time: no worker can reuse the tables it built before.
+      const m = seriesMessages(100 + i, 0, { image_size_x: 2048, image_size_y: 2048, beam_center_x: 1000 + i, beam_center_y: 1024, pixel_mask: { threshold_1: uint32Image(2048, 2048) } });
+      await t.push.send(m.start);
+    }
+    await pause(3000);
+    expect(rssMb(t)).toBeLessThan(BUDGET_MB + MARGIN_MB);
+    for (const pid of await workerPids(t)) expect(rssMb(t, pid), `worker ${pid}`).toBeLessThan(WORKER_MAX_MB);
+    await expectSurvived(t, 1);
+  });
+
+  it('forwards nothing of a 100 MB unknown key in a series start to the workers', async () => {
+    const t = await target();
+    const m = seriesMessages(1, 16, { junk: 'x'.repeat(100 * 1024 * 1024) });
+    await t.push.send(m.start);
+    for (const image of m.images) await t.push.send(image);
+    await t.push.send(m.end);
+    const summary = await summaryOf(t, 1);
+    expect(summary).toMatchObject({ received: 16, processed: 16, lost: 0 });
+    for (const pid of await workerPids(t)) expect(rssMb(t, pid), `worker ${pid}`).toBeLessThan(WORKER_MAX_MB);
+    await expectSurvived(t, 2);
+  });
+
+  it('analyses a series with absurd but finite geometry as one without geometry, naming why', async () => {
+    const t = await target();
+    const m = seriesMessages(1, 16, { incident_wavelength: 1e308, pixel_size_x: 1e-300 });
+    await t.push.send(m.start);
+    for (const image of m.images) await t.push.send(image);
+    await t.push.send(m.end);
+    const summary = await summaryOf(t, 1);
+    expect(summary).toMatchObject({ received: 16, processed: 16, lost: 0 });
+    const frames = readResults(t).filter((r) => r.type === 'frame' && r['series'] === 1);
+    expect(frames.length).toBeGreaterThanOrEqual(16);
+    expect(frames.every((f) => (f['flags'] as string[]).includes('no-geometry'))).toBe(true);
+    expect(t.pipeline.stderr).toMatch(/wavelength 1e\+308 angstrom is outside/);
+    await expectSurvived(t, 2);
+  });
+});
+
+describe('the built-in simulator', () => {
+  it('binds the configured host, not every interface', async () => {
+    const port = 42_000 + Math.floor(Math.random() * 2000);
+    const dir = (await import('node:fs')).mkdtempSync((await import('node:path')).join((await import('node:os')).tmpdir(), 'sp-simbind-'));
+    const config = `${dir}/p.yaml`;
+    (await import('node:fs')).writeFileSync(config, `detector:\n  endpoint: tcp://127.0.0.1:${port}\n  simulate:\n    frames: 50\n    rate: 5\n    dtype: uint16\npipeline:\n  worker_port: 0\n  fast:\n    workers: 0\n    min_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\noutputs:\n  http_port: 0\n`);
+    const run = startCli(['--config', config], 60_000);
+    sockets.push({ close: () => run.child.kill('SIGKILL') });
+    const hex = port.toString(16).toUpperCase().padStart(4, '0');
+    let listening: string[] = [];
+    for (let i = 0; i < 100 && listening.length === 0; i++) {
+      await pause(100);
+      listening = readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/))
+        .filter((f) => f[1]?.endsWith(`:${hex}`) && f[3] === '0A').map((f) => f[1]!);
+    }
+    expect(listening).toEqual([`0100007F:${hex}`]);
+    (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
   });
 });

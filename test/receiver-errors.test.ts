@@ -264,3 +264,16 @@ describe('frames that can only be checked by decoding (V1 "lz4<")', () => {
     expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
   });
 });
+
+describe('bounded free-form values', () => {
+  it('keeps small user data and configuration values (copied out of the message) and notes the size of large ones', async () => {
+    const { bounded, MAX_USER_DATA_BYTES } = await import('../src/receiver/boundedValues.js');
+    const message = new Uint8Array(1000);
+    const view = message.subarray(10, 20);
+    const kept = bounded({ grid: [10, 20], raw: view }, MAX_USER_DATA_BYTES) as { grid: number[]; raw: Uint8Array };
+    expect(kept.grid).toEqual([10, 20]);
+    expect(kept.raw.buffer.byteLength).toBe(10); // not the message's buffer
+    expect(bounded('x'.repeat(MAX_USER_DATA_BYTES + 1), MAX_USER_DATA_BYTES)).toMatchObject({ omitted: `larger than ${MAX_USER_DATA_BYTES} bytes` });
+    expect(bounded({ junk: new Uint8Array(200 * 1024 * 1024) }, 16 * 1024)).toMatchObject({ omitted: 'larger than 16384 bytes' });
+  });
+});

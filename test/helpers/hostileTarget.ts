@@ -68,10 +68,15 @@ export function alive(t: Target): boolean {
   return t.pipeline.child.exitCode === null && t.pipeline.child.signalCode === null;
 }
 
-/** The pipeline process's resident memory in MB. */
-export function rssMb(t: Target): number {
-  const status = readFileSync(`/proc/${t.pipeline.child.pid}/status`, 'utf8');
+/** A process's resident memory in MB (the pipeline's by default). */
+export function rssMb(t: Target, pid = t.pipeline.child.pid!): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+/** A 2-D uint32 array message value (tag 40 around a little-endian typed array, tag 70). */
+export function uint32Image(width: number, height: number): Tag {
+  return new Tag([[height, width], new Tag(new Uint8Array(width * height * 4), 70)], 40);
 }
 
 /** A flat, noisy 64 x 64 uint16 frame (tag 40 around a little-endian typed array). */
@@ -81,13 +86,14 @@ function image(seed: number): Tag {
   return new Tag([[H, W], new Tag(new Uint8Array(a.buffer), 69)], 40);
 }
 
-/** The messages of a series of `frames` images under detector series id `series`. */
-export function seriesMessages(series: number, frames: number): { start: Buffer; images: Buffer[]; end: Buffer } {
+/** The messages of a series of `frames` images under detector series id `series`; `start`
+ * adds or overrides fields of the start message. */
+export function seriesMessages(series: number, frames: number, start: Record<string, unknown> = {}): { start: Buffer; images: Buffer[]; end: Buffer } {
   return {
     start: message({
       type: 'start', series_id: series, series_unique_id: `H${series}-${Math.random()}`, image_size_x: W, image_size_y: H, image_dtype: 'uint16',
       channels: ['threshold_1'], beam_center_x: 32, beam_center_y: 32, incident_wavelength: 1, pixel_size_x: 75e-6, pixel_size_y: 75e-6,
-      detector_translation: [0, 0, -0.2], number_of_images: frames,
+      detector_translation: [0, 0, -0.2], number_of_images: frames, ...start,
     }),
     images: Array.from({ length: frames }, (_, i) => message({ type: 'image', series_id: series, image_id: i, data: { threshold_1: image(i) } })),
     end: message({ type: 'end', series_id: series }),

@@ -8,6 +8,7 @@ import { copyBytes } from '../copyBytes.js';
 import { checkFramePixels } from '../frameSizeCheck.js';
 import { StreamError } from '../StreamError.js';
 import { expectHtype, parseJsonPart, utf8 } from './jsonPart.js';
+import { bounded, MAX_USER_DATA_BYTES } from '../boundedValues.js';
 
 type HeaderDetail = SeriesStart['headerDetail'];
 const PARTS_BY_DETAIL: Record<HeaderDetail, number> = { none: 1, basic: 2, all: 8 };
@@ -54,7 +55,7 @@ export function decodeV1Header(parts: Uint8Array[], first: Fields, receivedAt: n
   if (arrays.flatfield) start.flatfield['threshold_1'] = arrays.flatfield;
   if (arrays.mask) start.pixelMask['threshold_1'] = arrays.mask;
   start.countrateTable = arrays.countrate;
-  if (parts.length === expected + 1) start.userData = utf8(parts[expected]!);
+  if (parts.length === expected + 1) start.userData = bounded(utf8(parts[expected]!), MAX_USER_DATA_BYTES);
   return { kind: 'start', start, warnings };
 }
 

@@ -18,6 +18,7 @@ import type { SeriesTracker } from '../SeriesTracker.js';
 import { StreamError } from '../StreamError.js';
 import { CborError, CborTag, describe, readCbor, type CborValue } from './cborReader.js';
 import { byteSwapped, encodingOf, headerFloat32, headerUint32, needsSwap, pixelDtypeOf, readV2Array } from './v2Arrays.js';
+import { bounded, MAX_CONFIG_VALUE_BYTES, MAX_USER_DATA_BYTES } from '../boundedValues.js';
 
 export interface Stream2Options {
   /** Sample-detector distance (m) used when the start message has no usable detector_translation. */
@@ -97,7 +98,7 @@ export class Stream2Decoder {
       flatfield: this.perChannel(msg, 'flatfield', 'float32', arrays, warnings) as Record<string, Float32Array>,
       countrateTable: this.countrateTable(msg, warnings),
       goniometer: goniometer(msg['goniometer']),
-      userData: plain(msg['user_data'] as CborValue),
+      userData: bounded(plain(msg['user_data'] as CborValue), MAX_USER_DATA_BYTES),
       config: config(msg),
       receivedAt,
     };
@@ -204,7 +205,7 @@ function image(msg: Fields, tracker: SeriesTracker, receivedAt: number): { frame
   const common: FrameCommon = {
     type: 'frame', series, frame: imageId, receivedAt,
     startTime: seconds(msg, 'start_time', what), stopTime: seconds(msg, 'stop_time', what), realTime: seconds(msg, 'real_time', what),
-    userData: plain(msg['user_data'] as CborValue),
+    userData: bounded(plain(msg['user_data'] as CborValue), MAX_USER_DATA_BYTES),
   };
   const frames: Frame[] = [];
   const warnings: StreamError[] = [];
@@ -278,7 +279,7 @@ function goniometer(v: unknown): Record<string, GoniometerAxis> {
 function config(msg: Fields): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(msg)) {
-    if (!ARRAY_KEYS.has(key)) out[key] = plain(value as CborValue);
+    if (!ARRAY_KEYS.has(key) && key !== 'user_data') out[key] = bounded(plain(value as CborValue), MAX_CONFIG_VALUE_BYTES);
   }
   return out;
 }

@@ -46,7 +46,10 @@ export class FrameAnalyser implements Analyser {
     };
     const user = userMaskConfig(analysis.mask);
     const shapesOnly = { rectangles: user.rectangles, circles: user.circles };
-    let geometry = seriesGeometry(setup).geometry;
+    const announced = seriesGeometry(setup);
+    let geometry = announced.geometry;
+    // Missing or implausible geometry is said once per series, with what was wrong.
+    if (!geometry) this.limitation = announced.missing;
     let mask: StaticMask | undefined;
     this.radial = null;
     this.stats = null;
