@@ -376,3 +376,72 @@ describe('the built-in simulator', () => {
     (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('a worker naming shared memory it does not own', () => {
+  /** Says hello as a local good worker offering `layout`, answers tasks well, and returns the welcome. */
+  async function helloWithSlots(t: Target, layout: { name: string; slots: number; slotBytes: number }, credit: number) {
+    const d = new Dealer({ linger: 0 });
+    sockets.push(d);
+    d.connect(t.workerEndpoint);
+    await d.send(encode({ t: 'hello', path: 'good', pid: process.pid, host: (await import('node:os')).hostname(), credit, shm: layout }));
+    let welcome: Record<string, unknown> | null = null;
+    void (async () => {
+      for await (const [header] of d) {
+        const m = decode(header!) as { t: string; task?: TaskSeen };
+        if (m.t === 'welcome') welcome = m as Record<string, unknown>;
+        if (m.t === 'task') await d.send(encode({ t: 'result', id: m.task!.id, result: validResultBody() }));
+      }
+    })().catch(() => undefined);
+    for (let i = 0; i < 100 && !welcome; i++) await pause(20);
+    return welcome as Record<string, unknown> | null;
+  }
+  const shmName = () => `/stream-pipeline-${process.pid}-${(Math.random() * 2 ** 48).toString(16).padStart(12, '0').slice(0, 12)}`;
+
+  it('does not map or write a region name that is a hard link to another file', async () => {
+    const { linkSync, readFileSync: read, rmSync, writeFileSync } = await import('node:fs');
+    const t = await target();
+    const victim = `/dev/shm/sp-hostile-victim-${process.pid}`;
+    const name = shmName();
+    writeFileSync(victim, Buffer.alloc(256, 0x5a));
+    linkSync(victim, `/dev/shm${name}`);
+    sockets.push({ close: () => { rmSync(victim, { force: true }); rmSync(`/dev/shm${name}`, { force: true }); } });
+    const welcome = await helloWithSlots(t, { name, slots: 2, slotBytes: 128 }, 2);
+    expect(welcome).toMatchObject({ t: 'welcome', shm: false });
+    await expectSurvived(t, 1);
+    expect(read(victim)).toEqual(Buffer.alloc(256, 0x5a));
+  });
+
+  it('does not reserve a sparse gigabyte a hello names', async () => {
+    const { statSync, rmSync, writeFileSync, truncateSync } = await import('node:fs');
+    const t = await target();
+    const name = shmName();
+    writeFileSync(`/dev/shm${name}`, '');
+    truncateSync(`/dev/shm${name}`, 1024 * 1024 * 1024);
+    sockets.push({ close: () => rmSync(`/dev/shm${name}`, { force: true }) });
+    const welcome = await helloWithSlots(t, { name, slots: 16, slotBytes: 64 * 1024 * 1024 }, 16);
+    expect(welcome).toMatchObject({ t: 'welcome', shm: false });
+    expect(statSync(`/dev/shm${name}`).blocks).toBe(0);
+    await expectSurvived(t, 1);
+  });
+});
+
+describe('frames in oversized messages', () => {
+  it('keeps the good path within its budget when every image carries megabytes of user data', async () => {
+    const t = await target();
+    const m = seriesMessages(1, 16);
+    await t.push.send(m.start);
+    // The same images, each with 8 MB of user data around it.
+    const { Encoder, Tag } = await import('cbor-x');
+    const cbor = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false });
+    const px = new Uint16Array(64 * 64);
+    for (let i = 0; i < 16; i++) {
+      await t.push.send(Buffer.from(cbor.encode({ type: 'image', series_id: 1, image_id: i, user_data: { blob: new Uint8Array(8 * 1024 * 1024) },
+        data: { threshold_1: new Tag([[64, 64], new Tag(new Uint8Array(px.buffer), 69)], 40) } })));
+    }
+    await t.push.send(m.end);
+    const summary = await summaryOf(t, 1);
+    expect(summary).toMatchObject({ received: 16, processed: 16, lost: 0 });
+    expect(rssMb(t)).toBeLessThan(BUDGET_MB + MARGIN_MB);
+    await expectSurvived(t, 2);
+  });
+});
