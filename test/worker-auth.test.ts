@@ -95,6 +95,17 @@ describe('the worker port with authentication', () => {
     await worker.done;
   });
 
+  it('tells a worker whose key is not authorized why it cannot join', async () => {
+    const k = keys();
+    const t = await startTarget(k.yaml);
+    targets.push(t);
+    const stranger = writeKeyPair(join(k.dir, 'stranger'));
+    const worker = startCli(['worker', '--connect', t.workerEndpoint, '--path', 'good', '--key', stranger.keyFile, '--server-key', k.pipeline.publicFile], 60_000);
+    closers.push(() => worker.child.kill('SIGKILL'));
+    await worker.waitForStderr(/refused this worker's authentication: is its public key in pipeline\.auth\.authorized_workers_file/);
+    expect((await status(t)).refusedWorkerConnections).toBeGreaterThan(0);
+  });
+
   it('refuses to open the worker port beyond loopback without authentication, saying what to do', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sp-noauth-'));
     dirs.push(dir);

@@ -60,6 +60,8 @@ export interface WorkerBrokerOptions {
 const LIVENESS = 3;
 /** Longest table build a worker may announce (a 16M detector takes a few seconds). */
 const MAX_BUILD_GRACE_MS = 60_000;
+/** Frames a worker may hold at once, whatever it asks for. */
+const MAX_CREDIT = 16;
 /** Messages queued per worker connection before libzmq stops reading it (a worker has at most
  * its credit's answers and a heartbeat outstanding). */
 const RECEIVE_HWM = 64;
@@ -273,16 +275,17 @@ export class WorkerBroker {
     const now = Date.now();
     this.members.set(id, { id, path: msg.path, pid: msg.pid, host: msg.host, joinedAt: now, lastSeen: now, graceUntil: 0 });
     this.routingIds.set(id, rid);
-    const shm = msg.shm !== undefined && this.attachSlots(id, msg);
+    const credit = Math.min(MAX_CREDIT, msg.credit);
+    const shm = msg.shm !== undefined && this.attachSlots(id, msg, credit);
     this.send(id, { t: 'welcome', heartbeatMs: this.options.heartbeatMs, config: this.options.workerConfig, shm });
-    dispatcher.addWorker(id, Math.max(1, Math.min(16, msg.credit | 0)));
+    dispatcher.addWorker(id, credit);
     this.options.logger.info({ worker: id, path: msg.path, pid: msg.pid, host: msg.host }, 'worker joined');
   }
 
   /** Maps a worker's frame slots; false (bytes go over the socket) when they cannot be reached. */
-  private attachSlots(id: string, msg: Extract<WorkerMessage, { t: 'hello' }>): boolean {
+  private attachSlots(id: string, msg: Extract<WorkerMessage, { t: 'hello' }>, credit: number): boolean {
     try {
-      const slots = SharedFrameSlots.attach(msg.shm, { slots: msg.credit, slotBytes: this.options.maxSlotBytes });
+      const slots = SharedFrameSlots.attach(msg.shm, { slots: credit, slotBytes: this.options.maxSlotBytes });
       // Both ends have it mapped now: no name is left behind, however either end goes.
       slots.unlink();
       this.slots.set(id, slots);

@@ -115,6 +115,19 @@ export class PoolWorker {
     this.wakeFromBackoff();
   }
 
+  /** Says (once per connection) why the pipeline would not let us in: libzmq retries quietly. */
+  private reportRefusals(socket: Dealer): void {
+    let said = false;
+    void (async () => {
+      for await (const event of socket.events) {
+        if (said || !event.type.startsWith('handshake:error')) continue;
+        said = true;
+        this.options.logger.warn({ event: event.type, endpoint: this.options.connect },
+          'the pipeline refused this worker\'s authentication: is its public key in pipeline.auth.authorized_workers_file, and is --server-key the pipeline\'s?');
+      }
+    })().catch(() => undefined);
+  }
+
   /** One connection to the broker; returns whether the broker ever answered. */
   private async session(): Promise<boolean> {
     const socket = new Dealer({ linger: 0 });
@@ -123,6 +136,7 @@ export class PoolWorker {
       socket.curveServerKey = curve.serverKey;
       socket.curvePublicKey = curve.keyPair.publicKey;
       socket.curveSecretKey = curve.keyPair.secretKey;
+      this.reportRefusals(socket);
     }
     this.socket = socket;
     socket.connect(this.options.connect);
