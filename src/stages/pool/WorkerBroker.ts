@@ -128,10 +128,7 @@ export class WorkerBroker {
     if (auth) {
       // Every endpoint speaks CURVE (options set after a bind would apply to later binds only):
       // local workers over the Unix socket use the pipeline's own key pair.
-      this.zap = new ZapHandler(auth.authorized, (address, reason) => {
-        const { write, suppressedBefore } = this.logLimit.admit('refused');
-        if (write) this.options.logger.warn({ address, reason, ...(suppressedBefore > 0 ? { heldBack: suppressedBefore } : {}) }, 'worker connection refused');
-      });
+      this.zap = new ZapHandler(auth.authorized, (address, reason) => this.warnThinned('refused', { address, reason }, 'worker connection refused'));
       await this.zap.start();
       this.socket.curveServer = true;
       this.socket.curveSecretKey = auth.keyPair.secretKey;
@@ -203,12 +200,14 @@ export class WorkerBroker {
       this.dispatch(id, rid, decodeWorkerMessage(header));
     } catch (err) {
       this.badMessages++;
-      const { write, suppressedBefore } = this.logLimit.admit('bad-message');
-      if (write) {
-        const held = suppressedBefore > 0 ? { heldBack: suppressedBefore } : {};
-        this.options.logger.warn({ worker: id, err: (err as Error).message, ...held }, 'message from a worker dropped');
-      }
+      this.warnThinned('bad-message', { worker: id, err: (err as Error).message }, 'message from a worker dropped');
     }
+  }
+
+  /** A warning that strangers can provoke at will: a burst per window, then a count. */
+  private warnThinned(kind: string, fields: Record<string, unknown>, message: string): void {
+    const { write, suppressedBefore } = this.logLimit.admit(kind);
+    if (write) this.options.logger.warn(suppressedBefore > 0 ? { ...fields, heldBack: suppressedBefore } : fields, message);
   }
 
   private dispatch(id: string, rid: Buffer, msg: WorkerMessage): void {
@@ -254,11 +253,7 @@ export class WorkerBroker {
    */
   private dropFaulty(id: string, reason: string): void {
     this.badResults++;
-    const { write, suppressedBefore } = this.logLimit.admit('bad-result');
-    if (write) {
-      const held = suppressedBefore > 0 ? { heldBack: suppressedBefore } : {};
-      this.options.logger.warn({ worker: id, reason, ...held }, 'worker sent a result that was not accepted: dropped, its frames go to others');
-    }
+    this.warnThinned('bad-result', { worker: id, reason }, 'worker sent a result that was not accepted: dropped, its frames go to others');
     const rid = this.routingIds.get(id)!;
     this.leave(id, `sent a bad result (${reason})`);
     this.sender.send([rid, encodeMessage({ t: 'reset' })]);
