@@ -252,9 +252,9 @@ describe('a hostile HTTP or WebSocket client', () => {
 
   it('keeps clients that never read and clients that send huge messages from holding memory', async () => {
     const t = await target();
-    // 100 clients that never read (their TCP windows fill), 10 that announce 95 MB messages.
+    // 300 clients that never read (their TCP windows fill), 10 that announce 95 MB messages.
     const idle: Socket[] = [];
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 300; i++) {
       const s = await rawWebSocket(t.httpPort).catch(() => null);
       if (s) { s.pause(); s.on('error', () => undefined); idle.push(s); }
     }
