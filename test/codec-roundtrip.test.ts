@@ -9,7 +9,7 @@ import { encodePixels } from '../src/codec/FrameEncoder.js';
 import { v2Encoding, parseV1Encoding } from '../src/codec/encodings.js';
 import { nativeCodec, supportedSimdLevels } from '../src/codec/nativeCodec.js';
 import type { FrameEncoding, PixelDtype } from '../src/receiver/events.js';
-import { pythonHas, runPython } from './goldens/codec/pythonReference.js';
+import { hdf5FiltersAvailable, pythonHas, runPython } from './goldens/codec/pythonReference.js';
 
 const codec = nativeCodec();
 const initialLevel = codec.simdLevel();
@@ -146,8 +146,8 @@ describe('round trips', () => {
   });
 });
 
-const HAVE_PY = pythonHas('numpy', 'bitshuffle', 'lz4.block', 'h5py', 'hdf5plugin');
-if (!HAVE_PY) console.warn('/usr/bin/python3 with numpy, bitshuffle, lz4, h5py, hdf5plugin not found; skipping interop');
+const HAVE_PY = pythonHas('numpy', 'bitshuffle', 'lz4.block', 'h5py', 'hdf5plugin') && hdf5FiltersAvailable(32004, 32008);
+if (!HAVE_PY) console.warn('/usr/bin/python3 with numpy, bitshuffle, lz4, h5py, hdf5plugin and the HDF5 filters 32004 (LZ4, Debian hdf5-filter-plugin) and 32008 (bitshuffle) not found; skipping interop');
 
 // Reads blobs written by our encoders and reports the sha256 of what the reference decodes.
 const PY_DECODE_OURS = String.raw`

@@ -21,6 +21,14 @@ export function pythonHas(...modules: string[]): boolean {
   return ok;
 }
 
+/** True when h5py (with hdf5plugin loaded) has every HDF5 filter named: Debian packages some
+ * filters apart from the Python module (LZ4, 32004, is in hdf5-filter-plugin). */
+export function hdf5FiltersAvailable(...ids: number[]): boolean {
+  if (!pythonHas('h5py', 'hdf5plugin')) return false;
+  const script = `import sys, hdf5plugin, h5py; sys.exit(0 if all(h5py.h5z.filter_avail(i) for i in [${ids.join(', ')}]) else 1)`;
+  return spawnSync(PYTHON, ['-c', script], { stdio: 'ignore' }).status === 0;
+}
+
 /**
  * Runs `script` with the given files written to a temp dir (paths passed as sys.argv[1:]) and
  * returns its stdout parsed as JSON. Throws with the script's stderr when it fails.
