@@ -311,8 +311,9 @@ async function workerPids(t: Target): Promise<number[]> {
   return status.workers.map((w) => w.pid);
 }
 
-/** What a worker process may hold: Node, its tables for a few set-ups, a frame or two. */
-const WORKER_MAX_MB = 600;
+/** What a worker process may hold: Node, its tables for the few set-ups it keeps (about 150 MB
+ * each for a 2048 x 2048 detector), a frame or two. (60 queued set-ups: 1.4 GB, measured.) */
+const WORKER_MAX_MB = 1000;
 
 describe('a hostile or broken detector stream', () => {
   it('cannot pile masks up at the workers with a burst of series starts', async () => {
