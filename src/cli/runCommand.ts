@@ -29,7 +29,7 @@ export function registerRunCommand(program: Command): void {
     .option('--config <file>', 'pipeline configuration (YAML); see `stream-pipeline config-docs`')
     .option('--endpoint <endpoint>', "override detector.endpoint (the detector's ZeroMQ stream)", endpoint)
     .option('--results <file>', 'override outputs.results (JSON-lines results file)')
-    .option('--hdf5-dir <dir>', 'override outputs.hdf5_dir (hit-only NXmx files)')
+    .option('--hdf5-dir <dir>', 'override outputs.hdf5_dir (hit-only NXmx files: not written by this version yet, refused)')
     .option('--dashboard-port <port>', 'override outputs.http_port (dashboard, /metrics, /ws)', port)
     .option('--workers-fast <n>', 'override pipeline.fast.workers (local fast workers)', count)
     .option('--workers-good <n>', 'override pipeline.good.workers (local good workers)', count)
@@ -58,8 +58,9 @@ function applyOverrides(config: PipelineConfig, o: RunOptions): PipelineConfig {
 
 async function runPipeline(config: PipelineConfig, once: boolean): Promise<void> {
   const logger = createLogger('stream-pipeline', config.logging.level);
+  // Accepting it would promise files that never come.
   if (config.outputs.hdf5_dir) {
-    logger.warn({ hdf5_dir: config.outputs.hdf5_dir }, 'hit-only HDF5 files are not written by this version; results go to the results file');
+    throw new Error(`outputs.hdf5_dir (--hdf5-dir ${config.outputs.hdf5_dir}): this version writes no HDF5 files yet; every frame's result is in the results file. Remove it.`);
   }
   const pipeline = new Pipeline({ config, logger, once });
   pipeline.collector.on('summary', (s) => {

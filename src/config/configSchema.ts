@@ -157,7 +157,7 @@ const outputs = obj('Where results go.', {
   results: { type: ['string', 'null'], default: null, description: 'JSON-lines results file (series, frame and summary records); null: none.' },
   spots_in_results: { type: 'boolean', default: true, description: 'Include each good-path frame\'s spot list in the results.' },
   radial_in_results: { type: 'boolean', default: true, description: 'Include each good-path frame\'s radial profile in the results.' },
-  hdf5_dir: { type: ['string', 'null'], default: null, description: 'Directory for hit-only NXmx HDF5 files; null: none.' },
+  hdf5_dir: { type: ['string', 'null'], default: null, description: 'Directory for hit-only NXmx HDF5 files. Not written by this version yet: a value other than null stops the pipeline at start.' },
   http_port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080, description: 'Port of the dashboard, /metrics and the results WebSocket; 0 picks a free one.' },
 });
 
