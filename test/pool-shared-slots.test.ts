@@ -31,6 +31,12 @@ afterEach(() => {
   for (const s of made.splice(0)) s.close();
 });
 
+/** The sum of a decoded frame's pixels: what the test analysers report, proof of which bytes were read. */
+const sumOf = (pixels: ArrayLike<number>) => {
+  let sum = 0;
+  for (let i = 0; i < pixels.length; i++) sum += pixels[i]!;
+  return sum;
+};
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
 describe('SharedFrameSlots', () => {
@@ -184,13 +190,14 @@ describe('a worker receiving frames in shared memory', () => {
     // The analyser reports the sum of the decoded pixels: proof of which bytes were read.
     const worker = new PoolWorker({
       connect: broker.lastEndpoint!, path: 'good', credit: 2, slotBytes: 64 * 1024, logger: pino({ level: 'silent' }),
-      makeAnalyser: () => ({ analyse: (pixels) => ({ total_intensity: pixels.reduce((a: number, v: number) => a + v, 0) }) as never }),
+      makeAnalyser: () => ({ analyse: (pixels) => ({ total_intensity: sumOf(pixels) }) as never }),
     });
     const running = worker.run();
     const inbox = broker[Symbol.asyncIterator]();
     const next = async (type: string): Promise<[Buffer, Record<string, any>]> => {
       for (;;) {
-        const { value } = await inbox.next();
+        const { value, done } = await inbox.next();
+        if (done || !value[0] || !value[1]) throw new Error('the broker socket closed');
         const msg = decode(value[1]) as Record<string, any>;
         if (msg['t'] === type) return [value[0], msg];
       }
@@ -271,7 +278,7 @@ describe('the pipeline\'s broker lending slots to a local worker', () => {
     const earlier = new Set(readFileSync('/proc/self/maps', 'utf8').split('\n'));
     const worker = new PoolWorker({
       connect: broker.localEndpoint!, path: 'good', credit: 2, slotBytes: 2048, logger: pino({ level: 'silent' }),
-      makeAnalyser: () => ({ analyse: (pixels) => validResultBody({ total_intensity: pixels.reduce((a: number, v: number) => a + v, 0) }) as never }),
+      makeAnalyser: () => ({ analyse: (pixels) => validResultBody({ total_intensity: sumOf(pixels) }) as never }),
     });
     const running = worker.run();
     const until = async (cond: () => boolean) => {

@@ -106,6 +106,8 @@ export interface GoldenFile {
   geometry: Record<string, number>;
   rotations?: { rot1: number; rot2: number; rot3: number };
   frame?: Record<string, number>;
+  /** Pixels below zero in the frame (PILATUS gaps), where the golden counted them. */
+  negativePixels?: number;
   cases: GoldenCase[];
 }
 

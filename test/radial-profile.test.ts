@@ -93,8 +93,8 @@ describe('per-frame profile', () => {
         const b = t.table[i]!;
         const v = px[i]!;
         if (b >= 25 || !(v <= sat) || (dtype === 'int32' && v < 0)) continue;
-        sum[b] += v;
-        cnt[b]++;
+        sum[b] = sum[b]! + v;
+        cnt[b] = cnt[b]! + 1;
       }
       for (let b = 0; b < 25; b++) {
         expect(out.count[b], `bin ${b}`).toBe(cnt[b]);
