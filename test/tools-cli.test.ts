@@ -95,8 +95,7 @@ describe('record and replay', () => {
     });
   }
 
-  it('round-trips the real DLS V1 and tickit V2 captures byte for byte', async () => {
-    if (!haveCaptures) return;
+  it.skipIf(!haveCaptures)('round-trips the real DLS V1 and tickit V2 captures byte for byte', async () => {
     const { v1, v2 } = realCaptureMessages();
     const path = join(dir, 'real.sprec');
     await writeRecording(path, [...v1, ...v2]);
@@ -107,13 +106,11 @@ describe('record and replay', () => {
     expectSameMessages(original, copy);
   });
 
-  it('replays at the recorded pace, scaled by --speed', async () => {
-    if (!haveCaptures) return;
-    // Messages 0.4 s apart. Only lower bounds on the gaps are asserted (a loaded machine may be slower).
+  it.skipIf(!haveCaptures)('replays a paced recording whole and in order at --speed 1 and 4 (the pace itself: PaceClock tests)', async () => {
     const { v1 } = realCaptureMessages();
     const path = join(dir, 'paced.sprec');
     const writer = await RecordingWriter.create(path);
-    for (let i = 0; i < v1.length; i++) await writer.write(v1[i]!, BigInt(i) * 400_000_000n);
+    for (let i = 0; i < v1.length; i++) await writer.write(v1[i]!, BigInt(i) * 100_000_000n);
     await writer.close();
     for (const speedFactor of [1, 4]) {
       const replay = startCli(['replay', path, '--bind', 'tcp://127.0.0.1:*', '--speed', String(speedFactor)]);
@@ -121,16 +118,14 @@ describe('record and replay', () => {
       const out = join(dir, `paced-copy-${speedFactor}.sprec`);
       const rec = await runCli(['record', '--endpoint', endpoint, '--out', out, '--series', '1']);
       expect(rec.code, rec.stderr).toBe(0);
-      expect((await replay.done).code).toBe(0);
-      const copy = await readRecording(out);
-      expect(copy.length).toBe(v1.length);
-      const gapsMs = copy.slice(1).map((m, i) => Number(m.timeNs - copy[i]!.timeNs) / 1e6);
-      for (const gap of gapsMs) expect(gap).toBeGreaterThan(400 / speedFactor - 30);
+      const replayed = await replay.done;
+      expect(replayed.code).toBe(0);
+      expect(replayed.stderr).toContain(`at ${speedFactor}x`);
+      expectSameMessages(await readRecording(path), await readRecording(out));
     }
   });
 
-  it('loops with --loop until stopped, and replays the complete messages of a truncated recording', async () => {
-    if (!haveCaptures) return;
+  it.skipIf(!haveCaptures)('loops with --loop until stopped, and replays the complete messages of a truncated recording', async () => {
     const { v1 } = realCaptureMessages();
     const path = join(dir, 'loop.sprec');
     await writeRecording(path, v1);
@@ -186,8 +181,7 @@ describe('record and replay', () => {
 });
 
 describe('inspect', () => {
-  it('prints the real V1 capture as JSON lines with the sha256 of the decoded pixels, and exits 0', async () => {
-    if (!haveCaptures) return;
+  it.skipIf(!haveCaptures)('prints the real V1 capture as JSON lines with the sha256 of the decoded pixels, and exits 0', async () => {
     const { v1 } = realCaptureMessages();
     const path = join(dir, 'dls.sprec');
     await writeRecording(path, v1);

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { Push } from 'zeromq';
 import { endpoint, fail, note, onStopSignal, speed } from './cliOptions.js';
+import { PaceClock } from './PaceClock.js';
 import { messageKind } from './messageKind.js';
 import { RecordingError } from './RecordingFormat.js';
 import { RecordingReader } from './RecordingReader.js';
@@ -103,18 +104,6 @@ async function replay(file: string, o: ReplayOptions): Promise<void> {
     removeSignals();
     await reader.close();
     if (!socket.closed) socket.close();
-  }
-}
-
-/** Scaled wall-clock pacing relative to the moment the first message was sent. */
-class PaceClock {
-  private readonly origin = process.hrtime.bigint();
-  loopOffsetNs = 0n;
-
-  async waitFor(recordedOffsetNs: bigint, speedFactor: number): Promise<void> {
-    const due = this.origin + BigInt(Math.round(Number(recordedOffsetNs) / speedFactor));
-    const waitMs = Number(due - process.hrtime.bigint()) / 1e6;
-    if (waitMs > 1) await new Promise<void>((resolve) => setTimeout(resolve, waitMs));
   }
 }
 
