@@ -9,7 +9,7 @@ import { loadConfig } from '../config/loadConfig.js';
 import type { PipelineConfig, SimulatorConfig } from '../config/PipelineConfig.js';
 import { Pipeline } from '../stages/Pipeline.js';
 import { createLogger } from '../util/logger.js';
-import { endpoint } from '../../tools/replay/cliOptions.js';
+import { connectEndpoint } from '../../tools/replay/cliOptions.js';
 
 interface RunOptions {
   config?: string;
@@ -27,7 +27,7 @@ export function registerRunCommand(program: Command): void {
     .command('run', { isDefault: true })
     .description('run the pipeline described by a configuration file until stopped (the default command)')
     .option('--config <file>', 'pipeline configuration (YAML); see `stream-pipeline config-docs`')
-    .option('--endpoint <endpoint>', "override detector.endpoint (the detector's ZeroMQ stream)", endpoint)
+    .option('--endpoint <endpoint>', "override detector.endpoint (the detector's ZeroMQ stream)", connectEndpoint)
     .option('--results <file>', 'override outputs.results (JSON-lines results file)')
     .option('--hdf5-dir <dir>', 'override outputs.hdf5_dir (hit-only NXmx files: not written by this version yet, refused)')
     .option('--dashboard-port <port>', 'override outputs.http_port (dashboard, /metrics, /ws)', port)

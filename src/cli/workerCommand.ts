@@ -3,7 +3,7 @@
 import { DEFAULT_SLOT_MB } from '../stages/pool/SharedFrameSlots.js';
 import { readKeyPair, readPublicKey } from '../stages/pool/auth/keyFiles.js';
 import { Command, Option } from 'commander';
-import { integerIn } from '../../tools/replay/cliOptions.js';
+import { connectEndpoint, integerIn } from '../../tools/replay/cliOptions.js';
 import { PoolWorker } from '../stages/worker/PoolWorker.js';
 import { createFrameAnalyser } from '../stages/worker/FrameAnalyser.js';
 import { createLogger } from '../util/logger.js';
@@ -12,14 +12,13 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description('run one analysis worker that joins a pipeline\'s fast or good pool (local or remote)')
-    .requiredOption('--connect <endpoint>', "the pipeline's worker endpoint, e.g. tcp://pipeline-host:5600")
+    .requiredOption('--connect <endpoint>', "the pipeline's worker endpoint, e.g. tcp://pipeline-host:5600", connectEndpoint)
     .addOption(new Option('--path <path>', 'which pool to join').choices(['fast', 'good']).makeOptionMandatory())
     .option('--credit <n>', 'frames the worker may hold at once (default: 1 fast, 4 good: a few frames in hand hide pauses of the pipeline)', integerIn('--credit', 1, 16))
     .option('--key <file>', 'this worker\'s CURVE key pair file (`stream-pipeline keygen`), for a pipeline whose worker port requires authentication')
     .option('--server-key <file>', 'the pipeline\'s public key file (its .pub, from `stream-pipeline keygen`); given with --key')
     .option('--shm-slot-mb <mb>', 'shared-memory slot per frame of credit, used when the pipeline runs on this machine (larger frames, and other machines, go over the socket; 0: never)', integerIn('--shm-slot-mb', 0, 256), DEFAULT_SLOT_MB)
     .action(async (opts: { connect: string; path: 'fast' | 'good'; credit?: number; shmSlotMb: number; key?: string; serverKey?: string }) => {
-      if (!/^(tcp|ipc):\/\/.+/.test(opts.connect)) throw new Error(`--connect must be a tcp:// or ipc:// endpoint, got ${opts.connect}`);
       if ((opts.key === undefined) !== (opts.serverKey === undefined)) throw new Error('--key and --server-key go together');
       const curve = opts.key && opts.serverKey ? { keyPair: readKeyPair(opts.key), serverKey: readPublicKey(opts.serverKey) } : undefined;
       const logger = createLogger(`worker-${opts.path}`);

@@ -17,6 +17,8 @@ export interface SchemaNode {
   minItems?: number;
   maxItems?: number;
   pattern?: string;
+  /** 'zmq-connect': an endpoint to connect to (src/config/endpoint.ts). */
+  format?: string;
   items?: SchemaNode;
   properties?: Record<string, SchemaNode>;
   required?: string[];
@@ -54,7 +56,7 @@ const simulator = obj(
 
 const detector = obj('Where the detector stream comes from.', {
   endpoint: {
-    type: 'string', default: 'tcp://127.0.0.1:9999', pattern: '^(tcp://(\\[[^\\]]+\\]|[^:/]+):[0-9]{1,5}|ipc://.+)$',
+    type: 'string', default: 'tcp://127.0.0.1:9999', format: 'zmq-connect',
     description: "The detector's ZeroMQ PUSH endpoint (V1 default port 9999, V2 31001).",
   },
   distance_fallback_m: num(

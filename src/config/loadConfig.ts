@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
 import { configSchema } from './configSchema.js';
+import { endpointProblem } from './endpoint.js';
 import type { PipelineConfig } from './PipelineConfig.js';
 
 export class ConfigError extends Error {
@@ -20,6 +21,7 @@ export class ConfigError extends Error {
 }
 
 const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: true, allowUnionTypes: true });
+ajv.addFormat('zmq-connect', { type: 'string', validate: (v: string) => endpointProblem(v, 'connect') === null });
 const validate = ajv.compile(configSchema);
 
 /** Loads and validates a configuration file. Throws ConfigError naming the key and line. */
@@ -99,6 +101,9 @@ function describe(err: ErrorObject, doc: Document, lines: LineCounter, source: s
       break;
     case 'enum':
       what = `must be one of ${((err.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(valueAt(doc, path))}`;
+      break;
+    case 'format':
+      what = endpointProblem(String(valueAt(doc, path)), 'connect') ?? `${err.message ?? 'is invalid'}`;
       break;
     default:
       what = `${err.message ?? 'is invalid'}, got ${JSON.stringify(valueAt(doc, path))}`;

@@ -2,6 +2,7 @@
 // commander's InvalidArgumentError, so a bad value ends the command with a message naming the
 // option and the accepted values (and exit code 1), never a stack trace.
 import { InvalidArgumentError } from 'commander';
+import { parseEndpoint } from '../../src/config/endpoint.js';
 
 export function positiveInteger(what: string) {
   return (value: string): number => {
@@ -73,15 +74,22 @@ export function oneOf<T extends string>(what: string, allowed: readonly T[]) {
   };
 }
 
-/** A ZeroMQ TCP or IPC endpoint, e.g. tcp://host:9999, tcp://*:9999, ipc:///tmp/x. */
-export function endpoint(value: string): string {
-  const v = value.trim();
-  if (/^ipc:\/\/.+/.test(v) || /^inproc:\/\/.+/.test(v)) return v;
-  const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+|\*)$/.exec(v);
-  if (!m || (m[2] !== '*' && (Number(m[2]) < 1 || Number(m[2]) > 65535))) {
-    throw new InvalidArgumentError(`endpoint must look like tcp://HOST:PORT (port 1-65535 or *), got "${value}".`);
+/** An endpoint to connect to (tcp://HOST:PORT, ipc://PATH); see src/config/endpoint.ts. */
+export function connectEndpoint(value: string): string {
+  return asOption(() => parseEndpoint(value, 'connect'));
+}
+
+/** An endpoint to bind (also tcp://*:PORT and tcp://HOST:*). */
+export function bindEndpoint(value: string): string {
+  return asOption(() => parseEndpoint(value, 'bind'));
+}
+
+function asOption<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}.`);
   }
-  return v;
 }
 
 /** Writes a one-line message to stderr, prefixed with the command name. */

@@ -7,7 +7,7 @@ import { FrameDecoder } from '../../src/codec/FrameDecoder.js';
 import type { Frame, SeriesEnd, SeriesStart } from '../../src/receiver/events.js';
 import type { ReceiverLogger } from '../../src/receiver/logger.js';
 import { StreamReceiver } from '../../src/receiver/StreamReceiver.js';
-import { endpoint, fail, note, onStopSignal, positiveInteger } from './cliOptions.js';
+import { connectEndpoint, fail, note, onStopSignal, positiveInteger } from './cliOptions.js';
 
 interface InspectOptions {
   endpoint: string;
@@ -23,7 +23,7 @@ export function registerInspectCommand(program: Command): void {
       'connect to a detector stream (V1 or V2, detected per message) and print one line per message: ' +
         'series start, every frame (size, encoding, sha256 of the decoded pixels) and series end.',
     )
-    .requiredOption('--endpoint <endpoint>', 'the detector stream, e.g. tcp://dcu:9999 (V1) or tcp://dcu:31001 (V2)', endpoint)
+    .requiredOption('--endpoint <endpoint>', 'the detector stream, e.g. tcp://dcu:9999 (V1) or tcp://dcu:31001 (V2)', connectEndpoint)
     .option('--series <n>', 'exit after this many series have ended', positiveInteger('series'), 1)
     .option('--json', 'one JSON object per line instead of text')
     .option('--no-decode', 'do not decode frames (no sha256); only report what arrived')

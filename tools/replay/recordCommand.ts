@@ -1,7 +1,7 @@
 // `stream-pipeline record`: captures a detector stream to a recording file, byte for byte.
 import type { Command } from 'commander';
 import { Pull } from 'zeromq';
-import { endpoint, fail, nonNegativeInteger, note, onStopSignal } from './cliOptions.js';
+import { connectEndpoint, fail, nonNegativeInteger, note, onStopSignal } from './cliOptions.js';
 import { messageKind } from './messageKind.js';
 import { ProgressLine } from './ProgressLine.js';
 import { RecordingWriter } from './RecordingWriter.js';
@@ -20,7 +20,7 @@ export function registerRecordCommand(program: Command): void {
       'record a detector stream (V1 or V2) to a file: connects a PULL socket to the detector and writes ' +
         'every message part byte for byte with its arrival time. Replay it with "stream-pipeline replay".',
     )
-    .requiredOption('--endpoint <endpoint>', 'the detector stream, e.g. tcp://dcu:9999 (V1) or tcp://dcu:31001 (V2)', endpoint)
+    .requiredOption('--endpoint <endpoint>', 'the detector stream, e.g. tcp://dcu:9999 (V1) or tcp://dcu:31001 (V2)', connectEndpoint)
     .requiredOption('--out <file>', 'recording file to write')
     .option('--series <n>', 'stop after this many series have ended (0 = until interrupted)', nonNegativeInteger('series'), 0)
     .option('--force', 'overwrite the output file if it exists')

@@ -2,7 +2,7 @@
 // recorded pace (scaled) or as fast as the receiver takes it.
 import type { Command } from 'commander';
 import { Push } from 'zeromq';
-import { endpoint, fail, note, onStopSignal, speed } from './cliOptions.js';
+import { bindEndpoint, fail, note, onStopSignal, speed } from './cliOptions.js';
 import { PaceClock } from './PaceClock.js';
 import { messageKind } from './messageKind.js';
 import { RecordingError } from './RecordingFormat.js';
@@ -25,7 +25,7 @@ export function registerReplayCommand(program: Command): void {
         'every message byte-identically, at the recorded pace (scaled by --speed) or as fast as possible.',
     )
     .argument('<file>', 'recording file')
-    .option('--bind <endpoint>', 'endpoint to bind (default tcp://127.0.0.1:9999 for a V1 recording, tcp://127.0.0.1:31001 for V2; tcp://*:PORT serves the network)', endpoint)
+    .option('--bind <endpoint>', 'endpoint to bind (default tcp://127.0.0.1:9999 for a V1 recording, tcp://127.0.0.1:31001 for V2; tcp://*:PORT serves the network)', bindEndpoint)
     .option('--speed <factor|max>', 'pace: 1 = as recorded, 2 = twice as fast, max = as fast as the receiver takes it', speed, 1 as number | 'max')
     .option('--loop', 'start again from the beginning at the end, until interrupted')
     .addHelpText(

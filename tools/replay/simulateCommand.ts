@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DETECTOR_NAMES, type DetectorName } from '../../src/simulator/DetectorModel.js';
 import { DEFAULT_BIND, DetectorSimulator, type SeriesReport } from '../../src/simulator/DetectorSimulator.js';
 import type { HeaderDetail } from '../../src/simulator/SeriesSetup.js';
-import { endpoint, fail, fraction, nonNegativeInteger, note, onStopSignal, oneOf, positiveInteger, rate } from './cliOptions.js';
+import { bindEndpoint, fail, fraction, nonNegativeInteger, note, onStopSignal, oneOf, positiveInteger, rate } from './cliOptions.js';
 
 /** After a stop signal, how long the simulator may spend getting the end of series out. */
 const STOP_GRACE_MS = 3000;
@@ -46,7 +46,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--split-spots', 'double every spot at a 2-4 px offset (split crystal)')
     .option('--seed <n>', 'random seed; the same seed gives the same frames', nonNegativeInteger('seed'), 1)
     .option('--truth <file>', 'write the truth of every frame (hit, spots) as JSON lines')
-    .option('--bind <endpoint>', `endpoint to bind (default ${DEFAULT_BIND[1]} for v1, ${DEFAULT_BIND[2]} for v2; port * = any free port)`, endpoint)
+    .option('--bind <endpoint>', `endpoint to bind (default ${DEFAULT_BIND[1]} for v1, ${DEFAULT_BIND[2]} for v2; port * = any free port)`, bindEndpoint)
     .option('--series <id>', 'series id of the first series', nonNegativeInteger('series'), 1)
     .option('--series-count <n>', 'number of series to send', positiveInteger('series count'))
     .option('--repeat', 'send series after series (ids counting up, the same frames each time) until interrupted')
