@@ -11,7 +11,7 @@ import { decode, encode } from '@msgpack/msgpack';
 import { pino } from 'pino';
 import { parseConfig } from '../src/config/loadConfig.js';
 import { Pipeline } from '../src/stages/Pipeline.js';
-import type { SeriesSummary } from '../src/stages/collector/SeriesTally.js';
+import type { SeriesSummary } from '../src/sinks/records.js';
 import { assertBuilt } from './helpers/cli.js';
 import { validResultBody } from './helpers/frameResults.js';
 

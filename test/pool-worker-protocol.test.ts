@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { encode } from '@msgpack/msgpack';
 import { decodeWorkerMessage, WorkerMessageError } from '../src/stages/pool/protocol.js';
-import { RESULT_LIMITS } from '../src/stages/results.js';
+import { RESULT_LIMITS } from '../src/sinks/records.js';
 import { validResultBody } from './helpers/frameResults.js';
 
 const DEEP = 'DEEP-NESTING';

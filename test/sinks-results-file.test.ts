@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultsFile } from '../src/sinks/ResultsFile.js';
-import type { SeriesRecord } from '../src/sinks/ResultSink.js';
+import type { SeriesRecord } from '../src/sinks/records.js';
 
 class WarnLog {
   readonly lines: { fields: Record<string, unknown>; message: string }[] = [];

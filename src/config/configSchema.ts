@@ -2,7 +2,7 @@
 // It is the single source of truth: validation (loadConfig.ts), the defaults, and the
 // configuration reference in the README (`stream-pipeline config-docs`) all come from here.
 
-import { RESULT_LIMITS } from '../stages/results.js';
+import { RESULT_LIMITS } from '../sinks/records.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

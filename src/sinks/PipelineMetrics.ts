@@ -1,9 +1,9 @@
 // Prometheus metrics of the pipeline, served at /metrics. Counters follow frames through the
 // graph; gauges show queue depths and worker counts, refreshed by the process monitor.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { FrameResult } from '../stages/results.js';
-import type { SeriesSummary } from '../stages/collector/SeriesTally.js';
-import type { ResultSink, SeriesRecord } from './ResultSink.js';
+import type { FrameResult } from './records.js';
+import type { ResultSink } from './ResultSink.js';
+import type { SeriesRecord, SeriesSummary } from './records.js';
 
 export class PipelineMetrics implements ResultSink {
   readonly registry = new Registry();

@@ -6,9 +6,9 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino } from 'pino';
-import type { FrameResult } from '../stages/results.js';
-import type { SeriesSummary } from '../stages/collector/SeriesTally.js';
-import type { ResultSink, SeriesRecord } from './ResultSink.js';
+import type { FrameResult } from './records.js';
+import type { ResultSink } from './ResultSink.js';
+import type { SeriesRecord, SeriesSummary } from './records.js';
 import { frameRecord } from './frameRecord.js';
 
 export interface ResultsFileOptions {

@@ -1,7 +1,7 @@
 // The per-frame record as it leaves the pipeline (results file and the /ws feed): the fields
 // of a FrameResult under their published names, with `type: 'frame'`. The large arrays are
 // included only when asked for.
-import type { FrameResult } from '../stages/results.js';
+import type { FrameResult } from './records.js';
 
 export interface FrameRecordContents {
   spots: boolean;

@@ -9,8 +9,9 @@ import { StreamReceiver } from '../receiver/StreamReceiver.js';
 import { HttpServer } from '../dashboard/HttpServer.js';
 import { PipelineMetrics } from '../sinks/PipelineMetrics.js';
 import { ResultsFile } from '../sinks/ResultsFile.js';
-import { frameRecord } from '../sinks/frameRecord.js';
-import type { ResultSink, SeriesRecord } from '../sinks/ResultSink.js';
+import { LiveFeed } from '../dashboard/LiveFeed.js';
+import type { ResultSink } from '../sinks/ResultSink.js';
+import type { PipelineStatus, SeriesRecord } from '../sinks/records.js';
 import { Collector } from './collector/Collector.js';
 import { FastDispatcher } from './pool/FastDispatcher.js';
 import { GoodDispatcher } from './pool/GoodDispatcher.js';
@@ -58,7 +59,11 @@ export class Pipeline {
     const { config, logger } = options;
     this.config = config;
     this.logger = logger;
-    const sinks: ResultSink[] = [this.metrics];
+    this.http = new HttpServer({
+      host: config.pipeline.host, port: config.outputs.http_port, registry: this.metrics.registry, status: () => this.status(),
+      beforeMetrics: () => this.refreshGauges(), logger: logger.child({ stage: 'http' }),
+    });
+    const sinks: ResultSink[] = [this.metrics, new LiveFeed(this.http)];
     if (config.outputs.results) {
       sinks.push(new ResultsFile({
         path: config.outputs.results, spots: config.outputs.spots_in_results, radial: config.outputs.radial_in_results,
@@ -83,15 +88,6 @@ export class Pipeline {
     this.fast = new FastDispatcher(this.broker, this.setups, this.collector, logger.child({ stage: 'fast' }), config.pipeline.fast.sampling);
     this.broker.registerPath('good', this.good);
     this.broker.registerPath('fast', this.fast);
-    this.http = new HttpServer({
-      host: config.pipeline.host, port: config.outputs.http_port, registry: this.metrics.registry, status: () => this.status(),
-      beforeMetrics: () => this.refreshGauges(), logger: logger.child({ stage: 'http' }),
-    });
-    // Records go out rebuilt from their known fields, each with its `type`: nothing a worker
-    // added to a result reaches the feed.
-    this.collector.on('series', (record) => this.http.broadcast(record));
-    this.collector.on('frame', (result) => this.http.broadcast(frameRecord(result, { spots: true, radial: true, separation: true })));
-    this.collector.on('summary', (summary) => this.http.broadcast(summary));
     // A summarised run needs no set-up any more, here or at the workers.
     this.collector.on('summary', (_summary, run) => this.setups.forget(this.broker, run));
     this.supervisors = undefined;
@@ -171,7 +167,7 @@ export class Pipeline {
     while (this.collector.pending > 0 && Date.now() < deadline && this.good.queue.workerCount > 0) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    this.collector.finish('pipeline stopped before the frame was processed');
+    this.collector.finish('pipeline-stopped');
     this.monitor?.stop();
     await this.supervisors?.fast.stop();
     await this.supervisors?.good.stop();
@@ -204,7 +200,7 @@ export class Pipeline {
     if (stats) for (const [reason, n] of Object.entries(stats.errors)) m.receiverErrors.set({ reason }, n);
   }
 
-  status(): object {
+  status(): PipelineStatus {
     const q = this.good.queue;
     return {
       name: this.config.name,

@@ -2,7 +2,7 @@
 // bins every frame record's `radial` array refers to, as q in 1/angstrom.
 import type { PipelineConfig } from '../config/PipelineConfig.js';
 import type { SeriesStart } from '../receiver/events.js';
-import type { SeriesRecord } from '../sinks/ResultSink.js';
+import type { SeriesRecord } from '../sinks/records.js';
 import { radialEdges, resolveBinSpec } from './analysis/RadialBins.js';
 import { radialBinSpec } from './analysisSettings.js';
 import { seriesGeometry } from './seriesGeometry.js';

@@ -11,7 +11,7 @@
 // Spots carry DIALS's xyzobs.px.value centroid (raw-value weighted, pixel centres at i + 0.5)
 // and intensity.sum.value (sum of raw counts).
 import { SpotTable } from './Spot.js';
-import { RESULT_LIMITS } from '../results.js';
+import { RESULT_LIMITS } from '../../sinks/records.js';
 import { DispersionInfo, DispersionParam, type NativeHandle, type SpotPixels, spotAddon } from './spotNative.js';
 
 export type DispersionAlgorithm = 'dispersion' | 'dispersion_extended';

@@ -5,9 +5,9 @@
 // series id (after a restart), and the two series must not be mixed.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { FrameResult } from '../results.js';
-import type { ResultSink, SeriesRecord } from '../../sinks/ResultSink.js';
-import { SeriesTally, type SeriesSummary } from './SeriesTally.js';
+import type { FrameResult, LostReason, SeriesRecord, SeriesSummary, SkipReason } from '../../sinks/records.js';
+import type { ResultSink } from '../../sinks/ResultSink.js';
+import { SeriesTally } from './SeriesTally.js';
 
 export interface CollectorEvents {
   series: [SeriesRecord];
@@ -65,12 +65,12 @@ export class Collector extends EventEmitter<CollectorEvents> {
     if (tally) tally.otherChannels++;
   }
 
-  fastSkipped(run: number, reason: string): void {
+  fastSkipped(run: number, reason: SkipReason): void {
     this.open(run)?.skip(reason);
     for (const s of this.sinks) s.fastSkipped?.(reason);
   }
 
-  goodLost(run: number, frame: number, reason: string, detail?: string): void {
+  goodLost(run: number, frame: number, reason: LostReason, detail?: string): void {
     const tally = this.open(run);
     if (!tally) return;
     if (!tally.accountedFrames.add(frame)) {
@@ -126,7 +126,7 @@ export class Collector extends EventEmitter<CollectorEvents> {
   }
 
   /** On shutdown: summarise every open run, counting what never came back as lost. */
-  finish(reason: string): void {
+  finish(reason: LostReason): void {
     for (const tally of this.tallies.values()) {
       if (tally.summarised) continue;
       const missing = tally.received - tally.accounted;

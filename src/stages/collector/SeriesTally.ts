@@ -3,37 +3,7 @@
 // the series announced that never arrived ('never-received': taken by another reader of the
 // detector's PUSH socket, say), so processed + lost = received + never received.
 import { FrameSet } from './FrameSet.js';
-
-export interface SeriesSummary {
-  type: 'summary';
-  series: number;
-  complete: boolean;
-  /** Images analysed are those of the series' first channel; frames of further channels are counted here. */
-  frames_other_channels: number;
-  received: number;
-  /** Frames sent again under an image number already received: counted here only. */
-  repeated_frames: number;
-  processed: number;
-  /** Frames the fast path did not look at: sampled out, or every fast worker busy. */
-  skipped_fast: number;
-  skipped_fast_reasons: Record<string, number>;
-  processed_fast: number;
-  /** Good-path frames not processed, total and by reason (with 'never-received'). */
-  lost: number;
-  lost_reasons: Record<string, number>;
-  /** Image numbers announced (0 .. number_of_images-1) that never arrived, as ranges ("3-5,9"),
-   * cut after MAX_RANGES ranges; "" when none. */
-  never_received_images: string;
-  duplicates_dropped: number;
-  hits: number;
-  hit_rate: number;
-  /** Arrival -> result latency percentiles, ms, per path. */
-  latency_ms: { good: { p50: number | null; p99: number | null }; fast: { p50: number | null; p99: number | null } };
-  /** Results per second on each path, from its first to its last result of the series. */
-  rate_fps: { good: number | null; fast: number | null };
-  started_at: string;
-  ended_at: string;
-}
+import type { LostReason, SeriesSummary, SkipReason } from '../../sinks/records.js';
 
 /** Ranges of never-received images listed in a summary before it says "...". */
 const MAX_RANGES = 20;
@@ -55,8 +25,8 @@ export class SeriesTally {
   ended = false;
   complete = true;
   summarised = false;
-  readonly skippedFast: Record<string, number> = {};
-  readonly lost: Record<string, number> = {};
+  readonly skippedFast: Partial<Record<SkipReason, number>> = {};
+  readonly lost: Partial<Record<LostReason, number>> = {};
   private lostTotal = 0;
   private unmarked = 0;
   private readonly latencies = { good: [] as number[], fast: [] as number[] };
@@ -120,18 +90,18 @@ export class SeriesTally {
     return this.ended && this.accounted >= this.received;
   }
 
-  skip(reason: string): void {
+  skip(reason: SkipReason): void {
     this.skippedFast[reason] = (this.skippedFast[reason] ?? 0) + 1;
   }
 
   /** A frame the good path gave up on (already marked in accountedFrames by the caller). */
-  lose(reason: string): void {
+  lose(reason: LostReason): void {
     this.lost[reason] = (this.lost[reason] ?? 0) + 1;
     this.lostTotal++;
   }
 
   /** Frames that never came back at all (shutdown): counted lost, and as accounted for. */
-  loseUnmarked(reason: string, n: number): void {
+  loseUnmarked(reason: LostReason, n: number): void {
     this.lost[reason] = (this.lost[reason] ?? 0) + n;
     this.lostTotal += n;
     this.unmarked += n;

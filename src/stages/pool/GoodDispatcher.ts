@@ -34,8 +34,8 @@ export class GoodDispatcher implements PathDispatcher {
   }
 
   submit(task: Task): void {
-    const failure: unknown = this.queue.enqueue(task);
-    if (typeof failure === 'string') this.collector.goodLost(task.header.run, task.header.frame, failure);
+    const failure = this.queue.enqueue(task);
+    if (failure !== null) this.collector.goodLost(task.header.run, task.header.frame, failure);
     this.pump();
   }
 

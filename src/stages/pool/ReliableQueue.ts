@@ -20,6 +20,7 @@
 // accepted) is tried on another worker, one that has not failed it, before it is given up.
 import { type LostTask, SpillFile } from './SpillFile.js';
 import { type Task, type TaskHeader, taskBytes } from './Task.js';
+import type { LostReason } from '../../sinks/records.js';
 
 /** Workers that may die holding one task before it is given up as 'worker-died'. */
 export const MAX_WORKER_DEATHS = 3;
@@ -118,7 +119,7 @@ export class ReliableQueue {
    * Stores a task until a worker takes it. Returns null when stored, or a short reason
    * (e.g. "spill-failed") when memory was full and the disk refused it: the task is then gone.
    */
-  enqueue(task: Task): string | null {
+  enqueue(task: Task): LostReason | null {
     const size = taskBytes(task);
     if (this.memoryBytes + size > this.options.memoryBudgetBytes) {
       const failed = this.spill.push(task);
@@ -171,7 +172,7 @@ export class ReliableQueue {
    * out again before anything newer, or, after MAX_HAND_BACKS, is given up (drainLost, with
    * `reason`). Returns the task's header, or null when it was not in flight there.
    */
-  requeue(id: string, taskId: number, reason: string): TaskHeader | null {
+  requeue(id: string, taskId: number, reason: LostReason): TaskHeader | null {
     const task = this.takeInFlight(id, taskId);
     if (task === undefined) return null;
     if (++this.comebacksOf(taskId).handBacks >= MAX_HAND_BACKS) this.giveUp(task, reason);
@@ -185,7 +186,7 @@ export class ReliableQueue {
    * left to try, it is given up (drainLost, with `reason`). Returns the task's header, or null
    * when it was not in flight there.
    */
-  fail(id: string, taskId: number, reason: string): TaskHeader | null {
+  fail(id: string, taskId: number, reason: LostReason): TaskHeader | null {
     const task = this.takeInFlight(id, taskId);
     if (task === undefined) return null;
     const c = this.comebacksOf(taskId);
@@ -261,7 +262,7 @@ export class ReliableQueue {
     return c;
   }
 
-  private giveUp(task: Task, reason: string): void {
+  private giveUp(task: Task, reason: LostReason): void {
     this.comebacks.delete(task.header.id);
     const { id, run, series, frame } = task.header;
     this.givenUp.push({ header: { id, run, series, frame }, reason });

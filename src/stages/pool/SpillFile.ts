@@ -16,19 +16,20 @@ import { ensurePrivateDirectory, makePrivateTempDirectory } from '../../util/pri
 import { join } from 'node:path';
 import { decode, encode } from '@msgpack/msgpack';
 import type { Task, TaskHeader } from './Task.js';
+import type { LostReason } from '../../sinks/records.js';
 
 const LENGTHS = 8; // u32 header length + u32 data length
 /** Per record in a segment's index: bytes on disk, task id, run, series, frame. */
 const STRIDE = 5;
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Reason given for a task that could not be written to or read back from disk. */
-export const SPILL_FAILED = 'spill-failed';
-export const SPILL_UNREADABLE = 'spill-unreadable';
+export const SPILL_FAILED: LostReason = 'spill-failed';
+export const SPILL_UNREADABLE: LostReason = 'spill-unreadable';
 
 /** A spilled task that could not be read back: what is known of it, and why. */
 export interface LostTask {
   header: Pick<TaskHeader, 'id' | 'run' | 'series' | 'frame'>;
-  reason: string;
+  reason: LostReason;
 }
 
 interface Segment {
@@ -85,7 +86,7 @@ export class SpillFile {
   }
 
   /** Appends a task; null when stored, otherwise the reason it could not be. */
-  push(task: Task): string | null {
+  push(task: Task): LostReason | null {
     const header = encode(task.header);
     const recordBytes = LENGTHS + header.byteLength + task.data.byteLength;
     let segment: Segment;

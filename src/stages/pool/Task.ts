@@ -1,7 +1,7 @@
 // A unit of work for a worker: one frame's compressed bytes plus what is needed to decode it.
 // The bytes travel as they came from the detector; only the worker decompresses them.
 import type { Frame } from '../../receiver/events.js';
-import type { FrameResult } from '../results.js';
+import type { FrameResult } from '../../sinks/records.js';
 import type { CheckedResult } from './resultCheck.js';
 import { copyBytes } from '../../receiver/copyBytes.js';
 

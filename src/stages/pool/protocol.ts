@@ -7,7 +7,9 @@
 import { Decoder, decode, encode } from '@msgpack/msgpack';
 import type { SeriesStart } from '../../receiver/events.js';
 import type { TaskHeader } from './Task.js';
-import { RESULT_LIMITS } from '../results.js';
+import { FAILURE_CODES, RESULT_LIMITS, type FailureCode } from '../../sinks/records.js';
+
+export type { FailureCode };
 import { checkLayout, type SlotLayout } from './SharedFrameSlots.js';
 import { checkResult, ResultError, type CheckedResult } from './resultCheck.js';
 
@@ -33,8 +35,6 @@ export type WorkerMessage =
   | { t: 'failed'; id: number; code: FailureCode; detail: string }
   | { t: 'bye' };
 
-export const FAILURE_CODES = ['decode-failed', 'analysis-failed', 'setup-failed', 'no-setup', 'no-data', 'bad-result'] as const;
-export type FailureCode = (typeof FAILURE_CODES)[number];
 
 /** The series start's fields a worker analyses with; nothing else is sent (a start may carry
  * megabytes of user data or detector configuration that no worker needs). */

@@ -4,7 +4,7 @@ import type { PixelArray } from '../../codec/FrameDecoder.js';
 import type { PipelineConfig } from '../../config/PipelineConfig.js';
 import type { SeriesSetup, PoolPath } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
-import type { FrameResult } from '../results.js';
+import type { FrameResult } from '../../sinks/records.js';
 import type { PixelDtype } from '../../receiver/events.js';
 
 export type AnalysisOutput = Omit<FrameResult, 'run' | 'series' | 'frame' | 'path' | 'timing' | 'receivedAt'>;

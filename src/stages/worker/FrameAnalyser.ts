@@ -18,7 +18,7 @@ import type { SpotPixels } from '../analysis/spotNative.js';
 import { radialBinSpec, radialCorrections, userMaskConfig } from '../analysisSettings.js';
 import type { PoolPath } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
-import type { FrameFlag } from '../results.js';
+import type { FrameFlag } from '../../sinks/records.js';
 import { seriesGeometry } from '../seriesGeometry.js';
 import type { Analyser, AnalysisOutput, ShapedSetup, WorkerSettings } from './Analyser.js';
 import { detectorModules } from './detectorModules.js';

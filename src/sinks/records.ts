@@ -1,0 +1,149 @@
+// The pipeline's output vocabulary: the records it writes (results file, the /ws feed), the
+// reasons it gives for frames it lost or skipped, and the /status snapshot. Every consumer of
+// results reads these types; field names follow DIALS's per-image analysis where one exists.
+import type { ReceiverStats } from '../receiver/ReceiverStats.js';
+import type { MonitorSnapshot } from '../stages/ProcessMonitor.js';
+import type { HttpCounters } from '../dashboard/HttpServer.js';
+
+/** What a worker may answer when it could not process a task (a metric label and lost reason);
+ * 'bad-result' is the pipeline's word for a result it could not accept. */
+export const FAILURE_CODES = ['decode-failed', 'analysis-failed', 'setup-failed', 'no-setup', 'no-data', 'bad-result'] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
+/** Why the good path lost a frame: a summary's lost_reasons keys, and the metric's labels. */
+export const LOST_REASONS = [
+  ...FAILURE_CODES,
+  'spill-failed', //           memory full and the disk refused the frame
+  'spill-unreadable', //       spilled, and could not be read back
+  'worker-died', //            three workers died holding it
+  'failed-on-every-worker', // every worker there was failed it
+  'setup-missing', //          its series' set-up was gone
+  'never-received', //         announced by the series start, never arrived
+  'pipeline-stopped', //       the pipeline stopped before it was processed
+] as const;
+export type LostReason = (typeof LOST_REASONS)[number];
+
+/** Why the fast path did not analyse a frame. */
+export const SKIP_REASONS = [
+  'sampled-out', 'busy', 'setting-up', 'no-workers', 'worker-lost', ...FAILURE_CODES.map((c) => `failed-${c}` as const),
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** The red flags a frame result may carry, and nothing else. */
+export const FRAME_FLAGS = ['ice-rings', 'multiple-lattices', 'saturation', 'spot-list-truncated', 'no-geometry'] as const;
+export type FrameFlag = (typeof FRAME_FLAGS)[number];
+
+/** Bounds of a result's arrays: what the analysis can produce (the spot table's capacity, the
+ * most radial bins the configuration allows, the longest separation histogram), so anything
+ * larger is not a real result. */
+export const RESULT_LIMITS = {
+  spots: 20_000,
+  radialBins: 65_535,
+  separationBins: 4_096,
+} as const;
+
+export interface FrameResult {
+  /** The pipeline's number for the series start (internal; a detector may reuse series ids). */
+  run: number;
+  series: number;
+  frame: number;
+  path: 'fast' | 'good';
+  n_spots: number;
+  n_spots_no_ice: number;
+  n_spots_4A: number;
+  hit: boolean;
+  /** Estimated resolution limit in angstrom; null with too few spots. */
+  d_min: number | null;
+  total_intensity: number;
+  saturated_pixels: number;
+  background: number;
+  /** [x, y, intensity] per spot, DIALS pixel convention. */
+  spots: [number, number, number][];
+  /** Mean intensity per radial bin (bins announced in the series record); null for empty bins. */
+  radial: (number | null)[];
+  /** Nearest-neighbour spot distance histogram (counts per 1-px bin). */
+  separation: number[];
+  /** Red flags (FRAME_FLAGS). */
+  flags: FrameFlag[];
+  /** Milliseconds the worker spent: decoding, analysing, in all from taking the task off its socket;
+   * and how long it had waited since its previous task (a starved worker waits). */
+  timing: { decode: number; analysis: number; total: number; wait: number };
+  receivedAt: number;
+}
+
+/** The series record: one per series start. */
+export interface SeriesRecord {
+  type: 'series';
+  series: number;
+  series_unique_id: string | null;
+  detector: string | null;
+  /** null when the detector did not announce them (V1 header_detail "none"). */
+  width: number | null;
+  height: number | null;
+  dtype: string | null;
+  beam_center_x: number | null;
+  beam_center_y: number | null;
+  distance_m: number | null;
+  wavelength_a: number | null;
+  pixel_size_m: number | null;
+  number_of_images: number | null;
+  /** Radial bin centres in q (1/angstrom), matching each frame record's `radial`. */
+  radial_q: number[];
+}
+
+export interface SeriesSummary {
+  type: 'summary';
+  series: number;
+  complete: boolean;
+  /** Images analysed are those of the series' first channel; frames of further channels are counted here. */
+  frames_other_channels: number;
+  received: number;
+  /** Frames sent again under an image number already received: counted here only. */
+  repeated_frames: number;
+  processed: number;
+  /** Frames the fast path did not look at: sampled out, or every fast worker busy. */
+  skipped_fast: number;
+  skipped_fast_reasons: Record<string, number>;
+  processed_fast: number;
+  /** Good-path frames not processed, total and by reason (with 'never-received'). */
+  lost: number;
+  lost_reasons: Record<string, number>;
+  /** Image numbers announced (0 .. number_of_images-1) that never arrived, as ranges ("3-5,9"),
+   * cut after MAX_RANGES ranges; "" when none. */
+  never_received_images: string;
+  duplicates_dropped: number;
+  hits: number;
+  hit_rate: number;
+  /** Arrival -> result latency percentiles, ms, per path. */
+  latency_ms: { good: { p50: number | null; p99: number | null }; fast: { p50: number | null; p99: number | null } };
+  /** Results per second on each path, from its first to its last result of the series. */
+  rate_fps: { good: number | null; fast: number | null };
+  started_at: string;
+  ended_at: string;
+}
+
+/** The /status snapshot: queues, workers, rates, and what strangers tried. */
+export interface PipelineStatus {
+  name: string;
+  workerEndpoint: string;
+  /** Series set-ups held (runs whose good-path work goes on). */
+  setups: number;
+  eventErrors: number;
+  lateResults: number;
+  imagesNeverReceived: number;
+  badWorkerMessages: number;
+  badWorkerResults: number;
+  refusedWorkerConnections: number;
+  workersTimedOut: number;
+  tasksSent: { sharedMemory: number; socket: number };
+  receiver: ReturnType<ReceiverStats['snapshot']> | null;
+  good: {
+    waiting: number; waitingOnDisk: number; spilledTotal: number; inFlight: number; workers: number;
+    redelivered: number; duplicates: number; failures: number;
+  };
+  fast: { inFlight: number; workers: number; lostInFlight: number };
+  local: { fast: number; good: number };
+  workers: { path: 'fast' | 'good'; pid: number; host: string }[];
+  monitor: MonitorSnapshot | null;
+  http: HttpCounters & { clients: number };
+}
