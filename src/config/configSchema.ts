@@ -74,8 +74,8 @@ const sampling: SchemaNode = obj('Which frames the fast path looks at (it also s
 const workerPool = (name: string, spotFinder: string, extra: Record<string, SchemaNode>): SchemaNode =>
   obj(`The ${name} path.`, {
     workers: { type: 'integer', minimum: 0, maximum: 256, default: 1, description: 'Local worker processes at start (0: only remote workers).' },
-    min_workers: { type: 'integer', minimum: 0, maximum: 256, default: 1, description: 'Lower bound when the monitor adjusts the local worker count.' },
-    max_workers: { type: 'integer', minimum: 0, maximum: 256, default: 2, description: 'Upper bound when the monitor adjusts the local worker count.' },
+    min_workers: { type: 'integer', minimum: 0, maximum: 256, default: 1, description: 'Lower bound when the pool scaler adjusts the local worker count.' },
+    max_workers: { type: 'integer', minimum: 0, maximum: 256, default: 2, description: 'Upper bound when the pool scaler adjusts the local worker count.' },
     spot_finder: { type: 'string', enum: ['dispersion', 'peakfinder8'], default: spotFinder, description: 'Spot-finding algorithm of this path.' },
     ...extra,
   });

@@ -1,5 +1,5 @@
 // Prometheus metrics of the pipeline, served at /metrics. Counters follow frames through the
-// graph; gauges show queue depths and worker counts, refreshed by the process monitor.
+// graph; gauges show queue depths and worker counts, refreshed by the pool scaler each second.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FrameResult } from './records.js';
 import type { ResultSink } from './ResultSink.js';

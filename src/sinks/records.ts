@@ -2,7 +2,7 @@
 // reasons it gives for frames it lost or skipped, and the /status snapshot. Every consumer of
 // results reads these types; field names follow DIALS's per-image analysis where one exists.
 import type { ReceiverStats } from '../receiver/ReceiverStats.js';
-import type { MonitorSnapshot } from '../stages/ProcessMonitor.js';
+import type { RatesSnapshot } from '../stages/PoolScaler.js';
 import type { HttpCounters } from '../dashboard/HttpServer.js';
 
 /** What a worker may answer when it could not process a task (a metric label and lost reason);
@@ -144,6 +144,7 @@ export interface PipelineStatus {
   fast: { inFlight: number; workers: number; lostInFlight: number };
   local: { fast: number; good: number };
   workers: { path: 'fast' | 'good'; pid: number; host: string }[];
-  monitor: MonitorSnapshot | null;
+  /** Rates over the last second. */
+  rates: RatesSnapshot | null;
   http: HttpCounters & { clients: number };
 }

@@ -20,7 +20,7 @@ import { ownBytes, type Task } from './pool/Task.js';
 import { WorkerBroker } from './pool/WorkerBroker.js';
 import { WorkerSupervisor } from './pool/WorkerSupervisor.js';
 import { DEFAULT_SLOT_MB } from './pool/SharedFrameSlots.js';
-import { ProcessMonitor } from './ProcessMonitor.js';
+import { PoolScaler } from './PoolScaler.js';
 import { seriesRecord } from './seriesRecord.js';
 import { ensurePrivateDirectory } from '../util/privateDirectory.js';
 import { workerAuth } from './pool/auth/workerAuth.js';
@@ -38,11 +38,11 @@ export class Pipeline {
   readonly broker: WorkerBroker;
   readonly good: GoodDispatcher;
   readonly fast: FastDispatcher;
-  readonly supervisors: { fast: WorkerSupervisor; good: WorkerSupervisor } | undefined;
+  private localPools: { fast: WorkerSupervisor; good: WorkerSupervisor } | undefined;
   private readonly setups = new SeriesSetups();
   private readonly http: HttpServer;
   private receiver: StreamReceiver | undefined;
-  private monitor: ProcessMonitor | undefined;
+  private scaler: PoolScaler | undefined;
   private nextTaskId = 1;
   /** The pipeline's number for each series start (detectors may reuse series ids). */
   private nextRun = 1;
@@ -90,7 +90,6 @@ export class Pipeline {
     this.broker.registerPath('fast', this.fast);
     // A summarised run needs no set-up any more, here or at the workers.
     this.collector.on('summary', (_summary, run) => this.setups.forget(this.broker, run));
-    this.supervisors = undefined;
   }
 
   /** Binds the worker and HTTP ports and starts the local workers. */
@@ -109,12 +108,17 @@ export class Pipeline {
       fast: new WorkerSupervisor({ path: 'fast', connect, min: fast.min_workers, max: fast.max_workers, initial: fast.workers, logger: this.logger, env, args }),
       good: new WorkerSupervisor({ path: 'good', connect, min: good.min_workers, max: good.max_workers, initial: good.workers, logger: this.logger, env, args }),
     };
-    (this as { supervisors: typeof supervisors }).supervisors = supervisors;
+    this.localPools = supervisors;
     supervisors.fast.start();
     supervisors.good.start();
     await this.waitForLocalWorkers(fast.workers, good.workers);
-    this.monitor = new ProcessMonitor(this, this.logger.child({ stage: 'monitor' }));
-    this.monitor.start();
+    this.scaler = new PoolScaler({
+      totals: () => this.collector.totals,
+      goodWaiting: () => this.good.queue.waiting,
+      pools: () => this.localPools ?? null,
+      afterTick: () => this.refreshGauges(),
+    }, this.logger.child({ stage: 'scaler' }));
+    this.scaler.start();
     this.logger.info({ workerEndpoint, httpPort: this.httpPort }, 'pipeline started');
     return { workerEndpoint, httpPort: this.httpPort };
   }
@@ -168,9 +172,9 @@ export class Pipeline {
       await new Promise((r) => setTimeout(r, 50));
     }
     this.collector.finish('pipeline-stopped');
-    this.monitor?.stop();
-    await this.supervisors?.fast.stop();
-    await this.supervisors?.good.stop();
+    this.scaler?.stop();
+    await this.localPools?.fast.stop();
+    await this.localPools?.good.stop();
     await this.broker.close();
     this.good.close();
     await this.collector.close();
@@ -178,7 +182,7 @@ export class Pipeline {
     this.logger.info('pipeline stopped');
   }
 
-  /** Sets the queue and worker gauges from the live state (at every scrape and monitor tick). */
+  /** Sets the queue and worker gauges from the live state (at every scrape and scaler tick). */
   refreshGauges(): void {
     const m = this.metrics;
     const q = this.good.queue;
@@ -192,9 +196,9 @@ export class Pipeline {
     m.tasksByTransport.set({ transport: 'socket' }, this.broker.tasksInline);
     m.workers.set({ path: 'good', where: 'all' }, q.workerCount);
     m.workers.set({ path: 'fast', where: 'all' }, this.fast.workerCount);
-    if (this.supervisors) {
-      m.workers.set({ path: 'good', where: 'local' }, this.supervisors.good.count);
-      m.workers.set({ path: 'fast', where: 'local' }, this.supervisors.fast.count);
+    if (this.localPools) {
+      m.workers.set({ path: 'good', where: 'local' }, this.localPools.good.count);
+      m.workers.set({ path: 'fast', where: 'local' }, this.localPools.fast.count);
     }
     const stats = this.receiver?.stats;
     if (stats) for (const [reason, n] of Object.entries(stats.errors)) m.receiverErrors.set({ reason }, n);
@@ -220,9 +224,9 @@ export class Pipeline {
         workers: q.workerCount, redelivered: q.redelivered, duplicates: this.good.duplicates, failures: this.good.failures,
       },
       fast: { inFlight: this.fast.inFlight, workers: this.fast.workerCount, lostInFlight: this.fast.lostInFlight },
-      local: { fast: this.supervisors?.fast.count ?? 0, good: this.supervisors?.good.count ?? 0 },
+      local: { fast: this.localPools?.fast.count ?? 0, good: this.localPools?.good.count ?? 0 },
       workers: this.broker.membersOf().map((m) => ({ path: m.path, pid: m.pid, host: m.host })),
-      monitor: this.monitor?.snapshot() ?? null,
+      rates: this.scaler?.snapshot() ?? null,
       http: { clients: this.http.clients, ...this.http.counters },
     };
   }

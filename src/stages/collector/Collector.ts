@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { FrameResult, LostReason, SeriesRecord, SeriesSummary, SkipReason } from '../../sinks/records.js';
 import type { ResultSink } from '../../sinks/ResultSink.js';
 import { SeriesTally } from './SeriesTally.js';
+import type { PipelineTotals } from '../PoolScaler.js';
 
 export interface CollectorEvents {
   series: [SeriesRecord];
@@ -25,6 +26,8 @@ export class Collector extends EventEmitter<CollectorEvents> {
   lateResults = 0;
   /** Images announced by series starts that never arrived, over all series. */
   neverReceived = 0;
+  /** Running totals over all series (for rates). */
+  readonly totals: PipelineTotals = { received: 0, processedGood: 0, processedFast: 0, fastBusy: 0 };
 
   constructor(
     private readonly sinks: ResultSink[],
@@ -57,6 +60,7 @@ export class Collector extends EventEmitter<CollectorEvents> {
       return false;
     }
     tally.received++;
+    this.totals.received++;
     return true;
   }
 
@@ -66,6 +70,7 @@ export class Collector extends EventEmitter<CollectorEvents> {
   }
 
   fastSkipped(run: number, reason: SkipReason): void {
+    if (reason === 'busy') this.totals.fastBusy++;
     this.open(run)?.skip(reason);
     for (const s of this.sinks) s.fastSkipped?.(reason);
   }
@@ -91,9 +96,11 @@ export class Collector extends EventEmitter<CollectorEvents> {
         return;
       }
       tally.processed++;
+      this.totals.processedGood++;
       if (result.hit) tally.hits++;
     } else {
       tally.processedFast++;
+      this.totals.processedFast++;
     }
     const now = Date.now();
     tally.latency(result.path, now - result.receivedAt);
