@@ -14,7 +14,7 @@ import { Pull, Push } from 'zeromq';
 import { encodePixels } from '../src/codec/FrameEncoder.js';
 import type { StreamEvent } from '../src/receiver/events.js';
 import { StreamReceiver } from '../src/receiver/StreamReceiver.js';
-import { BenchReport } from './report.js';
+import { type BenchReport } from './report.js';
 
 const WIDTH = 2070;
 const HEIGHT = 2167;

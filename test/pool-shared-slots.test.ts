@@ -17,6 +17,15 @@ import type { SeriesSetup } from '../src/stages/pool/protocol.js';
 import { assertBuilt } from './helpers/cli.js';
 import { validResultBody } from './helpers/frameResults.js';
 
+/** A broker-side view of a worker's message (the fields the tests look at). */
+interface Seen {
+  t: string;
+  id?: number;
+  shm?: { name: string; slots: number; slotBytes: number };
+  result?: { total_intensity: number };
+  [key: string]: unknown;
+}
+
 /** Size limits that let any valid layout through (the broker's own limits are tested apart). */
 const ANY_SIZE = { slots: MAX_SLOTS, slotBytes: MAX_SLOT_BYTES };
 const made: SharedFrameSlots[] = [];
@@ -194,11 +203,11 @@ describe('a worker receiving frames in shared memory', () => {
     });
     const running = worker.run();
     const inbox = broker[Symbol.asyncIterator]();
-    const next = async (type: string): Promise<[Buffer, Record<string, any>]> => {
+    const next = async (type: string): Promise<[Buffer, Seen]> => {
       for (;;) {
         const { value, done } = await inbox.next();
         if (done || !value[0] || !value[1]) throw new Error('the broker socket closed');
-        const msg = decode(value[1]) as Record<string, any>;
+        const msg = decode(value[1]) as Seen;
         if (msg['t'] === type) return [value[0], msg];
       }
     };
@@ -207,28 +216,28 @@ describe('a worker receiving frames in shared memory', () => {
 
     const [rid, hello] = await next('hello');
     expect(hello['shm']).toMatchObject({ slots: 2, slotBytes: 64 * 1024 });
-    const slots = SharedFrameSlots.attach(hello['shm'], ANY_SIZE);
+    const slots = SharedFrameSlots.attach(hello.shm, ANY_SIZE);
     await send(rid, welcome);
     await send(rid, { t: 'series', setup });
     await next('ready');
 
     const f1 = frame(3);
-    const region = hello['shm'].name as string;
+    const region = hello.shm!.name as string;
     const slot = slots.claim(1, f1.blob);
     await send(rid, { t: 'task', task: task(1), slot, length: f1.blob.byteLength, region });
     const [, r1] = await next('result');
     expect(r1['id']).toBe(1);
-    expect(r1['result']['total_intensity']).toBe(f1.sum);
+    expect(r1.result!.total_intensity).toBe(f1.sum);
 
     // After a reset the worker offers fresh slots; a task still queued from before its new
     // welcome names memory the pipeline may be reusing, so it is dropped, not answered.
     await send(rid, { t: 'reset' });
     const [, hello2] = await next('hello');
-    expect(hello2['shm'].name).not.toBe(hello['shm'].name);
+    expect(hello2.shm!.name).not.toBe(hello.shm!.name);
     expect(existsSync(`/dev/shm${region}`)).toBe(false); // the worker let go of the old region
     await send(rid, { t: 'task', task: task(2), slot: 0, length: f1.blob.byteLength, region });
-    const region2 = hello2['shm'].name as string;
-    const slots2 = SharedFrameSlots.attach(hello2['shm'], ANY_SIZE);
+    const region2 = hello2.shm!.name as string;
+    const slots2 = SharedFrameSlots.attach(hello2.shm, ANY_SIZE);
     await send(rid, welcome);
     // Also stale: a task naming the earlier region, even after the new welcome.
     await send(rid, { t: 'task', task: task(5), slot: 0, length: f1.blob.byteLength, region });
@@ -236,7 +245,7 @@ describe('a worker receiving frames in shared memory', () => {
     await send(rid, { t: 'task', task: task(3), slot: slots2.claim(3, f3.blob), length: f3.blob.byteLength, region: region2 });
     const [, r3] = await next('result');
     expect(r3['id']).toBe(3);
-    expect(r3['result']['total_intensity']).toBe(f3.sum);
+    expect(r3.result!.total_intensity).toBe(f3.sum);
     expect(worker.staleTasks).toBe(2);
 
     // A task naming a slot that does not exist is answered as a failure, not read.

@@ -2,7 +2,7 @@
 // The pipeline starts local ones itself; start this on other machines to scale out.
 import { DEFAULT_SLOT_MB } from '../stages/pool/SharedFrameSlots.js';
 import { readKeyPair, readPublicKey } from '../stages/pool/auth/keyFiles.js';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { connectEndpoint, integerIn } from '../../tools/replay/cliOptions.js';
 import { PoolWorker } from '../stages/worker/PoolWorker.js';
 import { createFrameAnalyser } from '../stages/worker/FrameAnalyser.js';

@@ -1,6 +1,7 @@
 // The EIGER2 detectors the simulator can pretend to be: size, module layout (with the
 // inter-module gaps), pixel mask, saturation and a default experiment geometry.
 import type { PixelDtype } from '../receiver/events.js';
+import { HC_EV_ANGSTROM } from '../receiver/fields.js';
 import { Prng } from './Prng.js';
 
 export const DETECTOR_NAMES = ['eiger2-4m', 'eiger2-9m', 'eiger2-16m'] as const;
@@ -76,7 +77,7 @@ export class DetectorModel {
 
   /** Photon energy in eV for the default wavelength. */
   get photonEnergy(): number {
-    return 12398.419843320026 / this.wavelength;
+    return HC_EV_ANGSTROM / this.wavelength;
   }
 
   /** True when (x, y) (integer pixel indices) lies in an inter-module gap. */

@@ -123,7 +123,7 @@ export class DetectorSimulator {
     try {
       await this.socket.bind(endpoint);
     } catch (err) {
-      throw new Error(`cannot bind ${endpoint}: ${(err as Error).message}`);
+      throw new Error(`cannot bind ${endpoint}: ${(err as Error).message}`, { cause: err });
     }
     this.boundEndpoint = this.socket.lastEndpoint ?? endpoint;
     return this.boundEndpoint;
