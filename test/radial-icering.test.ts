@@ -1,7 +1,8 @@
 // Ice-ring flag on synthetic frames: Poisson background, a broad solvent ring, optional sharp
 // ice Ih rings. Flags the sharp rings; never a broad solvent ring, even one centred on an ice ring.
 import { describe, expect, it } from 'vitest';
-import { iceRingSpacings, IceRingFlag } from '../src/stages/analysis/IceRingFlag.js';
+import { IceRingFlag } from '../src/stages/analysis/IceRingFlag.js';
+import { iceRingSpacings } from '../src/stages/analysis/IceRings.js';
 import { buildRadialTables } from '../src/stages/analysis/RadialBins.js';
 import { RadialProfile } from '../src/stages/analysis/RadialProfile.js';
 import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';

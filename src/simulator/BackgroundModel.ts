@@ -3,11 +3,14 @@
 // by the obliquity of the pixel. Stored as quantised mean levels so that frame synthesis can
 // draw Poisson counts by table lookup instead of calling exp() per pixel.
 import { DetectorGeometry } from '../stages/geometry/DetectorGeometry.js';
+import { iceRingSpacings } from '../stages/analysis/IceRings.js';
 import type { DetectorModel } from './DetectorModel.js';
 
-/** Hexagonal ice (Ih) d-spacings in angstrom with rough relative peak heights. */
-export const ICE_RING_D_SPACINGS = [3.897, 3.669, 3.441, 2.671, 2.249] as const;
+/** The five strongest hexagonal ice (Ih) rings (d >= 2.2 angstrom: 3.90 ... 2.25), with rough
+ * relative peak heights. */
+export const ICE_RING_D_SPACINGS = iceRingSpacings(2.2);
 const ICE_RING_PEAKS = [6, 5, 9, 3, 3];
+if (ICE_RING_D_SPACINGS.length !== ICE_RING_PEAKS.length) throw new Error('simulator: one peak height per ice ring');
 /** Ring width (sigma) in q; a few pixels wide at the default geometries. */
 const ICE_RING_SIGMA_Q = 0.006;
 

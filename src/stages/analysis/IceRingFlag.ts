@@ -1,42 +1,14 @@
 // Ice-ring red flag from a radial profile: sharp peaks at the d-spacings of hexagonal ice Ih
 // standing out of the profile's local background. It warns; it never stops processing.
 //
-// Ring positions: all reflections of ice Ih (a = b = 4.498, c = 7.338 A, P6_3/mmc, the cell DIALS
-// uses) down to the profile's resolution, with the space group's reflection conditions
-// (00l: l = 2n; hh-2hl: l = 2n). Each ring is judged in d*^2 = 1/d^2, where DIALS sets its ring
+// Ring positions: the ice Ih rings of IceRings.ts down to the profile's resolution. Each ring is judged in d*^2 = 1/d^2, where DIALS sets its ring
 // width (0.004 A^-2): the ring window is +-half that width (at least 1.5 bins), the background is a
 // quadratic fitted (weighted by pixel count) to flanking bins on both sides, other rings' windows
 // left out, so a broad solvent ring under an ice position is absorbed by the fit and not flagged.
 // A ring is flagged when one of its bins exceeds the fitted background by `minSignificance` times
 // that bin's expected noise and by `minRelativeExcess` of the background.
 import type { RadialUnit } from './RadialBins.js';
-
-export const ICE_IH_CELL = { a: 4.498, c: 7.338 } as const;
-
-/** Unique d-spacings (angstrom, descending) of ice Ih reflections with d >= dMin. */
-export function iceRingSpacings(dMin: number): number[] {
-  const { a, c } = ICE_IH_CELL;
-  const hMax = Math.ceil((2 * a) / dMin) + 1;
-  const lMax = Math.ceil(c / dMin) + 1;
-  const found: number[] = [];
-  for (let h = -hMax; h <= hMax; h++) {
-    for (let k = -hMax; k <= hMax; k++) {
-      for (let l = 0; l <= lMax; l++) {
-        if (h === 0 && k === 0 && l === 0) continue;
-        const i = -h - k;
-        // P6_3/mmc: 00l and the hh-2hl family (any two of h, k, i equal) need l even.
-        const hh2hl = h === k || k === i || h === i;
-        if ((h === 0 && k === 0) || hh2hl) {
-          if (l % 2 !== 0) continue;
-        }
-        const invD2 = (4 / 3) * ((h * h + h * k + k * k) / (a * a)) + (l * l) / (c * c);
-        const d = 1 / Math.sqrt(invD2);
-        if (d >= dMin && !found.some((f) => Math.abs(f - d) < 1e-4)) found.push(d);
-      }
-    }
-  }
-  return found.sort((x, y) => y - x);
-}
+import { iceRingSpacings } from './IceRings.js';
 
 export interface IceRingOptions {
   /** Ring width in d*^2 (A^-2), DIALS's default 0.004. */

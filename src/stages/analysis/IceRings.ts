@@ -17,6 +17,7 @@ function absent(h: number, k: number, l: number): boolean {
  * widened by half a ring width in d*^2). */
 export function iceRingDStarSq(dMin: number, width = DEFAULT_ICE_RING_WIDTH): number[] {
   if (!(dMin > 0)) throw new Error(`ice rings: d_min must be positive, got ${dMin}`);
+  if (!(width >= 0)) throw new Error(`ice rings: width must not be negative, got ${width}`);
   const limit = 1 / (dMin * dMin) + width / 2;
   const { a, c } = ICE_CELL;
   const hkFactor = 4 / (3 * a * a);
@@ -39,6 +40,11 @@ export function iceRingDStarSq(dMin: number, width = DEFAULT_ICE_RING_WIDTH): nu
   const distinct: number[] = [];
   for (const r of rings) if (distinct.length === 0 || r - distinct[distinct.length - 1]! > 1e-9) distinct.push(r);
   return distinct;
+}
+
+/** Distinct d-spacings (angstrom, descending) of the ice rings with d >= dMin. */
+export function iceRingSpacings(dMin: number): number[] {
+  return iceRingDStarSq(dMin, 0).map((ds2) => 1 / Math.sqrt(ds2)); // ascending d*^2: descending d
 }
 
 /** Ice-ring membership test over a fixed ring list (build once per geometry). */
