@@ -9,6 +9,7 @@ import type { PixelDtype } from '../../receiver/events.js';
 import type { DetectorGeometry } from '../geometry/DetectorGeometry.js';
 import { radialAddon, rotationsKey, type PoniRotations } from './radialNative.js';
 import { applyUserMask, userMaskKey, type UserMaskConfig } from './UserMask.js';
+import { LruCache } from '../../util/LruCache.js';
 
 /** What the series start tells about invalid pixels. */
 export interface MaskSource {
@@ -89,29 +90,21 @@ export function buildStaticMask(
  * the detector mask (by identity) or the user mask changes; `builds` counts the rebuilds.
  */
 export class PixelMaskCache {
-  builds = 0;
-  private readonly entries = new Map<string, StaticMask>();
+  private readonly cache: LruCache<string, StaticMask>;
   private readonly detectorMaskIds = new WeakMap<Uint32Array, number>();
   private nextId = 1;
 
-  constructor(private readonly capacity = 2) {}
+  constructor(capacity = 2) {
+    this.cache = new LruCache(capacity);
+  }
+
+  get builds(): number {
+    return this.cache.builds;
+  }
 
   get(geometry: DetectorGeometry, source: MaskSource, userMask?: UserMaskConfig, rotations?: PoniRotations): StaticMask {
     const key = [geometry.key(), rotationsKey(rotations), this.detectorMaskId(source.pixelMask), userMaskKey(userMask)].join('|');
-    const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key); // refresh its place in the eviction order
-      this.entries.set(key, hit);
-      return hit;
-    }
-    const mask = buildStaticMask(this.nextId++, geometry, source, userMask, rotations);
-    this.builds++;
-    this.entries.set(key, mask);
-    while (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
-    return mask;
+    return this.cache.getOrMake(key, () => buildStaticMask(this.nextId++, geometry, source, userMask, rotations));
   }
 
   private detectorMaskId(mask: Uint32Array | null): number {

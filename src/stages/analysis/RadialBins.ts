@@ -10,6 +10,7 @@
 // first bin (it truncates instead of flooring); here they are out of range.
 import type { DetectorGeometry } from '../geometry/DetectorGeometry.js';
 import type { StaticMask } from './PixelMask.js';
+import { LruCache } from '../../util/LruCache.js';
 import {
   geometryVector,
   radialAddon,
@@ -177,10 +178,15 @@ export function buildRadialTables(
 
 /** Keeps the radial tables of the last few geometries/layouts; `builds` counts the rebuilds. */
 export class RadialTableCache {
-  builds = 0;
-  private readonly entries = new Map<string, RadialTables>();
+  private readonly cache: LruCache<string, RadialTables>;
 
-  constructor(private readonly capacity = 2) {}
+  constructor(capacity = 2) {
+    this.cache = new LruCache(capacity);
+  }
+
+  get builds(): number {
+    return this.cache.builds;
+  }
 
   get(
     geometry: DetectorGeometry,
@@ -191,16 +197,6 @@ export class RadialTableCache {
   ): RadialTables {
     const spec = resolveBinSpec(binSpec, geometry, rotations);
     const key = radialTablesKey(geometry, mask, spec, corrections, rotations);
-    const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit;
-    }
-    const tables = buildRadialTables(geometry, mask, spec, corrections, rotations);
-    this.builds++;
-    this.entries.set(key, tables);
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
-    return tables;
+    return this.cache.getOrMake(key, () => buildRadialTables(geometry, mask, spec, corrections, rotations));
   }
 }

@@ -4,32 +4,25 @@
 // a hash of the pixel mask, the settings and the path.
 import type { PoolPath } from '../pool/protocol.js';
 import type { Analyser, AnalyserFactory, ShapedSetup, WorkerSettings } from './Analyser.js';
+import { LruCache } from '../../util/LruCache.js';
 
 const KEEP = 2;
 
 export class AnalyserCache {
-  private readonly entries = new Map<string, Analyser>();
-  builds = 0;
+  private readonly cache = new LruCache<string, Analyser>(KEEP);
 
   constructor(private readonly make: AnalyserFactory) {}
+
+  get builds(): number {
+    return this.cache.builds;
+  }
 
   get(setup: ShapedSetup, mask: Uint32Array | null, settings: WorkerSettings, path: PoolPath): Analyser {
     const key = JSON.stringify([
       setup.width, setup.height, setup.dtype, setup.saturationValue, setup.beamCenterX, setup.beamCenterY,
       setup.detectorDistance, setup.wavelength, setup.pixelSizeX, setup.pixelSizeY, mask ? maskHash(mask) : null, settings, path,
     ]);
-    let a = this.entries.get(key);
-    if (a) {
-      // Most recently used goes last, so eviction drops the oldest.
-      this.entries.delete(key);
-      this.entries.set(key, a);
-      return a;
-    }
-    a = this.make(setup, mask, settings, path);
-    this.builds++;
-    this.entries.set(key, a);
-    while (this.entries.size > KEEP) this.entries.delete(this.entries.keys().next().value!);
-    return a;
+    return this.cache.getOrMake(key, () => this.make(setup, mask, settings, path));
   }
 }
 
