@@ -11,7 +11,7 @@ import { detectorModel } from '../src/simulator/DetectorModel.js';
 import { DetectorSimulator } from '../src/simulator/DetectorSimulator.js';
 import { synthesizeFrameInto, type SynthOptions } from '../src/simulator/FrameSynth.js';
 import { FramePool } from '../src/simulator/FramePool.js';
-import { makeSeriesSetup } from '../src/simulator/SeriesSetup.js';
+import { makeSimulatedSeries } from '../src/simulator/SimulatedSeries.js';
 import { Stream1Encoder } from '../src/simulator/Stream1Encoder.js';
 import { messageKind } from '../tools/replay/messageKind.js';
 import type { BenchReport } from './report.js';
@@ -110,7 +110,7 @@ async function measureRawTransport(): Promise<number> {
   const model = detectorModel('eiger2-4m');
   const pool = new FramePool({ model, synth: { dtype: 'uint32', hitFraction: 0.5, iceRings: false, splitSpots: false }, seed: 1, size: POOL });
   await pool.fill();
-  const encoder = new Stream1Encoder(makeSeriesSetup({ model, dtype: 'uint32', series: 1, nimages: FRAMES, frameTime: 0.002, headerDetail: 'basic' }));
+  const encoder = new Stream1Encoder(makeSimulatedSeries({ model, dtype: 'uint32', series: 1, nimages: FRAMES, frameTime: 0.002, headerDetail: 'basic' }));
   const messages = Array.from({ length: POOL }, (_, i) => {
     const f = pool.frame(i);
     return encoder.image(i, f.blob, f.md5);

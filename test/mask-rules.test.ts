@@ -6,7 +6,7 @@ import { buildStaticMask, PixelMaskCache, validLimit, type MaskSource } from '..
 import { buildRadialTables } from '../src/stages/analysis/RadialBins.js';
 import { RadialProfile } from '../src/stages/analysis/RadialProfile.js';
 import { applyUserMask, validateUserMask } from '../src/stages/analysis/UserMask.js';
-import type { PixelArray } from '../src/stages/analysis/radialNative.js';
+import type { RadialPixels } from '../src/stages/analysis/radialNative.js';
 import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 
 const W = 64;
@@ -95,14 +95,14 @@ describe('static mask', () => {
 
 describe('per-frame exclusions inside the kernel', () => {
   // One bin over the whole detector: the profile is the mean of the valid pixels.
-  function meanOf(pixels: PixelArray, dtype: MaskSource['dtype'], saturation: number | null) {
+  function meanOf(pixels: RadialPixels, dtype: MaskSource['dtype'], saturation: number | null) {
     const mask = buildStaticMask(9, geometry, source({ dtype, saturationValue: saturation }));
     const tables = buildRadialTables(geometry, mask, { unit: '2theta', count: 1, min: 0, max: 60 });
     const p = new RadialProfile(tables, validLimit(dtype, saturation));
     const r = p.integrate(pixels, p.createResult());
     return { mean: r.mean[0]!, count: r.count[0]!, excluded: r.excluded };
   }
-  const fillWith = <T extends PixelArray>(a: T, special: [number, number][]): T => {
+  const fillWith = <T extends RadialPixels>(a: T, special: [number, number][]): T => {
     a.fill(10 as never);
     for (const [i, v] of special) a[i] = v;
     return a;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildStaticMask, validLimit } from '../src/stages/analysis/PixelMask.js';
 import { buildRadialTables, radialEdges, resolveBinSpec, RadialTableCache } from '../src/stages/analysis/RadialBins.js';
 import { RadialProfile, RadialProfiler } from '../src/stages/analysis/RadialProfile.js';
-import { radialAddon, type PixelArray } from '../src/stages/analysis/radialNative.js';
+import { radialAddon, type RadialPixels } from '../src/stages/analysis/radialNative.js';
 import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 
 const W = 120;
@@ -66,7 +66,7 @@ describe('bin table', () => {
 });
 
 describe('per-frame profile', () => {
-  const kinds: [string, () => PixelArray, 'uint8' | 'uint16' | 'uint32' | 'int32' | 'float32'][] = [
+  const kinds: [string, () => RadialPixels, 'uint8' | 'uint16' | 'uint32' | 'int32' | 'float32'][] = [
     ['uint8', () => new Uint8Array(W * H), 'uint8'],
     ['uint16', () => new Uint16Array(W * H), 'uint16'],
     ['uint32', () => new Uint32Array(W * H), 'uint32'],
@@ -156,11 +156,11 @@ describe('native kernel on hostile input', () => {
   const scratch = new Float64Array(A.radialScratchLength(nb));
   const args = (over: Partial<Record<string, unknown>> = {}) => {
     const a = {
-      pixels: new Uint16Array(100).fill(1) as PixelArray, dtype: 1, table: new Uint16Array(100), nbins: nb, limit: 1000, scratch,
+      pixels: new Uint16Array(100).fill(1) as RadialPixels, dtype: 1, table: new Uint16Array(100), nbins: nb, limit: 1000, scratch,
       staticCount: new Uint32Array(nb).fill(100), staticNorm: new Float64Array(0), factor: new Float32Array(0),
       mean: new Float64Array(nb), count: new Uint32Array(nb), ...over,
     };
-    return () => A.radialAccumulate(a.pixels as PixelArray, a.dtype as number, a.table as Uint16Array, a.nbins as number, a.limit as number, a.scratch as Float64Array, a.staticCount as Uint32Array, a.staticNorm as Float64Array, a.factor as Float32Array, a.mean as Float64Array, a.count as Uint32Array);
+    return () => A.radialAccumulate(a.pixels as RadialPixels, a.dtype as number, a.table as Uint16Array, a.nbins as number, a.limit as number, a.scratch as Float64Array, a.staticCount as Uint32Array, a.staticNorm as Float64Array, a.factor as Float32Array, a.mean as Float64Array, a.count as Uint32Array);
   };
 
   it('throws ERR_INVALID_ARG for mismatched lengths and bad codes', () => {

@@ -2,6 +2,7 @@
 // The pipeline starts local ones itself; start this on other machines to scale out.
 import { DEFAULT_SLOT_MB } from '../stages/pool/SharedFrameSlots.js';
 import { readKeyPair, readPublicKey } from '../stages/pool/auth/keyFiles.js';
+import type { PoolPath } from '../sinks/records.js';
 import { type Command, Option } from 'commander';
 import { connectEndpoint, integerIn } from '../../tools/replay/cliOptions.js';
 import { PoolWorker } from '../stages/worker/PoolWorker.js';
@@ -18,7 +19,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--key <file>', 'this worker\'s CURVE key pair file (`stream-pipeline keygen`), for a pipeline whose worker port requires authentication')
     .option('--server-key <file>', 'the pipeline\'s public key file (its .pub, from `stream-pipeline keygen`); given with --key')
     .option('--shm-slot-mb <mb>', 'shared-memory slot per frame of credit, used when the pipeline runs on this machine (larger frames, and other machines, go over the socket; 0: never)', integerIn('--shm-slot-mb', 0, 256), DEFAULT_SLOT_MB)
-    .action(async (opts: { connect: string; path: 'fast' | 'good'; credit?: number; shmSlotMb: number; key?: string; serverKey?: string }) => {
+    .action(async (opts: { connect: string; path: PoolPath; credit?: number; shmSlotMb: number; key?: string; serverKey?: string }) => {
       if ((opts.key === undefined) !== (opts.serverKey === undefined)) throw new Error('--key and --server-key go together');
       const curve = opts.key && opts.serverKey ? { keyPair: readKeyPair(opts.key), serverKey: readPublicKey(opts.serverKey) } : undefined;
       const logger = createLogger(`worker-${opts.path}`);

@@ -1,9 +1,9 @@
 // Encodes pixel arrays the way a detector would send them (simulator and tests).
 import type { FrameEncoding } from '../receiver/events.js';
 import { codecError } from './codecError.js';
+import type { PixelArray } from './FrameDecoder.js';
 import { nativeCodec } from './nativeCodec.js';
 
-export type PixelArray = Uint8Array | Uint16Array | Uint32Array;
 
 /** Options for the framed codecs; defaults match the detector (bslz4: 8192-byte blocks). */
 export interface EncodeOptions {

@@ -8,7 +8,7 @@ import { Push } from 'zeromq';
 import { detectorModel, type DetectorName } from './DetectorModel.js';
 import { FramePool } from './FramePool.js';
 import { isHitFrame, type SynthDtype, type SynthOptions } from './FrameSynth.js';
-import { makeSeriesSetup, type HeaderDetail, type SeriesSetup } from './SeriesSetup.js';
+import { makeSimulatedSeries, type HeaderDetail, type SimulatedSeries } from './SimulatedSeries.js';
 import { Stream1Encoder } from './Stream1Encoder.js';
 import { Stream2Encoder } from './Stream2Encoder.js';
 
@@ -169,7 +169,7 @@ export class DetectorSimulator {
   private async sendSeries(series: number): Promise<SeriesReport> {
     const o = this.options;
     const frameTime = o.rate === 'max' ? 0.002 : 1 / o.rate;
-    const setup = makeSeriesSetup({
+    const setup = makeSimulatedSeries({
       model: detectorModel(o.detector),
       dtype: o.dtype,
       series,
@@ -222,7 +222,7 @@ class V1Wire implements Wire {
   private readonly encoder: Stream1Encoder;
   private readonly dataHeaders = new Map<number, Buffer>();
 
-  constructor(setup: SeriesSetup) {
+  constructor(setup: SimulatedSeries) {
     this.encoder = new Stream1Encoder(setup);
   }
 
@@ -247,7 +247,7 @@ class V1Wire implements Wire {
 class V2Wire implements Wire {
   private readonly encoder: Stream2Encoder;
 
-  constructor(setup: SeriesSetup) {
+  constructor(setup: SimulatedSeries) {
     this.encoder = new Stream2Encoder(setup);
   }
 

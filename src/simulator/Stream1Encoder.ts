@@ -1,7 +1,7 @@
 // Builds stream V1 ("legacy") multipart messages as an EIGER detector sends them: JSON parts with
 // sorted keys, each ending in "\n"; binary blobs as raw little-endian bytes. See the wire format
 // reference §1 (global header of 1, 2 or 8 parts + optional appendix; 4-part images; series end).
-import { bitDepth, countrateTable, flatfield, frameTicks, v1Config, type SeriesSetup } from './SeriesSetup.js';
+import { bitDepth, countrateTable, flatfield, frameTicks, v1Config, type SimulatedSeries } from './SimulatedSeries.js';
 
 /** A detector JSON part: keys sorted, newline-terminated. */
 export function jsonPart(value: Record<string, unknown>): Buffer {
@@ -19,14 +19,14 @@ function bytesOf(view: ArrayBufferView): Buffer {
 }
 
 /** The V1 name of the simulator's encoding for a dtype: bitshuffle-LZ4 with the element size. */
-export function v1EncodingName(setup: SeriesSetup): string {
+export function v1EncodingName(setup: SimulatedSeries): string {
   return `bs${bitDepth(setup)}-lz4<`;
 }
 
 export class Stream1Encoder {
-  readonly setup: SeriesSetup;
+  readonly setup: SimulatedSeries;
 
-  constructor(setup: SeriesSetup) {
+  constructor(setup: SimulatedSeries) {
     this.setup = setup;
   }
 

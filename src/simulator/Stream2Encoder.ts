@@ -5,7 +5,7 @@
 // format reference §2.
 import { addExtension, Encoder, Tag } from 'cbor-x';
 import { encodePixels } from '../codec/FrameEncoder.js';
-import { CLOCK_HZ, countrateTable, flatfield, frameTicks, thresholdEnergy, type SeriesSetup } from './SeriesSetup.js';
+import { CLOCK_HZ, countrateTable, flatfield, frameTicks, thresholdEnergy, type SimulatedSeries } from './SimulatedSeries.js';
 
 const SELF_DESCRIBE = Buffer.from([0xd9, 0xd9, 0xf7]);
 export const TAG_DATETIME = 0;
@@ -120,9 +120,9 @@ function spliceBlob(encoded: Uint8Array, blob: Uint8Array): Buffer {
 }
 
 export class Stream2Encoder {
-  readonly setup: SeriesSetup;
+  readonly setup: SimulatedSeries;
 
-  constructor(setup: SeriesSetup) {
+  constructor(setup: SimulatedSeries) {
     this.setup = setup;
   }
 

@@ -5,6 +5,9 @@ import type { ReceiverStats } from '../receiver/ReceiverStats.js';
 import type { RatesSnapshot } from '../stages/PoolScaler.js';
 import type { HttpCounters } from '../dashboard/HttpServer.js';
 
+/** The two analysis paths: fast (lossy, live feedback) and good (every frame, exactly once). */
+export type PoolPath = 'fast' | 'good';
+
 /** What a worker may answer when it could not process a task (a metric label and lost reason);
  * 'bad-result' is the pipeline's word for a result it could not accept. */
 export const FAILURE_CODES = ['decode-failed', 'analysis-failed', 'setup-failed', 'no-setup', 'no-data', 'bad-result'] as const;
@@ -47,7 +50,7 @@ export interface FrameResult {
   run: number;
   series: number;
   frame: number;
-  path: 'fast' | 'good';
+  path: PoolPath;
   n_spots: number;
   n_spots_no_ice: number;
   n_spots_4A: number;
@@ -143,7 +146,7 @@ export interface PipelineStatus {
   };
   fast: { inFlight: number; workers: number; lostInFlight: number };
   local: { fast: number; good: number };
-  workers: { path: 'fast' | 'good'; pid: number; host: string }[];
+  workers: { path: PoolPath; pid: number; host: string }[];
   /** Rates over the last second. */
   rates: RatesSnapshot | null;
   http: HttpCounters & { clients: number };

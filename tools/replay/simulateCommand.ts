@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DETECTOR_NAMES, type DetectorName } from '../../src/simulator/DetectorModel.js';
 import { DEFAULT_BIND, DetectorSimulator, type SeriesReport } from '../../src/simulator/DetectorSimulator.js';
-import type { HeaderDetail } from '../../src/simulator/SeriesSetup.js';
+import type { HeaderDetail } from '../../src/simulator/SimulatedSeries.js';
 import { bindEndpoint, fail, fraction, nonNegativeInteger, note, onStopSignal, oneOf, positiveInteger, rate } from './cliOptions.js';
 
 /** After a stop signal, how long the simulator may spend getting the end of series out. */

@@ -7,7 +7,7 @@
 import type { DetectorGeometry } from '../geometry/DetectorGeometry.js';
 import { PixelMaskCache, validLimit, type MaskSource, type StaticMask } from './PixelMask.js';
 import { RadialTableCache, type RadialBinSpec, type RadialCorrections, type RadialTables } from './RadialBins.js';
-import { pixelTypeCode, radialAddon, type PixelArray, type PoniRotations } from './radialNative.js';
+import { pixelTypeCode, radialAddon, type RadialPixels, type PoniRotations } from './radialNative.js';
 import type { UserMaskConfig } from './UserMask.js';
 
 export interface RadialProfileResult {
@@ -38,7 +38,7 @@ export class RadialProfile {
   }
 
   /** Integrates one frame into `out` (no allocation). */
-  integrate(pixels: PixelArray, out: RadialProfileResult): RadialProfileResult {
+  integrate(pixels: RadialPixels, out: RadialProfileResult): RadialProfileResult {
     const t = this.tables;
     if (pixels.length !== t.table.length) {
       throw new Error(`radial profile: frame has ${pixels.length} pixels, the geometry ${t.table.length}`);

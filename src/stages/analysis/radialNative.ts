@@ -4,7 +4,7 @@ import { nativeAddon } from '../../native/addon.js';
 import type { DetectorGeometry } from '../geometry/DetectorGeometry.js';
 
 /** Pixel arrays the per-frame kernel reads. */
-export type PixelArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array;
+export type RadialPixels = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array;
 
 /** Dtype codes shared with radial_profile.c. */
 export const enum PixelTypeCode {
@@ -45,7 +45,7 @@ interface RadialAddon {
     staticNorm: Float64Array,
   ): void;
   radialAccumulate(
-    pixels: PixelArray,
+    pixels: RadialPixels,
     dtype: number,
     table: Uint16Array,
     nbins: number,
@@ -87,7 +87,7 @@ export function rotationsKey(rotations?: PoniRotations): string {
   return rotations ? `${rotations.rot1}:${rotations.rot2}:${rotations.rot3}` : '0:0:0';
 }
 
-export function pixelTypeCode(pixels: PixelArray): PixelTypeCode {
+export function pixelTypeCode(pixels: RadialPixels): PixelTypeCode {
   if (pixels instanceof Uint8Array) return PixelTypeCode.U8;
   if (pixels instanceof Uint16Array) return PixelTypeCode.U16;
   if (pixels instanceof Uint32Array) return PixelTypeCode.U32;

@@ -3,7 +3,7 @@
 // the series announced that never arrived ('never-received': taken by another reader of the
 // detector's PUSH socket, say), so processed + lost = received + never received.
 import { FrameSet } from './FrameSet.js';
-import type { LostReason, SeriesSummary, SkipReason } from '../../sinks/records.js';
+import type { LostReason, PoolPath, SeriesSummary, SkipReason } from '../../sinks/records.js';
 
 /** Ranges of never-received images listed in a summary before it says "...". */
 const MAX_RANGES = 20;
@@ -108,14 +108,14 @@ export class SeriesTally {
   }
 
   /** A result arrived: for the per-path rates. */
-  resultAt(path: 'good' | 'fast', now: number): void {
+  resultAt(path: PoolPath, now: number): void {
     const span = this.spans[path];
     if (span.first === 0) span.first = now;
     span.last = now;
     span.count++;
   }
 
-  latency(path: 'good' | 'fast', ms: number): void {
+  latency(path: PoolPath, ms: number): void {
     const list = this.latencies[path];
     // A bounded reservoir keeps memory flat on endless series.
     if (list.length < 100_000) list.push(ms);

@@ -10,7 +10,7 @@ import { Router } from 'zeromq';
 import type { Logger } from 'pino';
 import { SendQueue } from './SendQueue.js';
 import { SharedFrameSlots } from './SharedFrameSlots.js';
-import { decodeWorkerMessage, encodeMessage, MAX_WORKER_MESSAGE_BYTES, type BrokerMessage, type PoolPath, type WorkerMessage } from './protocol.js';
+import { decodeWorkerMessage, encodePoolMessage, MAX_WORKER_MESSAGE_BYTES, type BrokerMessage, type PoolPath, type WorkerMessage } from './protocol.js';
 import { DEFAULT_RATE_LIMIT, LogRateLimiter } from '../../util/LogRateLimiter.js';
 import { seedLibcRandom } from '../../native/libcRandom.js';
 import { makePrivateTempDirectory } from '../../util/privateDirectory.js';
@@ -163,12 +163,12 @@ export class WorkerBroker {
       const slot = slots?.claim(msg.task.id, data) ?? -1;
       if (slots && slot >= 0) {
         this.tasksShared++;
-        this.sender.send([rid, encodeMessage({ ...msg, slot, length: data.byteLength, region: slots.layout.name })]);
+        this.sender.send([rid, encodePoolMessage({ ...msg, slot, length: data.byteLength, region: slots.layout.name })]);
         return;
       }
       this.tasksInline++;
     }
-    const header = encodeMessage(msg);
+    const header = encodePoolMessage(msg);
     this.sender.send(data ? [rid, header, data] : [rid, header]);
   }
 
@@ -215,7 +215,7 @@ export class WorkerBroker {
     if (msg.t === 'hello') return this.join(id, rid, msg);
     if (!member) {
       // A worker we declared dead (or never met) is still talking: make it start over.
-      this.sender.send([rid, encodeMessage({ t: 'reset' })]);
+      this.sender.send([rid, encodePoolMessage({ t: 'reset' })]);
       return;
     }
     member.lastSeen = Date.now();
@@ -256,7 +256,7 @@ export class WorkerBroker {
     this.warnThinned('bad-result', { worker: id, reason }, 'worker sent a result that was not accepted: dropped, its frames go to others');
     const rid = this.routingIds.get(id)!;
     this.leave(id, `sent a bad result (${reason})`);
-    this.sender.send([rid, encodeMessage({ t: 'reset' })]);
+    this.sender.send([rid, encodePoolMessage({ t: 'reset' })]);
   }
 
   private join(id: string, rid: Buffer, msg: Extract<WorkerMessage, { t: 'hello' }>): void {
@@ -317,7 +317,7 @@ export class WorkerBroker {
         this.workersTimedOut++;
         const rid = this.routingIds.get(member.id)!;
         this.leave(member.id, `held a frame ${Math.round((now - oldest) / 1000)} s without answering`);
-        this.sender.send([rid, encodeMessage({ t: 'reset' })]);
+        this.sender.send([rid, encodePoolMessage({ t: 'reset' })]);
       } else {
         this.send(member.id, { t: 'heartbeat' });
       }

@@ -7,13 +7,12 @@
 import { Decoder, decode, encode } from '@msgpack/msgpack';
 import type { SeriesStart } from '../../receiver/events.js';
 import type { TaskHeader } from './Task.js';
-import { FAILURE_CODES, RESULT_LIMITS, type FailureCode } from '../../sinks/records.js';
+import { FAILURE_CODES, RESULT_LIMITS, type FailureCode, type PoolPath } from '../../sinks/records.js';
 
-export type { FailureCode };
+export type { FailureCode, PoolPath };
 import { checkLayout, type SlotLayout } from './SharedFrameSlots.js';
 import { checkResult, ResultError, type CheckedResult } from './resultCheck.js';
 
-export type PoolPath = 'fast' | 'good';
 
 /** Worker -> broker. */
 export type WorkerMessage =
@@ -66,7 +65,7 @@ export type BrokerMessage =
   | { t: 'reset' }
   | { t: 'stop' };
 
-export function encodeMessage(msg: WorkerMessage | BrokerMessage): Uint8Array {
+export function encodePoolMessage(msg: WorkerMessage | BrokerMessage): Uint8Array {
   return encode(msg, { ignoreUndefined: true });
 }
 

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Dealer } from 'zeromq';
 import type { Logger } from 'pino';
 import { FrameDecoder } from '../../codec/FrameDecoder.js';
-import { decodeBrokerMessage, encodeMessage, type FailureCode, type PoolPath, type SeriesSetup, type WorkerMessage } from '../pool/protocol.js';
+import { decodeBrokerMessage, encodePoolMessage, type FailureCode, type PoolPath, type SeriesSetup, type WorkerMessage } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
 import type { PixelDtype } from '../../receiver/events.js';
 import type { Analyser, AnalyserFactory, WorkerSettings } from './Analyser.js';
@@ -370,7 +370,7 @@ export class PoolWorker {
     if (!socket || socket.closed) return;
     // Worker traffic is one message at a time per task, so a pending send is rare; if the
     // socket is busy the message is queued by chaining on the previous send.
-    this.queue = this.queue.then(() => (socket.closed ? undefined : socket.send(encodeMessage(msg)))).catch(() => undefined);
+    this.queue = this.queue.then(() => (socket.closed ? undefined : socket.send(encodePoolMessage(msg)))).catch(() => undefined);
   }
 
   private queue: Promise<unknown> = Promise.resolve();

@@ -11,7 +11,7 @@ export type HeaderDetail = 'all' | 'basic' | 'none';
 /** The detector's time base: 50 MHz (20 ns ticks), as in real V1 dconfig and V2 rationals. */
 export const CLOCK_HZ = 50_000_000;
 
-export interface SeriesSetup {
+export interface SimulatedSeries {
   model: DetectorModel;
   dtype: SynthDtype;
   series: number;
@@ -29,7 +29,7 @@ export interface SeriesSetup {
   geometry: DetectorGeometry;
 }
 
-export interface SeriesSetupInput {
+export interface SimulatedSeriesInput {
   model: DetectorModel;
   dtype: SynthDtype;
   series: number;
@@ -47,7 +47,7 @@ export interface SeriesSetupInput {
 /** EIGER2 dead time between frames (s); count_time = frame_time - dead time. */
 const READOUT_DEAD_TIME = 100e-9;
 
-export function makeSeriesSetup(input: SeriesSetupInput): SeriesSetup {
+export function makeSimulatedSeries(input: SimulatedSeriesInput): SimulatedSeries {
   const armDate = input.armDate ?? new Date();
   return {
     model: input.model,
@@ -66,23 +66,23 @@ export function makeSeriesSetup(input: SeriesSetupInput): SeriesSetup {
 }
 
 /** Frame times in clock ticks relative to the series start (start, stop, real). */
-export function frameTicks(setup: SeriesSetup, frame: number): { start: number; stop: number; real: number } {
+export function frameTicks(setup: SimulatedSeries, frame: number): { start: number; stop: number; real: number } {
   const start = Math.round(frame * setup.frameTime * CLOCK_HZ);
   const real = Math.round(setup.countTime * CLOCK_HZ);
   return { start, stop: start + real, real };
 }
 
-export function bitDepth(setup: SeriesSetup): 16 | 32 {
+export function bitDepth(setup: SimulatedSeries): 16 | 32 {
   return setup.dtype === 'uint16' ? 16 : 32;
 }
 
 /** Threshold set at half the photon energy, as DECTRIS recommends. */
-export function thresholdEnergy(setup: SeriesSetup): number {
+export function thresholdEnergy(setup: SimulatedSeries): number {
   return setup.model.photonEnergy / 2;
 }
 
 /** The V1 configuration part (header part 2): detector API key names, booleans as 0/1. */
-export function v1Config(setup: SeriesSetup): Record<string, unknown> {
+export function v1Config(setup: SimulatedSeries): Record<string, unknown> {
   const { model, geometry: g } = setup;
   const config: Record<string, unknown> = {
     auto_summation: 1,
@@ -137,7 +137,7 @@ export function v1Config(setup: SeriesSetup): Record<string, unknown> {
 }
 
 /** A flatfield of ones (the detector sends float32 gains). */
-export function flatfield(setup: SeriesSetup): Float32Array {
+export function flatfield(setup: SimulatedSeries): Float32Array {
   return new Float32Array(setup.model.pixelCount).fill(1);
 }
 
@@ -145,7 +145,7 @@ export function flatfield(setup: SeriesSetup): Float32Array {
  * A count-rate correction table, shape [2, N] row-major: row 0 the measured counts per frame,
  * row 1 the corrected counts, from a non-paralysable dead time.
  */
-export function countrateTable(setup: SeriesSetup, n = 4000): Float32Array {
+export function countrateTable(setup: SimulatedSeries, n = 4000): Float32Array {
   const table = new Float32Array(2 * n);
   const deadTime = 2.5e-6 / setup.countTime; // per-frame dead-time fraction per count
   for (let i = 0; i < n; i++) {
