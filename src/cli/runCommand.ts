@@ -36,24 +36,16 @@ export function registerRunCommand(program: Command): void {
     .option('--once', 'exit 0 after the first series has ended and every output is flushed')
     .action(async (opts: RunOptions) => {
       if (!opts.config) throw new Error('--config <file> is required (try configs/demo.yaml)');
-      const config = applyOverrides(loadConfig(opts.config), opts);
+      const config = loadConfig(opts.config, {
+        'detector.endpoint': opts.endpoint,
+        'outputs.results': opts.results,
+        'outputs.hdf5_dir': opts.hdf5Dir,
+        'outputs.http_port': opts.dashboardPort,
+        'pipeline.fast.workers': opts.workersFast,
+        'pipeline.good.workers': opts.workersGood,
+      });
       await runPipeline(config, opts.once ?? false);
     });
-}
-
-function applyOverrides(config: PipelineConfig, o: RunOptions): PipelineConfig {
-  if (o.endpoint) config.detector.endpoint = o.endpoint;
-  if (o.results) config.outputs.results = o.results;
-  if (o.hdf5Dir) config.outputs.hdf5_dir = o.hdf5Dir;
-  if (o.dashboardPort !== undefined) config.outputs.http_port = o.dashboardPort;
-  for (const [path, n] of [['fast', o.workersFast], ['good', o.workersGood]] as const) {
-    if (n === undefined) continue;
-    const pool = config.pipeline[path];
-    pool.workers = n;
-    pool.min_workers = Math.min(pool.min_workers, n);
-    pool.max_workers = Math.max(pool.max_workers, n);
-  }
-  return config;
 }
 
 async function runPipeline(config: PipelineConfig, once: boolean): Promise<void> {

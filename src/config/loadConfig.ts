@@ -24,19 +24,23 @@ const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: true, allowUn
 ajv.addFormat('zmq-connect', { type: 'string', validate: (v: string) => endpointProblem(v, 'connect') === null });
 const validate = ajv.compile(configSchema);
 
+/** Values set from the command line, as dotted key paths, e.g. { 'detector.endpoint': 'tcp://...' }:
+ * applied to the file's values before anything is checked, so every rule sees them. */
+export type ConfigOverrides = Record<string, unknown>;
+
 /** Loads and validates a configuration file. Throws ConfigError naming the key and line. */
-export function loadConfig(file: string): PipelineConfig {
+export function loadConfig(file: string, overrides: ConfigOverrides = {}): PipelineConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(`cannot read configuration ${file}: ${(err as Error).message}`, '', null);
   }
-  return parseConfig(text, file);
+  return parseConfig(text, file, overrides);
 }
 
 /** Validates configuration text; `source` names it in messages. */
-export function parseConfig(text: string, source = 'configuration'): PipelineConfig {
+export function parseConfig(text: string, source = 'configuration', overrides: ConfigOverrides = {}): PipelineConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -45,13 +49,27 @@ export function parseConfig(text: string, source = 'configuration'): PipelineCon
     throw new ConfigError(`${source}${line ? `:${line}` : ''}: YAML syntax error: ${e.message.split('\n')[0]}`, '', line);
   }
   const data: unknown = doc.toJS() ?? {};
+  applyOverrides(data, overrides);
   if (!validate(data)) {
     const err = validate.errors![0]!;
-    throw describe(err, doc, lines, source);
+    throw describe(err, data, doc, lines, source);
   }
   const config = data as unknown as PipelineConfig;
   checkConsistency(config, doc, lines, source);
   return config;
+}
+
+function applyOverrides(data: unknown, overrides: ConfigOverrides): void {
+  for (const [path, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    const keys = path.split('.');
+    let node = data as Record<string, unknown>;
+    for (const key of keys.slice(0, -1)) {
+      if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[keys[keys.length - 1]!] = value;
+  }
 }
 
 /** Rules a schema cannot express: relations between keys. */
@@ -84,7 +102,7 @@ function checkConsistency(c: PipelineConfig, doc: Document, lines: LineCounter, 
   if (s && !/^tcp:\/\//.test(c.detector.endpoint)) fail(['detector', 'endpoint'], 'the simulator needs a tcp:// endpoint');
 }
 
-function describe(err: ErrorObject, doc: Document, lines: LineCounter, source: string): ConfigError {
+function describe(err: ErrorObject, data: unknown, doc: Document, lines: LineCounter, source: string): ConfigError {
   const path = err.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let key = path;
   let what: string;
@@ -97,16 +115,16 @@ function describe(err: ErrorObject, doc: Document, lines: LineCounter, source: s
       break;
     }
     case 'type':
-      what = `must be ${String((err.params as { type: string }).type).replace(',', ' or ')}, got ${JSON.stringify(valueAt(doc, path))}`;
+      what = `must be ${String((err.params as { type: string }).type).replace(',', ' or ')}, got ${JSON.stringify(valueAt(data, path))}`;
       break;
     case 'enum':
-      what = `must be one of ${((err.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(valueAt(doc, path))}`;
+      what = `must be one of ${((err.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(valueAt(data, path))}`;
       break;
     case 'format':
-      what = endpointProblem(String(valueAt(doc, path)), 'connect') ?? `${err.message ?? 'is invalid'}`;
+      what = endpointProblem(String(valueAt(data, path)), 'connect') ?? `${err.message ?? 'is invalid'}`;
       break;
     default:
-      what = `${err.message ?? 'is invalid'}, got ${JSON.stringify(valueAt(doc, path))}`;
+      what = `${err.message ?? 'is invalid'}, got ${JSON.stringify(valueAt(data, path))}`;
   }
   const line = lineOf(doc, lines, key);
   const name = key.join('.') || '(top level)';
@@ -119,9 +137,11 @@ function schemaAt(path: string[]) {
   return node;
 }
 
-function valueAt(doc: Document, path: string[]): unknown {
-  const node = doc.getIn(path, true) as Node | undefined;
-  return node && 'toJSON' in node ? (node as { toJSON(): unknown }).toJSON() : node;
+/** The value being validated at `path` (the file's, or a command-line override's). */
+function valueAt(data: unknown, path: string[]): unknown {
+  let v = data;
+  for (const key of path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined;
+  return v;
 }
 
 /** The line of a key (or of the nearest existing parent), 1-based. */
