@@ -2,9 +2,9 @@
 import { framePixelsProblem } from '../codec/limits.js';
 import type { FrameEncoding } from './events.js';
 import { StreamError } from './StreamError.js';
+import { FRAMED_HEADER_BYTES, framedDecodedBytes } from '../codec/framedHeader.js';
 
 /** Bytes of the HDF5-style header in front of "lz4" and "bslz4" blobs (u64 BE total, u32 BE block). */
-export const FRAMED_HEADER_BYTES = 12;
 
 /**
  * Throws `size-mismatch` when `data` cannot hold a width x height frame: raw data must be exactly
@@ -26,13 +26,12 @@ export function checkEncodedSize(data: Uint8Array, encoding: FrameEncoding, widt
       return;
     case 'lz4':
     case 'bslz4': {
-      if (data.byteLength < FRAMED_HEADER_BYTES) {
-        throw new StreamError('size-mismatch', `${what}: ${encoding.name} frame of ${data.byteLength} bytes is shorter than its 12-byte header`, {
+      const total = framedDecodedBytes(data);
+      if (total === null) {
+        throw new StreamError('size-mismatch', `${what}: ${encoding.name} frame of ${data.byteLength} bytes is shorter than its ${FRAMED_HEADER_BYTES}-byte header`, {
           bytes: data.byteLength,
         });
       }
-      const view = new DataView(data.buffer, data.byteOffset, FRAMED_HEADER_BYTES);
-      const total = view.getUint32(0, false) * 2 ** 32 + view.getUint32(4, false);
       if (total !== expected) {
         throw new StreamError(
           'size-mismatch',

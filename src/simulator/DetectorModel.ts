@@ -2,6 +2,7 @@
 // inter-module gaps), pixel mask, saturation and a default experiment geometry.
 import type { PixelDtype } from '../receiver/events.js';
 import { HC_EV_ANGSTROM } from '../receiver/fields.js';
+import { EIGER2_LAYOUT } from '../stages/geometry/eigerModules.js';
 import { Prng } from './Prng.js';
 
 export const DETECTOR_NAMES = ['eiger2-4m', 'eiger2-9m', 'eiger2-16m'] as const;
@@ -12,10 +13,11 @@ export const MASK_GAP = 1 << 0;
 export const MASK_DEAD = 1 << 1;
 export const MASK_NOISY = 1 << 4;
 
-export const MODULE_WIDTH = 1028;
-export const MODULE_HEIGHT = 512;
-export const GAP_COLUMNS = 12;
-export const GAP_ROWS = 38;
+// The simulated detectors are EIGER2s: their module layout is the real one.
+const MODULE_WIDTH = EIGER2_LAYOUT.moduleWidth;
+const MODULE_HEIGHT = EIGER2_LAYOUT.moduleHeight;
+const GAP_COLUMNS = EIGER2_LAYOUT.gapColumns;
+const GAP_ROWS = EIGER2_LAYOUT.gapRows;
 export const PIXEL_SIZE_M = 75e-6;
 
 interface ModelSpec {

@@ -6,14 +6,9 @@
 import { addExtension, Encoder, Tag } from 'cbor-x';
 import { encodePixels } from '../codec/FrameEncoder.js';
 import { CLOCK_HZ, countrateTable, flatfield, frameTicks, thresholdEnergy, type SimulatedSeries } from './SimulatedSeries.js';
+import { TAG_COMPRESSED, TAG_DATE_TIME, TAG_FLOAT32_LE, TAG_MULTI_DIM_ROW_MAJOR, TAG_UINT16_LE, TAG_UINT32_LE } from '../receiver/v2/cborTags.js';
 
 const SELF_DESCRIBE = Buffer.from([0xd9, 0xd9, 0xf7]);
-export const TAG_DATETIME = 0;
-export const TAG_MULTI_DIM_ARRAY = 40;
-export const TAG_UINT16_LE = 69;
-export const TAG_UINT32_LE = 70;
-export const TAG_FLOAT32_LE = 85;
-export const TAG_DECTRIS_COMPRESSION = 56500;
 export const CHANNEL = 'threshold_1';
 
 const encoder = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false });
@@ -69,7 +64,7 @@ function rational(ticks: number): [number | bigint, number] {
 
 /** RFC 3339 time with milliseconds and a numeric offset, as the detector writes it. */
 function dateTime(date: Date): Tag {
-  return new Tag(date.toISOString().replace('Z', '+00:00'), TAG_DATETIME);
+  return new Tag(date.toISOString().replace('Z', '+00:00'), TAG_DATE_TIME);
 }
 
 function bytesOf(view: ArrayBufferView): Buffer {
@@ -78,8 +73,8 @@ function bytesOf(view: ArrayBufferView): Buffer {
 
 /** tag 40 [[rows, cols], tag <typed> (tag 56500 ["bslz4", elem, blob])]. */
 export function compressedArray(rows: number, cols: number, typedTag: number, elemSize: number, blob: Uint8Array): Tag {
-  const compressed = new Tag(['bslz4', elemSize, bytesOf(blob)], TAG_DECTRIS_COMPRESSION);
-  return new Tag([[rows, cols], new Tag(compressed, typedTag)], TAG_MULTI_DIM_ARRAY);
+  const compressed = new Tag(['bslz4', elemSize, bytesOf(blob)], TAG_COMPRESSED);
+  return new Tag([[rows, cols], new Tag(compressed, typedTag)], TAG_MULTI_DIM_ROW_MAJOR);
 }
 
 /** Stands in for the blob while the map is encoded; cannot occur in the rest of an image message. */

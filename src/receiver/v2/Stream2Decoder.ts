@@ -19,6 +19,7 @@ import { StreamError } from '../StreamError.js';
 import { CborError, CborTag, describe, readCbor, type CborValue } from './cborReader.js';
 import { byteSwapped, encodingOf, headerFloat32, headerUint32, needsSwap, pixelDtypeOf, readV2Array } from './v2Arrays.js';
 import { bounded, MAX_CONFIG_VALUE_BYTES, MAX_USER_DATA_BYTES } from '../boundedValues.js';
+import { TAG_DATE_TIME, TAG_EPOCH_TIME } from './cborTags.js';
 
 export interface Stream2Options {
   /** Sample-detector distance (m) used when the start message has no usable detector_translation. */
@@ -29,8 +30,6 @@ export interface Stream2Options {
 
 /** Header arrays: large, sent only with header_detail "all", never part of `config`. */
 const ARRAY_KEYS = new Set(['flatfield', 'pixel_mask', 'countrate_correction_lookup_table']);
-const TAG_DATE_TIME = 0;
-const TAG_EPOCH_TIME = 1;
 
 export class Stream2Decoder {
   constructor(private readonly options: Stream2Options) {}

@@ -10,12 +10,9 @@ import { MAX_FRAME_PIXELS } from '../../codec/limits.js';
 import { StreamError } from '../StreamError.js';
 import { shown } from '../fields.js';
 import { CborTag, describe, type CborValue } from './cborReader.js';
+import { TAG_COMPRESSED, TAG_MULTI_DIM_COLUMN_MAJOR, TAG_MULTI_DIM_ROW_MAJOR, TAG_TYPED_FIRST, TAG_TYPED_LAST } from './cborTags.js';
+import { FRAMED_HEADER_BYTES, framedDecodedBytes } from '../../codec/framedHeader.js';
 
-export const TAG_MULTI_DIM_ROW_MAJOR = 40;
-export const TAG_MULTI_DIM_COLUMN_MAJOR = 1040;
-export const TAG_COMPRESSED = 56500;
-const TYPED_FIRST = 64;
-const TYPED_LAST = 87;
 
 /** What a typed-array tag says about its elements: tag = 0b010_f_s_e_ll. */
 export interface ElementType {
@@ -43,8 +40,8 @@ export interface V2Array {
 }
 
 export function elementType(tag: number): ElementType | null {
-  if (tag < TYPED_FIRST || tag > TYPED_LAST) return null;
-  const bits = tag - TYPED_FIRST;
+  if (tag < TAG_TYPED_FIRST || tag > TAG_TYPED_LAST) return null;
+  const bits = tag - TAG_TYPED_FIRST;
   const float = (bits & 0b10000) !== 0;
   const signed = (bits & 0b01000) !== 0;
   const littleEndian = (bits & 0b00100) !== 0;
@@ -159,9 +156,8 @@ function elementBytes(array: V2Array, decoder: () => FrameDecoding, what: string
   if (!array.compression) return array.bytes;
   const encoding = encodingOf(array, what);
   const bytes = array.bytes;
-  if (bytes.byteLength < 12) throw new StreamError('size-mismatch', `${what}: compressed array shorter than its 12-byte header`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, 12);
-  const total = view.getUint32(0, false) * 2 ** 32 + view.getUint32(4, false);
+  const total = framedDecodedBytes(bytes);
+  if (total === null) throw new StreamError('size-mismatch', `${what}: compressed array shorter than its ${FRAMED_HEADER_BYTES}-byte header`);
   const elements = total / array.element.size;
   if (elements > MAX_FRAME_PIXELS) {
     throw new StreamError('frame-too-large', `${what}: compressed header says ${total} bytes = ${elements} elements, above the limit of ${MAX_FRAME_PIXELS} (MAX_FRAME_PIXELS)`);
