@@ -3,7 +3,7 @@
 // encoding before any byte is decoded.
 import type { Codec, FrameEncoding, PixelDtype } from '../receiver/events.js';
 
-/** Codec numbers understood by the native decoder (same values as CodecId in src/native/addon.ts). */
+/** Codec numbers understood by the native decoder (native/src/frame_codec.h). */
 export const CODEC_IDS: Readonly<Record<Codec, 0 | 1 | 2 | 3>> = {
   raw: 0,
   'lz4-block': 1,

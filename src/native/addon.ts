@@ -1,26 +1,112 @@
-// Loads the project's Node-API addon (native/), built by `npm run build:native`.
-// Every native function is typed here once; the rest of the code imports from this module.
+// The project's Node-API addon (native/), built by `npm run build:native`: every function it
+// exports is declared here, once, and checked at load, so a stale or partial build fails with
+// one clear message instead of a TypeError deep in a kernel. The facades (codec, spot finders,
+// radial profile, shared memory) import from here. The C side registers each function with
+// SP_EXPORT in native/src/*.c.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-type Bytes = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+/** Bit-unshuffle implementations, best first; 'avx512gfni' needs AVX-512 (F, BW, VBMI) and GFNI. */
+export type SimdLevel = 'avx512gfni' | 'avx2' | 'sse2' | 'scalar';
 
-/** Codec numbers shared with native/src/frame_codec.h. */
-export const enum CodecId {
-  Raw = 0,
-  Lz4Block = 1,
-  Lz4Framed = 2,
-  Bslz4 = 3,
-}
+/** Codec numbers of the native decoder (native/src/frame_codec.h; CODEC_IDS in codec/encodings.ts). */
+export type CodecNumber = 0 | 1 | 2 | 3;
+
+/** Pixel arrays the spot finders read. */
+export type SpotPixels = Uint16Array | Uint32Array | Int32Array;
+
+/** Pixel arrays the radial kernel reads. */
+export type RadialPixels = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array;
+
+/** Opaque native workspace (a Node-API external). */
+export type NativeHandle = { readonly __nativeHandle: unique symbol };
 
 export interface NativeAddon {
   buildInfo(): { compiler: string };
-  // Further functions are added by the modules that implement them (see native/src/*.c);
-  // they are declared in the TypeScript module that wraps them.
-  [name: string]: unknown;
+
+  // Frame codec (frame_napi.c). Errors carry a `.code`: ERR_TRUNCATED, ERR_SIZE_MISMATCH,
+  // ERR_LZ4_CORRUPT, ERR_BAD_HEADER, ERR_TRAILING_DATA, ERR_INVALID_ARG, ERR_UNSUPPORTED, ERR_NO_MEMORY.
+  /** Decodes one frame into `dst`, which must be exactly the decoded size; returns bytes written. */
+  decodeInto(src: Uint8Array, codec: CodecNumber, elemSize: number, dst: ArrayBufferView): number;
+  /** Decoded size from the (validated) header for codecs 2/3, src length for 0, -1 for 1. */
+  decodedSize(src: Uint8Array, codec: CodecNumber, elemSize: number): number;
+  /** Bitshuffle-LZ4 with the 12-byte header (a filter 32008 chunk); blockBytes defaults to 8192. */
+  encodeBslz4(src: ArrayBufferView, elemSize: number, blockBytes?: number): Buffer;
+  /** As encodeBslz4, into `dst` (at least bslz4MaxSize bytes); returns bytes written. */
+  encodeBslz4Into(src: ArrayBufferView, elemSize: number, dst: ArrayBufferView, blockBytes?: number): number;
+  /** Worst-case size of encodeBslz4's output. */
+  bslz4MaxSize(nbytes: number, elemSize: number, blockBytes?: number): number;
+  /** One bare LZ4 block (V1 "lz4<"). */
+  encodeLz4Block(src: ArrayBufferView): Buffer;
+  /** HDF5-framed LZ4 (V2 "lz4"); blockBytes defaults to 1 GiB clipped to the data size. */
+  encodeLz4Framed(src: ArrayBufferView, blockBytes?: number): Buffer;
+  /** The bit-unshuffle implementation in use. */
+  simdLevel(): SimdLevel;
+  /** Forces an implementation (tests, benchmarks); throws ERR_UNSUPPORTED when the CPU lacks it. */
+  setSimdLevel(level: SimdLevel): SimdLevel;
+
+  // Spot finders (dispersion_napi.c, peakfinder8_napi.c).
+  dispersionCreate(width: number, height: number, mask: Uint8Array, params: Float64Array): NativeHandle;
+  dispersionFind(handle: NativeHandle, pixels: SpotPixels, outSpots: Float64Array, outInfo: Float64Array): number;
+  dispersionStrongMask(handle: NativeHandle, pixels: SpotPixels, outMask: Uint8Array): number;
+  pf8Create(width: number, height: number, radius: Uint16Array, mask: Uint8Array, asics: Int32Array, params: Float64Array): NativeHandle;
+  pf8Find(handle: NativeHandle, pixels: SpotPixels, params: Float64Array, outSpots: Float64Array, outInfo: Float64Array): number;
+  pf8RadialStats(handle: NativeHandle, pixels: SpotPixels, params: Float64Array, outOffset: Float32Array, outSigma: Float32Array, outThreshold: Float32Array): number;
+
+  // Radial profile and masks (radial_profile.c, mask_build.c).
+  radialBuildTable(
+    geometry: Float64Array,
+    unit: number,
+    edges: Float64Array,
+    valid: Uint8Array,
+    table: Uint16Array,
+    staticCount: Uint32Array,
+    corrections: Float64Array,
+    factor: Float32Array,
+    staticNorm: Float64Array,
+  ): void;
+  radialAccumulate(
+    pixels: RadialPixels,
+    dtype: number,
+    table: Uint16Array,
+    nbins: number,
+    limit: number,
+    scratch: Float64Array,
+    staticCount: Uint32Array,
+    staticNorm: Float64Array,
+    factor: Float32Array,
+    mean: Float64Array,
+    count: Uint32Array,
+  ): number;
+  radialScratchLength(nbins: number): number;
+  maskApplyDetector(detectorMask: Uint32Array, valid: Uint8Array): number;
+  maskApplyResolution(geometry: Float64Array, dMin: number, dMax: number, valid: Uint8Array): number;
+
+  // Shared-memory frame slots (shared_memory.c).
+  shmCreate(name: string, bytes: number): ArrayBuffer;
+  shmOpen(name: string, bytes: number): ArrayBuffer;
+  shmUnlink(name: string): boolean;
+  shmClose(buffer: ArrayBuffer): boolean;
+
+  // The C library's rand(), shared with libzmq (libc_random.c).
+  seedLibcRandom(): void;
+
+  /** The layouts of the exchanged number vectors, by name (layouts.c; test/native-layouts.test.ts). */
+  layouts(): Record<'dispersionParams' | 'dispersionInfo' | 'pf8CreateParams' | 'pf8Params' | 'pf8Info' | 'spotColumns' | 'geometry', Record<string, number>>;
 }
+
+/** Every function the addon must export (a test compares it with the addon's own list). */
+export const NATIVE_FUNCTIONS = [
+  'buildInfo',
+  'decodeInto', 'decodedSize', 'encodeBslz4', 'encodeBslz4Into', 'bslz4MaxSize', 'encodeLz4Block', 'encodeLz4Framed',
+  'simdLevel', 'setSimdLevel',
+  'dispersionCreate', 'dispersionFind', 'dispersionStrongMask', 'pf8Create', 'pf8Find', 'pf8RadialStats',
+  'radialBuildTable', 'radialAccumulate', 'radialScratchLength', 'maskApplyDetector', 'maskApplyResolution',
+  'shmCreate', 'shmOpen', 'shmUnlink', 'shmClose',
+  'seedLibcRandom', 'layouts',
+] as const satisfies readonly (keyof NativeAddon)[];
 
 function findProjectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -33,15 +119,18 @@ function findProjectRoot(): string {
 
 let cached: NativeAddon | undefined;
 
-/** The loaded addon; throws a clear error when it has not been built. */
+/** The loaded addon; throws a clear error when it has not been built or lacks a function. */
 export function nativeAddon(): NativeAddon {
   if (cached) return cached;
   const path = join(findProjectRoot(), 'native', 'build', 'Release', 'sp_native.node');
   if (!existsSync(path)) {
     throw new Error(`stream-pipeline: native addon missing at ${path}; run "npm run build:native"`);
   }
-  cached = createRequire(import.meta.url)(path) as NativeAddon;
+  const addon = createRequire(import.meta.url)(path) as Record<string, unknown>;
+  const missing = NATIVE_FUNCTIONS.filter((name) => typeof addon[name] !== 'function');
+  if (missing.length > 0) {
+    throw new Error(`stream-pipeline: native addon at ${path} lacks ${missing.join(', ')}; rebuild with "npm run build:native"`);
+  }
+  cached = addon as unknown as NativeAddon;
   return cached;
 }
-
-export type { Bytes };

@@ -6,6 +6,6 @@ let seeded = false;
 /** Seeds rand() from the kernel's random source, once per process. */
 export function seedLibcRandom(): void {
   if (seeded) return;
-  (nativeAddon() as unknown as { seedLibcRandom(): void }).seedLibcRandom();
+  nativeAddon().seedLibcRandom();
   seeded = true;
 }

@@ -1,10 +1,9 @@
 // Typed access to the native radial-profile and mask kernels (native/src/radial_profile.c,
 // native/src/mask_build.c), and the packing of a geometry into the vector they take.
-import { nativeAddon } from '../../native/addon.js';
+import { nativeAddon, type NativeAddon, type RadialPixels } from '../../native/addon.js';
 import type { DetectorGeometry } from '../geometry/DetectorGeometry.js';
 
-/** Pixel arrays the per-frame kernel reads. */
-export type RadialPixels = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array;
+export type { RadialPixels };
 
 /** Dtype codes shared with radial_profile.c. */
 export const enum PixelTypeCode {
@@ -32,55 +31,32 @@ export interface PoniRotations {
   rot3: number;
 }
 
-interface RadialAddon {
-  radialBuildTable(
-    geometry: Float64Array,
-    unit: number,
-    edges: Float64Array,
-    valid: Uint8Array,
-    table: Uint16Array,
-    staticCount: Uint32Array,
-    corrections: Float64Array,
-    factor: Float32Array,
-    staticNorm: Float64Array,
-  ): void;
-  radialAccumulate(
-    pixels: RadialPixels,
-    dtype: number,
-    table: Uint16Array,
-    nbins: number,
-    limit: number,
-    scratch: Float64Array,
-    staticCount: Uint32Array,
-    staticNorm: Float64Array,
-    factor: Float32Array,
-    mean: Float64Array,
-    count: Uint32Array,
-  ): number;
-  radialScratchLength(nbins: number): number;
-  maskApplyDetector(detectorMask: Uint32Array, valid: Uint8Array): number;
-  maskApplyResolution(geometry: Float64Array, dMin: number, dMax: number, valid: Uint8Array): number;
-}
 
-export function radialAddon(): RadialAddon {
-  return nativeAddon() as unknown as RadialAddon;
+export function radialAddon(): NativeAddon {
+  return nativeAddon();
 }
 
 /** The geometry vector of radial_geometry.h: size, PONI (m), pixel sizes (m), distance (m), wavelength (m), rotations. */
+/** Layout of the geometry vector (radial_geometry.h, enum SP_GEOM_*). */
+export const GeometryField = {
+  width: 0, height: 1, poni1: 2, poni2: 3, pixel1: 4, pixel2: 5, distance: 6, wavelength: 7, rot1: 8, rot2: 9, rot3: 10,
+  count: 11,
+} as const;
+
 export function geometryVector(g: DetectorGeometry, rotations?: PoniRotations): Float64Array {
-  return Float64Array.from([
-    g.width,
-    g.height,
-    g.beamCenterY * g.pixelSizeY,
-    g.beamCenterX * g.pixelSizeX,
-    g.pixelSizeY,
-    g.pixelSizeX,
-    g.distance,
-    g.wavelength * 1e-10,
-    rotations?.rot1 ?? 0,
-    rotations?.rot2 ?? 0,
-    rotations?.rot3 ?? 0,
-  ]);
+  const v = new Float64Array(GeometryField.count);
+  v[GeometryField.width] = g.width;
+  v[GeometryField.height] = g.height;
+  v[GeometryField.poni1] = g.beamCenterY * g.pixelSizeY; // m, along the slow axis
+  v[GeometryField.poni2] = g.beamCenterX * g.pixelSizeX;
+  v[GeometryField.pixel1] = g.pixelSizeY;
+  v[GeometryField.pixel2] = g.pixelSizeX;
+  v[GeometryField.distance] = g.distance;
+  v[GeometryField.wavelength] = g.wavelength * 1e-10; // angstrom -> m
+  v[GeometryField.rot1] = rotations?.rot1 ?? 0;
+  v[GeometryField.rot2] = rotations?.rot2 ?? 0;
+  v[GeometryField.rot3] = rotations?.rot3 ?? 0;
+  return v;
 }
 
 export function rotationsKey(rotations?: PoniRotations): string {

@@ -1,28 +1,12 @@
 // Typed access to the spot-finding kernels of the native addon (native/src/dispersion.c,
 // native/src/peakfinder8.c). Parameter and info vectors are packed here in the order the C
 // code expects; everything else goes through DispersionSpotFinder / Peakfinder8.
-import { nativeAddon } from '../../native/addon.js';
+import { nativeAddon, type NativeAddon, type NativeHandle, type SpotPixels } from '../../native/addon.js';
 
-export type SpotPixels = Uint16Array | Uint32Array | Int32Array;
+export type { NativeHandle, SpotPixels };
 
-/** Opaque native workspace (a Node-API external). */
-export type NativeHandle = { readonly __nativeHandle: unique symbol };
-
-interface SpotAddon {
-  dispersionCreate(width: number, height: number, mask: Uint8Array, params: Float64Array): NativeHandle;
-  dispersionFind(handle: NativeHandle, pixels: SpotPixels, outSpots: Float64Array, outInfo: Float64Array): number;
-  dispersionStrongMask(handle: NativeHandle, pixels: SpotPixels, outMask: Uint8Array): number;
-  pf8Create(width: number, height: number, radius: Uint16Array, mask: Uint8Array, asics: Int32Array, params: Float64Array): NativeHandle;
-  pf8Find(handle: NativeHandle, pixels: SpotPixels, params: Float64Array, outSpots: Float64Array, outInfo: Float64Array): number;
-  pf8RadialStats(handle: NativeHandle, pixels: SpotPixels, params: Float64Array, outOffset: Float32Array, outSigma: Float32Array, outThreshold: Float32Array): number;
-}
-
-export function spotAddon(): SpotAddon {
-  const addon = nativeAddon() as unknown as Partial<SpotAddon>;
-  if (typeof addon.dispersionCreate !== 'function' || typeof addon.pf8Create !== 'function') {
-    throw new Error('stream-pipeline: the native addon has no spot finders; rebuild it with "npm run build:native"');
-  }
-  return addon as SpotAddon;
+export function spotAddon(): NativeAddon {
+  return nativeAddon();
 }
 
 /** Layout of the dispersion parameter vector (native/src/dispersion.c, enum P_*). */
@@ -40,10 +24,10 @@ export const DispersionInfo = {
   count: 8,
 } as const;
 
-/** Layout of the peakfinder8 create-time parameter vector (native/src/peakfinder8.c, enum C_*). */
+/** Layout of the peakfinder8 create-time parameter vector (native/src/peakfinder8.h, enum PC_*). */
 export const Pf8CreateParam = { minRes: 0, maxRes: 1, samplesPerBin: 2, count: 3 } as const;
 
-/** Layout of the peakfinder8 per-frame parameter vector (enum F_*). */
+/** Layout of the peakfinder8 per-frame parameter vector (enum PF_*). */
 export const Pf8Param = {
   adcThreshold: 0, minSnr: 1, minPixCount: 2, maxPixCount: 3, localBgRadius: 4, fast: 5, trustedLo: 6, trustedHi: 7,
   maxNumPeaks: 8, iterations: 9,

@@ -24,13 +24,6 @@ export interface SlotLayout {
   slotBytes: number;
 }
 
-interface SharedMemoryFunctions {
-  shmCreate(name: string, bytes: number): ArrayBuffer;
-  shmOpen(name: string, bytes: number): ArrayBuffer;
-  shmUnlink(name: string): boolean;
-  shmClose(buffer: ArrayBuffer): boolean;
-}
-
 /** A worker's slot size when it is not told one (`worker --shm-slot-mb`). */
 export const DEFAULT_SLOT_MB = 16;
 /** More slots than a worker's largest credit are never used. */
@@ -38,7 +31,7 @@ export const MAX_SLOTS = 16;
 /** A slot larger than this is refused (a raw 16M uint32 frame is 72 MB). */
 export const MAX_SLOT_BYTES = 256 * 1024 * 1024;
 
-const shm = () => nativeAddon() as unknown as SharedMemoryFunctions;
+const shm = () => nativeAddon();
 
 /** Throws naming what is wrong with an announced layout (it comes from another process). */
 export function checkLayout(layout: unknown): SlotLayout {
