@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Codec numbers, shared with CodecId in src/native/addon.ts. */
+/* Codec numbers, shared with CODEC_IDS in src/codec/encodings.ts (CodecNumber in src/native/addon.ts). */
 enum {
   SP_CODEC_RAW = 0,
   SP_CODEC_LZ4_BLOCK = 1,
