@@ -4,6 +4,7 @@
  * constant itself, so a reordered or extended enum shows up there instead of silently feeding
  * the wrong thresholds to a kernel. Names are the TypeScript keys. */
 #include "dispersion.h"
+#include "frame_codec.h"
 #include "module.h"
 #include "peakfinder8.h"
 #include "radial_geometry.h"
@@ -74,3 +75,19 @@ static napi_value sp_layouts(napi_env env, napi_callback_info info) {
   return all;
 }
 SP_EXPORT("layouts", sp_layouts)
+
+/* errorCodes() -> string[]: the codes of the codec's statuses, from the status enum itself (the
+ * argument checks and shared memory add ERR_UNSUPPORTED, ERR_SHM, ERR_INTERNAL, ERR_ADDON_INIT;
+ * the test finds every code the C sources name). */
+static napi_value sp_error_codes(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value list, v;
+  napi_create_array(env, &list);
+  uint32_t n = 0;
+  for (int s = SP_OK + 1; s <= SP_ERR_NO_MEMORY; s++) {
+    napi_create_string_utf8(env, sp_status_code((sp_status)s), NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, list, n++, v);
+  }
+  return list;
+}
+SP_EXPORT("errorCodes", sp_error_codes)

@@ -1,13 +1,8 @@
 // Errors raised by the TypeScript side of the codec, shaped like the native ones (Error + `.code`).
+import type { NativeErrorCode } from '../native/addon.js';
 
-export type CodecErrorCode =
-  | 'ERR_INVALID_ARG'
-  | 'ERR_TRUNCATED'
-  | 'ERR_SIZE_MISMATCH'
-  | 'ERR_LZ4_CORRUPT'
-  | 'ERR_BAD_HEADER'
-  | 'ERR_TRAILING_DATA'
-  | 'ERR_UNSUPPORTED_ENCODING';
+/** The native codes, and one of the TypeScript side's own. */
+export type CodecErrorCode = NativeErrorCode | 'ERR_UNSUPPORTED_ENCODING';
 
 export interface CodecError extends Error {
   code: CodecErrorCode;

@@ -20,6 +20,14 @@ export type SpotPixels = Uint16Array | Uint32Array | Int32Array;
 /** Pixel arrays the radial kernel reads. */
 export type RadialPixels = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array;
 
+/** Every `.code` a native function's error may carry (test/native-layouts.test.ts checks the
+ * list against the C sources). */
+export const NATIVE_ERROR_CODES = [
+  'ERR_INVALID_ARG', 'ERR_TRUNCATED', 'ERR_SIZE_MISMATCH', 'ERR_LZ4_CORRUPT', 'ERR_BAD_HEADER', 'ERR_TRAILING_DATA',
+  'ERR_NO_MEMORY', 'ERR_UNSUPPORTED', 'ERR_SHM', 'ERR_INTERNAL', 'ERR_ADDON_INIT', 'ERR_UNKNOWN',
+] as const;
+export type NativeErrorCode = (typeof NATIVE_ERROR_CODES)[number];
+
 /** Opaque native workspace (a Node-API external). */
 export type NativeHandle = { readonly __nativeHandle: unique symbol };
 
@@ -93,6 +101,9 @@ export interface NativeAddon {
   // The C library's rand(), shared with libzmq (libc_random.c).
   seedLibcRandom(): void;
 
+  /** The codes of the codec's error statuses (layouts.c). */
+  errorCodes(): string[];
+
   /** The layouts of the exchanged number vectors, by name (layouts.c; test/native-layouts.test.ts). */
   layouts(): Record<'dispersionParams' | 'dispersionInfo' | 'pf8CreateParams' | 'pf8Params' | 'pf8Info' | 'spotColumns' | 'geometry', Record<string, number>>;
 }
@@ -105,7 +116,7 @@ export const NATIVE_FUNCTIONS = [
   'dispersionCreate', 'dispersionFind', 'dispersionStrongMask', 'pf8Create', 'pf8Find', 'pf8RadialStats',
   'radialBuildTable', 'radialAccumulate', 'radialScratchLength', 'maskApplyDetector', 'maskApplyResolution',
   'shmCreate', 'shmOpen', 'shmUnlink', 'shmClose',
-  'seedLibcRandom', 'layouts',
+  'seedLibcRandom', 'layouts', 'errorCodes',
 ] as const satisfies readonly (keyof NativeAddon)[];
 
 function findProjectRoot(): string {
