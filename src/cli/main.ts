@@ -9,6 +9,7 @@ import { registerInspectCommand } from '../../tools/replay/inspectCommand.js';
 import { registerRecordCommand } from '../../tools/replay/recordCommand.js';
 import { registerReplayCommand } from '../../tools/replay/replayCommand.js';
 import { registerSimulateCommand } from '../../tools/replay/simulateCommand.js';
+import { errorText } from './cliPath.js';
 
 const program = new Command();
 program
@@ -29,6 +30,6 @@ registerConfigCommands(program);
 registerKeygenCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`stream-pipeline: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`stream-pipeline: ${errorText(err)}\n`);
   process.exit(1);
 });

@@ -2,14 +2,13 @@
 // Runs until SIGINT/SIGTERM (finishing the current series' outputs first) or, with --once,
 // until the first series has ended and every output is written.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config/loadConfig.js';
 import type { PipelineConfig, SimulatorConfig } from '../config/PipelineConfig.js';
 import { Pipeline } from '../stages/Pipeline.js';
 import { createLogger } from '../util/logger.js';
 import { connectEndpoint } from '../../tools/replay/cliOptions.js';
+import { CLI_PATH } from './cliPath.js';
 
 interface RunOptions {
   config?: string;
@@ -85,14 +84,13 @@ async function runPipeline(config: PipelineConfig, once: boolean): Promise<void>
   await pipeline.stop();
 }
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), 'main.js');
 
 /** The built-in simulator as a child process, so it does not share this event loop. */
 function startSimulator(s: SimulatorConfig, endpoint: string, logger: ReturnType<typeof createLogger>): ChildProcess {
   // Binds where the pipeline connects, and nowhere else (not every interface).
   const bind = endpoint.replace(/^tcp:\/\/localhost:/, 'tcp://127.0.0.1:');
   const args = [
-    CLI, 'simulate', '--detector', s.model, '--frames', String(s.frames), '--rate', s.rate === 0 ? 'max' : String(s.rate),
+    CLI_PATH, 'simulate', '--detector', s.model, '--frames', String(s.frames), '--rate', s.rate === 0 ? 'max' : String(s.rate),
     '--stream', s.stream, '--dtype', s.dtype, '--hit-fraction', String(s.hit_fraction), '--seed', String(s.seed),
     '--bind', bind, '--series-count', String(s.series),
     ...(s.ice_rings ? ['--ice-rings'] : []), ...(s.split_spots ? ['--split-spots'] : []), ...(s.truth ? ['--truth', s.truth] : []),

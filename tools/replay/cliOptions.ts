@@ -3,6 +3,7 @@
 // option and the accepted values (and exit code 1), never a stack trace.
 import { InvalidArgumentError } from 'commander';
 import { parseEndpoint } from '../../src/config/endpoint.js';
+import { errorText } from '../../src/cli/cliPath.js';
 
 export function positiveInteger(what: string) {
   return (value: string): number => {
@@ -99,7 +100,7 @@ export function note(command: string, message: string): void {
 
 /** Reports an error and sets the exit code, for failures after option parsing. */
 export function fail(command: string, err: unknown, exitCode = 1): void {
-  note(command, `error: ${err instanceof Error ? err.message : String(err)}`);
+  note(command, `error: ${errorText(err)}`);
   process.exitCode = exitCode;
 }
 

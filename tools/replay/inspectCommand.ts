@@ -8,6 +8,7 @@ import type { Frame, SeriesEnd, SeriesStart } from '../../src/receiver/events.js
 import type { ReceiverLogger } from '../../src/receiver/logger.js';
 import { StreamReceiver } from '../../src/receiver/StreamReceiver.js';
 import { connectEndpoint, fail, note, onStopSignal, positiveInteger } from './cliOptions.js';
+import { errorText } from '../../src/cli/cliPath.js';
 
 interface InspectOptions {
   endpoint: string;
@@ -124,7 +125,7 @@ function frameRecord(e: Frame, decoder: FrameDecoder | null): Row & { error?: st
     // The decoder's output is host order; little-endian on every platform this runs on.
     row.sha256 = createHash('sha256').update(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength)).digest('hex');
   } catch (err) {
-    row.error = err instanceof Error ? err.message : String(err);
+    row.error = errorText(err);
   }
   return row;
 }

@@ -1,14 +1,12 @@
 // Starts and keeps local worker processes (`stream-pipeline worker ...` children) for one
 // path. A worker that dies is replaced; the count can be changed at run time within bounds
-// (the ProcessMonitor does that from queue depths). Remote workers are not ours to start:
+// (the PoolScaler does that from queue depths). Remote workers are not ours to start:
 // they join the broker by themselves.
-import { existsSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { PoolPath } from './protocol.js';
 import { SharedFrameSlots } from './SharedFrameSlots.js';
+import { CLI_PATH } from '../../cli/cliPath.js';
 
 export interface WorkerSupervisorOptions {
   path: PoolPath;
@@ -21,19 +19,12 @@ export interface WorkerSupervisorOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra arguments for `stream-pipeline worker` (e.g. the shared-memory slot size). */
   args?: string[];
-  /** The script the children run (default: this project's CLI); tests point it elsewhere. */
+  /** The script the children run (default: this project's CLI_PATH); tests point it elsewhere. */
   cli?: string;
   /** The program that runs it (default: this Node.js). */
   execPath?: string;
 }
 
-/** The compiled CLI beside this module (dist/), or, when this module runs from the TypeScript
- * sources (tests), the project's launcher, which runs the compiled CLI. */
-const CLI = ((): string => {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const beside = join(here, '..', '..', 'cli', 'main.js');
-  return existsSync(beside) ? beside : join(here, '..', '..', '..', 'bin', 'stream-pipeline.js');
-})();
 
 /** Pause before replacing a worker; doubled for each consecutive quick failure, up to the max. */
 export const RESTART_DELAY_MS = 200;
@@ -99,7 +90,7 @@ export class WorkerSupervisor {
     const startedAt = Date.now();
     let child: ChildProcess;
     try {
-      child = spawn(this.options.execPath ?? process.execPath, [this.options.cli ?? CLI, 'worker', '--connect', connect, '--path', path, ...(this.options.args ?? [])], {
+      child = spawn(this.options.execPath ?? process.execPath, [this.options.cli ?? CLI_PATH, 'worker', '--connect', connect, '--path', path, ...(this.options.args ?? [])], {
         // The IPC channel is how a local worker notices its pipeline has gone (even after kill -9).
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         env: { ...process.env, ...this.options.env },
