@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Collector } from '../collector/Collector.js';
 import type { SeriesSetups } from './SeriesSetups.js';
 import { stampResult, type Task, type TaskHeader } from './Task.js';
+import { CreditRing } from './CreditRing.js';
 import type { PathDispatcher, WorkerBroker } from './WorkerBroker.js';
 import type { WorkerMessage } from './protocol.js';
 
@@ -17,7 +18,6 @@ export interface Sampling {
 export type Offer = 'sent' | 'sampled-out' | 'busy';
 
 interface FastWorker {
-  credit: number;
   inFlight: Map<number, TaskHeader>;
   /** When each in-flight task was sent, in the order sent. */
   sentAt: Map<number, number>;
@@ -28,8 +28,8 @@ interface FastWorker {
 
 export class FastDispatcher implements PathDispatcher {
   private readonly workers = new Map<string, FastWorker>();
-  private order: string[] = [];
-  private cursor = 0;
+  /** Who gets the next frame: credit, round-robin. */
+  private readonly ring = new CreditRing();
   /** Deterministic generator for fractional sampling (xorshift32). */
   private rng = 0x9e3779b9;
   lostInFlight = 0;
@@ -65,7 +65,6 @@ export class FastDispatcher implements PathDispatcher {
       return 'busy';
     }
     const w = this.workers.get(id)!;
-    w.credit--;
     w.inFlight.set(task.header.id, task.header);
     w.sentAt.set(task.header.id, Date.now());
     this.broker.send(id, { t: 'task', task: task.header }, task.data);
@@ -74,15 +73,14 @@ export class FastDispatcher implements PathDispatcher {
 
   addWorker(id: string, credit: number): void {
     if (!this.workers.has(id)) {
-      this.workers.set(id, { credit: 0, inFlight: new Map(), sentAt: new Map(), ready: new Set() });
-      this.order.push(id);
+      this.workers.set(id, { inFlight: new Map(), sentAt: new Map(), ready: new Set() });
+      this.ring.add(id);
     }
     this.grant(id, credit);
   }
 
   grant(id: string, credit: number): void {
-    const w = this.workers.get(id);
-    if (w) w.credit += credit;
+    this.ring.grant(id, credit);
   }
 
   seriesReady(id: string, run: number): void {
@@ -98,7 +96,7 @@ export class FastDispatcher implements PathDispatcher {
     const w = this.workers.get(id);
     if (!w) return;
     this.workers.delete(id);
-    this.order = this.order.filter((x) => x !== id);
+    this.ring.remove(id);
     this.setups.forgetWorker(id);
     for (const { run } of w.inFlight.values()) this.collector.fastSkipped(run, 'worker-lost');
     this.lostInFlight += w.inFlight.size;
@@ -128,18 +126,11 @@ export class FastDispatcher implements PathDispatcher {
     return false;
   }
 
+  /** A worker with credit and this run's tables (its credit is spent), or null. */
   private freeWorker(run: number): string | null {
-    for (let i = 0; i < this.order.length; i++) {
-      const id = this.order[(this.cursor + i) % this.order.length]!;
-      const w = this.workers.get(id)!;
-      // A worker that joined after the series started gets its set-up now, and frames once ready.
-      if (!w.ready.has(run)) this.setups.ensureSent(this.broker, id, run);
-      if (w.credit > 0 && w.ready.has(run)) {
-        this.cursor = (this.cursor + i + 1) % this.order.length;
-        return id;
-      }
-    }
-    return null;
+    // A worker that joined after the series started gets its set-up now, and frames once ready.
+    for (const [id, w] of this.workers) if (!w.ready.has(run)) this.setups.ensureSent(this.broker, id, run);
+    return this.ring.choose((id) => this.workers.get(id)!.ready.has(run));
   }
 
   private random(): number {

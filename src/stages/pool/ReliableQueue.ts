@@ -20,6 +20,7 @@
 // accepted) is tried on another worker, one that has not failed it, before it is given up.
 import { type LostTask, SpillFile } from './SpillFile.js';
 import { type Task, type TaskHeader, taskBytes } from './Task.js';
+import { CreditRing } from './CreditRing.js';
 import type { LostReason } from '../../sinks/records.js';
 
 /** Workers that may die holding one task before it is given up as 'worker-died'. */
@@ -30,7 +31,6 @@ export const MAX_HAND_BACKS = 3;
 export const MAX_FAILURES = 3;
 
 interface WorkerState {
-  credit: number;
   /** In the order sent, so the first entry is the one held longest. */
   inFlight: Map<number, Task>;
   /** When each in-flight task was sent (ms since the epoch). */
@@ -68,9 +68,8 @@ export class ReliableQueue {
   private readonly redeliver: Task[] = [];
   private readonly spill: SpillFile;
   private readonly workers = new Map<string, WorkerState>();
-  /** Round-robin order of workers, so credit is used fairly. */
-  private order: string[] = [];
-  private cursor = 0;
+  /** Who gets the next task: credit, round-robin. */
+  private readonly ring = new CreditRing();
   /** Per task that has come back (death or hand-back): how often, until it is acknowledged. */
   private readonly comebacks = new Map<number, Comebacks>();
   /** Tasks given up (see MAX_WORKER_DEATHS), until drainLost(). */
@@ -143,8 +142,8 @@ export class ReliableQueue {
 
   addWorker(id: string): void {
     if (this.workers.has(id)) return;
-    this.workers.set(id, { credit: 0, inFlight: new Map(), sentAt: new Map() });
-    this.order.push(id);
+    this.workers.set(id, { inFlight: new Map(), sentAt: new Map() });
+    this.ring.add(id);
   }
 
   hasWorker(id: string): boolean {
@@ -152,9 +151,9 @@ export class ReliableQueue {
   }
 
   grant(id: string, credit: number): void {
-    const w = this.workers.get(id);
-    if (w) w.credit += credit;
+    this.ring.grant(id, credit);
   }
+
 
   /**
    * A worker finished a task: the header it was sent (what the answer is about, whatever the
@@ -211,7 +210,7 @@ export class ReliableQueue {
     const w = this.workers.get(id);
     if (!w) return 0;
     this.workers.delete(id);
-    this.order = this.order.filter((x) => x !== id);
+    this.ring.remove(id);
     const tasks = [...w.inFlight.values()].sort((a, b) => a.header.id - b.header.id);
     for (const task of tasks) {
       const c = this.comebacksOf(task.header.id);
@@ -274,25 +273,22 @@ export class ReliableQueue {
    */
   next(): Dispatch | null {
     if (this.waiting === 0) return null;
-    // Round-robin over the workers with credit; the first one there is a task for takes it (a
-    // task a worker has failed is not for that worker).
-    for (let i = 0; i < this.order.length; i++) {
-      const slot = (this.cursor + i) % this.order.length;
-      const workerId = this.order[slot]!;
-      const w = this.workers.get(workerId)!;
-      if (w.credit <= 0) continue;
-      const task = this.take(workerId);
-      if (task === undefined) {
-        if (this.waiting === this.redeliver.length) continue; // only others' redeliveries left
-        return null; // only unreadable spill records were left
-      }
-      this.cursor = (slot + 1) % this.order.length;
-      w.credit--;
-      w.inFlight.set(task.header.id, task);
-      w.sentAt.set(task.header.id, Date.now());
-      return { workerId, task };
-    }
-    return null;
+    // The first worker in turn that there is a task for takes it (a task a worker has failed is
+    // not for that worker).
+    let task: Task | undefined;
+    let onlyUnreadable = false;
+    const workerId = this.ring.choose((id) => {
+      if (onlyUnreadable) return false;
+      task = this.take(id);
+      // Nothing for this worker: only others' redeliveries are left, or only unreadable spill records.
+      if (task === undefined && this.waiting !== this.redeliver.length) onlyUnreadable = true;
+      return task !== undefined;
+    });
+    if (workerId === null || task === undefined) return null;
+    const w = this.workers.get(workerId)!;
+    w.inFlight.set(task.header.id, task);
+    w.sentAt.set(task.header.id, Date.now());
+    return { workerId, task };
   }
 
   /** Removes the spill files; tasks still waiting on disk are dropped. */
