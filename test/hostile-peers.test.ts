@@ -338,7 +338,8 @@ describe('a hostile or broken detector stream', () => {
     await t.push.send(m.end);
     const summary = await summaryOf(t, 1);
     expect(summary).toMatchObject({ received: 16, processed: 16, lost: 0 });
-    for (const pid of await workerPids(t)) expect(rssMb(t, pid), `worker ${pid}`).toBeLessThan(WORKER_MAX_MB);
+    // A worker on a 64 x 64 detector holds some 75 MB; had the key been forwarded, 270 MB (measured).
+    for (const pid of await workerPids(t)) expect(rssMb(t, pid), `worker ${pid}`).toBeLessThan(200);
     await expectSurvived(t, 2);
   });
 
