@@ -91,7 +91,7 @@ const pipeline = obj('The stage graph: receiver -> fast and good worker pools ->
   worker_port: { type: 'integer', minimum: 0, maximum: 65535, default: 5600, description: 'Port remote workers connect to (`stream-pipeline worker --connect tcp://HOST:PORT`); 0 picks a free one.' },
   fast: workerPool('fast (lossy, live feedback)', 'peakfinder8', { sampling }),
   good: workerPool('good (full, lossless)', 'dispersion', {
-    memory_budget_mb: positiveInt('Frames waiting for a good worker may use this much memory; beyond it they spill to disk. The pipeline process needs some 350 MB more (its receive queue and itself): measured peak 1.36 GB with 1024 here.', 2048),
+    memory_budget_mb: positiveInt('Frames waiting for a good worker may use this much memory; beyond it they spill to disk. The pipeline process needs memory beyond this for its receive queue and itself (`npm run bench` reports its peak RSS next to this budget).', 2048),
     spill_dir: { type: ['string', 'null'], default: null, description: 'Where frames spill when the memory budget is used up: a directory of this user\'s only (created with mode 700; one that is a symlink, another user\'s, or open to others is refused). null: a fresh private directory under the system\'s temporary directory, removed at exit.' },
   }),
   heartbeat_ms: positiveInt('Worker heartbeat interval; a worker silent for 3 intervals is declared dead and its frames redelivered.', 1000, 60000),

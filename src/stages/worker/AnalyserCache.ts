@@ -26,7 +26,7 @@ export class AnalyserCache {
   }
 }
 
-/** FNV-1a over the mask words: enough to tell two detector masks apart, ~20 ms for 16M pixels. */
+/** FNV-1a over the mask words: enough to tell two detector masks apart, one pass over the mask. */
 function maskHash(mask: Uint32Array): string {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
