@@ -1,7 +1,7 @@
 // A series start's geometry is used only when every length is one a beamline can have: absurd
 // but finite values are refused with the value named, as missing or NaN ones are.
 import { describe, expect, it } from 'vitest';
-import { seriesGeometry } from '../src/stages/seriesGeometry.js';
+import { seriesGeometry } from '../src/stages/geometry/seriesGeometry.js';
 
 const real = { width: 2068, height: 2162, beamCenterX: 1030.5, beamCenterY: 1100.2, detectorDistance: 0.15, wavelength: 0.9763, pixelSizeX: 75e-6, pixelSizeY: 75e-6 };
 

@@ -1,3 +1,6 @@
+// Process: the pipeline's (with src/stages/pool/ and src/stages/collector/); the analysis in
+// src/stages/worker/ and src/stages/analysis/ runs in the worker processes.
+//
 // The whole pipeline in one process: receiver -> (fast, good) worker pools -> collector ->
 // sinks. Workers are separate processes (local children and/or remote machines) joined
 // through the WorkerBroker; everything else runs here on one event loop, which only moves
@@ -21,7 +24,7 @@ import { WorkerBroker } from './pool/WorkerBroker.js';
 import { WorkerSupervisor } from './pool/WorkerSupervisor.js';
 import { DEFAULT_SLOT_MB } from './pool/SharedFrameSlots.js';
 import { PoolScaler } from './PoolScaler.js';
-import { seriesRecord } from './seriesRecord.js';
+import { seriesRecord } from './collector/seriesRecord.js';
 import { ensurePrivateDirectory } from '../util/privateDirectory.js';
 import { workerAuth } from './pool/auth/workerAuth.js';
 

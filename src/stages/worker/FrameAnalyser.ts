@@ -15,11 +15,11 @@ import { createSpotFinder, type SpotFinder } from '../analysis/SpotFinder.js';
 import { PerImageStatistics } from '../analysis/PerImageStatistics.js';
 import { SpotSeparation } from '../analysis/SpotSeparation.js';
 import type { SpotPixels } from '../analysis/spotNative.js';
-import { radialBinSpec, radialCorrections, userMaskConfig } from '../analysisSettings.js';
+import { radialBinSpec, radialCorrections, userMaskConfig } from '../analysis/analysisSettings.js';
 import type { PoolPath } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
 import type { FrameFlag } from '../../sinks/records.js';
-import { seriesGeometry } from '../seriesGeometry.js';
+import { seriesGeometry } from '../geometry/seriesGeometry.js';
 import type { Analyser, AnalysisOutput, ShapedSetup, WorkerSettings } from './Analyser.js';
 import { detectorModules } from './detectorModules.js';
 

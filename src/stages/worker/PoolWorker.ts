@@ -1,3 +1,6 @@
+// Process: a worker's. Everything under src/stages/worker/ and src/stages/analysis/ runs in the
+// worker processes; src/stages/pool/, src/stages/collector/ and Pipeline.ts in the pipeline's.
+//
 // A worker of the fast or good pool: connects a DEALER to the pipeline's broker, says hello
 // with the credit it can take, then decodes and analyses each task it is sent and answers
 // with the result (which also returns the credit). Heartbeats go both ways; if the broker

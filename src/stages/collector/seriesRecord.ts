@@ -1,11 +1,11 @@
 // The results file's series record: what the detector said about the series, and the radial
 // bins every frame record's `radial` array refers to, as q in 1/angstrom.
-import type { PipelineConfig } from '../config/PipelineConfig.js';
-import type { SeriesStart } from '../receiver/events.js';
-import type { SeriesRecord } from '../sinks/records.js';
-import { radialEdges, resolveBinSpec } from './analysis/RadialBins.js';
-import { radialBinSpec } from './analysisSettings.js';
-import { seriesGeometry } from './seriesGeometry.js';
+import type { PipelineConfig } from '../../config/PipelineConfig.js';
+import type { SeriesStart } from '../../receiver/events.js';
+import type { SeriesRecord } from '../../sinks/records.js';
+import { radialEdges, resolveBinSpec } from '../analysis/RadialBins.js';
+import { radialBinSpec } from '../analysis/analysisSettings.js';
+import { seriesGeometry } from '../geometry/seriesGeometry.js';
 
 export function seriesRecord(start: SeriesStart, analysis: PipelineConfig['analysis']): SeriesRecord {
   return {

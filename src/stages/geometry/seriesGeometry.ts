@@ -1,8 +1,8 @@
 // The detector geometry a series announces, or why there is none: analysis that needs
 // resolution (radial profile in q, d_min, ice rings) cannot run without beam centre,
 // distance, wavelength and pixel size.
-import type { SeriesStart } from '../receiver/events.js';
-import { DetectorGeometry } from './geometry/DetectorGeometry.js';
+import type { SeriesStart } from '../../receiver/events.js';
+import { DetectorGeometry } from './DetectorGeometry.js';
 
 export type SeriesGeometry = { geometry: DetectorGeometry; missing: null } | { geometry: null; missing: string };
 

@@ -1,7 +1,7 @@
 // Turns the configuration's analysis section into the options the analysis modules take.
-import type { PipelineConfig } from '../config/PipelineConfig.js';
-import type { RadialBinSpec, RadialCorrections } from './analysis/RadialBins.js';
-import type { UserMaskConfig } from './analysis/UserMask.js';
+import type { PipelineConfig } from '../../config/PipelineConfig.js';
+import type { RadialBinSpec, RadialCorrections } from './RadialBins.js';
+import type { UserMaskConfig } from './UserMask.js';
 
 type Analysis = PipelineConfig['analysis'];
 
