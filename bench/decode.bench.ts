@@ -37,10 +37,26 @@ function frames(root: string): BenchFrame[] {
   const out: BenchFrame[] = [];
   if (existsSync(h5)) {
     const g = golden.hdf5plugin_bitshuffle_h5;
-    out.push({ name: '4M uint32 (bitshuffle.h5)', path: h5, offset: g.chunkOffset, size: g.chunkSize, width: 2070, height: 2167, elemSize: 4 });
+    out.push({
+      name: '4M uint32 (bitshuffle.h5)',
+      path: h5,
+      offset: g.chunkOffset,
+      size: g.chunkSize,
+      width: 2070,
+      height: 2167,
+      elemSize: 4,
+    });
   }
   if (existsSync(sample)) {
-    out.push({ name: '16M uint16 (frame_sample)', path: sample, offset: 0, size: -1, width: 4148, height: 4362, elemSize: 2 });
+    out.push({
+      name: '16M uint16 (frame_sample)',
+      path: sample,
+      offset: 0,
+      size: -1,
+      width: 4148,
+      height: 4362,
+      elemSize: 2,
+    });
   }
   return out;
 }
@@ -114,7 +130,8 @@ export default async function decodeBench(report: BenchReport): Promise<void> {
       const before = timeReference(f);
       const timings = new Map(levels.map((level) => [level, timeOurs(blob, f, level)] as const));
       const after = timeReference(f);
-      const ref = typeof before === 'string' ? before : typeof after === 'string' ? after : summarize([...before, ...after]);
+      const ref =
+        typeof before === 'string' ? before : typeof after === 'string' ? after : summarize([...before, ...after]);
       const refNote = typeof ref === 'string' ? ref : undefined;
       for (const level of levels) {
         const ours = timings.get(level)!;

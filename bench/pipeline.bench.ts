@@ -32,7 +32,9 @@ function child(args: string[]) {
   const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   p.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => p.on('close', (code) => resolve({ code, stderr })));
+  const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    p.on('close', (code) => resolve({ code, stderr })),
+  );
   /** Waits for a line on stderr matching `re`. */
   const waitFor = async (re: RegExp): Promise<RegExpExecArray> => {
     for (;;) {
@@ -59,16 +61,44 @@ function peakRss(pid: number): number {
 async function runTwice(fast: number, good: number, rate: string, sharedMemorySlotMb = 16): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sp-pipeline-bench-'));
   try {
-    const sim = child(['simulate', '--detector', 'eiger2-4m', '--dtype', 'uint32', '--frames', String(FRAMES), '--rate', rate,
-      '--hit-fraction', '0.1', '--bind', 'tcp://127.0.0.1:*', '--seed', '3', '--series-count', '2']);
+    const sim = child([
+      'simulate',
+      '--detector',
+      'eiger2-4m',
+      '--dtype',
+      'uint32',
+      '--frames',
+      String(FRAMES),
+      '--rate',
+      rate,
+      '--hit-fraction',
+      '0.1',
+      '--bind',
+      'tcp://127.0.0.1:*',
+      '--seed',
+      '3',
+      '--series-count',
+      '2',
+    ]);
     const endpoint = `tcp://127.0.0.1:${(await sim.waitFor(/listening on tcp:\/\/[^:]+:(\d+)/))[1]}`;
     const config = join(dir, 'bench.yaml');
-    writeFileSync(config, [
-      'pipeline:', '  worker_port: 0', `  shared_memory_slot_mb: ${sharedMemorySlotMb}`,
-      `  fast:\n    workers: ${fast}\n    min_workers: ${fast}\n    max_workers: ${fast}`,
-      `  good:\n    workers: ${good}\n    min_workers: ${good}\n    max_workers: ${good}\n    memory_budget_mb: 1024\n    spill_dir: ${join(dir, 'spill')}`,
-      'outputs:', '  http_port: 0', '  spots_in_results: false', '  radial_in_results: false', 'logging:', '  level: warn', '',
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        'pipeline:',
+        '  worker_port: 0',
+        `  shared_memory_slot_mb: ${sharedMemorySlotMb}`,
+        `  fast:\n    workers: ${fast}\n    min_workers: ${fast}\n    max_workers: ${fast}`,
+        `  good:\n    workers: ${good}\n    min_workers: ${good}\n    max_workers: ${good}\n    memory_budget_mb: 1024\n    spill_dir: ${join(dir, 'spill')}`,
+        'outputs:',
+        '  http_port: 0',
+        '  spots_in_results: false',
+        '  radial_in_results: false',
+        'logging:',
+        '  level: warn',
+        '',
+      ].join('\n'),
+    );
     const pipe = child(['--config', config, '--endpoint', endpoint, '--results', join(dir, 'results.jsonl')]);
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, peakRss(pipe.p.pid!))), 200);
@@ -78,7 +108,10 @@ async function runTwice(fast: number, good: number, rate: string, sharedMemorySl
     const result = await pipe.done;
     const simOut = await sim.done;
     if (result.code !== 0) throw new Error(`pipeline failed: ${result.stderr.slice(-2000)}`);
-    const records = readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const records = readFileSync(join(dir, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const summaries = records.filter((r) => r.type === 'summary');
     const steadyGood = records.filter((r) => r.type === 'frame' && r.path === 'good' && r.series === 2);
     // Means, not medians: a rate is one over the mean time per frame (hits take longer than misses).
@@ -87,14 +120,23 @@ async function runTwice(fast: number, good: number, rate: string, sharedMemorySl
     const workerTotal = mean(steadyGood.map((r) => r.timing_ms.total));
     const workerWait = mean(steadyGood.map((r) => r.timing_ms.wait));
     const sent = [...simOut.stderr.matchAll(/series \d+ sent: .*\(([\d.]+) frames\/s\)/g)].map((m) => Number(m[1]));
-    return { first: summaries[0], steady: summaries[1], goodKernelMs: mean(kernel), workerTotalMs: workerTotal, workerWaitMs: workerWait, sentFps: sent[1] ?? NaN, peakRssMb: peak };
+    return {
+      first: summaries[0],
+      steady: summaries[1],
+      goodKernelMs: mean(kernel),
+      workerTotalMs: workerTotal,
+      workerWaitMs: workerWait,
+      sentFps: sent[1] ?? NaN,
+      peakRssMb: peak,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export default async function (report: BenchReport): Promise<void> {
-  const note = (r: RunResult) => `${FRAMES} EIGER2 4M uint32 frames per series, 10 % hits, second series (tables already built); pipeline process peak RSS ${r.peakRssMb.toFixed(0)} MB`;
+  const note = (r: RunResult) =>
+    `${FRAMES} EIGER2 4M uint32 frames per series, 10 % hits, second series (tables already built); pipeline process peak RSS ${r.peakRssMb.toFixed(0)} MB`;
   // (rate_fps in the summary counts from the first to the last result, so start-up is excluded.)
 
   // Good path alone, one worker then two: throughput, kernel cost, overhead of the graph.
@@ -102,39 +144,95 @@ export default async function (report: BenchReport): Promise<void> {
   // while the simulator and receiver take little CPU from it.
   const one = await runTwice(0, 1, '80');
   const rate1 = one.steady.rate_fps.good as number;
-  report.add({ name: 'good path, 1 worker: frames/s', value: rate1, unit: 'frames/s', higherIsBetter: true,
-    reference: { name: "the worker's own rate (1000 / mean decode+analysis ms)", value: 1000 / one.goodKernelMs }, note: note(one) });
+  report.add({
+    name: 'good path, 1 worker: frames/s',
+    value: rate1,
+    unit: 'frames/s',
+    higherIsBetter: true,
+    reference: { name: "the worker's own rate (1000 / mean decode+analysis ms)", value: 1000 / one.goodKernelMs },
+    note: note(one),
+  });
   const overhead = (r: RunResult) => 1000 / (r.steady.rate_fps.good as number) - r.goodKernelMs;
   const split = (r: RunResult) =>
     `inside the worker (task taken to result, minus decode+analysis) ${(r.workerTotalMs - r.goodKernelMs).toFixed(2)} ms, worker waiting between tasks (mean) ${r.workerWaitMs.toFixed(2)} ms`;
-  report.add({ name: 'graph overhead per frame (good, 1 worker: wall time per frame - worker decode+analysis time)', value: overhead(one),
-    unit: 'ms/frame', higherIsBetter: false, reference: { name: 'worker decode+analysis per frame', value: one.goodKernelMs }, target: '<= 1 ms',
-    note: `${note(one)}; frames in shared memory; of which ${split(one)}` });
+  report.add({
+    name: 'graph overhead per frame (good, 1 worker: wall time per frame - worker decode+analysis time)',
+    value: overhead(one),
+    unit: 'ms/frame',
+    higherIsBetter: false,
+    reference: { name: 'worker decode+analysis per frame', value: one.goodKernelMs },
+    target: '<= 1 ms',
+    note: `${note(one)}; frames in shared memory; of which ${split(one)}`,
+  });
   // The same with every frame over the socket (as for workers on other machines): what the
   // shared-memory slots save.
   const socket = await runTwice(0, 1, '80', 0);
-  report.add({ name: 'graph overhead per frame, frames over the socket instead of shared memory', value: overhead(socket),
-    unit: 'ms/frame', higherIsBetter: false, reference: { name: 'with shared memory (above)', value: overhead(one) },
-    note: `${note(socket)}; of which ${split(socket)}` });
-  report.add({ name: 'first series, good path, 1 worker: frames/s (includes building the 4M tables)', value: one.first.rate_fps.good as number,
-    unit: 'frames/s', higherIsBetter: true, note: `${FRAMES} frames` });
+  report.add({
+    name: 'graph overhead per frame, frames over the socket instead of shared memory',
+    value: overhead(socket),
+    unit: 'ms/frame',
+    higherIsBetter: false,
+    reference: { name: 'with shared memory (above)', value: overhead(one) },
+    note: `${note(socket)}; of which ${split(socket)}`,
+  });
+  report.add({
+    name: 'first series, good path, 1 worker: frames/s (includes building the 4M tables)',
+    value: one.first.rate_fps.good as number,
+    unit: 'frames/s',
+    higherIsBetter: true,
+    note: `${FRAMES} frames`,
+  });
   const two = await runTwice(0, 2, '160');
-  report.add({ name: 'good path, 2 workers: frames/s', value: two.steady.rate_fps.good as number, unit: 'frames/s', higherIsBetter: true,
-    reference: { name: 'good path, 1 worker', value: rate1 }, note: `${note(two)}; 2 cores shared by 2 workers, the receiver/collector process and the simulator` });
+  report.add({
+    name: 'good path, 2 workers: frames/s',
+    value: two.steady.rate_fps.good as number,
+    unit: 'frames/s',
+    higherIsBetter: true,
+    reference: { name: 'good path, 1 worker', value: rate1 },
+    note: `${note(two)}; 2 cores shared by 2 workers, the receiver/collector process and the simulator`,
+  });
 
   // Both paths at once, input beyond capacity: the fast path sheds load and keeps its latency.
   // 120 frames/s for several seconds: beyond what either path can do on 2 cores, for long enough
   // that the fast path's latency percentiles rest on many frames.
   const both = await runTwice(1, 1, '120');
   const s = both.steady;
-  report.add({ name: 'both paths (1 fast + 1 good worker): fast path frames/s', value: s.rate_fps.fast as number, unit: 'frames/s', higherIsBetter: true,
-    note: `${note(both)}; fast path looked at ${s.processed_fast} of ${s.received} and skipped ${s.skipped_fast} (busy); good path processed ${s.processed}/${s.received}, lost ${s.lost}` });
-  report.add({ name: 'both paths: good path frames/s', value: s.rate_fps.good as number, unit: 'frames/s', higherIsBetter: true, note: note(both) });
-  report.add({ name: 'fast path arrival -> result latency p99, input beyond capacity', value: s.latency_ms.fast.p99 ?? Number.NaN, unit: 'ms',
-    higherIsBetter: false, target: '<= 250 ms', note: `p50 ${s.latency_ms.fast.p50} ms; first series (cold tables) p99 ${both.first.latency_ms.fast.p99} ms; good path p50/p99 ${s.latency_ms.good.p50}/${s.latency_ms.good.p99} ms (a backlog by design)` });
+  report.add({
+    name: 'both paths (1 fast + 1 good worker): fast path frames/s',
+    value: s.rate_fps.fast as number,
+    unit: 'frames/s',
+    higherIsBetter: true,
+    note: `${note(both)}; fast path looked at ${s.processed_fast} of ${s.received} and skipped ${s.skipped_fast} (busy); good path processed ${s.processed}/${s.received}, lost ${s.lost}`,
+  });
+  report.add({
+    name: 'both paths: good path frames/s',
+    value: s.rate_fps.good as number,
+    unit: 'frames/s',
+    higherIsBetter: true,
+    note: note(both),
+  });
+  report.add({
+    name: 'fast path arrival -> result latency p99, input beyond capacity',
+    value: s.latency_ms.fast.p99 ?? Number.NaN,
+    unit: 'ms',
+    higherIsBetter: false,
+    target: '<= 250 ms',
+    note: `p50 ${s.latency_ms.fast.p50} ms; first series (cold tables) p99 ${both.first.latency_ms.fast.p99} ms; good path p50/p99 ${s.latency_ms.good.p50}/${s.latency_ms.good.p99} ms (a backlog by design)`,
+  });
   const burst = await runTwice(1, 1, 'max');
-  report.add({ name: 'input taken by the pipeline from the simulator, as fast as it sends (both paths running)', value: burst.sentFps, unit: 'frames/s', higherIsBetter: true,
-    target: '>= 500 frames/s (the receiver target)', note: `the good path queues what it cannot do yet (memory, then disk): processed ${burst.steady.processed}/${burst.steady.received}, lost ${burst.steady.lost}; pipeline process peak RSS ${burst.peakRssMb.toFixed(0)} MB` });
-  report.add({ name: 'pipeline process peak RSS (both paths, input at 120 frames/s)', value: both.peakRssMb, unit: 'MB', higherIsBetter: false,
-    note: 'good-path memory budget 1024 MB, then spill to disk' });
+  report.add({
+    name: 'input taken by the pipeline from the simulator, as fast as it sends (both paths running)',
+    value: burst.sentFps,
+    unit: 'frames/s',
+    higherIsBetter: true,
+    target: '>= 500 frames/s (the receiver target)',
+    note: `the good path queues what it cannot do yet (memory, then disk): processed ${burst.steady.processed}/${burst.steady.received}, lost ${burst.steady.lost}; pipeline process peak RSS ${burst.peakRssMb.toFixed(0)} MB`,
+  });
+  report.add({
+    name: 'pipeline process peak RSS (both paths, input at 120 frames/s)',
+    value: both.peakRssMb,
+    unit: 'MB',
+    higherIsBetter: false,
+    note: 'good-path memory budget 1024 MB, then spill to disk',
+  });
 }

@@ -85,7 +85,18 @@ function timePyfai(frame: Uint32Array, size: Size, bcx: number, bcy: number, qma
     const reps = Math.max(3, Math.floor(size.repeats / 4));
     const r = spawnSync(
       PYTHON,
-      ['-c', PYFAI_TIMER, path, String(size.width), String(size.height), String(bcx), String(bcy), String(reps), String(BINS), String(qmax)],
+      [
+        '-c',
+        PYFAI_TIMER,
+        path,
+        String(size.width),
+        String(size.height),
+        String(bcx),
+        String(bcy),
+        String(reps),
+        String(BINS),
+        String(qmax),
+      ],
       { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, maxBuffer: 1 << 20 },
     );
     if (r.status !== 0) return `pyFAI failed: ${r.stderr.trim().split('\n').pop() ?? ''}`;
@@ -100,13 +111,25 @@ export default async function (report: BenchReport): Promise<void> {
     const bcx = size.width / 2 + 0.3;
     const bcy = size.height / 2 - 0.4;
     const geometry = new DetectorGeometry({
-      width: size.width, height: size.height, beamCenterX: bcx, beamCenterY: bcy,
-      distance: 0.15, wavelength: 1, pixelSizeX: 75e-6, pixelSizeY: 75e-6,
+      width: size.width,
+      height: size.height,
+      beamCenterX: bcx,
+      beamCenterY: bcy,
+      distance: 0.15,
+      wavelength: 1,
+      pixelSizeX: 75e-6,
+      pixelSizeY: 75e-6,
     });
     const frame = makeFrame(size.width, size.height);
     const qmax = geometry.qAt(0, 0);
     const t0 = performance.now();
-    const mask = buildStaticMask(1, geometry, { width: size.width, height: size.height, dtype: 'uint32', saturationValue: 1e6, pixelMask: null });
+    const mask = buildStaticMask(1, geometry, {
+      width: size.width,
+      height: size.height,
+      dtype: 'uint32',
+      saturationValue: 1e6,
+      pixelMask: null,
+    });
     const tables = buildRadialTables(geometry, mask, { unit: 'q', count: BINS, min: 0, max: qmax });
     const buildMs = performance.now() - t0;
     const profile = new RadialProfile(tables, validLimit('uint32', 1e6));
@@ -122,28 +145,47 @@ export default async function (report: BenchReport): Promise<void> {
     const py = timePyfai(frame, size, bcx, bcy, qmax);
     const target = size.label === '4M' ? '<= 5 ms' : undefined;
     if (typeof py === 'string') {
-      report.add({ name: `radial profile ${size.label} uint32 ${BINS} q-bins, ours best`, value: ours.best, unit: 'ms/frame', higherIsBetter: false, target, note: `median ${ours.median.toFixed(2)} ms; pyFAI not measured: ${py}` });
+      report.add({
+        name: `radial profile ${size.label} uint32 ${BINS} q-bins, ours best`,
+        value: ours.best,
+        unit: 'ms/frame',
+        higherIsBetter: false,
+        target,
+        note: `median ${ours.median.toFixed(2)} ms; pyFAI not measured: ${py}`,
+      });
       continue;
     }
     const note = `ours median ${ours.median.toFixed(2)} ms`;
     report.add({
       name: `radial profile ${size.label} uint32 ${BINS} q-bins, ours best`,
-      value: ours.best, unit: 'ms/frame', higherIsBetter: false, target,
-      reference: { name: 'pyFAI csr 1 thread best', value: py.csr.best }, note,
+      value: ours.best,
+      unit: 'ms/frame',
+      higherIsBetter: false,
+      target,
+      reference: { name: 'pyFAI csr 1 thread best', value: py.csr.best },
+      note,
     });
     report.add({
       name: `radial profile ${size.label} uint32 ${BINS} q-bins, ours best`,
-      value: ours.best, unit: 'ms/frame', higherIsBetter: false, target,
-      reference: { name: 'pyFAI histogram 1 thread best', value: py.histogram.best }, note,
+      value: ours.best,
+      unit: 'ms/frame',
+      higherIsBetter: false,
+      target,
+      reference: { name: 'pyFAI histogram 1 thread best', value: py.histogram.best },
+      note,
     });
     report.add({
       name: `radial profile ${size.label} uint32, ours median`,
-      value: ours.median, unit: 'ms/frame', higherIsBetter: false,
+      value: ours.median,
+      unit: 'ms/frame',
+      higherIsBetter: false,
       reference: { name: 'pyFAI csr 1 thread median', value: py.csr.median },
     });
     report.add({
       name: `radial tables ${size.label} (once per geometry: mask + bin table), ours`,
-      value: buildMs, unit: 'ms', higherIsBetter: false,
+      value: buildMs,
+      unit: 'ms',
+      higherIsBetter: false,
       reference: { name: 'pyFAI csr first call (setup + 1 frame)', value: py.csr.first },
     });
   }

@@ -36,8 +36,21 @@ type SenderMessage = { endpoint: string } | { done: true; seconds: number };
 
 function v1Messages(blob: Buffer, frames: number): { header: Buffer[]; image: (i: number) => Buffer[]; end: Buffer[] } {
   const json = (v: unknown) => Buffer.from(`${JSON.stringify(v)}\n`);
-  const desc = json({ htype: 'dimage_d-1.0', shape: [WIDTH, HEIGHT], type: 'uint32', encoding: 'bs32-lz4<', size: blob.length });
-  const config = { x_pixels_in_detector: WIDTH, y_pixels_in_detector: HEIGHT, count_time: 0.0019, frame_time: 0.002, nimages: frames, ntrigger: 1 };
+  const desc = json({
+    htype: 'dimage_d-1.0',
+    shape: [WIDTH, HEIGHT],
+    type: 'uint32',
+    encoding: 'bs32-lz4<',
+    size: blob.length,
+  });
+  const config = {
+    x_pixels_in_detector: WIDTH,
+    y_pixels_in_detector: HEIGHT,
+    count_time: 0.0019,
+    frame_time: 0.002,
+    nimages: frames,
+    ntrigger: 1,
+  };
   return {
     header: [json({ htype: 'dheader-1.0', series: 1, header_detail: 'basic' }), json(config)],
     image: (i) => [
@@ -121,7 +134,11 @@ async function runRaw(job: SenderJob): Promise<RunResult> {
 /** The StreamReceiver, checking every frame (order and bytes). */
 async function runReceiver(job: SenderJob, blob: Buffer): Promise<RunResult> {
   const { child, endpoint } = await startSender(job);
-  const silent = { info: () => {}, warn: (_f: object, m: string) => console.error(m), error: (_f: object, m: string) => console.error(m) };
+  const silent = {
+    info: () => {},
+    warn: (_f: object, m: string) => console.error(m),
+    error: (_f: object, m: string) => console.error(m),
+  };
   const receiver = new StreamReceiver(endpoint, { logger: silent });
   const before = rssMB();
   let peak = before;
@@ -145,8 +162,17 @@ async function runReceiver(job: SenderJob, blob: Buffer): Promise<RunResult> {
   const stats = receiver.stats.snapshot();
   receiver.close();
   await waitExit(child);
-  if (corrupt > 0 || next !== job.frames || !end || end.type !== 'series-end' || !end.complete || stats.messages !== job.frames + 2) {
-    throw new Error(`receive bench: lost or corrupted frames (${next}/${job.frames} received, ${corrupt} corrupt, stats ${JSON.stringify(stats)})`);
+  if (
+    corrupt > 0 ||
+    next !== job.frames ||
+    !end ||
+    end.type !== 'series-end' ||
+    !end.complete ||
+    stats.messages !== job.frames + 2
+  ) {
+    throw new Error(
+      `receive bench: lost or corrupted frames (${next}/${job.frames} received, ${corrupt} corrupt, stats ${JSON.stringify(stats)})`,
+    );
   }
   return { frames: next, seconds, bytes: stats.bytes, rssBeforeMB: before, rssAfterMB: rssMB(), rssPeakMB: peak };
 }
@@ -157,10 +183,16 @@ function loadFrame(dir: string): { blob: Buffer; source: string } {
   if (existsSync(REAL_FRAME)) {
     const py = spawnSync(
       '/usr/bin/python3',
-      ['-c', `import h5py,sys\nf=h5py.File(sys.argv[1],'r')\nopen(sys.argv[2],'wb').write(f['/entry/data/data'].id.read_direct_chunk((0,0,0))[1])`, REAL_FRAME, out],
+      [
+        '-c',
+        `import h5py,sys\nf=h5py.File(sys.argv[1],'r')\nopen(sys.argv[2],'wb').write(f['/entry/data/data'].id.read_direct_chunk((0,0,0))[1])`,
+        REAL_FRAME,
+        out,
+      ],
       { encoding: 'utf8' },
     );
-    if (py.status === 0 && existsSync(out)) return { blob: readFileSync(out), source: 'real EIGER 4M frame (hdf5plugin bitshuffle.h5)' };
+    if (py.status === 0 && existsSync(out))
+      return { blob: readFileSync(out), source: 'real EIGER 4M frame (hdf5plugin bitshuffle.h5)' };
   }
   const pixels = new Uint32Array(WIDTH * HEIGHT);
   let s = 12345;
@@ -168,7 +200,10 @@ function loadFrame(dir: string): { blob: Buffer; source: string } {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
     pixels[i] = (s >>> 28) & 3; // low counts, as in a diffraction background
   }
-  return { blob: Buffer.from(encodePixels(pixels, { codec: 'bslz4', elemSize: 4, name: 'bs32-lz4<' })), source: 'synthetic frame' };
+  return {
+    blob: Buffer.from(encodePixels(pixels, { codec: 'bslz4', elemSize: 4, name: 'bs32-lz4<' })),
+    source: 'synthetic frame',
+  };
 }
 
 export default async function receiveBench(report: BenchReport): Promise<void> {

@@ -38,7 +38,8 @@ export class BenchReport {
 }
 
 export function formatFigure(f: BenchFigure): string {
-  const fmt = (v: number | null) => (v === null || !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
+  const fmt = (v: number | null) =>
+    v === null || !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3);
   let line = `${f.name}: ${fmt(f.value)} ${f.unit}`;
   if (f.reference) {
     const r = BenchReport.ratio(f);

@@ -12,7 +12,9 @@ type Suite = (report: BenchReport) => Promise<void>;
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const here = dirname(fileURLToPath(import.meta.url));
-  const files = readdirSync(here).filter((f) => f.endsWith('.bench.js')).sort();
+  const files = readdirSync(here)
+    .filter((f) => f.endsWith('.bench.js'))
+    .sort();
   const report = new BenchReport();
   for (const file of files) {
     const name = file.replace(/\.bench\.js$/, '');

@@ -108,9 +108,23 @@ async function measureSimulator(report: BenchReport, stream: 1 | 2, reference: n
 /** The transport ceiling: pre-built V1 messages sent in a loop. */
 async function measureRawTransport(): Promise<number> {
   const model = detectorModel('eiger2-4m');
-  const pool = new FramePool({ model, synth: { dtype: 'uint32', hitFraction: 0.5, iceRings: false, splitSpots: false }, seed: 1, size: POOL });
+  const pool = new FramePool({
+    model,
+    synth: { dtype: 'uint32', hitFraction: 0.5, iceRings: false, splitSpots: false },
+    seed: 1,
+    size: POOL,
+  });
   await pool.fill();
-  const encoder = new Stream1Encoder(makeSimulatedSeries({ model, dtype: 'uint32', series: 1, nimages: FRAMES, frameTime: 0.002, headerDetail: 'basic' }));
+  const encoder = new Stream1Encoder(
+    makeSimulatedSeries({
+      model,
+      dtype: 'uint32',
+      series: 1,
+      nimages: FRAMES,
+      frameTime: 0.002,
+      headerDetail: 'basic',
+    }),
+  );
   const messages = Array.from({ length: POOL }, (_, i) => {
     const f = pool.frame(i);
     return encoder.image(i, f.blob, f.md5);

@@ -56,22 +56,53 @@ function writeCbf(path: string, px: Pixels, width: number, height: number, g: De
   }
   const data = Buffer.from(bytes);
   const header = [
-    '###CBF: VERSION 1.5, CBFlib v0.7.8 - Eiger detectors', '', 'data_bench', '',
-    '_array_data.header_convention "PILATUS_1.2"', '_array_data.header_contents', ';',
-    '# Detector: EIGER2 XE 16M, S/N 000-0000 bench', '# 2026-01-01T00:00:00.000',
-    `# Pixel_size ${g.pixelSizeX}e+0 m x ${g.pixelSizeY}e+0 m`, '# Silicon sensor, thickness 0.000450 m',
-    '# Exposure_time 0.01 s', '# Exposure_period 0.01 s', `# Count_cutoff ${cutoff} counts`,
-    `# Wavelength ${g.wavelength} A`, `# Detector_distance ${g.distance} m`,
-    `# Beam_xy (${g.beamCenterX}, ${g.beamCenterY}) pixels`, '# Start_angle 0.0000 deg.', '# Angle_increment 0.0000 deg.',
-    '# Phi 0.0000 deg.', '# Phi_increment 0.0000 deg.', '# Oscillation_axis X.CW', '# N_oscillations 1', ';', '',
-    '_array_data.data', ';', '--CIF-BINARY-FORMAT-SECTION--', 'Content-Type: application/octet-stream;',
-    '     conversions="x-CBF_BYTE_OFFSET"', 'Content-Transfer-Encoding: BINARY', `X-Binary-Size: ${data.length}`,
-    'X-Binary-ID: 1', 'X-Binary-Element-Type: "signed 32-bit integer"', 'X-Binary-Element-Byte-Order: LITTLE_ENDIAN',
-    `X-Binary-Number-of-Elements: ${width * height}`, `X-Binary-Size-Fastest-Dimension: ${width}`,
-    `X-Binary-Size-Second-Dimension: ${height}`, 'X-Binary-Size-Padding: 4095', '', '',
+    '###CBF: VERSION 1.5, CBFlib v0.7.8 - Eiger detectors',
+    '',
+    'data_bench',
+    '',
+    '_array_data.header_convention "PILATUS_1.2"',
+    '_array_data.header_contents',
+    ';',
+    '# Detector: EIGER2 XE 16M, S/N 000-0000 bench',
+    '# 2026-01-01T00:00:00.000',
+    `# Pixel_size ${g.pixelSizeX}e+0 m x ${g.pixelSizeY}e+0 m`,
+    '# Silicon sensor, thickness 0.000450 m',
+    '# Exposure_time 0.01 s',
+    '# Exposure_period 0.01 s',
+    `# Count_cutoff ${cutoff} counts`,
+    `# Wavelength ${g.wavelength} A`,
+    `# Detector_distance ${g.distance} m`,
+    `# Beam_xy (${g.beamCenterX}, ${g.beamCenterY}) pixels`,
+    '# Start_angle 0.0000 deg.',
+    '# Angle_increment 0.0000 deg.',
+    '# Phi 0.0000 deg.',
+    '# Phi_increment 0.0000 deg.',
+    '# Oscillation_axis X.CW',
+    '# N_oscillations 1',
+    ';',
+    '',
+    '_array_data.data',
+    ';',
+    '--CIF-BINARY-FORMAT-SECTION--',
+    'Content-Type: application/octet-stream;',
+    '     conversions="x-CBF_BYTE_OFFSET"',
+    'Content-Transfer-Encoding: BINARY',
+    `X-Binary-Size: ${data.length}`,
+    'X-Binary-ID: 1',
+    'X-Binary-Element-Type: "signed 32-bit integer"',
+    'X-Binary-Element-Byte-Order: LITTLE_ENDIAN',
+    `X-Binary-Number-of-Elements: ${width * height}`,
+    `X-Binary-Size-Fastest-Dimension: ${width}`,
+    `X-Binary-Size-Second-Dimension: ${height}`,
+    'X-Binary-Size-Padding: 4095',
+    '',
+    '',
   ].join('\r\n');
   const tail = Buffer.concat([Buffer.alloc(4095), Buffer.from('\r\n--CIF-BINARY-FORMAT-SECTION----\r\n;\r\n\r\n')]);
-  writeFileSync(path, Buffer.concat([Buffer.from(header, 'latin1'), Buffer.from([0x0c, 0x1a, 0x04, 0xd5]), data, tail]));
+  writeFileSync(
+    path,
+    Buffer.concat([Buffer.from(header, 'latin1'), Buffer.from([0x0c, 0x1a, 0x04, 0xd5]), data, tail]),
+  );
 }
 
 /** dials.find_spots per-frame seconds beyond start-up, or null when DIALS is missing or fails. */
@@ -81,11 +112,16 @@ export function dialsPerFrame(files: string[], work: string): number | null {
     const imp = spawnSync('dials.import', [...list, `output.experiments=${tag}.expt`], { cwd: work, encoding: 'utf8' });
     if (imp.status !== 0) return null;
     const t0 = process.hrtime.bigint();
-    const fs = spawnSync('dials.find_spots', [`${tag}.expt`, 'nproc=1', `output.reflections=${tag}.refl`, `output.log=${tag}.log`], { cwd: work, encoding: 'utf8' });
+    const fs = spawnSync(
+      'dials.find_spots',
+      [`${tag}.expt`, 'nproc=1', `output.reflections=${tag}.refl`, `output.log=${tag}.log`],
+      { cwd: work, encoding: 'utf8' },
+    );
     const t = Number(process.hrtime.bigint() - t0) / 1e9;
     return fs.status === 0 ? t : null;
   };
-  const tAll = run(files, 'all'), tOne = run(files.slice(0, 1), 'one');
+  const tAll = run(files, 'all'),
+    tOne = run(files.slice(0, 1), 'one');
   if (tAll === null || tOne === null) return null;
   return (tAll - tOne) / (files.length - 1);
 }
@@ -93,8 +129,14 @@ export function dialsPerFrame(files: string[], work: string): number | null {
 export function syntheticCase(name: DetectorName, label: string, nFrames: number, work: string): Case {
   const model = detectorModel(name);
   const geometry = new DetectorGeometry({
-    width: model.width, height: model.height, beamCenterX: model.beamCenterX, beamCenterY: model.beamCenterY,
-    distance: model.distance, wavelength: model.wavelength, pixelSizeX: model.pixelSizeX, pixelSizeY: model.pixelSizeY,
+    width: model.width,
+    height: model.height,
+    beamCenterX: model.beamCenterX,
+    beamCenterY: model.beamCenterY,
+    distance: model.distance,
+    wavelength: model.wavelength,
+    pixelSizeX: model.pixelSizeX,
+    pixelSizeY: model.pixelSizeY,
   });
   const pm = model.pixelMask();
   const mask = new Uint8Array(model.pixelCount);
@@ -104,7 +146,12 @@ export function syntheticCase(name: DetectorName, label: string, nFrames: number
   const sat = model.saturationValue('uint16');
   for (let f = 0; f < nFrames; f++) {
     // hit frames with a few hundred spots (about one strong pixel in 1000)
-    const { pixels } = synthesizeFrame(model, { ...DEFAULT_SYNTH_OPTIONS, hitFraction: 1, spotsPerHit: [200, 400] }, f, 2024);
+    const { pixels } = synthesizeFrame(
+      model,
+      { ...DEFAULT_SYNTH_OPTIONS, hitFraction: 1, spotsPerHit: [200, 400] },
+      f,
+      2024,
+    );
     frames.push(pixels);
     const path = join(work, `${label.replace(/\W+/g, '_')}_${f}.cbf`);
     // gaps as -1 for DIALS (the CBF convention), values above the cutoff flagged by it
@@ -119,7 +166,9 @@ export function syntheticCase(name: DetectorName, label: string, nFrames: number
 function thaumatinCase(work: string, nFrames: number): Case | null {
   const data = sharedDataDir();
   if (!data) return null;
-  const files = Array.from({ length: nFrames }, (_, i) => join(data, 'dials_data_files', `thau_3_2_${String(i + 2).padStart(4, '0')}.cbf.bz2`));
+  const files = Array.from({ length: nFrames }, (_, i) =>
+    join(data, 'dials_data_files', `thau_3_2_${String(i + 2).padStart(4, '0')}.cbf.bz2`),
+  );
   if (!files.every(existsSync)) return null;
   const frames: Pixels[] = [];
   const cbf: string[] = [];
@@ -128,46 +177,123 @@ function thaumatinCase(work: string, nFrames: number): Case | null {
     const c = readCbf(f);
     first ??= c;
     frames.push(c.pixels);
-    const out = join(work, f.split('/').pop()!.replace(/\.bz2$/, ''));
+    const out = join(
+      work,
+      f
+        .split('/')
+        .pop()!
+        .replace(/\.bz2$/, ''),
+    );
     spawnSync('sh', ['-c', `bzip2 -dc "${f}" > "${out}"`]);
     cbf.push(out);
   }
   const h = first!;
   const geometry = new DetectorGeometry({
-    width: h.width, height: h.height, beamCenterX: h.beamX, beamCenterY: h.beamY, distance: h.distance,
-    wavelength: h.wavelength, pixelSizeX: h.pixelSizeX, pixelSizeY: h.pixelSizeY,
+    width: h.width,
+    height: h.height,
+    beamCenterX: h.beamX,
+    beamCenterY: h.beamY,
+    distance: h.distance,
+    wavelength: h.wavelength,
+    pixelSizeX: h.pixelSizeX,
+    pixelSizeY: h.pixelSizeY,
   });
-  return { label: 'thaumatin PILATUS3 6M', geometry, mask: moduleMask(h.width, h.height), frames, trustedHi: h.countCutoff, asics: detectorModules(h.width, h.height), cbf };
+  return {
+    label: 'thaumatin PILATUS3 6M',
+    geometry,
+    mask: moduleMask(h.width, h.height),
+    frames,
+    trustedHi: h.countCutoff,
+    asics: detectorModules(h.width, h.height),
+    cbf,
+  };
 }
 
 async function benchCase(report: BenchReport, c: Case, work: string, targets: boolean): Promise<void> {
   const { width, height } = c.geometry;
   const mpix = (width * height) / 1e6;
   const dialsS = dialsPerFrame(c.cbf, work);
-  const dialsRef = dialsS === null ? undefined : { name: 'dials.find_spots per frame (nproc=1, beyond start-up)', value: dialsS * 1000 };
+  const dialsRef =
+    dialsS === null
+      ? undefined
+      : { name: 'dials.find_spots per frame (nproc=1, beyond start-up)', value: dialsS * 1000 };
   const note = `${width}x${height} (${mpix.toFixed(1)} Mpx), ${c.frames.length} frames${dialsS === null ? '; dials.find_spots not available' : ''}`;
 
   const ext = new DispersionSpotFinder(width, height, c.mask, { trustedRange: [-1, c.trustedHi] });
-  const classic = new DispersionSpotFinder(width, height, c.mask, { algorithm: 'dispersion', trustedRange: [-1, c.trustedHi] });
-  const pf8 = new Peakfinder8(c.geometry, c.mask, { adcThreshold: 5, minSnr: 5, asics: c.asics, trustedRange: [-1, c.trustedHi] });
+  const classic = new DispersionSpotFinder(width, height, c.mask, {
+    algorithm: 'dispersion',
+    trustedRange: [-1, c.trustedHi],
+  });
+  const pf8 = new Peakfinder8(c.geometry, c.mask, {
+    adcThreshold: 5,
+    minSnr: 5,
+    asics: c.asics,
+    trustedRange: [-1, c.trustedHi],
+  });
   const stats = new PerImageStatistics(c.geometry);
   const sep = new SpotSeparation(c.mask.reduce((a, b) => a + b, 0));
   let spotsFound = 0;
-  const tExt = timePerFrame(c.frames, (p) => { spotsFound = ext.find(p).nSpots; });
+  const tExt = timePerFrame(c.frames, (p) => {
+    spotsFound = ext.find(p).nSpots;
+  });
   const tClassic = timePerFrame(c.frames, (p) => classic.find(p));
   pf8.setFast(false);
   const tPfFull = timePerFrame(c.frames, (p) => pf8.find(p), 2);
   pf8.setFast(true);
   const tPfFast = timePerFrame(c.frames, (p) => pf8.find(p));
   const r = ext.find(c.frames[0]!);
-  const tStats = timePerFrame([c.frames[0]!], () => { stats.compute(r.spots, r); sep.analyse(r.spots, r.saturatedPixels); }, 20);
+  const tStats = timePerFrame(
+    [c.frames[0]!],
+    () => {
+      stats.compute(r.spots, r);
+      sep.analyse(r.spots, r.saturatedPixels);
+    },
+    20,
+  );
 
   const t4 = targets && c.label.includes('4M');
-  report.add({ name: `dispersion_extended (DIALS default) ${c.label}`, value: tExt, unit: 'ms/frame', higherIsBetter: false, reference: dialsRef, target: t4 ? '<= 15 ms per 4M frame per core' : undefined, note: `${note}; ${spotsFound} spots on the last frame` });
-  report.add({ name: `dispersion (classic) ${c.label}`, value: tClassic, unit: 'ms/frame', higherIsBetter: false, reference: dialsRef, target: t4 ? '<= 15 ms per 4M frame per core' : undefined, note });
-  report.add({ name: `peakfinder8 full ${c.label}`, value: tPfFull, unit: 'ms/frame', higherIsBetter: false, reference: dialsRef, note });
-  report.add({ name: `peakfinder8 fast ${c.label}`, value: tPfFast, unit: 'ms/frame', higherIsBetter: false, reference: dialsRef, target: t4 ? '<= 10 ms per 4M frame per core' : undefined, note });
-  report.add({ name: `per-image statistics + separation ${c.label}`, value: tStats, unit: 'ms/frame', higherIsBetter: false, note: `${r.nSpots} spots` });
+  report.add({
+    name: `dispersion_extended (DIALS default) ${c.label}`,
+    value: tExt,
+    unit: 'ms/frame',
+    higherIsBetter: false,
+    reference: dialsRef,
+    target: t4 ? '<= 15 ms per 4M frame per core' : undefined,
+    note: `${note}; ${spotsFound} spots on the last frame`,
+  });
+  report.add({
+    name: `dispersion (classic) ${c.label}`,
+    value: tClassic,
+    unit: 'ms/frame',
+    higherIsBetter: false,
+    reference: dialsRef,
+    target: t4 ? '<= 15 ms per 4M frame per core' : undefined,
+    note,
+  });
+  report.add({
+    name: `peakfinder8 full ${c.label}`,
+    value: tPfFull,
+    unit: 'ms/frame',
+    higherIsBetter: false,
+    reference: dialsRef,
+    note,
+  });
+  report.add({
+    name: `peakfinder8 fast ${c.label}`,
+    value: tPfFast,
+    unit: 'ms/frame',
+    higherIsBetter: false,
+    reference: dialsRef,
+    target: t4 ? '<= 10 ms per 4M frame per core' : undefined,
+    note,
+  });
+  report.add({
+    name: `per-image statistics + separation ${c.label}`,
+    value: tStats,
+    unit: 'ms/frame',
+    higherIsBetter: false,
+    note: `${r.nSpots} spots`,
+  });
 }
 
 export default async function (report: BenchReport): Promise<void> {

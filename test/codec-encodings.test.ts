@@ -1,12 +1,6 @@
 // Encoding names (V1 strings, V2 compression tags) -> codec, element size, native codec number.
 import { describe, expect, it } from 'vitest';
-import {
-  codecId,
-  decodedByteLength,
-  elemSizeOf,
-  parseV1Encoding,
-  v2Encoding,
-} from '../src/codec/encodings.js';
+import { codecId, decodedByteLength, elemSizeOf, parseV1Encoding, v2Encoding } from '../src/codec/encodings.js';
 
 describe('parseV1Encoding', () => {
   it('maps the V1 encoding strings onto codecs', () => {

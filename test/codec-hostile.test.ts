@@ -42,28 +42,104 @@ function caught(fn: () => unknown): { code?: string; message: string } {
   throw new Error('expected an error');
 }
 
-const decodeBs = (src: Uint8Array, elem = 1, dstBytes = 64) => () => codec.decodeInto(src, 3, elem, new Uint8Array(dstBytes));
+const decodeBs =
+  (src: Uint8Array, elem = 1, dstBytes = 64) =>
+  () =>
+    codec.decodeInto(src, 3, elem, new Uint8Array(dstBytes));
 
 const CASES: [string, () => unknown, string, RegExp][] = [
   ['header cut off', decodeBs(new Uint8Array(5)), 'ERR_TRUNCATED', /bslz4 header: need 12 bytes, got 5/],
-  ['header claims 100 GB', decodeBs(header(100_000_000_000n, 8192)), 'ERR_BAD_HEADER', /claims 100000000000 decoded bytes/],
-  ['total differs from the frame size', decodeBs(concat(header(128n, 64)), 1, 64), 'ERR_SIZE_MISMATCH', /says 128 decoded bytes, but the frame needs 64/],
+  [
+    'header claims 100 GB',
+    decodeBs(header(100_000_000_000n, 8192)),
+    'ERR_BAD_HEADER',
+    /claims 100000000000 decoded bytes/,
+  ],
+  [
+    'total differs from the frame size',
+    decodeBs(concat(header(128n, 64)), 1, 64),
+    'ERR_SIZE_MISMATCH',
+    /says 128 decoded bytes, but the frame needs 64/,
+  ],
   ['block size 0', decodeBs(header(64n, 0)), 'ERR_BAD_HEADER', /block size is 0/],
-  ['block size not a multiple of 8 elements', decodeBs(header(64n, 100), 2), 'ERR_BAD_HEADER', /block size 100 bytes is not a multiple of 8 elements of 2 bytes/],
+  [
+    'block size not a multiple of 8 elements',
+    decodeBs(header(64n, 100), 2),
+    'ERR_BAD_HEADER',
+    /block size 100 bytes is not a multiple of 8 elements of 2 bytes/,
+  ],
   ['absurd block size', decodeBs(header(64n, 0x7fffffff + 1)), 'ERR_BAD_HEADER', /block size 2147483648 bytes exceeds/],
-  ['compressed length beyond the data', decodeBs(concat(header(64n, 64), be32(9000), [1, 2, 3])), 'ERR_TRUNCATED', /bslz4 block 0: compressed length 9000 exceeds remaining 3 bytes/],
+  [
+    'compressed length beyond the data',
+    decodeBs(concat(header(64n, 64), be32(9000), [1, 2, 3])),
+    'ERR_TRUNCATED',
+    /bslz4 block 0: compressed length 9000 exceeds remaining 3 bytes/,
+  ],
   ['match offset 0', decodeBs(bslz4With([0x10, 97, 0, 0])), 'ERR_LZ4_CORRUPT', /bslz4 block 0: LZ4 match offset 0/],
-  ['match offset before the output start', decodeBs(bslz4With([0x10, 97, 9, 0, 0])), 'ERR_LZ4_CORRUPT', /offset 9 at output offset 1 reaches before the start/],
-  ['literal run past the input end', decodeBs(bslz4With([0x50, 1, 2])), 'ERR_TRUNCATED', /literal run of 5 bytes .* past the end of the 3-byte input/],
-  ['literal run past the output end', decodeBs(bslz4With([0xf0, 65, ...new Array<number>(80).fill(7)])), 'ERR_LZ4_CORRUPT', /literal run of 80 bytes .* past the end of the 64-byte output/],
-  ['match past the output end', decodeBs(bslz4With([0x1f, 97, 1, 0, 200, 0])), 'ERR_LZ4_CORRUPT', /match of 219 bytes .* past the end of the 64-byte output/],
+  [
+    'match offset before the output start',
+    decodeBs(bslz4With([0x10, 97, 9, 0, 0])),
+    'ERR_LZ4_CORRUPT',
+    /offset 9 at output offset 1 reaches before the start/,
+  ],
+  [
+    'literal run past the input end',
+    decodeBs(bslz4With([0x50, 1, 2])),
+    'ERR_TRUNCATED',
+    /literal run of 5 bytes .* past the end of the 3-byte input/,
+  ],
+  [
+    'literal run past the output end',
+    decodeBs(bslz4With([0xf0, 65, ...new Array<number>(80).fill(7)])),
+    'ERR_LZ4_CORRUPT',
+    /literal run of 80 bytes .* past the end of the 64-byte output/,
+  ],
+  [
+    'match past the output end',
+    decodeBs(bslz4With([0x1f, 97, 1, 0, 200, 0])),
+    'ERR_LZ4_CORRUPT',
+    /match of 219 bytes .* past the end of the 64-byte output/,
+  ],
   ['block decodes short', decodeBs(bslz4With([0x30, 1, 2, 3])), 'ERR_LZ4_CORRUPT', /decoded 3 bytes, expected 64/],
-  ['bare lz4 block decodes short', () => codec.decodeInto(Uint8Array.from([0x30, 1, 2, 3]), 1, 1, new Uint8Array(64)), 'ERR_SIZE_MISMATCH', /lz4 block decoded to 3 bytes, but the frame needs 64/],
-  ['raw size differs', () => codec.decodeInto(new Uint8Array(10), 0, 1, new Uint8Array(12)), 'ERR_SIZE_MISMATCH', /raw frame has 10 bytes, but the frame needs 12/],
-  ['unknown codec', () => codec.decodeInto(new Uint8Array(4), 9 as 0, 1, new Uint8Array(4)), 'ERR_INVALID_ARG', /unknown codec 9/],
-  ['element size 3', () => codec.decodeInto(new Uint8Array(6), 0, 3, new Uint8Array(6)), 'ERR_INVALID_ARG', /elemSize 3 is not 1, 2 or 4/],
-  ['src not bytes', () => codec.decodeInto('abc' as unknown as Uint8Array, 0, 1, new Uint8Array(3)), 'ERR_INVALID_ARG', /src must be a Buffer/],
-  ['overlapping src and dst', () => { const b = new Uint8Array(16); return codec.decodeInto(b.subarray(0, 8), 0, 1, b.subarray(4, 12)); }, 'ERR_INVALID_ARG', /overlap/],
+  [
+    'bare lz4 block decodes short',
+    () => codec.decodeInto(Uint8Array.from([0x30, 1, 2, 3]), 1, 1, new Uint8Array(64)),
+    'ERR_SIZE_MISMATCH',
+    /lz4 block decoded to 3 bytes, but the frame needs 64/,
+  ],
+  [
+    'raw size differs',
+    () => codec.decodeInto(new Uint8Array(10), 0, 1, new Uint8Array(12)),
+    'ERR_SIZE_MISMATCH',
+    /raw frame has 10 bytes, but the frame needs 12/,
+  ],
+  [
+    'unknown codec',
+    () => codec.decodeInto(new Uint8Array(4), 9 as 0, 1, new Uint8Array(4)),
+    'ERR_INVALID_ARG',
+    /unknown codec 9/,
+  ],
+  [
+    'element size 3',
+    () => codec.decodeInto(new Uint8Array(6), 0, 3, new Uint8Array(6)),
+    'ERR_INVALID_ARG',
+    /elemSize 3 is not 1, 2 or 4/,
+  ],
+  [
+    'src not bytes',
+    () => codec.decodeInto('abc' as unknown as Uint8Array, 0, 1, new Uint8Array(3)),
+    'ERR_INVALID_ARG',
+    /src must be a Buffer/,
+  ],
+  [
+    'overlapping src and dst',
+    () => {
+      const b = new Uint8Array(16);
+      return codec.decodeInto(b.subarray(0, 8), 0, 1, b.subarray(4, 12));
+    },
+    'ERR_INVALID_ARG',
+    /overlap/,
+  ],
   ['unknown SIMD level', () => codec.setSimdLevel('neon' as 'avx2'), 'ERR_INVALID_ARG', /unknown SIMD level "neon"/],
 ];
 
@@ -90,7 +166,9 @@ describe('hostile input', () => {
   it('a too small or too large output is refused', () => {
     expect(caught(() => codec.decodeInto(blob, 3, 2, new Uint16Array(20_010))).code).toBe('ERR_SIZE_MISMATCH');
     expect(caught(() => codec.decodeInto(blob, 3, 2, new Uint16Array(20_012))).code).toBe('ERR_SIZE_MISMATCH');
-    expect(caught(() => new FrameDecoder().decode(blob, enc, 20_012, 1, 'uint16')).message).toMatch(/40022 decoded bytes, but the frame needs 40024/);
+    expect(caught(() => new FrameDecoder().decode(blob, enc, 20_012, 1, 'uint16')).message).toMatch(
+      /40022 decoded bytes, but the frame needs 40024/,
+    );
     expect(caught(() => codec.decodeInto(blob, 3, 2, new Uint8Array(40_021))).code).toBe('ERR_INVALID_ARG');
   });
 
@@ -100,7 +178,10 @@ describe('hostile input', () => {
 
   it('every truncation and many corruptions of a valid frame give a known error or valid pixels', () => {
     const decoder = new FrameDecoder();
-    for (const [e, data] of [[enc, blob], [v2Encoding('lz4', 2), encodePixels(pixels, v2Encoding('lz4', 2), { blockBytes: 4096 })]] as const) {
+    for (const [e, data] of [
+      [enc, blob],
+      [v2Encoding('lz4', 2), encodePixels(pixels, v2Encoding('lz4', 2), { blockBytes: 4096 })],
+    ] as const) {
       for (let cut = 0; cut < data.length; cut += 1 + (cut >> 4)) {
         const err = caught(() => decoder.decode(data.subarray(0, cut), e, 20_011, 1, 'uint16'));
         expect(KNOWN_CODES, `cut at ${cut}: ${err.message}`).toContain(err.code);
@@ -121,7 +202,9 @@ describe('hostile input', () => {
       }
     }
     // Still decoding fine afterwards.
-    expect(Array.from(new FrameDecoder().decode(blob, enc, 20_011, 1, 'uint16').subarray(0, 20))).toEqual(Array.from(pixels.subarray(0, 20)));
+    expect(Array.from(new FrameDecoder().decode(blob, enc, 20_011, 1, 'uint16').subarray(0, 20))).toEqual(
+      Array.from(pixels.subarray(0, 20)),
+    );
   });
 
   it('decodedSize validates the header and reports sizes', () => {
@@ -130,6 +213,8 @@ describe('hostile input', () => {
     expect(codec.decodedSize(new Uint8Array(33), 1, 1)).toBe(-1);
     expect(caught(() => codec.decodedSize(header(100_000_000_000n, 8192), 3, 2)).code).toBe('ERR_BAD_HEADER');
     expect(caught(() => codec.decodedSize(new Uint8Array(4), 2, 1)).code).toBe('ERR_TRUNCATED');
-    expect(new FrameDecoder().headerTotalBytes(Uint8Array.from([0x30, 1, 2, 3]), parseV1Encoding('lz4<', 'uint8'))).toBeNull();
+    expect(
+      new FrameDecoder().headerTotalBytes(Uint8Array.from([0x30, 1, 2, 3]), parseV1Encoding('lz4<', 'uint8')),
+    ).toBeNull();
   });
 });

@@ -57,7 +57,9 @@ const frames = loadFrames();
 if (!frames) console.warn(`real data not found under ${DATA}; skipping the real-frame codec tests`);
 
 const sha256 = (v: ArrayBufferView) =>
-  createHash('sha256').update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).digest('hex');
+  createHash('sha256')
+    .update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
+    .digest('hex');
 
 function checkAgainstGolden(px: PixelArray, g: Golden): void {
   expect(px.length).toBe(g.width * g.height);
@@ -125,7 +127,8 @@ describe.skipIf(!frames)('real frames', () => {
       const blob = readFileSync(join(DATA, 'captures', 'dls_v1_eiger4m', `streamfile_${n}`));
       const px = decoder.decode(blob, parseV1Encoding('bs16-lz4<', 'uint16'), 2070, 2167, 'uint16');
       expect(px.length).toBe(2070 * 2167);
-      if (sha256(blob) === goldens.dls_v1_streamfile_12.blobSha256) checkAgainstGolden(px, goldens.dls_v1_streamfile_12);
+      if (sha256(blob) === goldens.dls_v1_streamfile_12.blobSha256)
+        checkAgainstGolden(px, goldens.dls_v1_streamfile_12);
     }
   });
 
@@ -133,7 +136,7 @@ describe.skipIf(!frames)('real frames', () => {
     'the reference tools, run now, agree with the committed goldens',
     () => {
       const script = readFileSync(join(GOLDEN_DIR, 'generate.py'), 'utf8').replace(
-        "ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))",
+        'ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))',
         `ROOT = ${JSON.stringify(resolve(HERE, '..'))}`,
       );
       const live = runPython<Goldens>(script);

@@ -50,7 +50,9 @@ function encodingFor(codecName: FrameEncoding['codec'], dtype: PixelDtype): Fram
 /** x86 feature flags of this CPU from /proc/cpuinfo (empty elsewhere). */
 function cpuFlags(): Set<string> {
   if (!existsSync('/proc/cpuinfo')) return new Set();
-  const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+  const line = readFileSync('/proc/cpuinfo', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('flags'));
   return new Set(line ? line.split(':')[1]!.trim().split(/\s+/) : []);
 }
 
@@ -146,8 +148,12 @@ describe('round trips', () => {
   });
 });
 
-const HAVE_PY = pythonHas('numpy', 'bitshuffle', 'lz4.block', 'h5py', 'hdf5plugin') && hdf5FiltersAvailable(32004, 32008);
-if (!HAVE_PY) console.warn('/usr/bin/python3 with numpy, bitshuffle, lz4, h5py, hdf5plugin and the HDF5 filters 32004 (LZ4, Debian hdf5-filter-plugin) and 32008 (bitshuffle) not found; skipping interop');
+const HAVE_PY =
+  pythonHas('numpy', 'bitshuffle', 'lz4.block', 'h5py', 'hdf5plugin') && hdf5FiltersAvailable(32004, 32008);
+if (!HAVE_PY)
+  console.warn(
+    '/usr/bin/python3 with numpy, bitshuffle, lz4, h5py, hdf5plugin and the HDF5 filters 32004 (LZ4, Debian hdf5-filter-plugin) and 32008 (bitshuffle) not found; skipping interop',
+  );
 
 // Reads blobs written by our encoders and reports the sha256 of what the reference decodes.
 const PY_DECODE_OURS = String.raw`
@@ -227,7 +233,8 @@ describe.skipIf(!HAVE_PY)('interoperability with the reference tools', () => {
   });
 
   it('we decode what the reference tools encode, at every SIMD level', () => {
-    const ref = runPython<{ dtype: PixelDtype; n: number; sha256: string; bslz4: string; lz4block: string }[]>(PY_ENCODE);
+    const ref =
+      runPython<{ dtype: PixelDtype; n: number; sha256: string; bslz4: string; lz4block: string }[]>(PY_ENCODE);
     const decoder = new FrameDecoder();
     for (const level of supportedSimdLevels()) {
       codec.setSimdLevel(level);

@@ -61,13 +61,14 @@ describe('FrameSet', () => {
 
   it('matches a plain Set on a seeded random mix of ids', () => {
     let seed = 42;
-    const rand = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
     const s = new FrameSet();
     const ref = new Set<number>();
     for (let i = 0; i < 20_000; i++) {
       const r = rand();
       // Mostly a dense range (duplicates likely), some far away.
-      const f = r < 0.9 ? Math.floor(rand() * 10_000) : Math.floor(rand() * 2 ** 20) * 2 ** 30 + Math.floor(rand() * 100);
+      const f =
+        r < 0.9 ? Math.floor(rand() * 10_000) : Math.floor(rand() * 2 ** 20) * 2 ** 30 + Math.floor(rand() * 100);
       expect(s.add(f)).toBe(!ref.has(f));
       ref.add(f);
     }
@@ -84,7 +85,11 @@ describe('never-received images', () => {
     const t = new SeriesTally(1, 1, 12);
     for (const i of [0, 1, 2, 6, 8, 9, 10]) t.receivedFrames.add(i);
     expect(t.countNeverReceived()).toBe(5);
-    expect(t.summary()).toMatchObject({ lost: 5, lost_reasons: { 'never-received': 5 }, never_received_images: '3-5,7,11' });
+    expect(t.summary()).toMatchObject({
+      lost: 5,
+      lost_reasons: { 'never-received': 5 },
+      never_received_images: '3-5,7,11',
+    });
     const unknown = new SeriesTally(2, 2, null);
     expect(unknown.countNeverReceived()).toBe(0);
     expect(unknown.summary().never_received_images).toBe('');

@@ -29,7 +29,10 @@ describe('endpoints', () => {
   }
 
   it('is the grammar of detector.endpoint in a configuration file, named with its line', () => {
-    for (const [value, message] of [['tcp://*:9999', /cannot connect to every interface/], ['inproc://x', /inproc/]] as const) {
+    for (const [value, message] of [
+      ['tcp://*:9999', /cannot connect to every interface/],
+      ['inproc://x', /inproc/],
+    ] as const) {
       let err: unknown;
       try {
         parseConfig(`name: x\ndetector:\n  endpoint: ${value}\n`, 'c.yaml');

@@ -102,11 +102,19 @@ describe('README configuration reference', () => {
 
 describe('command-line overrides', () => {
   it('are applied before validation, so the schema and the consistency rules see them', () => {
-    const c = parseConfig('pipeline:\n  good:\n    max_workers: 2\n', 'c.yaml', { 'pipeline.good.workers': 5, 'outputs.http_port': 0, 'detector.endpoint': undefined });
+    const c = parseConfig('pipeline:\n  good:\n    max_workers: 2\n', 'c.yaml', {
+      'pipeline.good.workers': 5,
+      'outputs.http_port': 0,
+      'detector.endpoint': undefined,
+    });
     expect(c.pipeline.good).toMatchObject({ workers: 5, max_workers: 5 });
     expect(c.outputs.http_port).toBe(0);
     expect(c.detector.endpoint).toBe('tcp://127.0.0.1:9999');
-    expect(() => parseConfig('name: x\n', 'c.yaml', { 'detector.endpoint': 'tcp://*:9999' })).toThrow(/detector\.endpoint: cannot connect to every interface/);
-    expect(() => parseConfig('name: x\n', 'c.yaml', { 'pipeline.fast.workers': 1000 })).toThrow(/pipeline\.fast\.workers/);
+    expect(() => parseConfig('name: x\n', 'c.yaml', { 'detector.endpoint': 'tcp://*:9999' })).toThrow(
+      /detector\.endpoint: cannot connect to every interface/,
+    );
+    expect(() => parseConfig('name: x\n', 'c.yaml', { 'pipeline.fast.workers': 1000 })).toThrow(
+      /pipeline\.fast\.workers/,
+    );
   });
 });

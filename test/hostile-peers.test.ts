@@ -10,7 +10,19 @@ import { decode, encode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import { assertBuilt } from './helpers/cli.js';
 import { validResultBody } from './helpers/frameResults.js';
-import { alive, BUDGET_MB, expectHealthySeries, readResults, rssMb, seriesMessages, startTarget, stopTarget, summaryOf, uint32Image, type Target } from './helpers/hostileTarget.js';
+import {
+  alive,
+  BUDGET_MB,
+  expectHealthySeries,
+  readResults,
+  rssMb,
+  seriesMessages,
+  startTarget,
+  stopTarget,
+  summaryOf,
+  uint32Image,
+  type Target,
+} from './helpers/hostileTarget.js';
 import { readFileSync } from 'node:fs';
 import { startCli } from './helpers/cli.js';
 
@@ -40,7 +52,10 @@ function rawExchange(port: number, bytes: Buffer | string): Promise<string> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
     let got = '';
-    const done = () => { s.destroy(); resolve(got); };
+    const done = () => {
+      s.destroy();
+      resolve(got);
+    };
     s.on('data', (d) => (got += d.toString('latin1')));
     s.on('error', done);
     s.on('close', done);
@@ -54,8 +69,12 @@ function rawWebSocket(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1');
     s.once('error', reject);
-    s.on('connect', () => s.write('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'));
+    s.on('connect', () =>
+      s.write(
+        'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      ),
+    );
     s.once('data', (d) => (d.toString().startsWith('HTTP/1.1 101') ? resolve(s) : reject(new Error(d.toString()))));
   });
 }
@@ -66,7 +85,11 @@ type TaskSeen = { id: number; run: number; series: number; frame: number };
  * A worker driven by the test over TCP: it joins `path` with `credit`, heartbeats, answers each
  * task with `answer(task)` (null: no answer), and says hello again whenever it is reset.
  */
-async function handWorker(t: Target, answer: (task: TaskSeen, n: number) => object | null, opts: { credit?: number; path?: string } = {}) {
+async function handWorker(
+  t: Target,
+  answer: (task: TaskSeen, n: number) => object | null,
+  opts: { credit?: number; path?: string } = {},
+) {
   const socket = new Dealer({ linger: 0, sendHighWaterMark: 100_000 });
   sockets.push(socket);
   socket.connect(t.workerEndpoint);
@@ -78,14 +101,26 @@ async function handWorker(t: Target, answer: (task: TaskSeen, n: number) => obje
   void (async () => {
     for await (const [header] of socket) {
       const m = decode(header!) as { t: string; task?: TaskSeen };
-      if (m.t === 'reset') { resets++; await socket.send(hello); }
+      if (m.t === 'reset') {
+        resets++;
+        await socket.send(hello);
+      }
       if (m.t === 'task') {
         const reply = answer(m.task!, tasks++);
         if (reply) await socket.send(reply instanceof Uint8Array ? reply : encode(reply));
       }
     }
-  })().catch(() => undefined).finally(() => clearInterval(beat));
-  return { get tasks() { return tasks; }, get resets() { return resets; } };
+  })()
+    .catch(() => undefined)
+    .finally(() => clearInterval(beat));
+  return {
+    get tasks() {
+      return tasks;
+    },
+    get resets() {
+      return resets;
+    },
+  };
 }
 
 async function expectSurvived(t: Target, series: number): Promise<void> {
@@ -125,7 +160,9 @@ describe('a hostile peer on the worker port', () => {
     d.connect(t.workerEndpoint);
     const head = Buffer.from(encode({ t: 'hello', path: 'good', host: 'h', credit: 1, pid: 'X' }));
     const at = head.indexOf(Buffer.from(encode('X')));
-    await d.send(Buffer.concat([head.subarray(0, at), Buffer.alloc(20_000, 0x91), Buffer.from([1]), head.subarray(at + 2)]));
+    await d.send(
+      Buffer.concat([head.subarray(0, at), Buffer.alloc(20_000, 0x91), Buffer.from([1]), head.subarray(at + 2)]),
+    );
     await pause(300);
     const res = await fetch(`http://127.0.0.1:${t.httpPort}/status`);
     expect(res.status).toBe(200);
@@ -155,7 +192,9 @@ describe('a hostile peer on the worker port', () => {
     d.connect(t.workerEndpoint);
     const n = 20_000;
     for (let i = 0; i < n; i++) await d.send(Buffer.from([0xc1, i & 0xff]));
-    const statusNow = async () => ((await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as { badWorkerMessages: number }).badWorkerMessages;
+    const statusNow = async () =>
+      ((await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as { badWorkerMessages: number })
+        .badWorkerMessages;
     for (let i = 0; i < 200 && (await statusNow()) < n; i++) await pause(50);
     expect(await statusNow()).toBe(n);
     const lines = t.pipeline.stderr.split('\n').filter((l) => l.includes('message from a worker dropped')).length;
@@ -172,7 +211,11 @@ describe('a rogue worker', () => {
     (task) => ({ t: 'result', id: task.id, result: validResultBody({ n_spots: -5 }) }),
     (task) => ({ t: 'result', id: task.id, result: validResultBody({ flags: 'not-an-array' }) }),
     (task) => ({ t: 'result', id: task.id, result: validResultBody({ total_intensity: 'NaN', background: 'NaN' }) }),
-    (task) => ({ t: 'result', id: task.id, result: validResultBody({ n_spots: 200_000, spots: Array.from({ length: 200_000 }, () => [1, 2, 3]) }) }),
+    (task) => ({
+      t: 'result',
+      id: task.id,
+      result: validResultBody({ n_spots: 200_000, spots: Array.from({ length: 200_000 }, () => [1, 2, 3]) }),
+    }),
     (task) => {
       const head = Buffer.from(encode({ t: 'result', id: task.id, result: validResultBody({ spots: ['X'] }) }));
       const at = head.indexOf(Buffer.from(encode('X')));
@@ -213,7 +256,12 @@ describe('a rogue worker', () => {
 
   it('cannot lose the frames it answers as failed: they are tried on another worker', async () => {
     const t = await target();
-    const failing = await handWorker(t, (task) => ({ t: 'failed', id: task.id, code: 'analysis-failed', detail: 'no' }));
+    const failing = await handWorker(t, (task) => ({
+      t: 'failed',
+      id: task.id,
+      code: 'analysis-failed',
+      detail: 'no',
+    }));
     await pause(300);
     await expectSurvived(t, 1);
     expect(failing.tasks).toBeGreaterThan(0);
@@ -223,7 +271,12 @@ describe('a rogue worker', () => {
 describe('a hostile HTTP or WebSocket client', () => {
   it('gets an answer, not a crash, for request lines no URL parser takes', async () => {
     const t = await target();
-    for (const line of ['GET //[ HTTP/1.1', 'GET http://x:99999/ HTTP/1.1', 'GET /status?%zz HTTP/1.1', 'DELETE /status HTTP/1.1']) {
+    for (const line of [
+      'GET //[ HTTP/1.1',
+      'GET http://x:99999/ HTTP/1.1',
+      'GET /status?%zz HTTP/1.1',
+      'DELETE /status HTTP/1.1',
+    ]) {
       const reply = await rawExchange(t.httpPort, `${line}\r\nHost: x\r\nConnection: close\r\n\r\n`);
       expect(reply, line).toMatch(/^HTTP\/1\.1 \d{3}/);
     }
@@ -256,7 +309,11 @@ describe('a hostile HTTP or WebSocket client', () => {
     const idle: Socket[] = [];
     for (let i = 0; i < 300; i++) {
       const s = await rawWebSocket(t.httpPort).catch(() => null);
-      if (s) { s.pause(); s.on('error', () => undefined); idle.push(s); }
+      if (s) {
+        s.pause();
+        s.on('error', () => undefined);
+        idle.push(s);
+      }
     }
     sockets.push({ close: () => idle.forEach((s) => s.destroy()) });
     for (let i = 0; i < 10; i++) {
@@ -268,7 +325,9 @@ describe('a hostile HTTP or WebSocket client', () => {
       sockets.push({ close: () => s.destroy() });
     }
     await expectSurvived(t, 1);
-    const status = (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as { http: { clients: number; clientsRefused: number; clientErrors: number } };
+    const status = (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as {
+      http: { clients: number; clientsRefused: number; clientErrors: number };
+    };
     expect(status.http.clients).toBeLessThanOrEqual(64);
     expect(status.http.clientsRefused + status.http.clientErrors).toBeGreaterThan(0);
   });
@@ -296,10 +355,17 @@ describe('a careless reader on the detector endpoint', () => {
     await t.push.send(m.end);
     const summary = await summaryOf(t, 1);
     expect(stolen).toBeGreaterThan(0);
-    expect(summary).toMatchObject({ received: 16 - stolen, processed: 16 - stolen, lost: stolen, lost_reasons: { 'never-received': stolen } });
+    expect(summary).toMatchObject({
+      received: 16 - stolen,
+      processed: 16 - stolen,
+      lost: stolen,
+      lost_reasons: { 'never-received': stolen },
+    });
     expect(summary['never_received_images']).not.toBe('');
     expect(t.pipeline.stderr).toMatch(/never arrived: is another reader connected to the detector/);
-    const status = (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as { imagesNeverReceived: number };
+    const status = (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as {
+      imagesNeverReceived: number;
+    };
     expect(status.imagesNeverReceived).toBe(stolen);
     await expectSurvived(t, 2);
   });
@@ -307,7 +373,9 @@ describe('a careless reader on the detector endpoint', () => {
 
 /** The local workers' pids, from /status. */
 async function workerPids(t: Target): Promise<number[]> {
-  const status = (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as { workers: { pid: number }[] };
+  const status = (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as {
+    workers: { pid: number }[];
+  };
   return status.workers.map((w) => w.pid);
 }
 
@@ -321,7 +389,13 @@ describe('a hostile or broken detector stream', () => {
     // 60 starts of a 2048 x 2048 detector, each with its 16 MB pixel mask and no frames.
     for (let i = 0; i < 60; i++) {
       // A different beam centre each time: no worker can reuse the tables it built before.
-      const m = seriesMessages(100 + i, 0, { image_size_x: 2048, image_size_y: 2048, beam_center_x: 1000 + i, beam_center_y: 1024, pixel_mask: { threshold_1: uint32Image(2048, 2048) } });
+      const m = seriesMessages(100 + i, 0, {
+        image_size_x: 2048,
+        image_size_y: 2048,
+        beam_center_x: 1000 + i,
+        beam_center_y: 1024,
+        pixel_mask: { threshold_1: uint32Image(2048, 2048) },
+      });
       await t.push.send(m.start);
     }
     await pause(3000);
@@ -362,17 +436,26 @@ describe('a hostile or broken detector stream', () => {
 describe('the built-in simulator', () => {
   it('binds the configured host, not every interface', async () => {
     const port = 42_000 + Math.floor(Math.random() * 2000);
-    const dir = (await import('node:fs')).mkdtempSync((await import('node:path')).join((await import('node:os')).tmpdir(), 'sp-simbind-'));
+    const dir = (await import('node:fs')).mkdtempSync(
+      (await import('node:path')).join((await import('node:os')).tmpdir(), 'sp-simbind-'),
+    );
     const config = `${dir}/p.yaml`;
-    (await import('node:fs')).writeFileSync(config, `detector:\n  endpoint: tcp://127.0.0.1:${port}\n  simulate:\n    frames: 50\n    rate: 5\n    dtype: uint16\npipeline:\n  worker_port: 0\n  fast:\n    workers: 0\n    min_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\noutputs:\n  http_port: 0\n`);
+    (await import('node:fs')).writeFileSync(
+      config,
+      `detector:\n  endpoint: tcp://127.0.0.1:${port}\n  simulate:\n    frames: 50\n    rate: 5\n    dtype: uint16\npipeline:\n  worker_port: 0\n  fast:\n    workers: 0\n    min_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\noutputs:\n  http_port: 0\n`,
+    );
     const run = startCli(['--config', config], 60_000);
     sockets.push({ close: () => run.child.kill('SIGKILL') });
     const hex = port.toString(16).toUpperCase().padStart(4, '0');
     let listening: string[] = [];
     for (let i = 0; i < 100 && listening.length === 0; i++) {
       await pause(100);
-      listening = readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/))
-        .filter((f) => f[1]?.endsWith(`:${hex}`) && f[3] === '0A').map((f) => f[1]!);
+      listening = readFileSync('/proc/net/tcp', 'utf8')
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim().split(/\s+/))
+        .filter((f) => f[1]?.endsWith(`:${hex}`) && f[3] === '0A')
+        .map((f) => f[1]!);
     }
     expect(listening).toEqual([`0100007F:${hex}`]);
     (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
@@ -385,7 +468,16 @@ describe('a worker naming shared memory it does not own', () => {
     const d = new Dealer({ linger: 0 });
     sockets.push(d);
     d.connect(t.workerEndpoint);
-    await d.send(encode({ t: 'hello', path: 'good', pid: process.pid, host: (await import('node:os')).hostname(), credit, shm: layout }));
+    await d.send(
+      encode({
+        t: 'hello',
+        path: 'good',
+        pid: process.pid,
+        host: (await import('node:os')).hostname(),
+        credit,
+        shm: layout,
+      }),
+    );
     let welcome: Record<string, unknown> | null = null;
     void (async () => {
       for await (const [header] of d) {
@@ -397,7 +489,8 @@ describe('a worker naming shared memory it does not own', () => {
     for (let i = 0; i < 100 && !welcome; i++) await pause(20);
     return welcome as Record<string, unknown> | null;
   }
-  const shmName = () => `/stream-pipeline-${process.pid}-${(Math.random() * 2 ** 48).toString(16).padStart(12, '0').slice(0, 12)}`;
+  const shmName = () =>
+    `/stream-pipeline-${process.pid}-${(Math.random() * 2 ** 48).toString(16).padStart(12, '0').slice(0, 12)}`;
 
   it('does not map or write a region name that is a hard link to another file', async () => {
     const { linkSync, readFileSync: read, rmSync, writeFileSync } = await import('node:fs');
@@ -406,7 +499,12 @@ describe('a worker naming shared memory it does not own', () => {
     const name = shmName();
     writeFileSync(victim, Buffer.alloc(256, 0x5a));
     linkSync(victim, `/dev/shm${name}`);
-    sockets.push({ close: () => { rmSync(victim, { force: true }); rmSync(`/dev/shm${name}`, { force: true }); } });
+    sockets.push({
+      close: () => {
+        rmSync(victim, { force: true });
+        rmSync(`/dev/shm${name}`, { force: true });
+      },
+    });
     const welcome = await helloWithSlots(t, { name, slots: 2, slotBytes: 128 }, 2);
     expect(welcome).toMatchObject({ t: 'welcome', shm: false });
     await expectSurvived(t, 1);
@@ -437,8 +535,17 @@ describe('frames in oversized messages', () => {
     const cbor = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false });
     const px = new Uint16Array(64 * 64);
     for (let i = 0; i < 16; i++) {
-      await t.push.send(Buffer.from(cbor.encode({ type: 'image', series_id: 1, image_id: i, user_data: { blob: new Uint8Array(8 * 1024 * 1024) },
-        data: { threshold_1: new Tag([[64, 64], new Tag(new Uint8Array(px.buffer), 69)], 40) } })));
+      await t.push.send(
+        Buffer.from(
+          cbor.encode({
+            type: 'image',
+            series_id: 1,
+            image_id: i,
+            user_data: { blob: new Uint8Array(8 * 1024 * 1024) },
+            data: { threshold_1: new Tag([[64, 64], new Tag(new Uint8Array(px.buffer), 69)], 40) },
+          }),
+        ),
+      );
     }
     await t.push.send(m.end);
     const summary = await summaryOf(t, 1);

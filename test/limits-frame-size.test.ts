@@ -10,7 +10,15 @@ import { v2Encoding } from '../src/codec/encodings.js';
 import type { Frame, StreamEvent } from '../src/receiver/events.js';
 import { json } from './helpers/captures.js';
 import { exchange } from './helpers/pushPeer.js';
-import { encodeMessage, endFields, imageFields, multiDim, pixels, startFields, typedArray } from './helpers/v2Messages.js';
+import {
+  encodeMessage,
+  endFields,
+  imageFields,
+  multiDim,
+  pixels,
+  startFields,
+  typedArray,
+} from './helpers/v2Messages.js';
 
 const frames = (events: StreamEvent[]) => events.filter((e): e is Frame => e.type === 'frame');
 
@@ -41,7 +49,9 @@ describe('FrameDecoder size limit', () => {
     // 30000 x 30000 uint32: header and shape agree on 3.6 GB.
     const err = caught(() => d.decode(framedHeaderOnly(30000 * 30000 * 4), bslz4u32, 30000, 30000, 'uint32'));
     expect(err.code).toBe('ERR_INVALID_ARG');
-    expect(err.message).toMatch(/frame of 3600000000 bytes refused: 30000x30000 = 900000000 pixels exceeds the limit of 67108864/);
+    expect(err.message).toMatch(
+      /frame of 3600000000 bytes refused: 30000x30000 = 900000000 pixels exceeds the limit of 67108864/,
+    );
     expect(d.capacity).toBe(0);
   });
 
@@ -80,7 +90,9 @@ describe('receiver V2 size limit', () => {
   const H = 30;
   const img = pixels(Uint16Array, W * H, 1);
   const start = encodeMessage(startFields({ width: W, height: H }));
-  const good = encodeMessage(imageFields({ imageId: 1, data: { threshold_1: multiDim(H, W, typedArray(img, { compression: 'bslz4' })) } }));
+  const good = encodeMessage(
+    imageFields({ imageId: 1, data: { threshold_1: multiDim(H, W, typedArray(img, { compression: 'bslz4' })) } }),
+  );
   const end = encodeMessage(endFields());
 
   it('a tiny bslz4 image whose header and shape agree on 3.6 GB is skipped as frame-too-large', async () => {
@@ -91,7 +103,9 @@ describe('receiver V2 size limit', () => {
     expect(x.stats.errors['frame-too-large']).toBe(1);
     expect(x.stats.errorTotal).toBe(1);
     expect(x.log.problems[0]).toMatchObject({ level: 'warn', fields: { reason: 'frame-too-large' } });
-    expect(x.log.problems[0]!.message).toMatch(/V2 image 0 channel threshold_1 \(tag 40 \[rows, cols\]\): shape 30000x30000 = 900000000 pixels exceeds the limit of 67108864/);
+    expect(x.log.problems[0]!.message).toMatch(
+      /V2 image 0 channel threshold_1 \(tag 40 \[rows, cols\]\): shape 30000x30000 = 900000000 pixels exceeds the limit of 67108864/,
+    );
     expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
   });
 
@@ -109,19 +123,27 @@ describe('receiver V2 size limit', () => {
     const x = await exchange([bad, start, good, end]);
     expect(x.stats.errors['frame-too-large']).toBe(1);
     expect(x.stats.errorTotal).toBe(1);
-    expect(x.log.problems[0]!.message).toMatch(/V2 start message image_size_x\/y: shape 100000x100000 = 10000000000 pixels exceeds/);
+    expect(x.log.problems[0]!.message).toMatch(
+      /V2 start message image_size_x\/y: shape 100000x100000 = 10000000000 pixels exceeds/,
+    );
     expect(x.stats.series).toBe(1);
     expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
   });
 
   it('a header pixel mask above the limit is dropped (header-array, cause frame-too-large), the header kept', async () => {
-    const mask = multiDim(20000, 20000, new Tag(new Tag(['bslz4', 4, framedHeaderOnly(20000 * 20000 * 4, 4)], 56500), 70));
+    const mask = multiDim(
+      20000,
+      20000,
+      new Tag(new Tag(['bslz4', 4, framedHeaderOnly(20000 * 20000 * 4, 4)], 56500), 70),
+    );
     const s = encodeMessage(startFields({ width: W, height: H, extra: { pixel_mask: { threshold_1: mask } } }));
     const x = await exchange([s, good, end]);
     expect(x.stats.errors['header-array']).toBe(1);
     expect(x.stats.errorTotal).toBe(1);
     expect(x.log.problems[0]).toMatchObject({ fields: { reason: 'header-array', cause: 'frame-too-large' } });
-    expect(x.log.problems[0]!.message).toMatch(/pixel_mask\[threshold_1\] \(tag 40 \[rows, cols\]\): shape 20000x20000 = 400000000 pixels exceeds .*array ignored, header kept/);
+    expect(x.log.problems[0]!.message).toMatch(
+      /pixel_mask\[threshold_1\] \(tag 40 \[rows, cols\]\): shape 20000x20000 = 400000000 pixels exceeds .*array ignored, header kept/,
+    );
     expect(x.events[0]).toMatchObject({ type: 'series-start', pixelMask: {} });
     expect(frames(x.events)).toHaveLength(1);
   });
@@ -130,7 +152,13 @@ describe('receiver V2 size limit', () => {
     // A small message could otherwise make the receiver decode and hold large arrays nobody uses.
     const huge = multiDim(8192, 8192, new Tag(new Tag(['bslz4', 4, framedHeaderOnly(8192 * 8192 * 4, 4)], 56500), 70));
     const right = multiDim(H, W, typedArray(new Uint32Array(W * H).fill(1)));
-    const s = encodeMessage(startFields({ width: W, height: H, extra: { pixel_mask: { threshold_1: right, threshold_9: right, threshold_2: huge } } }));
+    const s = encodeMessage(
+      startFields({
+        width: W,
+        height: H,
+        extra: { pixel_mask: { threshold_1: right, threshold_9: right, threshold_2: huge } },
+      }),
+    );
     const x = await exchange([s, good, end]);
     expect(x.stats.errors['header-array']).toBe(2);
     const messages = x.log.problems.map((p) => p.message).join('\n');
@@ -138,9 +166,13 @@ describe('receiver V2 size limit', () => {
     expect(messages).toMatch(/pixel_mask\[threshold_2\]: not one of the image's channels/);
     const start = x.events[0] as { pixelMask: Record<string, Uint32Array> };
     expect(Object.keys(start.pixelMask)).toEqual(['threshold_1']);
-    const wrongShape = encodeMessage(startFields({ width: W, height: H, extra: { pixel_mask: { threshold_1: huge } } }));
+    const wrongShape = encodeMessage(
+      startFields({ width: W, height: H, extra: { pixel_mask: { threshold_1: huge } } }),
+    );
     const y = await exchange([wrongShape, good, end]);
-    expect(y.log.problems[0]!.message).toMatch(/pixel_mask\[threshold_1\]: shape 8192x8192 is not the image's 30x40; ignored/);
+    expect(y.log.problems[0]!.message).toMatch(
+      /pixel_mask\[threshold_1\]: shape 8192x8192 is not the image's 30x40; ignored/,
+    );
     expect(frames(y.events)).toHaveLength(1);
   });
 
@@ -175,7 +207,9 @@ describe('receiver V1 size limit (synthetic messages)', () => {
     const x = await exchange([header(32, 16), bad, image(1, [32, 16], goodBlob), end]);
     expect(x.stats.errors['frame-too-large']).toBe(1);
     expect(x.stats.errorTotal).toBe(1);
-    expect(x.log.problems[0]!.message).toMatch(/V1 image 0: shape 20000x20000 = 400000000 pixels exceeds the limit of 67108864/);
+    expect(x.log.problems[0]!.message).toMatch(
+      /V1 image 0: shape 20000x20000 = 400000000 pixels exceeds the limit of 67108864/,
+    );
     expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
   });
 
@@ -190,7 +224,10 @@ describe('receiver V1 size limit (synthetic messages)', () => {
 });
 
 describe('frame, image_id and series numbers must be safe non-negative integers', () => {
-  const v1Header = [json({ htype: 'dheader-1.0', series: 1, header_detail: 'basic' }), json({ x_pixels_in_detector: 32, y_pixels_in_detector: 16 })];
+  const v1Header = [
+    json({ htype: 'dheader-1.0', series: 1, header_detail: 'basic' }),
+    json({ x_pixels_in_detector: 32, y_pixels_in_detector: 16 }),
+  ];
   const blob = encodePixels(pixels(Uint32Array, 32 * 16, 5), { codec: 'bslz4', elemSize: 4, name: 'bs32-lz4<' });
   /** A V1 image whose first part is written verbatim (so numbers beyond 2^53 reach JSON.parse as text). */
   const v1Image = (firstPart: string) => [
@@ -203,9 +240,17 @@ describe('frame, image_id and series numbers must be safe non-negative integers'
   const v1End = [json({ htype: 'dseries_end-1.0', series: 1 })];
 
   it.each([
-    ['frame above 2^53', '{"htype":"dimage-1.0","series":1,"frame":9007199254740993}', /"frame" must be an integer >= 0, got 9007199254740992/],
+    [
+      'frame above 2^53',
+      '{"htype":"dimage-1.0","series":1,"frame":9007199254740993}',
+      /"frame" must be an integer >= 0, got 9007199254740992/,
+    ],
     ['negative frame', '{"htype":"dimage-1.0","series":1,"frame":-1}', /"frame" must be an integer >= 0, got -1/],
-    ['series above 2^53', '{"htype":"dimage-1.0","series":1e300,"frame":0}', /"series" must be an integer >= 0, got 1e\+300/],
+    [
+      'series above 2^53',
+      '{"htype":"dimage-1.0","series":1e300,"frame":0}',
+      /"series" must be an integer >= 0, got 1e\+300/,
+    ],
     ['negative series', '{"htype":"dimage-1.0","series":-1,"frame":0}', /"series" must be an integer >= 0, got -1/],
   ])('V1: %s is a counted bad-field', async (_name, first, message) => {
     const x = await exchange([v1Header, v1Image(first), v1Good, v1End]);
@@ -222,12 +267,27 @@ describe('frame, image_id and series numbers must be safe non-negative integers'
   const v2End = encodeMessage(endFields());
 
   it.each([
-    ['image_id above 2^53', { image_id: 2n ** 60n }, 'malformed-cbor', /integer 1152921504606846976 does not fit a safe JS number/],
+    [
+      'image_id above 2^53',
+      { image_id: 2n ** 60n },
+      'malformed-cbor',
+      /integer 1152921504606846976 does not fit a safe JS number/,
+    ],
     ['negative image_id', { image_id: -5 }, 'bad-field', /"image_id" must be an integer >= 0, got -5/],
-    ['series_id above 2^53', { series_id: 2n ** 53n + 1n }, 'malformed-cbor', /integer 9007199254740993 does not fit a safe JS number/],
+    [
+      'series_id above 2^53',
+      { series_id: 2n ** 53n + 1n },
+      'malformed-cbor',
+      /integer 9007199254740993 does not fit a safe JS number/,
+    ],
     ['negative series_id', { series_id: -7 }, 'bad-field', /"series_id" must be an integer >= 0, got -7/],
   ] as const)('V2: %s is a counted error', async (_name, extra, reason, message) => {
-    const x = await exchange([v2Start, encodeMessage({ ...imageFields({ imageId: 0, data }), ...extra }), v2Good, v2End]);
+    const x = await exchange([
+      v2Start,
+      encodeMessage({ ...imageFields({ imageId: 0, data }), ...extra }),
+      v2Good,
+      v2End,
+    ]);
     expect(x.stats.errors[reason]).toBe(1);
     expect(x.stats.errorTotal).toBe(1);
     expect(x.log.problems[0]!.message).toMatch(message);

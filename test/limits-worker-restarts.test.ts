@@ -33,7 +33,8 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_000): P
   }
 }
 
-const delays = (records: LogRecord[]) => records.filter((r) => r.restartDelayMs !== undefined).map((r) => r.restartDelayMs);
+const delays = (records: LogRecord[]) =>
+  records.filter((r) => r.restartDelayMs !== undefined).map((r) => r.restartDelayMs);
 
 describe('worker restart back-off', () => {
   let supervisor: WorkerSupervisor | undefined;
@@ -43,14 +44,21 @@ describe('worker restart back-off', () => {
   });
 
   it('doubles from 200 ms per consecutive quick failure and stops at 10 s', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 100].map(restartDelayMs)).toEqual([200, 400, 800, 1600, 3200, 6400, 10_000, 10_000, 10_000, 10_000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 100].map(restartDelayMs)).toEqual([
+      200, 400, 800, 1600, 3200, 6400, 10_000, 10_000, 10_000, 10_000,
+    ]);
     expect(MAX_RESTART_DELAY_MS).toBe(10_000);
   });
 
   it('a worker script that does not exist: each exit is logged and restarted after a growing pause', async () => {
     const { logger, records } = recordingLogger();
     supervisor = new WorkerSupervisor({
-      path: 'good', connect: 'ipc:///nonexistent/socket', min: 1, max: 1, initial: 1, logger,
+      path: 'good',
+      connect: 'ipc:///nonexistent/socket',
+      min: 1,
+      max: 1,
+      initial: 1,
+      logger,
       cli: '/nonexistent/stream-pipeline/worker.js',
     });
     supervisor.start();
@@ -70,7 +78,12 @@ describe('worker restart back-off', () => {
   it('a program that cannot be spawned (ENOENT): the spawn error is logged, not thrown, and retried with back-off', async () => {
     const { logger, records } = recordingLogger();
     supervisor = new WorkerSupervisor({
-      path: 'fast', connect: 'ipc:///nonexistent/socket', min: 1, max: 1, initial: 1, logger,
+      path: 'fast',
+      connect: 'ipc:///nonexistent/socket',
+      min: 1,
+      max: 1,
+      initial: 1,
+      logger,
       execPath: '/nonexistent/bin/node',
     });
     supervisor.start();
@@ -80,7 +93,9 @@ describe('worker restart back-off', () => {
     expect(errors.length).toBeGreaterThanOrEqual(3);
     expect(errors[0]).toMatchObject({ code: 'ENOENT' });
     expect(errors[0]!.msg).toMatch(/cannot start a local worker: spawn \/nonexistent\/bin\/node ENOENT/);
-    expect(records.filter((r) => r.restartDelayMs !== undefined)[0]).toMatchObject({ msg: 'local worker failed to start; starting another in 200 ms' });
+    expect(records.filter((r) => r.restartDelayMs !== undefined)[0]).toMatchObject({
+      msg: 'local worker failed to start; starting another in 200 ms',
+    });
     expect(supervisor.count).toBe(0);
   });
 });

@@ -12,10 +12,22 @@ import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 const W = 64;
 const H = 48;
 const geometry = new DetectorGeometry({
-  width: W, height: H, beamCenterX: 20.5, beamCenterY: 30.25, distance: 0.05, wavelength: 1.0, pixelSizeX: 75e-6, pixelSizeY: 75e-6,
+  width: W,
+  height: H,
+  beamCenterX: 20.5,
+  beamCenterY: 30.25,
+  distance: 0.05,
+  wavelength: 1.0,
+  pixelSizeX: 75e-6,
+  pixelSizeY: 75e-6,
 });
 const source = (over: Partial<MaskSource> = {}): MaskSource => ({
-  width: W, height: H, dtype: 'uint16', saturationValue: 1000, pixelMask: null, ...over,
+  width: W,
+  height: H,
+  dtype: 'uint16',
+  saturationValue: 1000,
+  pixelMask: null,
+  ...over,
 });
 
 describe('static mask', () => {
@@ -85,7 +97,9 @@ describe('static mask', () => {
 
   it('rejects bad user masks and mismatched sizes with a message naming the problem', () => {
     expect(() => validateUserMask({ circles: [{ x: 1, y: 1, r: -2 }] })).toThrow(/circles\[0\]\.r/);
-    expect(() => validateUserMask({ rectangles: [{ x0: 0, y0: Number.NaN, x1: 1, y1: 1 }] })).toThrow(/rectangles\[0\]\.y0/);
+    expect(() => validateUserMask({ rectangles: [{ x0: 0, y0: Number.NaN, x1: 1, y1: 1 }] })).toThrow(
+      /rectangles\[0\]\.y0/,
+    );
     expect(() => validateUserMask({ d_min: 3, d_max: 2 })).toThrow(/d_min/);
     expect(() => validateUserMask({ d_max: 0 })).toThrow(/d_max/);
     expect(() => buildStaticMask(3, geometry, source({ width: W + 1 }))).toThrow(/65 x 48/);
@@ -109,7 +123,12 @@ describe('per-frame exclusions inside the kernel', () => {
   };
 
   it('uint16: skips 0xFFFF and values above saturation; keeps the saturation value itself', () => {
-    const px = fillWith(new Uint16Array(W * H), [[0, 0xffff], [1, 1001], [2, 1000], [3, 40000]]);
+    const px = fillWith(new Uint16Array(W * H), [
+      [0, 0xffff],
+      [1, 1001],
+      [2, 1000],
+      [3, 40000],
+    ]);
     const r = meanOf(px, 'uint16', 1000);
     expect(r.count).toBe(W * H - 3);
     expect(r.excluded).toBe(3);
@@ -117,42 +136,63 @@ describe('per-frame exclusions inside the kernel', () => {
   });
 
   it('uint16 without a saturation value: only the all-ones value is skipped', () => {
-    const px = fillWith(new Uint16Array(W * H), [[0, 0xffff], [1, 0xfffe]]);
+    const px = fillWith(new Uint16Array(W * H), [
+      [0, 0xffff],
+      [1, 0xfffe],
+    ]);
     const r = meanOf(px, 'uint16', null);
     expect(r.count).toBe(W * H - 1);
     expect(r.mean).toBeCloseTo((10 * (W * H - 2) + 0xfffe) / (W * H - 1), 10);
   });
 
   it('uint8: skips 0xFF', () => {
-    const px = fillWith(new Uint8Array(W * H), [[7, 0xff], [8, 200]]);
+    const px = fillWith(new Uint8Array(W * H), [
+      [7, 0xff],
+      [8, 200],
+    ]);
     const r = meanOf(px, 'uint8', null);
     expect(r.count).toBe(W * H - 1);
     expect(r.mean).toBeCloseTo((10 * (W * H - 2) + 200) / (W * H - 1), 12);
   });
 
   it('uint32: skips 0xFFFFFFFF and > saturation; sums large values exactly', () => {
-    const px = fillWith(new Uint32Array(W * H), [[0, 0xffffffff], [1, 2_000_001], [2, 2_000_000]]);
+    const px = fillWith(new Uint32Array(W * H), [
+      [0, 0xffffffff],
+      [1, 2_000_001],
+      [2, 2_000_000],
+    ]);
     const r = meanOf(px, 'uint32', 2_000_000);
     expect(r.count).toBe(W * H - 2);
     expect(r.mean).toBeCloseTo((10 * (W * H - 3) + 2_000_000) / (W * H - 2), 9);
   });
 
   it('int32 (PILATUS): skips -1 gaps and -2 dead pixels', () => {
-    const px = fillWith(new Int32Array(W * H), [[0, -1], [1, -2], [2, 500]]);
+    const px = fillWith(new Int32Array(W * H), [
+      [0, -1],
+      [1, -2],
+      [2, 500],
+    ]);
     const r = meanOf(px, 'int32', null);
     expect(r.count).toBe(W * H - 2);
     expect(r.mean).toBeCloseTo((10 * (W * H - 3) + 500) / (W * H - 2), 12);
   });
 
   it('float32: skips NaN and values above saturation, keeps negative values', () => {
-    const px = fillWith(new Float32Array(W * H), [[0, Number.NaN], [1, 5000], [2, -4.5]]);
+    const px = fillWith(new Float32Array(W * H), [
+      [0, Number.NaN],
+      [1, 5000],
+      [2, -4.5],
+    ]);
     const r = meanOf(px, 'float32', 1000);
     expect(r.count).toBe(W * H - 2);
     expect(r.mean).toBeCloseTo((10 * (W * H - 3) - 4.5) / (W * H - 2), 10);
   });
 
   it('does not modify the frame', () => {
-    const px = fillWith(new Uint16Array(W * H), [[0, 0xffff], [1, 5000]]);
+    const px = fillWith(new Uint16Array(W * H), [
+      [0, 0xffff],
+      [1, 5000],
+    ]);
     const copy = px.slice();
     meanOf(px, 'uint16', 1000);
     expect(px).toEqual(copy);

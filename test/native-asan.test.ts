@@ -19,10 +19,15 @@ function clangCanFuzz(): string | null {
   try {
     const probe = spawnSync(
       'sh',
-      ['-c', `printf 'int LLVMFuzzerTestOneInput(const char*d,long n){return 0;}' > ${dir}/p.c && clang -fsanitize=fuzzer,address,undefined -o ${dir}/p ${dir}/p.c`],
+      [
+        '-c',
+        `printf 'int LLVMFuzzerTestOneInput(const char*d,long n){return 0;}' > ${dir}/p.c && clang -fsanitize=fuzzer,address,undefined -o ${dir}/p ${dir}/p.c`,
+      ],
       { encoding: 'utf8' },
     );
-    return probe.status === 0 ? null : `clang cannot link -fsanitize=fuzzer,address (libclang-rt missing?): ${probe.stderr.trim()}`;
+    return probe.status === 0
+      ? null
+      : `clang cannot link -fsanitize=fuzzer,address (libclang-rt missing?): ${probe.stderr.trim()}`;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -57,7 +62,9 @@ describe.skipIf(missing !== null)('frame codec under ASan/UBSan', () => {
 
   it(`a seeded fuzz run of ${FUZZ_RUNS} inputs finds nothing`, () => {
     const corpus = join(work, 'corpus');
-    const gen = spawnSync('sh', ['-c', `mkdir -p "${corpus}" && "${join(OUT, 'make_corpus')}" "${corpus}"`], { encoding: 'utf8' });
+    const gen = spawnSync('sh', ['-c', `mkdir -p "${corpus}" && "${join(OUT, 'make_corpus')}" "${corpus}"`], {
+      encoding: 'utf8',
+    });
     expect(gen.status, gen.stderr).toBe(0);
     expect(readdirSync(corpus).length).toBeGreaterThan(100);
     const r = spawnSync(

@@ -4,7 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { nativeAddon, NATIVE_ERROR_CODES, NATIVE_FUNCTIONS } from '../src/native/addon.js';
-import { DispersionInfo, DispersionParam, Pf8CreateParam, Pf8Info, Pf8Param } from '../src/stages/analysis/spotNative.js';
+import {
+  DispersionInfo,
+  DispersionParam,
+  Pf8CreateParam,
+  Pf8Info,
+  Pf8Param,
+} from '../src/stages/analysis/spotNative.js';
 import { SPOT_STRIDE, SpotColumn } from '../src/stages/analysis/Spot.js';
 import { GeometryField } from '../src/stages/analysis/radialNative.js';
 
@@ -26,7 +32,9 @@ describe('the native boundary', () => {
   }
 
   it('exports exactly the functions src/native/addon.ts declares', () => {
-    const exported = Object.keys(nativeAddon()).filter((k) => typeof (nativeAddon() as unknown as Record<string, unknown>)[k] === 'function');
+    const exported = Object.keys(nativeAddon()).filter(
+      (k) => typeof (nativeAddon() as unknown as Record<string, unknown>)[k] === 'function',
+    );
     expect(exported.sort()).toEqual([...NATIVE_FUNCTIONS].sort());
   });
 

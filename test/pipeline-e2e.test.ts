@@ -3,8 +3,15 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { statfsSync } from 'node:fs';
 import { assertBuilt, runCli, startCli } from './helpers/cli.js';
-import { readResults, readTruth, startPipelineRun, status, type PipelineStatus, type ResultsRecord, testConfig } from './helpers/pipelineRun.js';
-
+import {
+  readResults,
+  readTruth,
+  startPipelineRun,
+  status,
+  type PipelineStatus,
+  type ResultsRecord,
+  testConfig,
+} from './helpers/pipelineRun.js';
 
 function goodFrames(results: ResultsRecord[]): ResultsRecord[] {
   return results.filter((r) => r.type === 'frame' && r.path === 'good');
@@ -18,7 +25,9 @@ function summaryOf(results: ResultsRecord[]): Record<string, unknown> {
 
 /** Every frame 0..n-1 exactly once on the good path. */
 function expectEveryFrameOnce(results: ResultsRecord[], n: number): void {
-  const frames = goodFrames(results).map((r) => r.frame as number).sort((a, b) => a - b);
+  const frames = goodFrames(results)
+    .map((r) => r.frame as number)
+    .sort((a, b) => a - b);
   expect(frames).toEqual(Array.from({ length: n }, (_, i) => i));
 }
 
@@ -70,7 +79,9 @@ describe('pipeline end to end', () => {
   it('loses no frame when a good worker is killed with kill -9 mid-series', async () => {
     const run = await startPipelineRun({
       simulatorArgs: ['--frames', '400', '--rate', '60', '--dtype', 'uint32', '--hit-fraction', '0.2'],
-      yaml: testConfig(`  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 2\n    max_workers: 2`),
+      yaml: testConfig(
+        `  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 2\n    max_workers: 2`,
+      ),
       timeoutMs: 200_000,
     });
     // Wait until both good workers are in, and some frames are done, then kill one mid-series.
@@ -121,18 +132,32 @@ describe('pipeline end to end', () => {
     });
     // The good worker declines shared memory (as one on another machine has none to share);
     // the fast one, on this machine, offers it.
-    const worker = startCli(['worker', '--connect', run.workerEndpoint, '--path', 'good', '--shm-slot-mb', '0'], 120_000);
+    const worker = startCli(
+      ['worker', '--connect', run.workerEndpoint, '--path', 'good', '--shm-slot-mb', '0'],
+      120_000,
+    );
     await new Promise((r) => setTimeout(r, 700));
     const fastWorker = startCli(['worker', '--connect', run.workerEndpoint, '--path', 'fast'], 120_000);
     let last: PipelineStatus | null = null;
-    const polling = setInterval(() => void status(run.statusUrl).then((s) => (last = s), () => undefined), 250);
+    const polling = setInterval(
+      () =>
+        void status(run.statusUrl).then(
+          (s) => (last = s),
+          () => undefined,
+        ),
+      250,
+    );
     const result = await run.pipeline.done;
     clearInterval(polling);
     const sent = (last as PipelineStatus | null)?.tasksSent;
     expect(sent?.socket).toBeGreaterThan(100);
     expect(sent?.sharedMemory).toBeGreaterThan(0);
     expect(result.code, result.stderr.slice(-3000)).toBe(0);
-    expect(result.stderr).toMatch(new RegExp(`"pid":${worker.child.pid}[^\\n]*"msg":"worker joined"|"msg":"worker joined"[^\\n]*"pid":${worker.child.pid}`));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `"pid":${worker.child.pid}[^\\n]*"msg":"worker joined"|"msg":"worker joined"[^\\n]*"pid":${worker.child.pid}`,
+      ),
+    );
     const results = readResults(run.dir);
     expectEveryFrameOnce(results, 240);
     const summary = summaryOf(results);

@@ -8,7 +8,6 @@ import { readResults, startPipelineRun, testConfig } from './helpers/pipelineRun
 
 beforeAll(() => assertBuilt());
 
-
 describe('pipeline operations', () => {
   it('on SIGINT mid-series stops receiving, finishes the frames it has, writes the summary and exits 0', async () => {
     const run = await startPipelineRun({
@@ -44,14 +43,19 @@ describe('pipeline operations', () => {
       yaml: '',
       timeoutMs: 150_000,
       once: false,
-      configFor: (dir) => testConfig(`  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    max_workers: 1\n    memory_budget_mb: 1\n    spill_dir: ${join(dir, 'spill')}`),
+      configFor: (dir) =>
+        testConfig(
+          `  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    max_workers: 1\n    memory_budget_mb: 1\n    spill_dir: ${join(dir, 'spill')}`,
+        ),
     });
     // While the backlog exists, the status and metrics show it.
     let sawSpill = false;
     let metrics = '';
     for (let i = 0; i < 200 && !sawSpill; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      const s = (await (await fetch(run.statusUrl)).json()) as { good: { spilledTotal: number; waitingOnDisk: number } };
+      const s = (await (await fetch(run.statusUrl)).json()) as {
+        good: { spilledTotal: number; waitingOnDisk: number };
+      };
       if (s.good.spilledTotal > 0) {
         sawSpill = true;
         metrics = await (await fetch(run.statusUrl.replace('/status', '/metrics'))).text();
@@ -66,7 +70,10 @@ describe('pipeline operations', () => {
     const result = await run.pipeline.done;
     expect(result.code, result.stderr.slice(-2000)).toBe(0);
     const results = readResults(run.dir);
-    const good = results.filter((r) => r.type === 'frame' && r.path === 'good').map((r) => r.frame as number).sort((a, b) => a - b);
+    const good = results
+      .filter((r) => r.type === 'frame' && r.path === 'good')
+      .map((r) => r.frame as number)
+      .sort((a, b) => a - b);
     expect(good).toEqual(Array.from({ length: 150 }, (_, i) => i));
     // The spill file is gone once drained and the pipeline has stopped.
     const spill = join(run.dir, 'spill');
@@ -76,7 +83,9 @@ describe('pipeline operations', () => {
   it('grows the local good pool within its bounds while the backlog grows', async () => {
     const run = await startPipelineRun({
       simulatorArgs: ['--frames', '300', '--rate', 'max', '--dtype', 'uint16'],
-      yaml: testConfig('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    min_workers: 1\n    max_workers: 2'),
+      yaml: testConfig(
+        '  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    min_workers: 1\n    max_workers: 2',
+      ),
       timeoutMs: 150_000,
     });
     const result = await run.pipeline.done;
@@ -90,8 +99,21 @@ describe('pipeline operations', () => {
 
   it('analyses a V1 series whose header (header_detail none) announces no shape or geometry', async () => {
     const run = await startPipelineRun({
-      simulatorArgs: ['--frames', '30', '--rate', '30', '--dtype', 'uint32', '--header-detail', 'none', '--hit-fraction', '1'],
-      yaml: testConfig('  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    max_workers: 1'),
+      simulatorArgs: [
+        '--frames',
+        '30',
+        '--rate',
+        '30',
+        '--dtype',
+        'uint32',
+        '--header-detail',
+        'none',
+        '--hit-fraction',
+        '1',
+      ],
+      yaml: testConfig(
+        '  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    max_workers: 1',
+      ),
       timeoutMs: 120_000,
     });
     const result = await run.pipeline.done;
@@ -99,7 +121,12 @@ describe('pipeline operations', () => {
     const results = readResults(run.dir);
     expect(results.find((r) => r.type === 'summary')).toMatchObject({ received: 30, processed: 30, lost: 0 });
     // The series record says the shape is unknown rather than inventing one.
-    expect(results.find((r) => r.type === 'series')).toMatchObject({ width: null, height: null, dtype: null, radial_q: [] });
+    expect(results.find((r) => r.type === 'series')).toMatchObject({
+      width: null,
+      height: null,
+      dtype: null,
+      radial_q: [],
+    });
     const frames = results.filter((r) => r.type === 'frame' && r.path === 'good');
     // Spots are still found; what needs the geometry is left out and flagged.
     expect(frames.every((r) => (r.flags as string[]).includes('no-geometry') && r.d_min === null)).toBe(true);

@@ -37,9 +37,13 @@ interface Harness {
 
 const harnesses: Harness[] = [];
 
-async function start(pools = '  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    max_workers: 1'): Promise<Harness> {
+async function start(
+  pools = '  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    max_workers: 1',
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'sp-robust-'));
-  const config = parseConfig(`pipeline:\n  worker_port: 0\n  heartbeat_ms: 250\n${pools}\n    spill_dir: ${join(dir, 'spill')}\noutputs:\n  http_port: 0\nlogging:\n  level: warn\n`);
+  const config = parseConfig(
+    `pipeline:\n  worker_port: 0\n  heartbeat_ms: 250\n${pools}\n    spill_dir: ${join(dir, 'spill')}\noutputs:\n  http_port: 0\nlogging:\n  level: warn\n`,
+  );
   const push = new Push({ linger: 0 });
   await push.bind('tcp://127.0.0.1:*');
   const pipeline = new Pipeline({ config, logger: pino({ level: 'silent' }) });
@@ -52,12 +56,32 @@ async function start(pools = '  fast:\n    workers: 0\n    min_workers: 0\n    m
   return h;
 }
 
-async function sendSeries(h: Harness, id: number, frames: number, extra: Record<string, unknown> = {}, channels = ['threshold_1']): Promise<void> {
-  await h.push.send(message({
-    type: 'start', series_id: id, series_unique_id: `U${id}-${Math.random()}`, image_size_x: W, image_size_y: H, image_dtype: 'uint16',
-    channels, beam_center_x: 32, beam_center_y: 32, incident_wavelength: 1, pixel_size_x: 75e-6, pixel_size_y: 75e-6,
-    detector_translation: [0, 0, -0.2], number_of_images: frames, ...extra,
-  }));
+async function sendSeries(
+  h: Harness,
+  id: number,
+  frames: number,
+  extra: Record<string, unknown> = {},
+  channels = ['threshold_1'],
+): Promise<void> {
+  await h.push.send(
+    message({
+      type: 'start',
+      series_id: id,
+      series_unique_id: `U${id}-${Math.random()}`,
+      image_size_x: W,
+      image_size_y: H,
+      image_dtype: 'uint16',
+      channels,
+      beam_center_x: 32,
+      beam_center_y: 32,
+      incident_wavelength: 1,
+      pixel_size_x: 75e-6,
+      pixel_size_y: 75e-6,
+      detector_translation: [0, 0, -0.2],
+      number_of_images: frames,
+      ...extra,
+    }),
+  );
   for (let i = 0; i < frames; i++) {
     const data: Record<string, Tag> = {};
     channels.forEach((c, k) => (data[c] = image(k + 3 + i)));
@@ -90,10 +114,17 @@ async function handDrivenWorker(h: Harness, host: string, credit: number, reply:
       if (m.t === 'task') await socket.send(encode(reply(m.task!)));
     }
   })().catch(() => undefined);
-  return { endpoint, close: async () => { socket.close(); await answering; } };
+  return {
+    endpoint,
+    close: async () => {
+      socket.close();
+      await answering;
+    },
+  };
 }
 
-const NO_LOCAL_WORKERS = '  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\n    max_workers: 0';
+const NO_LOCAL_WORKERS =
+  '  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 0\n    min_workers: 0\n    max_workers: 0';
 
 beforeAll(() => assertBuilt());
 
@@ -111,7 +142,14 @@ describe('pipeline robustness', () => {
     const h = await start();
     await sendSeries(h, 1, 6, {}, ['threshold_1', 'threshold_2']);
     await until(() => h.summaries.length === 1);
-    expect(h.summaries[0]).toMatchObject({ series: 1, received: 6, processed: 6, lost: 0, frames_other_channels: 6, duplicates_dropped: 0 });
+    expect(h.summaries[0]).toMatchObject({
+      series: 1,
+      received: 6,
+      processed: 6,
+      lost: 0,
+      frames_other_channels: 6,
+      duplicates_dropped: 0,
+    });
   });
 
   it('keeps two series that reuse one series id apart (detector restart)', async () => {
@@ -119,7 +157,10 @@ describe('pipeline robustness', () => {
     await sendSeries(h, 3, 5);
     await sendSeries(h, 3, 7);
     await until(() => h.summaries.length === 2);
-    expect(h.summaries.map((s) => [s.series, s.received, s.processed, s.lost])).toEqual([[3, 5, 5, 0], [3, 7, 7, 0]]);
+    expect(h.summaries.map((s) => [s.series, s.received, s.processed, s.lost])).toEqual([
+      [3, 5, 5, 0],
+      [3, 7, 7, 0],
+    ]);
   });
 
   it('works off a good-path backlog spanning many series without losing frames, then forgets their set-ups', async () => {
@@ -140,25 +181,50 @@ describe('pipeline robustness', () => {
 
   it('counts a frame the detector sends twice under one image number once, and still ends the series', async () => {
     const h = await start();
-    await h.push.send(message({
-      type: 'start', series_id: 5, series_unique_id: `U5-${Math.random()}`, image_size_x: W, image_size_y: H, image_dtype: 'uint16',
-      channels: ['threshold_1'], beam_center_x: 32, beam_center_y: 32, incident_wavelength: 1, pixel_size_x: 75e-6, pixel_size_y: 75e-6,
-      detector_translation: [0, 0, -0.2], number_of_images: 4,
-    }));
-    for (const i of [0, 1, 1, 2, 3, 3]) await h.push.send(message({ type: 'image', series_id: 5, image_id: i, data: { threshold_1: image(3 + i) } }));
+    await h.push.send(
+      message({
+        type: 'start',
+        series_id: 5,
+        series_unique_id: `U5-${Math.random()}`,
+        image_size_x: W,
+        image_size_y: H,
+        image_dtype: 'uint16',
+        channels: ['threshold_1'],
+        beam_center_x: 32,
+        beam_center_y: 32,
+        incident_wavelength: 1,
+        pixel_size_x: 75e-6,
+        pixel_size_y: 75e-6,
+        detector_translation: [0, 0, -0.2],
+        number_of_images: 4,
+      }),
+    );
+    for (const i of [0, 1, 1, 2, 3, 3])
+      await h.push.send(message({ type: 'image', series_id: 5, image_id: i, data: { threshold_1: image(3 + i) } }));
     await h.push.send(message({ type: 'end', series_id: 5 }));
     await until(() => h.summaries.length === 1, 20_000);
-    expect(h.summaries[0]).toMatchObject({ received: 4, repeated_frames: 2, processed: 4, lost: 0, duplicates_dropped: 0 });
+    expect(h.summaries[0]).toMatchObject({
+      received: 4,
+      repeated_frames: 2,
+      processed: 4,
+      lost: 0,
+      duplicates_dropped: 0,
+    });
   });
 
   it('accounts each answer as the frame the worker was sent, whatever frame, series or path the answer names', async () => {
     const h = await start(NO_LOCAL_WORKERS);
     const frames: { frame: number; path: string }[] = [];
-    h.pipeline.collector.on('frame', (r: { frame: number; path: string }) => frames.push({ frame: r.frame, path: r.path }));
+    h.pipeline.collector.on('frame', (r: { frame: number; path: string }) =>
+      frames.push({ frame: r.frame, path: r.path }),
+    );
     // Every answer names the same wrong frame, in another run, half of them on the other path.
     let n = 0;
-    const liar = await handDrivenWorker(h, 'liar', 4, (t) =>
-      ({ t: 'result', id: t.id, result: validResultBody({ run: 99, series: 99, frame: 1000, path: n++ % 2 ? 'fast' : 'good', receivedAt: 0 }) }));
+    const liar = await handDrivenWorker(h, 'liar', 4, (t) => ({
+      t: 'result',
+      id: t.id,
+      result: validResultBody({ run: 99, series: 99, frame: 1000, path: n++ % 2 ? 'fast' : 'good', receivedAt: 0 }),
+    }));
     await sendSeries(h, 1, 4);
     await until(() => h.summaries.length === 1);
     expect(h.summaries[0]).toMatchObject({ received: 4, processed: 4, lost: 0, duplicates_dropped: 0 });
@@ -170,9 +236,11 @@ describe('pipeline robustness', () => {
   it('gives up a frame its workers keep handing back, counting it lost, so the series still ends', async () => {
     const h = await start(NO_LOCAL_WORKERS);
     // Frame 2 always comes back 'no-setup' (as from a worker that cannot keep the set-up).
-    const worker = await handDrivenWorker(h, 'forgetful', 2, (t) => t.frame === 2
-      ? { t: 'failed', id: t.id, code: 'no-setup', detail: 'forgot' }
-      : { t: 'result', id: t.id, result: validResultBody() });
+    const worker = await handDrivenWorker(h, 'forgetful', 2, (t) =>
+      t.frame === 2
+        ? { t: 'failed', id: t.id, code: 'no-setup', detail: 'forgot' }
+        : { t: 'result', id: t.id, result: validResultBody() },
+    );
     await sendSeries(h, 1, 4);
     await until(() => h.summaries.length === 1);
     expect(h.summaries[0]).toMatchObject({ received: 4, processed: 3, lost: 1, lost_reasons: { 'no-setup': 1 } });
@@ -180,7 +248,7 @@ describe('pipeline robustness', () => {
     await worker.close();
   });
 
-  it('drops a worker\'s malformed messages and keeps serving the other workers', async () => {
+  it("drops a worker's malformed messages and keeps serving the other workers", async () => {
     const h = await start(NO_LOCAL_WORKERS);
     const rogue = await handDrivenWorker(h, 'rogue', 1, (t) => ({ t: 'result', id: t.id, result: null }));
     const endpoint = rogue.endpoint;

@@ -15,7 +15,10 @@ describe('CreditRing', () => {
 
   it('skips workers that do not accept, and those removed', () => {
     const ring = new CreditRing();
-    for (const id of ['a', 'b']) { ring.add(id); ring.grant(id, 5); }
+    for (const id of ['a', 'b']) {
+      ring.add(id);
+      ring.grant(id, 5);
+    }
     const asked: string[] = [];
     expect(ring.choose((id) => (asked.push(id), id === 'b'))).toBe('b');
     expect(asked).toEqual(['a', 'b']);

@@ -22,8 +22,16 @@ function task(id: number, size = 1000): Task {
   const data = new Uint8Array(size).fill(id & 0xff);
   return {
     header: {
-      id, run: 7, series: 1, frame: id, channel: 'threshold_1', width: 10, height: 10, dtype: 'uint16',
-      encoding: { codec: 'raw', elemSize: 2, name: '<' }, receivedAt: 0,
+      id,
+      run: 7,
+      series: 1,
+      frame: id,
+      channel: 'threshold_1',
+      width: 10,
+      height: 10,
+      dtype: 'uint16',
+      encoding: { codec: 'raw', elemSize: 2, name: '<' },
+      receivedAt: 0,
     },
     data,
   };
@@ -43,7 +51,7 @@ function drain(q: ReliableQueue, ack = true): Map<string, number[]> {
 }
 
 describe('ReliableQueue', () => {
-  it('sends nothing without credit and respects each worker\'s credit', () => {
+  it("sends nothing without credit and respects each worker's credit", () => {
     const q = queue();
     for (let i = 0; i < 5; i++) q.enqueue(task(i));
     q.addWorker('a');
@@ -68,7 +76,7 @@ describe('ReliableQueue', () => {
     expect(got.get('b')).toEqual([1, 3, 5]);
   });
 
-  it('redelivers a dead worker\'s unacknowledged tasks first, exactly once overall', () => {
+  it("redelivers a dead worker's unacknowledged tasks first, exactly once overall", () => {
     const q = queue();
     for (let i = 0; i < 10; i++) q.enqueue(task(i));
     q.addWorker('a');
@@ -221,7 +229,10 @@ describe('ReliableQueue', () => {
   it('gives a failed task up after MAX_FAILURES workers failed it, or at once when no other worker is there', () => {
     const q = queue();
     const names = Array.from({ length: MAX_FAILURES + 1 }, (_, i) => `w${i}`);
-    for (const w of names) { q.addWorker(w); q.grant(w, 1); }
+    for (const w of names) {
+      q.addWorker(w);
+      q.grant(w, 1);
+    }
     q.enqueue(task(1));
     for (let i = 0; i < MAX_FAILURES; i++) {
       const d = q.next()!;
@@ -398,7 +409,12 @@ describe('ReliableQueue', () => {
     }
     // Finish: everything left is worked off.
     for (;;) {
-      for (const [w, s] of held) for (const id of s) { expect(q.ack(w, id)?.id).toBe(id); acked.add(id); q.grant(w, 1); }
+      for (const [w, s] of held)
+        for (const id of s) {
+          expect(q.ack(w, id)?.id).toBe(id);
+          acked.add(id);
+          q.grant(w, 1);
+        }
       for (const s of held.values()) s.clear();
       let d = q.next();
       if (!d) break;
@@ -419,4 +435,3 @@ describe('ReliableQueue', () => {
 function segmentNo(file: string): number {
   return Number(/-(\d+)\.spill$/.exec(file)![1]);
 }
-

@@ -8,11 +8,37 @@ import type { SeriesStart } from '../src/receiver/events.js';
 
 function start(series: number, userData: unknown = null): SeriesStart {
   return {
-    type: 'series-start', streamVersion: 2, series, seriesUniqueId: null, headerDetail: 'all', detectorDescription: 'EIGER2', detectorSerialNumber: null,
-    width: 4, height: 4, dtype: 'uint16', beamCenterX: 2, beamCenterY: 2, detectorDistance: 0.1, wavelength: 1, photonEnergy: 12398, pixelSizeX: 75e-6,
-    pixelSizeY: 75e-6, countTime: null, frameTime: null, numberOfImages: 1, saturationValue: 1000, sensorMaterial: null, sensorThickness: null,
-    channels: ['threshold_1'], pixelMask: { threshold_1: new Uint32Array(16) }, flatfield: {}, countrateTable: null, goniometer: {}, userData,
-    config: { huge: 'x'.repeat(1000) }, receivedAt: 0,
+    type: 'series-start',
+    streamVersion: 2,
+    series,
+    seriesUniqueId: null,
+    headerDetail: 'all',
+    detectorDescription: 'EIGER2',
+    detectorSerialNumber: null,
+    width: 4,
+    height: 4,
+    dtype: 'uint16',
+    beamCenterX: 2,
+    beamCenterY: 2,
+    detectorDistance: 0.1,
+    wavelength: 1,
+    photonEnergy: 12398,
+    pixelSizeX: 75e-6,
+    pixelSizeY: 75e-6,
+    countTime: null,
+    frameTime: null,
+    numberOfImages: 1,
+    saturationValue: 1000,
+    sensorMaterial: null,
+    sensorThickness: null,
+    channels: ['threshold_1'],
+    pixelMask: { threshold_1: new Uint32Array(16) },
+    flatfield: {},
+    countrateTable: null,
+    goniometer: {},
+    userData,
+    config: { huge: 'x'.repeat(1000) },
+    receivedAt: 0,
   };
 }
 
@@ -22,7 +48,11 @@ function fakeBroker(workers: string[]) {
     membersOf: () => workers.map((id) => ({ id })),
     send: (to: string, msg: { t: string }) => sent.push({ to, msg }),
   } as unknown as WorkerBroker;
-  return { broker, sent, setupsTo: (w: string) => sent.filter((s) => s.to === w && s.msg.t === 'series').map((s) => s.msg.setup!['run']) };
+  return {
+    broker,
+    sent,
+    setupsTo: (w: string) => sent.filter((s) => s.to === w && s.msg.t === 'series').map((s) => s.msg.setup!['run']),
+  };
 }
 
 describe('series set-ups', () => {
@@ -34,7 +64,15 @@ describe('series set-ups', () => {
     const setup = sent[0]!.msg.setup!;
     expect(setup).not.toHaveProperty('userData');
     expect(setup).not.toHaveProperty('config');
-    expect(setup).toMatchObject({ run: 1, series: 1, width: 4, height: 4, dtype: 'uint16', wavelength: 1, maskChannel: 'threshold_1' });
+    expect(setup).toMatchObject({
+      run: 1,
+      series: 1,
+      width: 4,
+      height: 4,
+      dtype: 'uint16',
+      wavelength: 1,
+      maskChannel: 'threshold_1',
+    });
   });
 
   it('keeps at most MAX_UNANSWERED set-ups ahead of a worker and skips runs finished meanwhile', () => {

@@ -4,7 +4,16 @@
 // tasks sent before the pipeline reset it.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, linkSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { Router } from 'zeromq';
 import { decode, encode } from '@msgpack/msgpack';
 import { pino } from 'pino';
@@ -93,7 +102,9 @@ describe('SharedFrameSlots', () => {
     const name = `/stream-pipeline-${process.pid}-0123456789ab`;
     try {
       linkSync(other, `/dev/shm${name}`);
-      expect(() => SharedFrameSlots.attach({ name, slots: 2, slotBytes: 128 }, ANY_SIZE)).toThrow(/has other names \(hard links\)/);
+      expect(() => SharedFrameSlots.attach({ name, slots: 2, slotBytes: 128 }, ANY_SIZE)).toThrow(
+        /has other names \(hard links\)/,
+      );
       expect(readFileSync(other)).toEqual(Buffer.alloc(256, 7));
     } finally {
       rmSync(`/dev/shm${name}`, { force: true });
@@ -103,17 +114,29 @@ describe('SharedFrameSlots', () => {
 
   it('refuses announcements it must not map, naming what is wrong', () => {
     const worker = create(2, 128);
-    expect(() => SharedFrameSlots.attach({ ...worker.layout, slotBytes: 256 }, ANY_SIZE)).toThrow(/not of the announced size/);
-    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/etc/passwd' }, ANY_SIZE)).toThrow(/must be \/stream-pipeline- followed by/);
-    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/stream-pipeline-../../x' }, ANY_SIZE)).toThrow(/followed by \[0-9a-z-\]/);
-    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/stream-pipeline-absent' }, ANY_SIZE)).toThrow(/cannot open shared memory/);
+    expect(() => SharedFrameSlots.attach({ ...worker.layout, slotBytes: 256 }, ANY_SIZE)).toThrow(
+      /not of the announced size/,
+    );
+    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/etc/passwd' }, ANY_SIZE)).toThrow(
+      /must be \/stream-pipeline- followed by/,
+    );
+    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/stream-pipeline-../../x' }, ANY_SIZE)).toThrow(
+      /followed by \[0-9a-z-\]/,
+    );
+    expect(() => SharedFrameSlots.attach({ ...worker.layout, name: '/stream-pipeline-absent' }, ANY_SIZE)).toThrow(
+      /cannot open shared memory/,
+    );
     expect(() => checkLayout({ ...worker.layout, slots: 0 })).toThrow(/slot count 0/);
     expect(() => checkLayout({ ...worker.layout, slots: 2.5 })).toThrow(/slot count 2.5/);
     expect(() => checkLayout({ ...worker.layout, slotBytes: 2 ** 40 })).toThrow(/slot size/);
     expect(() => checkLayout(null)).toThrow(/not an object/);
     // More, or larger, slots than the pipeline allows are not mapped (nor reserved).
-    expect(() => SharedFrameSlots.attach(worker.layout, { slots: 1, slotBytes: 1 << 20 })).toThrow(/2 slots is more than the 1/);
-    expect(() => SharedFrameSlots.attach(worker.layout, { slots: 16, slotBytes: 64 })).toThrow(/larger than the configured 64/);
+    expect(() => SharedFrameSlots.attach(worker.layout, { slots: 1, slotBytes: 1 << 20 })).toThrow(
+      /2 slots is more than the 1/,
+    );
+    expect(() => SharedFrameSlots.attach(worker.layout, { slots: 16, slotBytes: 64 })).toThrow(
+      /larger than the configured 64/,
+    );
     // Once unlinked, the name cannot be mapped again, but existing mappings still share.
     const pipeline = SharedFrameSlots.attach(worker.layout, ANY_SIZE);
     worker.unlink();
@@ -157,7 +180,10 @@ describe('SharedFrameSlots', () => {
     const pipeline = SharedFrameSlots.attach(worker.layout, ANY_SIZE);
     pipeline.claim(1, bytes(100, 3));
     const earlier = worker.view(0, 100);
-    const mapped = () => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes(worker.layout.name)).length;
+    const mapped = () =>
+      readFileSync('/proc/self/maps', 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(worker.layout.name)).length;
     expect(mapped()).toBe(2);
     worker.close();
     expect(mapped()).toBe(1);
@@ -181,24 +207,60 @@ describe('a worker receiving frames in shared memory', () => {
   const W = 40;
   const H = 30;
   const setup = {
-    run: 1, series: 1, streamVersion: 1, seriesUniqueId: null, headerDetail: 'basic', detectorDescription: null, detectorSerialNumber: null,
-    width: W, height: H, dtype: 'uint16', beamCenterX: 20, beamCenterY: 15, detectorDistance: 0.1, wavelength: 1, photonEnergy: null,
-    pixelSizeX: 75e-6, pixelSizeY: 75e-6, countTime: null, frameTime: null, numberOfImages: null, saturationValue: null,
-    sensorMaterial: null, sensorThickness: null, channels: ['threshold_1'], maskChannel: null,
+    run: 1,
+    series: 1,
+    streamVersion: 1,
+    seriesUniqueId: null,
+    headerDetail: 'basic',
+    detectorDescription: null,
+    detectorSerialNumber: null,
+    width: W,
+    height: H,
+    dtype: 'uint16',
+    beamCenterX: 20,
+    beamCenterY: 15,
+    detectorDistance: 0.1,
+    wavelength: 1,
+    photonEnergy: null,
+    pixelSizeX: 75e-6,
+    pixelSizeY: 75e-6,
+    countTime: null,
+    frameTime: null,
+    numberOfImages: null,
+    saturationValue: null,
+    sensorMaterial: null,
+    sensorThickness: null,
+    channels: ['threshold_1'],
+    maskChannel: null,
   } as unknown as SeriesSetup;
   const encoding = parseV1Encoding('bs16-lz4<', 'uint16');
   const frame = (seed: number) => {
     const pixels = Uint16Array.from({ length: W * H }, (_, i) => (i * seed) % 1000);
     return { blob: encodePixels(pixels, encoding), sum: pixels.reduce((a, v) => a + v, 0) };
   };
-  const task = (id: number) => ({ id, run: 1, series: 1, frame: id, channel: 'threshold_1', width: W, height: H, dtype: 'uint16', encoding, receivedAt: 0 });
+  const task = (id: number) => ({
+    id,
+    run: 1,
+    series: 1,
+    frame: id,
+    channel: 'threshold_1',
+    width: W,
+    height: H,
+    dtype: 'uint16',
+    encoding,
+    receivedAt: 0,
+  });
 
   it('analyses the bytes its slots hold, and drops tasks sent before its new welcome after a reset', async () => {
     const broker = new Router({ linger: 0 });
     await broker.bind('tcp://127.0.0.1:*');
     // The analyser reports the sum of the decoded pixels: proof of which bytes were read.
     const worker = new PoolWorker({
-      connect: broker.lastEndpoint!, path: 'good', credit: 2, slotBytes: 64 * 1024, logger: pino({ level: 'silent' }),
+      connect: broker.lastEndpoint!,
+      path: 'good',
+      credit: 2,
+      slotBytes: 64 * 1024,
+      logger: pino({ level: 'silent' }),
       makeAnalyser: () => ({ analyse: (pixels) => ({ total_intensity: sumOf(pixels) }) as never }),
     });
     const running = worker.run();
@@ -242,7 +304,13 @@ describe('a worker receiving frames in shared memory', () => {
     // Also stale: a task naming the earlier region, even after the new welcome.
     await send(rid, { t: 'task', task: task(5), slot: 0, length: f1.blob.byteLength, region });
     const f3 = frame(7);
-    await send(rid, { t: 'task', task: task(3), slot: slots2.claim(3, f3.blob), length: f3.blob.byteLength, region: region2 });
+    await send(rid, {
+      t: 'task',
+      task: task(3),
+      slot: slots2.claim(3, f3.blob),
+      length: f3.blob.byteLength,
+      region: region2,
+    });
     const [, r3] = await next('result');
     expect(r3['id']).toBe(3);
     expect(r3.result!.total_intensity).toBe(f3.sum);
@@ -260,13 +328,20 @@ describe('a worker receiving frames in shared memory', () => {
   });
 });
 
-describe('the pipeline\'s broker lending slots to a local worker', () => {
+describe("the pipeline's broker lending slots to a local worker", () => {
   const W = 64;
   const H = 64;
   const encoding = parseV1Encoding('bs16-lz4<', 'uint16');
 
   it('sends frames that fit through shared memory and larger ones over the socket, with the right bytes either way, and lets go of the region when the worker leaves', async () => {
-    const broker = new WorkerBroker({ endpoint: 'tcp://127.0.0.1:0', heartbeatMs: 1000, taskTimeoutMs: 60_000, maxSlotBytes: 1 << 20, logger: pino({ level: 'silent' }), workerConfig: {} });
+    const broker = new WorkerBroker({
+      endpoint: 'tcp://127.0.0.1:0',
+      heartbeatMs: 1000,
+      taskTimeoutMs: 60_000,
+      maxSlotBytes: 1 << 20,
+      logger: pino({ level: 'silent' }),
+      workerConfig: {},
+    });
     const results = new Map<number, number>();
     let joined = '';
     let left = '';
@@ -277,7 +352,8 @@ describe('the pipeline\'s broker lending slots to a local worker', () => {
       removeWorker: (id) => (left = id),
       oldestSentAt: () => null,
       onWorkerMessage: (_id, msg) => {
-        if (msg.t === 'result') results.set(msg.id, (msg.result as unknown as { total_intensity: number }).total_intensity);
+        if (msg.t === 'result')
+          results.set(msg.id, (msg.result as unknown as { total_intensity: number }).total_intensity);
         return true;
       },
     };
@@ -286,7 +362,11 @@ describe('the pipeline\'s broker lending slots to a local worker', () => {
     // Regions other tests mapped (and left to the garbage collector) are not this test's.
     const earlier = new Set(readFileSync('/proc/self/maps', 'utf8').split('\n'));
     const worker = new PoolWorker({
-      connect: broker.localEndpoint!, path: 'good', credit: 2, slotBytes: 2048, logger: pino({ level: 'silent' }),
+      connect: broker.localEndpoint!,
+      path: 'good',
+      credit: 2,
+      slotBytes: 2048,
+      logger: pino({ level: 'silent' }),
       makeAnalyser: () => ({ analyse: (pixels) => validResultBody({ total_intensity: sumOf(pixels) }) as never }),
     });
     const running = worker.run();
@@ -295,18 +375,56 @@ describe('the pipeline\'s broker lending slots to a local worker', () => {
       expect(cond()).toBe(true);
     };
     await until(() => joined !== '');
-    const setup = { run: 1, series: 1, width: W, height: H, dtype: 'uint16', beamCenterX: null, beamCenterY: null, detectorDistance: null,
-      wavelength: null, pixelSizeX: null, pixelSizeY: null, saturationValue: null, channels: ['threshold_1'], maskChannel: null } as unknown as SeriesSetup;
+    const setup = {
+      run: 1,
+      series: 1,
+      width: W,
+      height: H,
+      dtype: 'uint16',
+      beamCenterX: null,
+      beamCenterY: null,
+      detectorDistance: null,
+      wavelength: null,
+      pixelSizeX: null,
+      pixelSizeY: null,
+      saturationValue: null,
+      channels: ['threshold_1'],
+      maskChannel: null,
+    } as unknown as SeriesSetup;
     broker.send(joined, { t: 'series', setup });
     // Smooth frames compress below the 2 kB slot; a noisy one does not.
     const sums = new Map<number, number>();
     for (let id = 1; id <= 6; id++) {
       const noisy = id === 4;
-      const pixels = Uint16Array.from({ length: W * H }, (_, i) => (noisy ? (i * 2654435761 + id) % 65521 : (i >> 6) + id) & 0xffff);
+      const pixels = Uint16Array.from(
+        { length: W * H },
+        (_, i) => (noisy ? (i * 2654435761 + id) % 65521 : (i >> 6) + id) & 0xffff,
+      );
       const blob = encodePixels(pixels, encoding);
       expect(blob.byteLength > 2048).toBe(noisy);
-      sums.set(id, pixels.reduce((a, v) => a + v, 0));
-      broker.send(joined, { t: 'task', task: { id, run: 1, series: 1, frame: id, channel: 'threshold_1', width: W, height: H, dtype: 'uint16', encoding, receivedAt: 0 } }, blob);
+      sums.set(
+        id,
+        pixels.reduce((a, v) => a + v, 0),
+      );
+      broker.send(
+        joined,
+        {
+          t: 'task',
+          task: {
+            id,
+            run: 1,
+            series: 1,
+            frame: id,
+            channel: 'threshold_1',
+            width: W,
+            height: H,
+            dtype: 'uint16',
+            encoding,
+            receivedAt: 0,
+          },
+        },
+        blob,
+      );
       // Two slots: wait for answers so a slot is free again (as credit would make the pipeline do).
       if (id % 2 === 0) await until(() => results.size === id);
     }
@@ -315,7 +433,10 @@ describe('the pipeline\'s broker lending slots to a local worker', () => {
     expect(broker.tasksShared).toBe(5);
     expect(broker.tasksInline).toBe(1);
 
-    const maps = () => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes('/stream-pipeline-') && !earlier.has(l)).length;
+    const maps = () =>
+      readFileSync('/proc/self/maps', 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('/stream-pipeline-') && !earlier.has(l)).length;
     expect(maps()).toBe(2); // the broker's mapping and the worker's, both in this test process
     expect(readdirSync('/dev/shm').filter((n) => n.startsWith(`stream-pipeline-${process.pid}-`))).toEqual([]); // unlinked once mapped
     worker.stop();

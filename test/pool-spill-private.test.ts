@@ -1,7 +1,18 @@
 // Spilled frames go only where no other user can read, plant or redirect them: a directory of
 // our own (0700), segment files created new and never through a symlink.
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpillFile, SPILL_FAILED } from '../src/stages/pool/SpillFile.js';
@@ -21,7 +32,18 @@ afterEach(() => {
 
 function task(id: number): Task {
   return {
-    header: { id, run: 1, series: 1, frame: id, channel: 'threshold_1', width: 4, height: 4, dtype: 'uint16', encoding: { codec: 'raw', elemSize: 2, name: '<' }, receivedAt: 0 },
+    header: {
+      id,
+      run: 1,
+      series: 1,
+      frame: id,
+      channel: 'threshold_1',
+      width: 4,
+      height: 4,
+      dtype: 'uint16',
+      encoding: { codec: 'raw', elemSize: 2, name: '<' },
+      receivedAt: 0,
+    },
     data: new Uint8Array(32).fill(id),
   };
 }
@@ -56,13 +78,14 @@ describe('spill directory', () => {
     expect(() => ensurePrivateDirectory(join(base, 'file'))).toThrow();
   });
 
-  it('does not overwrite or follow a file planted under a segment\'s name', () => {
+  it("does not overwrite or follow a file planted under a segment's name", () => {
     const dir = join(scratch(), 'spill');
     mkdirSync(dir, { mode: 0o700 });
     const victim = join(scratch(), 'victim');
     writeFileSync(victim, 'precious');
     // Plant symlinks under every name the next segments of this process could take.
-    for (let i = 0; i < 64; i++) for (let k = 0; k < 4; k++) symlinkSync(victim, join(dir, `good-${process.pid}-${i}-${k}.spill`));
+    for (let i = 0; i < 64; i++)
+      for (let k = 0; k < 4; k++) symlinkSync(victim, join(dir, `good-${process.pid}-${i}-${k}.spill`));
     const spill = new SpillFile(dir, 'good');
     expect(spill.push(task(1))).toBe(SPILL_FAILED);
     expect(readFileSync(victim, 'utf8')).toBe('precious');
@@ -72,7 +95,9 @@ describe('spill directory', () => {
   it('uses a fresh private temporary directory when none is configured, and removes it on close', () => {
     const spill = new SpillFile(null, 'good');
     expect(spill.push(task(1))).toBeNull();
-    const made = readdirSync(tmpdir()).filter((n) => n.startsWith('stream-pipeline-spill-')).map((n) => join(tmpdir(), n))
+    const made = readdirSync(tmpdir())
+      .filter((n) => n.startsWith('stream-pipeline-spill-'))
+      .map((n) => join(tmpdir(), n))
       .filter((d) => readdirSync(d).some((f) => f.startsWith(`good-${process.pid}-`)));
     expect(made).toHaveLength(1);
     expect(statSync(made[0]!).mode & 0o777).toBe(0o700);
@@ -86,7 +111,10 @@ describe('spill directory', () => {
     mkdirSync(open);
     chmodSync(open, 0o777);
     const config = join(base, 'p.yaml');
-    writeFileSync(config, `pipeline:\n  worker_port: 0\n  good:\n    workers: 0\n    min_workers: 0\n    spill_dir: ${open}\n  fast:\n    workers: 0\n    min_workers: 0\noutputs:\n  http_port: 0\n`);
+    writeFileSync(
+      config,
+      `pipeline:\n  worker_port: 0\n  good:\n    workers: 0\n    min_workers: 0\n    spill_dir: ${open}\n  fast:\n    workers: 0\n    min_workers: 0\noutputs:\n  http_port: 0\n`,
+    );
     const r = await runCli(['--config', config, '--endpoint', 'tcp://127.0.0.1:1'], 30_000);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`${open} is open to other users`);

@@ -21,8 +21,16 @@ afterEach(() => {
 function task(id: number, size = 1000): Task {
   return {
     header: {
-      id, run: 1, series: 1, frame: id, channel: 'threshold_1', width: 10, height: 10, dtype: 'uint16',
-      encoding: { codec: 'raw', elemSize: 2, name: '<' }, receivedAt: 0,
+      id,
+      run: 1,
+      series: 1,
+      frame: id,
+      channel: 'threshold_1',
+      width: 10,
+      height: 10,
+      dtype: 'uint16',
+      encoding: { codec: 'raw', elemSize: 2, name: '<' },
+      receivedAt: 0,
     },
     data: new Uint8Array(size).fill(id & 0xff),
   };
@@ -68,7 +76,9 @@ describe('SpillFile segments', () => {
     spill.push(task(3, 500));
     expect(readdirSync(dir)).toHaveLength(3);
     expect([spill.shift()!, spill.shift()!, spill.shift()!].map((t) => [t.header.id, t.data.byteLength])).toEqual([
-      [1, 500], [2, 5000], [3, 500],
+      [1, 500],
+      [2, 5000],
+      [3, 500],
     ]);
     expect(readdirSync(dir)).toHaveLength(0);
   });
@@ -103,7 +113,12 @@ describe('ReliableQueue disk use over a long over-capacity run', () => {
 
   it('stays bounded while input and take keep pace with a disk backlog, and drains when take is faster', () => {
     const dir = tempDir();
-    const q = new ReliableQueue({ memoryBudgetBytes: budget, spillDir: dir, name: 'good', spillSegmentBytes: segmentBytes });
+    const q = new ReliableQueue({
+      memoryBudgetBytes: budget,
+      spillDir: dir,
+      name: 'good',
+      spillSegmentBytes: segmentBytes,
+    });
     q.addWorker('w');
     let nextId = 0;
     const done: number[] = [];

@@ -23,7 +23,10 @@ function slowBuildingWorker(connect: string): ChildProcess {
     process.on('SIGTERM', () => worker.stop());
     await worker.run();
     process.exit(0);`;
-  return spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url).pathname, stdio: 'inherit' });
+  return spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: new URL('..', import.meta.url).pathname,
+    stdio: 'inherit',
+  });
 }
 
 const children: ChildProcess[] = [];
@@ -34,7 +37,14 @@ afterEach(() => {
 
 describe('worker liveness during a table build', () => {
   it('keeps a worker that announced a build longer than the liveness window, and its frames with it', async () => {
-    const broker = new WorkerBroker({ endpoint: 'tcp://127.0.0.1:0', heartbeatMs: HEARTBEAT_MS, taskTimeoutMs: 60_000, maxSlotBytes: 1 << 20, logger: pino({ level: 'silent' }), workerConfig: {} });
+    const broker = new WorkerBroker({
+      endpoint: 'tcp://127.0.0.1:0',
+      heartbeatMs: HEARTBEAT_MS,
+      taskTimeoutMs: 60_000,
+      maxSlotBytes: 1 << 20,
+      logger: pino({ level: 'silent' }),
+      workerConfig: {},
+    });
     let joined = '';
     const removed: string[] = [];
     const answered: number[] = [];
@@ -50,16 +60,47 @@ describe('worker liveness during a table build', () => {
     await broker.bind();
     children.push(slowBuildingWorker(broker.localEndpoint!));
     const until = async (cond: () => boolean, ms: number) => {
-      for (const end = Date.now() + ms; !cond() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+      for (const end = Date.now() + ms; !cond() && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
       expect(cond()).toBe(true);
     };
     await until(() => joined !== '', 10_000);
-    const setup = { run: 1, series: 1, width: 8, height: 8, dtype: 'uint16', beamCenterX: null, beamCenterY: null, detectorDistance: null,
-      wavelength: null, pixelSizeX: null, pixelSizeY: null, saturationValue: null, channels: ['threshold_1'], maskChannel: null } as unknown as SeriesSetup;
+    const setup = {
+      run: 1,
+      series: 1,
+      width: 8,
+      height: 8,
+      dtype: 'uint16',
+      beamCenterX: null,
+      beamCenterY: null,
+      detectorDistance: null,
+      wavelength: null,
+      pixelSizeX: null,
+      pixelSizeY: null,
+      saturationValue: null,
+      channels: ['threshold_1'],
+      maskChannel: null,
+    } as unknown as SeriesSetup;
     broker.send(joined, { t: 'series', setup });
     const encoding = { codec: 'raw', elemSize: 2, name: '<' };
-    broker.send(joined, { t: 'task', task: { id: 1, run: 1, series: 1, frame: 0, channel: 'threshold_1', width: 8, height: 8, dtype: 'uint16', encoding, receivedAt: 0 } as never },
-      new Uint8Array(128));
+    broker.send(
+      joined,
+      {
+        t: 'task',
+        task: {
+          id: 1,
+          run: 1,
+          series: 1,
+          frame: 0,
+          channel: 'threshold_1',
+          width: 8,
+          height: 8,
+          dtype: 'uint16',
+          encoding,
+          receivedAt: 0,
+        } as never,
+      },
+      new Uint8Array(128),
+    );
     await until(() => answered.includes(1), BUILD_MS + 5000);
     expect(broker.workersLost).toBe(0);
     expect(removed).toEqual([]);

@@ -27,10 +27,26 @@ const decodeResult = (result: unknown) => decodeWorkerMessage(pack({ t: 'result'
 
 describe('worker messages', () => {
   it('accepts a complete result and keeps only its known fields', () => {
-    const msg = decodeResult(validResultBody({ n_spots: 3, n_spots_no_ice: 2, hit: true, spots: [[1, 2, 3]], flags: ['ice-rings'], type: 'summary', extra: 'x' }));
+    const msg = decodeResult(
+      validResultBody({
+        n_spots: 3,
+        n_spots_no_ice: 2,
+        hit: true,
+        spots: [[1, 2, 3]],
+        flags: ['ice-rings'],
+        type: 'summary',
+        extra: 'x',
+      }),
+    );
     expect(msg.t).toBe('result');
     if (msg.t !== 'result') return;
-    expect(msg.result).toMatchObject({ n_spots: 3, n_spots_no_ice: 2, hit: true, spots: [[1, 2, 3]], flags: ['ice-rings'] });
+    expect(msg.result).toMatchObject({
+      n_spots: 3,
+      n_spots_no_ice: 2,
+      hit: true,
+      spots: [[1, 2, 3]],
+      flags: ['ice-rings'],
+    });
     expect(Object.keys(msg.result).sort()).toEqual(Object.keys(validResultBody()).sort());
   });
 
@@ -42,7 +58,11 @@ describe('worker messages', () => {
     ['an unknown flag', { flags: ['all-good'] }, /flag/],
     ['NaN as a string', { total_intensity: 'NaN' }, /total_intensity/],
     ['a zero d_min', { d_min: 0 }, /d_min/],
-    ['more spots than a spot table holds', { spots: Array.from({ length: RESULT_LIMITS.spots + 1 }, () => [1, 1, 1]) }, /spots/],
+    [
+      'more spots than a spot table holds',
+      { spots: Array.from({ length: RESULT_LIMITS.spots + 1 }, () => [1, 1, 1]) },
+      /spots/,
+    ],
     ['a spot of two values', { spots: [[1, 2]] }, /spots\[0\]/],
     ['a radial value that is a string', { radial: [1, 'x'] }, /radial\[1\]/],
     ['a negative separation count', { separation: [-1] }, /separation/],
@@ -57,20 +77,28 @@ describe('worker messages', () => {
     });
   }
 
-  it('refuses messages that are not a worker\'s, naming why', () => {
+  it("refuses messages that are not a worker's, naming why", () => {
     expect(() => decodeWorkerMessage(new Uint8Array([0xc1]))).toThrow(WorkerMessageError);
     expect(() => decodeWorkerMessage(encode([1, 2]))).toThrow(/not a map/);
     expect(() => decodeWorkerMessage(encode({ t: 'shout' }))).toThrow(/unknown worker message type/);
-    expect(() => decodeWorkerMessage(pack({ t: 'hello', path: 'good', pid: DEEP, host: 'h', credit: 1 }))).toThrow(/pid/);
-    expect(() => decodeWorkerMessage(encode({ t: 'hello', path: 'good', pid: 1, host: 'h', credit: 0 }))).toThrow(/credit/);
+    expect(() => decodeWorkerMessage(pack({ t: 'hello', path: 'good', pid: DEEP, host: 'h', credit: 1 }))).toThrow(
+      /pid/,
+    );
+    expect(() => decodeWorkerMessage(encode({ t: 'hello', path: 'good', pid: 1, host: 'h', credit: 0 }))).toThrow(
+      /credit/,
+    );
     expect(() => decodeWorkerMessage(encode({ t: 'failed', id: 1, code: 'whatever' }))).toThrow(/failure code/);
     expect(() => decodeWorkerMessage(encode({ t: 'result', id: -1, result: validResultBody() }))).toThrow(/id/);
     // An array longer than any real result holds is refused while decoding.
-    expect(() => decodeWorkerMessage(encode({ t: 'heartbeat', junk: new Array(RESULT_LIMITS.radialBins + 1).fill(0) }))).toThrow(/bounds/);
+    expect(() =>
+      decodeWorkerMessage(encode({ t: 'heartbeat', junk: new Array(RESULT_LIMITS.radialBins + 1).fill(0) })),
+    ).toThrow(/bounds/);
   });
 
   it('cuts long texts and rebuilds hellos and failures from their known fields', () => {
-    const hello = decodeWorkerMessage(encode({ t: 'hello', path: 'fast', pid: 42, host: 'h'.repeat(4000), credit: 2, admin: true }));
+    const hello = decodeWorkerMessage(
+      encode({ t: 'hello', path: 'fast', pid: 42, host: 'h'.repeat(4000), credit: 2, admin: true }),
+    );
     expect(hello).toEqual({ t: 'hello', path: 'fast', pid: 42, host: 'h'.repeat(500), credit: 2 });
     const failed = decodeWorkerMessage(encode({ t: 'failed', id: 3, code: 'decode-failed', detail: 7, run: 'x' }));
     expect(failed).toEqual({ t: 'failed', id: 3, code: 'decode-failed', detail: '' });

@@ -67,7 +67,9 @@ function checkAgainst(golden: GoldenFile, label: string): void {
   for (const c of golden.cases) {
     const r = profileOf({ unit: c.unit, count: c.npt, min: c.min, max: c.max }, c.name);
     const a = compareWithPyfai(r.mean, r.count, r.centres, c);
-    console.log(`CeO2 ${label} ${c.name}: count mismatches ${a.countMismatches}, max rel vs pyFAI sums ${a.maxRelVsSums.toExponential(2)}, vs float32 intensity ${a.maxRelVsIntensity.toExponential(2)}`);
+    console.log(
+      `CeO2 ${label} ${c.name}: count mismatches ${a.countMismatches}, max rel vs pyFAI sums ${a.maxRelVsSums.toExponential(2)}, vs float32 intensity ${a.maxRelVsIntensity.toExponential(2)}`,
+    );
     expect(a.countMismatches, c.name).toBe(0);
     expect(a.maxRelVsSums, c.name).toBeLessThan(1e-5);
     expect(a.maxRelVsIntensity, c.name).toBeLessThan(1e-5);
@@ -80,7 +82,13 @@ describe.skipIf(!haveData)('CeO2 PILATUS 1M (tilted detector)', () => {
     expect(img.pixels).toBeInstanceOf(Int32Array);
     pixels = flipVertical(img as { width: number; height: number; pixels: Int32Array });
     ({ geometry, rotations } = poniToGeometry(readPoni(`${BASE}.poni`), img.width, img.height));
-    mask = buildStaticMask(1, geometry, { width: img.width, height: img.height, dtype: 'int32', saturationValue: null, pixelMask: null });
+    mask = buildStaticMask(1, geometry, {
+      width: img.width,
+      height: img.height,
+      dtype: 'int32',
+      saturationValue: null,
+      pixelMask: null,
+    });
   });
 
   it('reads the TIFF as 981 x 1043 int32 with PILATUS gap values', () => {
@@ -112,7 +120,9 @@ describe.skipIf(!haveData)('CeO2 PILATUS 1M (tilted detector)', () => {
       ref.push((xy.y[2 * i]! + xy.y[2 * i + 1]!) / 2);
     }
     const rr = pearson(ours, ref);
-    console.log(`CeO2 vs Dioptas .xy (solid angle, no pixel splitting, 2x bins): r = ${rr.toFixed(5)} over ${ours.length} bins`);
+    console.log(
+      `CeO2 vs Dioptas .xy (solid angle, no pixel splitting, 2x bins): r = ${rr.toFixed(5)} over ${ours.length} bins`,
+    );
     expect(ours.length).toBeGreaterThan(count * 0.95);
     expect(rr).toBeGreaterThanOrEqual(0.99);
     for (const peak of CEO2_PEAKS_DEG) {

@@ -33,7 +33,11 @@ export const SYN_USER_MASK: UserMaskConfig = {
   circles: [{ x: 1010.3, y: 1123.6, r: 40 }],
 };
 const GAP_COLS = [1028, 1040] as const;
-const GAP_ROWS = [[512, 550], [1062, 1100], [1612, 1650]] as const;
+const GAP_ROWS = [
+  [512, 550],
+  [1062, 1100],
+  [1612, 1650],
+] as const;
 const RINGS = [300, 520, 760, 990];
 
 export function synGeometry(): DetectorGeometry {
@@ -148,7 +152,12 @@ interface Agreement {
 }
 
 /** Compares one of our profiles with a pyFAI case, bin by bin. */
-export function compareWithPyfai(mean: Float64Array, count: Uint32Array, centres: Float64Array, c: GoldenCase): Agreement {
+export function compareWithPyfai(
+  mean: Float64Array,
+  count: Uint32Array,
+  centres: Float64Array,
+  c: GoldenCase,
+): Agreement {
   const a: Agreement = { countMismatches: 0, maxRelVsSums: 0, maxRelVsIntensity: 0, maxRelCentres: 0, emptyBins: 0 };
   for (let b = 0; b < c.npt; b++) {
     const expectedCount = c.count[b] ?? -1;
@@ -161,8 +170,10 @@ export function compareWithPyfai(mean: Float64Array, count: Uint32Array, centres
     }
     const ref = c.sumSignal[b]! / c.sumNormalization[b]!;
     a.maxRelVsSums = Math.max(a.maxRelVsSums, Math.abs(mean[b]! - ref) / Math.abs(ref));
-    a.maxRelVsIntensity = Math.max(a.maxRelVsIntensity, Math.abs(mean[b]! - c.intensity[b]!) / Math.abs(c.intensity[b]!));
+    a.maxRelVsIntensity = Math.max(
+      a.maxRelVsIntensity,
+      Math.abs(mean[b]! - c.intensity[b]!) / Math.abs(c.intensity[b]!),
+    );
   }
   return a;
 }
-

@@ -18,7 +18,14 @@ const VACUUM = join(DATA_ROOT, 'bioxtasraw', 'vac_007_data_000001.h5');
 
 function assumedGeometry(width: number, height: number): DetectorGeometry {
   return new DetectorGeometry({
-    width, height, beamCenterX: width / 2, beamCenterY: height / 2, distance: 0.15, wavelength: 1, pixelSizeX: 75e-6, pixelSizeY: 75e-6,
+    width,
+    height,
+    beamCenterX: width / 2,
+    beamCenterY: height / 2,
+    distance: 0.15,
+    wavelength: 1,
+    pixelSizeX: 75e-6,
+    pixelSizeY: 75e-6,
   });
 }
 
@@ -35,7 +42,13 @@ describe.skipIf(missing !== null || !existsSync(BITSHUFFLE))('EIGER 4M frame fro
     }
     const g = assumedGeometry(f.width, f.height);
     const profiler = new RadialProfiler({ bins: { unit: 'q', count: 400 } });
-    const p = profiler.profileFor(g, { width: f.width, height: f.height, dtype: 'uint32', saturationValue: null, pixelMask: null });
+    const p = profiler.profileFor(g, {
+      width: f.width,
+      height: f.height,
+      dtype: 'uint32',
+      saturationValue: null,
+      pixelMask: null,
+    });
     const r = p.integrate(f.pixels, p.createResult());
     expect(p.limit).toBe(validLimit('uint32', null));
     expect(r.excluded).toBe(gaps);
@@ -49,7 +62,13 @@ describe.skipIf(missing !== null || !existsSync(BITSHUFFLE))('EIGER 4M frame fro
     expect(counted).toBe(f.width * f.height - gaps);
     expect(total / sum - 1).toBeCloseTo(0, 9);
     const ice = new IceRingFlag('q', r.centres).check(r.mean, r.count);
-    console.log(`bitshuffle.h5: ${gaps} gap pixels skipped; ice flag (assumed geometry) ${ice.flagged}:`, ice.rings.filter((x) => x.flagged).map((x) => `${x.d.toFixed(3)} A z ${x.significance.toFixed(1)} rel ${x.relativeExcess.toFixed(3)}`).join('; '));
+    console.log(
+      `bitshuffle.h5: ${gaps} gap pixels skipped; ice flag (assumed geometry) ${ice.flagged}:`,
+      ice.rings
+        .filter((x) => x.flagged)
+        .map((x) => `${x.d.toFixed(3)} A z ${x.significance.toFixed(1)} rel ${x.relativeExcess.toFixed(3)}`)
+        .join('; '),
+    );
   });
 });
 
@@ -61,7 +80,13 @@ describe.skipIf(missing !== null || !existsSync(VACUUM))('EIGER2 9M vacuum frame
       expect(f.frames).toBe(2);
       const g = assumedGeometry(f.width, f.height);
       const profiler = new RadialProfiler({ bins: { unit: 'q', count: 300 } });
-      const p = profiler.profileFor(g, { width: f.width, height: f.height, dtype: 'uint32', saturationValue: null, pixelMask: null });
+      const p = profiler.profileFor(g, {
+        width: f.width,
+        height: f.height,
+        dtype: 'uint32',
+        saturationValue: null,
+        pixelMask: null,
+      });
       const r = p.integrate(f.pixels, p.createResult());
       let n = 0;
       let s = 0;
@@ -71,7 +96,9 @@ describe.skipIf(missing !== null || !existsSync(VACUUM))('EIGER2 9M vacuum frame
         s += r.mean[b]! * r.count[b]!;
       }
       const mean = s / n;
-      console.log(`vacuum frame ${index}: ${f.width} x ${f.height}, ${r.excluded} pixels skipped, mean ${mean.toFixed(4)} counts/pixel`);
+      console.log(
+        `vacuum frame ${index}: ${f.width} x ${f.height}, ${r.excluded} pixels skipped, mean ${mean.toFixed(4)} counts/pixel`,
+      );
       expect(mean).toBeGreaterThan(0.005);
       expect(mean).toBeLessThan(0.05);
       expect(new IceRingFlag('q', r.centres).check(r.mean, r.count).flagged).toBe(false);

@@ -10,7 +10,14 @@ import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 const W = 120;
 const H = 90;
 const geometry = new DetectorGeometry({
-  width: W, height: H, beamCenterX: 50.3, beamCenterY: 40.8, distance: 0.02, wavelength: 0.9, pixelSizeX: 75e-6, pixelSizeY: 75e-6,
+  width: W,
+  height: H,
+  beamCenterX: 50.3,
+  beamCenterY: 40.8,
+  distance: 0.02,
+  wavelength: 0.9,
+  pixelSizeX: 75e-6,
+  pixelSizeY: 75e-6,
 });
 const noMaskSource = { width: W, height: H, dtype: 'uint32' as const, saturationValue: null, pixelMask: null };
 
@@ -25,16 +32,28 @@ function lcg(seed: number): () => number {
 describe('bin table', () => {
   it('puts each pixel in the bin of its q, d or 2theta (away from edges), and masked/out-of-range pixels in the sentinel', () => {
     const mask = buildStaticMask(1, geometry, noMaskSource, { circles: [{ x: 50.3, y: 40.8, r: 5 }] });
-    for (const [unit, min, max] of [['q', 0.2, 3.0], ['2theta', 1, 30], ['d', 2.5, 20]] as const) {
+    for (const [unit, min, max] of [
+      ['q', 0.2, 3.0],
+      ['2theta', 1, 30],
+      ['d', 2.5, 20],
+    ] as const) {
       const t = buildRadialTables(geometry, mask, { unit, count: 37, min, max });
       const { edges } = t.edges;
       let inRange = 0;
       for (let y = 0; y < H; y++) {
         for (let x = 0; x < W; x++) {
           const i = y * W + x;
-          const v = unit === 'q' ? geometry.qAt(x + 0.5, y + 0.5) : unit === 'd' ? geometry.dAt(x + 0.5, y + 0.5) : (geometry.twoThetaAt(x + 0.5, y + 0.5) * 180) / Math.PI;
+          const v =
+            unit === 'q'
+              ? geometry.qAt(x + 0.5, y + 0.5)
+              : unit === 'd'
+                ? geometry.dAt(x + 0.5, y + 0.5)
+                : (geometry.twoThetaAt(x + 0.5, y + 0.5) * 180) / Math.PI;
           const b = Math.floor((v - edges[0]!) / (edges[1]! - edges[0]!));
-          const nearEdge = Math.abs((v - edges[0]!) / (edges[1]! - edges[0]!) - Math.round((v - edges[0]!) / (edges[1]! - edges[0]!))) < 1e-4;
+          const nearEdge =
+            Math.abs(
+              (v - edges[0]!) / (edges[1]! - edges[0]!) - Math.round((v - edges[0]!) / (edges[1]! - edges[0]!)),
+            ) < 1e-4;
           if (nearEdge) continue;
           const expected = !mask.valid[i] || b < 0 || b >= 37 ? 37 : b;
           if (expected < 37) inRange++;
@@ -61,7 +80,9 @@ describe('bin table', () => {
     expect(() => resolveBinSpec({ unit: 'q', count: 70000 }, geometry)).toThrow(/count/);
     expect(() => resolveBinSpec({ unit: 'q', count: 10, min: 2, max: 1 }, geometry)).toThrow(/min < max/);
     expect(() => resolveBinSpec({ unit: 'x' as never, count: 10 }, geometry)).toThrow(/unit/);
-    expect(() => buildRadialTables(geometry, null, { unit: 'q', count: 10 }, { polarizationFactor: 3 })).toThrow(/polarizationFactor/);
+    expect(() => buildRadialTables(geometry, null, { unit: 'q', count: 10 }, { polarizationFactor: 3 })).toThrow(
+      /polarizationFactor/,
+    );
   });
 });
 
@@ -79,7 +100,16 @@ describe('per-frame profile', () => {
       const px = make();
       const sat = 200;
       for (let i = 0; i < px.length; i++) px[i] = Math.floor(rnd() * 210) + (dtype === 'float32' ? 0.25 : 0);
-      px[3] = dtype === 'float32' ? Number.NaN : dtype === 'int32' ? -1 : dtype === 'uint8' ? 0xff : dtype === 'uint16' ? 0xffff : 0xffffffff;
+      px[3] =
+        dtype === 'float32'
+          ? Number.NaN
+          : dtype === 'int32'
+            ? -1
+            : dtype === 'uint8'
+              ? 0xff
+              : dtype === 'uint16'
+                ? 0xffff
+                : 0xffffffff;
       const det = new Uint32Array(W * H);
       det[100] = 2;
       const mask = buildStaticMask(1, geometry, { ...noMaskSource, dtype, saturationValue: sat, pixelMask: det });
@@ -121,7 +151,10 @@ describe('per-frame profile', () => {
 
 describe('geometry-only tables are built once', () => {
   it('RadialProfiler: one mask and one table build for a whole series; rebuilt when the geometry changes', () => {
-    const profiler = new RadialProfiler({ bins: { unit: 'q', count: 50 }, corrections: { solidAngle: true, polarizationFactor: 0.99 } });
+    const profiler = new RadialProfiler({
+      bins: { unit: 'q', count: 50 },
+      corrections: { solidAngle: true, polarizationFactor: 0.99 },
+    });
     const src = { ...noMaskSource, dtype: 'uint16' as const, saturationValue: 5000 };
     const px = new Uint16Array(W * H).fill(7);
     const first = profiler.profileFor(geometry, src);
@@ -156,11 +189,33 @@ describe('native kernel on hostile input', () => {
   const scratch = new Float64Array(A.radialScratchLength(nb));
   const args = (over: Partial<Record<string, unknown>> = {}) => {
     const a = {
-      pixels: new Uint16Array(100).fill(1) as RadialPixels, dtype: 1, table: new Uint16Array(100), nbins: nb, limit: 1000, scratch,
-      staticCount: new Uint32Array(nb).fill(100), staticNorm: new Float64Array(0), factor: new Float32Array(0),
-      mean: new Float64Array(nb), count: new Uint32Array(nb), ...over,
+      pixels: new Uint16Array(100).fill(1) as RadialPixels,
+      dtype: 1,
+      table: new Uint16Array(100),
+      nbins: nb,
+      limit: 1000,
+      scratch,
+      staticCount: new Uint32Array(nb).fill(100),
+      staticNorm: new Float64Array(0),
+      factor: new Float32Array(0),
+      mean: new Float64Array(nb),
+      count: new Uint32Array(nb),
+      ...over,
     };
-    return () => A.radialAccumulate(a.pixels as RadialPixels, a.dtype as number, a.table as Uint16Array, a.nbins as number, a.limit as number, a.scratch as Float64Array, a.staticCount as Uint32Array, a.staticNorm as Float64Array, a.factor as Float32Array, a.mean as Float64Array, a.count as Uint32Array);
+    return () =>
+      A.radialAccumulate(
+        a.pixels as RadialPixels,
+        a.dtype as number,
+        a.table as Uint16Array,
+        a.nbins as number,
+        a.limit as number,
+        a.scratch as Float64Array,
+        a.staticCount as Uint32Array,
+        a.staticNorm as Float64Array,
+        a.factor as Float32Array,
+        a.mean as Float64Array,
+        a.count as Uint32Array,
+      );
   };
 
   it('throws ERR_INVALID_ARG for mismatched lengths and bad codes', () => {
@@ -183,6 +238,18 @@ describe('native kernel on hostile input', () => {
     const table = new Uint16Array(100);
     for (let i = 0; i < 100; i++) table[i] = (i * 7919) & 0xffff;
     expect(args({ table })).not.toThrow();
-    expect(() => A.radialBuildTable(new Float64Array(3), 0, new Float64Array(3), new Uint8Array(0), new Uint16Array(0), new Uint32Array(0), new Float64Array(2), new Float32Array(0), new Float64Array(0))).toThrow(/geometry/);
+    expect(() =>
+      A.radialBuildTable(
+        new Float64Array(3),
+        0,
+        new Float64Array(3),
+        new Uint8Array(0),
+        new Uint16Array(0),
+        new Uint32Array(0),
+        new Float64Array(2),
+        new Float32Array(0),
+        new Float64Array(0),
+      ),
+    ).toThrow(/geometry/);
   });
 });

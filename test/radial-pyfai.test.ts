@@ -38,7 +38,12 @@ beforeAll(() => {
 });
 
 function ourProfile(c: GoldenCase) {
-  const tables = buildRadialTables(geometry, mask, { unit: c.unit, count: c.npt, min: c.min, max: c.max }, correctionsOf(c.name));
+  const tables = buildRadialTables(
+    geometry,
+    mask,
+    { unit: c.unit, count: c.npt, min: c.min, max: c.max },
+    correctionsOf(c.name),
+  );
   const profile = new RadialProfile(tables, validLimit('uint32', SYN.saturation));
   return profile.integrate(frame.pixels, profile.createResult());
 }
@@ -48,7 +53,9 @@ function checkAgainst(golden: GoldenFile, label: string): void {
     const r = ourProfile(c);
     const a = compareWithPyfai(r.mean, r.count, r.centres, c);
     // The figures, for the report: how close we are to pyFAI.
-    console.log(`${label} ${c.name}: count mismatches ${a.countMismatches}, max rel vs pyFAI sums ${a.maxRelVsSums.toExponential(2)}, vs pyFAI float32 intensity ${a.maxRelVsIntensity.toExponential(2)}, empty bins ${a.emptyBins}`);
+    console.log(
+      `${label} ${c.name}: count mismatches ${a.countMismatches}, max rel vs pyFAI sums ${a.maxRelVsSums.toExponential(2)}, vs pyFAI float32 intensity ${a.maxRelVsIntensity.toExponential(2)}, empty bins ${a.emptyBins}`,
+    );
     expect(a.countMismatches, `${c.name}: bins whose pixel count differs from pyFAI`).toBe(0);
     expect(a.maxRelVsSums, c.name).toBeLessThan(1e-5);
     expect(a.maxRelVsIntensity, c.name).toBeLessThan(1e-5);

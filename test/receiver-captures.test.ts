@@ -28,7 +28,9 @@ const v2 = v2Capture();
 if (!v1 || !v2) console.warn(MISSING_CAPTURES);
 
 function sha256(view: ArrayBufferView): string {
-  return createHash('sha256').update(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(view.buffer, view.byteOffset, view.byteLength))
+    .digest('hex');
 }
 
 function byType<T extends StreamEvent['type']>(events: StreamEvent[], type: T): Extract<StreamEvent, { type: T }>[] {
@@ -99,7 +101,15 @@ describe.skipIf(!v1)('V1: real EIGER 4M capture (DLS) through the socket', () =>
     const decoder = new FrameDecoder();
     frames.forEach((f, i) => {
       const desc = parseJson(c.images[i]![1]!);
-      expect(f).toMatchObject({ series: 6, frame: i, channel: 'threshold_1', width: 2070, height: 2167, dtype: 'uint16', userData: null });
+      expect(f).toMatchObject({
+        series: 6,
+        frame: i,
+        channel: 'threshold_1',
+        width: 2070,
+        height: 2167,
+        dtype: 'uint16',
+        userData: null,
+      });
       expect(f.encoding).toEqual({ codec: 'bslz4', elemSize: 2, name: 'bs16-lz4<' });
       expect(desc['encoding']).toBe('bs16-lz4<');
       expect(f.data.byteLength).toBe(desc['size']);
@@ -109,7 +119,9 @@ describe.skipIf(!v1)('V1: real EIGER 4M capture (DLS) through the socket', () =>
     });
     // dconfig: 20 ns ticks (real_time 99251 against count_time 0.0019925 s), relative to frame 0.
     const tick = 20e-9;
-    const timing = c.images.map((m) => parseJson(m[3]!) as { start_time: number; stop_time: number; real_time: number });
+    const timing = c.images.map(
+      (m) => parseJson(m[3]!) as { start_time: number; stop_time: number; real_time: number },
+    );
     frames.forEach((f, i) => {
       expect(f.realTime).toBeCloseTo(timing[i]!.real_time * tick, 12);
       expect(f.startTime).toBeCloseTo((timing[i]!.start_time - timing[0]!.start_time) * tick, 12);
@@ -154,7 +166,11 @@ describe.skipIf(!v2)('V2: real EIGER2 16M capture (tickit) through the socket', 
       sensorMaterial: 'Si',
       sensorThickness: 0.00045,
       channels: ['threshold_1'],
-      goniometer: { chi: { start: 30, increment: 0 }, omega: { start: 0, increment: 0.1 }, phi: { start: 0, increment: 0 } },
+      goniometer: {
+        chi: { start: 30, increment: 0 },
+        omega: { start: 0, increment: 0.1 },
+        phi: { start: 0, increment: 0 },
+      },
     });
     // No detector_distance in V2: |z| of detector_translation wins over the configured fallback.
     expect(start.detectorDistance).toBe(Math.abs((ref['detector_translation'] as number[])[2]!));
@@ -173,7 +189,14 @@ describe.skipIf(!v2)('V2: real EIGER2 16M capture (tickit) through the socket', 
     ]);
 
     const frame = events[1] as Frame;
-    expect(frame).toMatchObject({ series: 15614, frame: 0, channel: 'threshold_1', width: 4148, height: 4362, dtype: 'uint16' });
+    expect(frame).toMatchObject({
+      series: 15614,
+      frame: 0,
+      channel: 'threshold_1',
+      width: 4148,
+      height: 4362,
+      dtype: 'uint16',
+    });
     expect(frame.encoding).toEqual({ codec: 'bslz4', elemSize: 2, name: 'bslz4' });
     expect(frame.data.byteLength).toBe(0x7d43a); // the byte string length in the CBOR head
     expect(frame.startTime).toBe(0);
@@ -185,7 +208,13 @@ describe.skipIf(!v2)('V2: real EIGER2 16M capture (tickit) through the socket', 
     for (const v of pixels) sum += v;
     expect(sum).toBe(goldens.v2[0]!.sum);
 
-    expect(events[2]).toMatchObject({ type: 'series-end', series: 15614, seriesUniqueId: '01HBV3JPF9T4ZDPADX6EMK6XMZ', complete: true, framesReceived: 1 });
+    expect(events[2]).toMatchObject({
+      type: 'series-end',
+      series: 15614,
+      seriesUniqueId: '01HBV3JPF9T4ZDPADX6EMK6XMZ',
+      complete: true,
+      framesReceived: 1,
+    });
     expect(stats.snapshot()).toMatchObject({ messages: 3, frames: 1, series: 1 });
   });
 });

@@ -5,7 +5,15 @@ import type { Frame, StreamEvent } from '../src/receiver/events.js';
 import type { ErrorReason } from '../src/receiver/StreamError.js';
 import { json, MISSING_CAPTURES, parseJson, v1Capture } from './helpers/captures.js';
 import { exchange, type Exchange } from './helpers/pushPeer.js';
-import { encodeMessage, endFields, imageFields, multiDim, pixels, startFields, typedArray } from './helpers/v2Messages.js';
+import {
+  encodeMessage,
+  endFields,
+  imageFields,
+  multiDim,
+  pixels,
+  startFields,
+  typedArray,
+} from './helpers/v2Messages.js';
 import { Tag } from 'cbor-x';
 import { encodePixels } from '../src/codec/FrameEncoder.js';
 
@@ -48,7 +56,11 @@ describe.skipIf(!c)('V1 bad input (real capture parts, altered)', () => {
   it('a JSON part larger than any the detector sends: refused before parsing', async () => {
     const pad = '[' + Array.from({ length: 400_000 }, () => '{}').join(',') + ']';
     const part = Buffer.from(JSON.stringify({ ...parseJson(c!.images[0]![0]!) }).replace(/}$/, `,"pad":${pad}}`));
-    expectRejected(await withBad([part, ...c!.images[0]!.slice(1)]), 'malformed-json', /part 1 is \d+ bytes of JSON, more than the 1048576 accepted/);
+    expectRejected(
+      await withBad([part, ...c!.images[0]!.slice(1)]),
+      'malformed-json',
+      /part 1 is \d+ bytes of JSON, more than the 1048576 accepted/,
+    );
   });
 
   it('image before any header', async () => {
@@ -64,15 +76,27 @@ describe.skipIf(!c)('V1 bad input (real capture parts, altered)', () => {
 
   it('image with a wrong series id', async () => {
     const first = { ...parseJson(c!.images[0]![0]!), series: 7 };
-    expectRejected(await withBad(v1ImageWith(0, 0, json(first))), 'wrong-series', /image message names series 7 but the open series is 6/);
+    expectRejected(
+      await withBad(v1ImageWith(0, 0, json(first))),
+      'wrong-series',
+      /image message names series 7 but the open series is 6/,
+    );
   });
 
   it('malformed JSON', async () => {
-    expectRejected(await withBad(v1ImageWith(0, 0, Buffer.from('{"frame":0,"htype":"dimage-1.0",'))), 'malformed-json', /V1 message part 1 is not valid JSON/);
+    expectRejected(
+      await withBad(v1ImageWith(0, 0, Buffer.from('{"frame":0,"htype":"dimage-1.0",'))),
+      'malformed-json',
+      /V1 message part 1 is not valid JSON/,
+    );
   });
 
   it('JSON that is not an object', async () => {
-    expectRejected(await withBad(v1ImageWith(0, 1, Buffer.from('[1,2]\n'))), 'malformed-json', /V1 image 0 part 2 must be a JSON object/);
+    expectRejected(
+      await withBad(v1ImageWith(0, 1, Buffer.from('[1,2]\n'))),
+      'malformed-json',
+      /V1 image 0 part 2 must be a JSON object/,
+    );
   });
 
   it('unknown htype in the first part', async () => {
@@ -81,19 +105,35 @@ describe.skipIf(!c)('V1 bad input (real capture parts, altered)', () => {
   });
 
   it('wrong htype in the descriptor part', async () => {
-    expectRejected(await withBad(v1DescWith(0, { htype: 'dimage-1.0' })), 'unknown-htype', /V1 image 0 part 2 has htype "dimage-1.0", expected "dimage_d-1.0"/);
+    expectRejected(
+      await withBad(v1DescWith(0, { htype: 'dimage-1.0' })),
+      'unknown-htype',
+      /V1 image 0 part 2 has htype "dimage-1.0", expected "dimage_d-1.0"/,
+    );
   });
 
   it('unknown encoding', async () => {
-    expectRejected(await withBad(v1DescWith(0, { encoding: 'bs16-zstd<' })), 'unknown-encoding', /unsupported encoding "bs16-zstd<"/);
+    expectRejected(
+      await withBad(v1DescWith(0, { encoding: 'bs16-zstd<' })),
+      'unknown-encoding',
+      /unsupported encoding "bs16-zstd<"/,
+    );
   });
 
   it('bitshuffle element size disagreeing with the pixel type', async () => {
-    expectRejected(await withBad(v1DescWith(0, { encoding: 'bs32-lz4<' })), 'unknown-encoding', /32 bits does not match dtype uint16/);
+    expectRejected(
+      await withBad(v1DescWith(0, { encoding: 'bs32-lz4<' })),
+      'unknown-encoding',
+      /32 bits does not match dtype uint16/,
+    );
   });
 
   it('unknown pixel type', async () => {
-    expectRejected(await withBad(v1DescWith(0, { type: 'float32' })), 'unknown-encoding', /pixel type "float32" is not uint8, uint16 or uint32/);
+    expectRejected(
+      await withBad(v1DescWith(0, { type: 'float32' })),
+      'unknown-encoding',
+      /pixel type "float32" is not uint8, uint16 or uint32/,
+    );
   });
 
   it('decoded size not matching the shape (bslz4 header checked without decompressing)', async () => {
@@ -105,7 +145,11 @@ describe.skipIf(!c)('V1 bad input (real capture parts, altered)', () => {
   });
 
   it('a missing part', async () => {
-    expectRejected(await withBad(c!.images[0]!.slice(0, 3)), 'part-count', /V1 image message has 3 parts; expected 4, or 5/);
+    expectRejected(
+      await withBad(c!.images[0]!.slice(0, 3)),
+      'part-count',
+      /V1 image message has 3 parts; expected 4, or 5/,
+    );
   });
 
   it('an extra part', async () => {
@@ -113,12 +157,20 @@ describe.skipIf(!c)('V1 bad input (real capture parts, altered)', () => {
   });
 
   it('a blob whose length differs from size', async () => {
-    expectRejected(await withBad(v1DescWith(0, { size: 1170445 })), 'blob-size', /blob has 1170446 bytes but dimage_d size says 1170445/);
+    expectRejected(
+      await withBad(v1DescWith(0, { size: 1170445 })),
+      'blob-size',
+      /blob has 1170446 bytes but dimage_d size says 1170445/,
+    );
   });
 
   it('a missing field', async () => {
     const { frame: _frame, ...first } = parseJson(c!.images[0]![0]!);
-    expectRejected(await withBad(v1ImageWith(0, 0, json(first))), 'bad-field', /"frame" must be an integer >= 0, got nothing/);
+    expectRejected(
+      await withBad(v1ImageWith(0, 0, json(first))),
+      'bad-field',
+      /"frame" must be an integer >= 0, got nothing/,
+    );
   });
 
   it('a header with the wrong number of parts for its header_detail', async () => {
@@ -128,7 +180,13 @@ describe.skipIf(!c)('V1 bad input (real capture parts, altered)', () => {
   });
 
   it('an end-of-series message for another series', async () => {
-    const x = await exchange([c!.header, c!.images[0]!, json({ htype: 'dseries_end-1.0', series: 5 }), c!.images[1]!, c!.end]);
+    const x = await exchange([
+      c!.header,
+      c!.images[0]!,
+      json({ htype: 'dseries_end-1.0', series: 5 }),
+      c!.images[1]!,
+      c!.end,
+    ]);
     expectRejected(x, 'wrong-series', /end message names series 5 but the open series is 6/);
     expect(x.events.at(-1)).toMatchObject({ type: 'series-end', complete: true, framesReceived: 2 });
   });
@@ -139,7 +197,9 @@ describe('V2 bad input', () => {
   const H = 30;
   const img = pixels(Uint16Array, W * H, 1);
   const start = encodeMessage(startFields({ width: W, height: H }));
-  const good = encodeMessage(imageFields({ imageId: 1, data: { threshold_1: multiDim(H, W, typedArray(img, { compression: 'bslz4' })) } }));
+  const good = encodeMessage(
+    imageFields({ imageId: 1, data: { threshold_1: multiDim(H, W, typedArray(img, { compression: 'bslz4' })) } }),
+  );
   const end = encodeMessage(endFields());
   const image0 = (data: unknown, extra: Record<string, unknown> = {}) =>
     encodeMessage(imageFields({ imageId: 0, data: { threshold_1: data as Tag }, extra }));
@@ -152,15 +212,27 @@ describe('V2 bad input', () => {
   }
 
   it('malformed CBOR (truncated message)', async () => {
-    expectRejected(await withBad(good.subarray(0, good.length - 100)), 'malformed-cbor', /V2 message of \d+ bytes is not valid CBOR: string of \d+ bytes .* runs past the end/);
+    expectRejected(
+      await withBad(good.subarray(0, good.length - 100)),
+      'malformed-cbor',
+      /V2 message of \d+ bytes is not valid CBOR: string of \d+ bytes .* runs past the end/,
+    );
   });
 
   it('CBOR that is not a map', async () => {
-    expectRejected(await withBad(Buffer.from([0x83, 1, 2, 3])), 'malformed-cbor', /V2 message must be a CBOR map, got array/);
+    expectRejected(
+      await withBad(Buffer.from([0x83, 1, 2, 3])),
+      'malformed-cbor',
+      /V2 message must be a CBOR map, got array/,
+    );
   });
 
   it('unknown message type', async () => {
-    expectRejected(await withBad(encodeMessage({ type: 'calibration', series_id: 7 })), 'unknown-type', /unknown type "calibration"/);
+    expectRejected(
+      await withBad(encodeMessage({ type: 'calibration', series_id: 7 })),
+      'unknown-type',
+      /unknown type "calibration"/,
+    );
   });
 
   it('image before any start', async () => {
@@ -169,8 +241,14 @@ describe('V2 bad input', () => {
   });
 
   it('image with another series_unique_id', async () => {
-    const bad = encodeMessage(imageFields({ imageId: 0, uniqueId: '01OTHER', data: { threshold_1: multiDim(H, W, typedArray(img)) } }));
-    expectRejected(await withBad(bad), 'wrong-series', /names series_unique_id 01OTHER but the open series has 01TESTSERIES0000000000000A/);
+    const bad = encodeMessage(
+      imageFields({ imageId: 0, uniqueId: '01OTHER', data: { threshold_1: multiDim(H, W, typedArray(img)) } }),
+    );
+    expectRejected(
+      await withBad(bad),
+      'wrong-series',
+      /names series_unique_id 01OTHER but the open series has 01TESTSERIES0000000000000A/,
+    );
   });
 
   it('unknown compression algorithm', async () => {
@@ -180,7 +258,11 @@ describe('V2 bad input', () => {
 
   it('bslz4 header total not matching the dimensions', async () => {
     const bad = image0(multiDim(H + 1, W, typedArray(img, { compression: 'bslz4' })));
-    expectRejected(await withBad(bad), 'size-mismatch', /bslz4 header says 2400 decoded bytes but shape 40x31 x 2 B needs 2480/);
+    expectRejected(
+      await withBad(bad),
+      'size-mismatch',
+      /bslz4 header says 2400 decoded bytes but shape 40x31 x 2 B needs 2480/,
+    );
   });
 
   it('uncompressed bytes not matching the dimensions', async () => {
@@ -195,11 +277,19 @@ describe('V2 bad input', () => {
 
   it('bslz4 element size disagreeing with the typed array', async () => {
     const bad = image0(multiDim(H, W, new Tag(new Tag(['bslz4', 4, new Uint8Array(64)], 56500), 69)));
-    expectRejected(await withBad(bad), 'unknown-encoding', /bslz4 element size 4 does not match the typed array's 2-byte elements/);
+    expectRejected(
+      await withBad(bad),
+      'unknown-encoding',
+      /bslz4 element size 4 does not match the typed array's 2-byte elements/,
+    );
   });
 
   it('image data that is not a tag-40 array', async () => {
-    expectRejected(await withBad(image0(new Uint8Array(10))), 'bad-field', /expected a typed array \(tags 64-87\), got byte string \(10 bytes\)/);
+    expectRejected(
+      await withBad(image0(new Uint8Array(10))),
+      'bad-field',
+      /expected a typed array \(tags 64-87\), got byte string \(10 bytes\)/,
+    );
   });
 
   it('a message of many tiny items (each would become a JavaScript object): refused before the heap fills', async () => {
@@ -208,27 +298,45 @@ describe('V2 bad input', () => {
     const many = Buffer.alloc(5 + n, 0xa0);
     many[0] = 0x9a;
     many.writeUInt32BE(n, 1);
-    const msg = Buffer.concat([Buffer.from([0xa2, 0x64]), Buffer.from('type'), Buffer.from([0x65]), Buffer.from('image'), Buffer.from([0x64]), Buffer.from('data'), many]);
+    const msg = Buffer.concat([
+      Buffer.from([0xa2, 0x64]),
+      Buffer.from('type'),
+      Buffer.from([0x65]),
+      Buffer.from('image'),
+      Buffer.from([0x64]),
+      Buffer.from('data'),
+      many,
+    ]);
     expectRejected(await withBad(msg), 'malformed-cbor', /more than 100000 items in one message/);
   });
 
   it('a field holding megabytes where a number belongs: named in a short line, not printed whole', async () => {
-    const bad = encodeMessage({ ...imageFields({ imageId: 0, data: { threshold_1: multiDim(H, W, typedArray(img)) } }), image_id: new Uint8Array(4 << 20) });
+    const bad = encodeMessage({
+      ...imageFields({ imageId: 0, data: { threshold_1: multiDim(H, W, typedArray(img)) } }),
+      image_id: new Uint8Array(4 << 20),
+    });
     const x = await withBad(bad);
     expectRejected(x, 'bad-field', /"image_id" must be an integer >= 0, got (Buffer|Uint8Array) of 4194304 bytes/);
     expect(x.log.problems[0]!.message.length).toBeLessThan(300);
   });
 
-  it('a bad second channel is dropped and counted, the first channel\'s frame kept', async () => {
+  it("a bad second channel is dropped and counted, the first channel's frame kept", async () => {
     const two = encodeMessage(startFields({ width: W, height: H, channels: ['threshold_1', 'threshold_2'] }));
-    const bad = encodeMessage(imageFields({ imageId: 0, data: {
-      threshold_1: multiDim(H, W, typedArray(img, { compression: 'bslz4' })),
-      threshold_2: multiDim(H, W, typedArray(new Float32Array(W * H))),
-    } }));
+    const bad = encodeMessage(
+      imageFields({
+        imageId: 0,
+        data: {
+          threshold_1: multiDim(H, W, typedArray(img, { compression: 'bslz4' })),
+          threshold_2: multiDim(H, W, typedArray(new Float32Array(W * H))),
+        },
+      }),
+    );
     const x = await exchange([two, bad, end]);
     expect(frames(x.events).map((f) => [f.frame, f.channel])).toEqual([[0, 'threshold_1']]);
     expect(x.stats.errors['unknown-encoding']).toBe(1);
-    expect(x.log.problems[0]!.message).toMatch(/channel threshold_2: typed-array tag 85 \(float32 LE\) is not an image dtype.*; channel dropped, the image's other channels kept/);
+    expect(x.log.problems[0]!.message).toMatch(
+      /channel threshold_2: typed-array tag 85 \(float32 LE\) is not an image dtype.*; channel dropped, the image's other channels kept/,
+    );
   });
 
   it('a time that is not a rational', async () => {
@@ -240,7 +348,10 @@ describe('V2 bad input', () => {
 describe('frames that can only be checked by decoding (V1 "lz4<")', () => {
   const W = 32;
   const H = 16;
-  const header = [json({ htype: 'dheader-1.0', series: 1, header_detail: 'basic' }), json({ x_pixels_in_detector: W, y_pixels_in_detector: H, count_time: 0.001 })];
+  const header = [
+    json({ htype: 'dheader-1.0', series: 1, header_detail: 'basic' }),
+    json({ x_pixels_in_detector: W, y_pixels_in_detector: H, count_time: 0.001 }),
+  ];
   const image = (frame: number, blob: Uint8Array) => [
     json({ htype: 'dimage-1.0', series: 1, frame, hash: '' }),
     json({ htype: 'dimage_d-1.0', shape: [W, H], type: 'uint16', encoding: 'lz4<', size: blob.byteLength }),
@@ -273,7 +384,11 @@ describe('bounded free-form values', () => {
     const kept = bounded({ grid: [10, 20], raw: view }, MAX_USER_DATA_BYTES) as { grid: number[]; raw: Uint8Array };
     expect(kept.grid).toEqual([10, 20]);
     expect(kept.raw.buffer.byteLength).toBe(10); // not the message's buffer
-    expect(bounded('x'.repeat(MAX_USER_DATA_BYTES + 1), MAX_USER_DATA_BYTES)).toMatchObject({ omitted: `larger than ${MAX_USER_DATA_BYTES} bytes` });
-    expect(bounded({ junk: new Uint8Array(200 * 1024 * 1024) }, 16 * 1024)).toMatchObject({ omitted: 'larger than 16384 bytes' });
+    expect(bounded('x'.repeat(MAX_USER_DATA_BYTES + 1), MAX_USER_DATA_BYTES)).toMatchObject({
+      omitted: `larger than ${MAX_USER_DATA_BYTES} bytes`,
+    });
+    expect(bounded({ junk: new Uint8Array(200 * 1024 * 1024) }, 16 * 1024)).toMatchObject({
+      omitted: 'larger than 16384 bytes',
+    });
   });
 });

@@ -7,18 +7,44 @@ import { StreamDecoder } from '../src/receiver/StreamDecoder.js';
 import { readCbor } from '../src/receiver/v2/cborReader.js';
 import { json } from './helpers/captures.js';
 import { exchange, RecordingLogger } from './helpers/pushPeer.js';
-import { encodeMessage, endFields, imageFields, multiDim, pixels, startFields, typedArray } from './helpers/v2Messages.js';
+import {
+  encodeMessage,
+  endFields,
+  imageFields,
+  multiDim,
+  pixels,
+  startFields,
+  typedArray,
+} from './helpers/v2Messages.js';
 import { seededRandom } from './helpers/seededRandom.js';
 
 const W = 24;
 const H = 10;
 const v2Good = [
-  encodeMessage(startFields({ width: W, height: H, extra: { pixel_mask: { threshold_1: multiDim(H, W, typedArray(pixels(Uint32Array, W * H, 1, 4), { compression: 'bslz4' })) } } })),
-  encodeMessage(imageFields({ imageId: 0, data: { threshold_1: multiDim(H, W, typedArray(pixels(Uint16Array, W * H, 2), { compression: 'bslz4' })) } })),
+  encodeMessage(
+    startFields({
+      width: W,
+      height: H,
+      extra: {
+        pixel_mask: {
+          threshold_1: multiDim(H, W, typedArray(pixels(Uint32Array, W * H, 1, 4), { compression: 'bslz4' })),
+        },
+      },
+    }),
+  ),
+  encodeMessage(
+    imageFields({
+      imageId: 0,
+      data: { threshold_1: multiDim(H, W, typedArray(pixels(Uint16Array, W * H, 2), { compression: 'bslz4' })) },
+    }),
+  ),
   encodeMessage(endFields()),
 ];
 const v1Good: Buffer[][] = [
-  [json({ htype: 'dheader-1.0', series: 2, header_detail: 'basic' }), json({ x_pixels_in_detector: W, y_pixels_in_detector: H, count_time: 0.001 })],
+  [
+    json({ htype: 'dheader-1.0', series: 2, header_detail: 'basic' }),
+    json({ x_pixels_in_detector: W, y_pixels_in_detector: H, count_time: 0.001 }),
+  ],
   [
     json({ htype: 'dimage-1.0', series: 2, frame: 0, hash: '' }),
     json({ htype: 'dimage_d-1.0', shape: [W, H], type: 'uint16', encoding: '<', size: W * H * 2 }),
@@ -78,7 +104,9 @@ describe('hostile input', () => {
   it('rejects CBOR built to exhaust memory or stack with a CborError', () => {
     const deep = Buffer.alloc(100_000, 0x81); // 100000 nested one-element arrays
     expect(() => readCbor(deep)).toThrow(/nesting deeper than 64 levels/);
-    expect(() => readCbor(Buffer.from([0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).toThrow(/does not fit a safe JS number/);
+    expect(() => readCbor(Buffer.from([0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).toThrow(
+      /does not fit a safe JS number/,
+    );
     expect(() => readCbor(Buffer.from([0x9a, 0xff, 0xff, 0xff, 0xff, 0x00]))).toThrow(/cannot fit in the 1 bytes left/);
     expect(() => readCbor(Buffer.from([0x5a, 0x00, 0x10, 0x00, 0x00, 0x00]))).toThrow(/runs past the end/);
     expect(() => readCbor(Buffer.from([0xa1, 0x01, 0x02]))).not.toThrow(); // integer keys read as text

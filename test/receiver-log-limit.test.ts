@@ -15,9 +15,13 @@ describe('log rate limit for bad input', () => {
     expect(limiter.admit('malformed-json')).toEqual({ write: true, suppressedBefore: 0 });
   });
 
-  it('thins the receiver\'s log under a flood while its counters count every message', () => {
+  it("thins the receiver's log under a flood while its counters count every message", () => {
     const lines: string[] = [];
-    const logger = { info: () => undefined, warn: (_: object, m: string) => void lines.push(m), error: (_: object, m: string) => void lines.push(m) };
+    const logger = {
+      info: () => undefined,
+      warn: (_: object, m: string) => void lines.push(m),
+      error: (_: object, m: string) => void lines.push(m),
+    };
     const decoder = new StreamDecoder({ logger, logRateLimit: { burst: 5, windowMs: 60_000 } });
     for (let i = 0; i < 500; i++) decoder.decodeMessage([Buffer.from('{"htype": ')]);
     expect(decoder.stats.errorTotal).toBe(500);

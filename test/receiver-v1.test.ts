@@ -29,7 +29,15 @@ describe.skipIf(!c)('V1 header_detail and appendices (from the real capture)', (
         expect(s.userData).toBe(withAppendix ? '{"acqID": "test_1"}' : null);
         if (detail === 'none') {
           // No config part: geometry unknown (0), the frame carries its own shape.
-          expect(s).toMatchObject({ width: null, height: null, dtype: null, wavelength: null, beamCenterX: null, countTime: null, config: {} });
+          expect(s).toMatchObject({
+            width: null,
+            height: null,
+            dtype: null,
+            wavelength: null,
+            beamCenterX: null,
+            countTime: null,
+            config: {},
+          });
           // No count_time, so the dconfig tick cannot be derived: times are null.
           expect(frames(x.events)[0]).toMatchObject({ width: 2070, height: 2167, startTime: null, realTime: null });
         } else {
@@ -52,7 +60,15 @@ describe.skipIf(!c)('V1 header_detail and appendices (from the real capture)', (
     const image7 = [json({ ...parseJson(c!.images[0]![0]!), series: 7 }), ...c!.images[0]!.slice(1)];
     const end7 = [json({ htype: 'dseries_end-1.0', series: 7 })];
     const x = await exchange([c!.header, c!.images[0]!, c!.images[1]!, next, image7, end7]);
-    expect(x.events.map((e) => e.type)).toEqual(['series-start', 'frame', 'frame', 'series-end', 'series-start', 'frame', 'series-end']);
+    expect(x.events.map((e) => e.type)).toEqual([
+      'series-start',
+      'frame',
+      'frame',
+      'series-end',
+      'series-start',
+      'frame',
+      'series-end',
+    ]);
     const cut = x.events[3] as SeriesEnd;
     expect(cut).toMatchObject({ series: 6, complete: false, framesReceived: 2 });
     expect(cut.reason).toMatch(/new series 7 started \(header received\) before the end of series 6/);
@@ -70,7 +86,14 @@ describe.skipIf(!c)('V1 header_detail and appendices (from the real capture)', (
 
   it('a repeated header for the same series also restarts it', async () => {
     const x = await exchange([c!.header, c!.images[0]!, c!.header, c!.images[1]!, c!.end]);
-    expect(x.events.map((e) => e.type)).toEqual(['series-start', 'frame', 'series-end', 'series-start', 'frame', 'series-end']);
+    expect(x.events.map((e) => e.type)).toEqual([
+      'series-start',
+      'frame',
+      'series-end',
+      'series-start',
+      'frame',
+      'series-end',
+    ]);
     expect(x.events[2]).toMatchObject({ complete: false, framesReceived: 1 });
     expect(x.events[5]).toMatchObject({ complete: true, framesReceived: 1 });
   });
@@ -80,13 +103,32 @@ describe('V1 encodings and header arrays (synthetic, small)', () => {
   const W = 37;
   const H = 21;
   const N = W * H;
-  const config = { x_pixels_in_detector: W, y_pixels_in_detector: H, count_time: 0.0009, frame_time: 0.001, nimages: 2, ntrigger: 3, countrate_correction_count_cutoff: 30000, photon_energy: 12398.4198, detector_distance: 0 };
-  const header = (detail: 'all' | 'basic', arrays: Uint8Array[] = []) => [json({ htype: 'dheader-1.0', series: 3, header_detail: detail }), json(config), ...arrays];
+  const config = {
+    x_pixels_in_detector: W,
+    y_pixels_in_detector: H,
+    count_time: 0.0009,
+    frame_time: 0.001,
+    nimages: 2,
+    ntrigger: 3,
+    countrate_correction_count_cutoff: 30000,
+    photon_energy: 12398.4198,
+    detector_distance: 0,
+  };
+  const header = (detail: 'all' | 'basic', arrays: Uint8Array[] = []) => [
+    json({ htype: 'dheader-1.0', series: 3, header_detail: detail }),
+    json(config),
+    ...arrays,
+  ];
   const image = (frame: number, dtype: string, encoding: string, blob: Uint8Array) => [
     json({ htype: 'dimage-1.0', series: 3, frame, hash: '' }),
     json({ htype: 'dimage_d-1.0', shape: [W, H], type: dtype, encoding, size: blob.byteLength }),
     blob,
-    json({ htype: 'dconfig-1.0', start_time: 1000 + frame * 100_000, stop_time: 1000 + frame * 100_000 + 90_000, real_time: 90_000 }),
+    json({
+      htype: 'dconfig-1.0',
+      start_time: 1000 + frame * 100_000,
+      stop_time: 1000 + frame * 100_000 + 90_000,
+      real_time: 90_000,
+    }),
   ];
   const end = [json({ htype: 'dseries_end-1.0', series: 3 })];
 
@@ -101,7 +143,9 @@ describe('V1 encodings and header arrays (synthetic, small)', () => {
   it.each(cases)('$encoding frames decode to the pixels sent', async ({ encoding, codec, make, dtype }) => {
     const img = make();
     const blob = encodePixels(img, { codec, elemSize: img.BYTES_PER_ELEMENT as 1 | 2 | 4, name: encoding });
-    const x = await exchange([header('basic'), image(0, dtype, encoding, blob), image(1, dtype, encoding, blob), end], { verifyDecode: true });
+    const x = await exchange([header('basic'), image(0, dtype, encoding, blob), image(1, dtype, encoding, blob), end], {
+      verifyDecode: true,
+    });
     expect(x.log.problems).toEqual([]);
     const fs = frames(x.events);
     expect(fs.map((f) => f.encoding)).toEqual([
@@ -117,7 +161,12 @@ describe('V1 encodings and header arrays (synthetic, small)', () => {
 
   it('config: nimages x ntrigger, count cutoff as saturation, dtype from it, wavelength from energy, configured distance for 0', async () => {
     const x = await exchange([header('basic'), end], { detectorDistance: 0.2 });
-    expect(startOf(x.events)).toMatchObject({ numberOfImages: 6, saturationValue: 30000, dtype: 'uint16', detectorDistance: 0.2 });
+    expect(startOf(x.events)).toMatchObject({
+      numberOfImages: 6,
+      saturationValue: 30000,
+      dtype: 'uint16',
+      detectorDistance: 0.2,
+    });
     expect(startOf(x.events).wavelength).toBeCloseTo(1, 12);
   });
 
@@ -165,8 +214,12 @@ describe('V1 encodings and header arrays (synthetic, small)', () => {
     expect(x.events.map((e) => e.type)).toEqual(['series-start', 'series-end']);
     expect(x.stats.errors['header-array']).toBe(2);
     expect(x.log.problems.map((l) => l.message)).toEqual([
-      expect.stringMatching(/part 3 \(dflatfield\): blob has 12 bytes but shape \[37,21\] x 4 B needs 3108; array ignored, header kept/),
-      expect.stringMatching(/part 5 \(dpixelmask\) has htype "flatfield-1.0", expected "dpixelmask-1.0"; array ignored/),
+      expect.stringMatching(
+        /part 3 \(dflatfield\): blob has 12 bytes but shape \[37,21\] x 4 B needs 3108; array ignored, header kept/,
+      ),
+      expect.stringMatching(
+        /part 5 \(dpixelmask\) has htype "flatfield-1.0", expected "dpixelmask-1.0"; array ignored/,
+      ),
     ]);
     expect(startOf(x.events).countrateTable).toHaveLength(4);
   });

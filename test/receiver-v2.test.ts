@@ -30,8 +30,13 @@ describe('V2 framing', () => {
     const img = pixels(Uint16Array, N, 1);
     const messages = [
       encodeMessage(startFields({ width: W, height: H }), { prefix: false, shuffleSeed: 11 }),
-      encodeMessage(imageFields({ imageId: 0, data: { threshold_1: multiDim(H, W, typedArray(img)) } }), { prefix: false, shuffleSeed: 12 }),
-      encodeMessage(imageFields({ imageId: 1, data: { threshold_1: multiDim(H, W, typedArray(img)) } }), { shuffleSeed: 13 }),
+      encodeMessage(imageFields({ imageId: 0, data: { threshold_1: multiDim(H, W, typedArray(img)) } }), {
+        prefix: false,
+        shuffleSeed: 12,
+      }),
+      encodeMessage(imageFields({ imageId: 1, data: { threshold_1: multiDim(H, W, typedArray(img)) } }), {
+        shuffleSeed: 13,
+      }),
       encodeMessage(endFields(), { prefix: false, shuffleSeed: 14 }),
     ];
     // The shuffle really moved "type" away from the front of at least the start message.
@@ -78,18 +83,31 @@ describe('V2 framing', () => {
   });
 
   it('takes the configured distance when detector_translation is absent, null when neither is known', async () => {
-    const withFallback = await exchange([encodeMessage(startFields({ width: W, height: H, omit: ['detector_translation'] }))], {
-      detectorDistance: 0.3,
-    });
+    const withFallback = await exchange(
+      [encodeMessage(startFields({ width: W, height: H, omit: ['detector_translation'] }))],
+      {
+        detectorDistance: 0.3,
+      },
+    );
     expect(startOf(withFallback.events).detectorDistance).toBe(0.3);
-    const without = await exchange([encodeMessage(startFields({ width: W, height: H, omit: ['detector_translation'] }))]);
+    const without = await exchange([
+      encodeMessage(startFields({ width: W, height: H, omit: ['detector_translation'] })),
+    ]);
     expect(startOf(without.events).detectorDistance).toBeNull();
   });
 
   it('derives the wavelength from the energy and the energy from the wavelength', async () => {
-    const a = await exchange([encodeMessage(startFields({ width: W, height: H, omit: ['incident_wavelength'], extra: { incident_energy: 12000 } }))]);
+    const a = await exchange([
+      encodeMessage(
+        startFields({ width: W, height: H, omit: ['incident_wavelength'], extra: { incident_energy: 12000 } }),
+      ),
+    ]);
     expect(startOf(a.events).wavelength).toBeCloseTo(12398.4198 / 12000, 12);
-    const b = await exchange([encodeMessage(startFields({ width: W, height: H, omit: ['incident_energy'], extra: { incident_wavelength: 0.8 } }))]);
+    const b = await exchange([
+      encodeMessage(
+        startFields({ width: W, height: H, omit: ['incident_energy'], extra: { incident_wavelength: 0.8 } }),
+      ),
+    ]);
     expect(startOf(b.events).photonEnergy).toBeCloseTo(12398.4198 / 0.8, 9);
   });
 });
@@ -155,7 +173,12 @@ describe('V2 typed arrays in the start message (header_detail all)', () => {
 });
 
 describe('V2 frames', () => {
-  const cases: Array<{ name: string; make: () => Uint8Array | Uint16Array | Uint32Array; endian: Endian; compression: Compression }> = [
+  const cases: Array<{
+    name: string;
+    make: () => Uint8Array | Uint16Array | Uint32Array;
+    endian: Endian;
+    compression: Compression;
+  }> = [
     { name: 'u8 plain', make: () => pixels(Uint8Array, N, 8, 255), endian: 'le', compression: null },
     { name: 'u16 plain LE', make: () => pixels(Uint16Array, N, 9, 65535), endian: 'le', compression: null },
     { name: 'u16 plain BE', make: () => pixels(Uint16Array, N, 10, 65535), endian: 'be', compression: null },
@@ -173,7 +196,9 @@ describe('V2 frames', () => {
     const img = make();
     const { events, log } = await exchange([
       encodeMessage(startFields({ width: W, height: H })),
-      encodeMessage(imageFields({ imageId: 0, data: { threshold_1: multiDim(H, W, typedArray(img, { endian, compression })) } })),
+      encodeMessage(
+        imageFields({ imageId: 0, data: { threshold_1: multiDim(H, W, typedArray(img, { endian, compression })) } }),
+      ),
       encodeMessage(endFields()),
     ]);
     expect(log.problems).toEqual([]);
@@ -214,7 +239,12 @@ describe('V2 frames', () => {
     const dec = new StreamDecoder({ logger: new RecordingLogger() });
     dec.decodeMessage([encodeMessage(startFields({ width: W, height: H }))]);
     for (const compression of [null, 'bslz4'] as Compression[]) {
-      const msg = encodeMessage(imageFields({ imageId: 0, data: { threshold_1: multiDim(H, W, typedArray(pixels(Uint16Array, N, 20), { compression })) } }));
+      const msg = encodeMessage(
+        imageFields({
+          imageId: 0,
+          data: { threshold_1: multiDim(H, W, typedArray(pixels(Uint16Array, N, 20), { compression })) },
+        }),
+      );
       const [f] = dec.decodeMessage([msg]) as Frame[];
       expect(f!.data.buffer).toBe(msg.buffer);
       expect(f!.data.byteOffset).toBeGreaterThan(msg.byteOffset);

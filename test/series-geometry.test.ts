@@ -3,7 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import { seriesGeometry } from '../src/stages/geometry/seriesGeometry.js';
 
-const real = { width: 2068, height: 2162, beamCenterX: 1030.5, beamCenterY: 1100.2, detectorDistance: 0.15, wavelength: 0.9763, pixelSizeX: 75e-6, pixelSizeY: 75e-6 };
+const real = {
+  width: 2068,
+  height: 2162,
+  beamCenterX: 1030.5,
+  beamCenterY: 1100.2,
+  detectorDistance: 0.15,
+  wavelength: 0.9763,
+  pixelSizeX: 75e-6,
+  pixelSizeY: 75e-6,
+};
 
 describe('series geometry', () => {
   it('accepts a real EIGER2 4M set-up, beam centre off the detector included', () => {

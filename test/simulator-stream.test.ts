@@ -36,7 +36,10 @@ function simOptions(over: Partial<SimulatorOptions>): SimulatorOptions {
   };
 }
 
-async function receiveSeries(sim: DetectorSimulator, onEvent: (e: StreamEvent, pixels?: Uint16Array | Uint32Array | Uint8Array) => void) {
+async function receiveSeries(
+  sim: DetectorSimulator,
+  onEvent: (e: StreamEvent, pixels?: Uint16Array | Uint32Array | Uint8Array) => void,
+) {
   const endpoint = await sim.bind();
   const sending = sim.run();
   const receiver = new StreamReceiver(endpoint, { logger: quiet });
@@ -68,7 +71,9 @@ describe('DetectorSimulator', () => {
             expect(event.encoding.codec).toBe('bslz4');
             expect(event.encoding.name).toBe(stream === 1 ? (dtype === 'uint16' ? 'bs16-lz4<' : 'bs32-lz4<') : 'bslz4');
             const expected = synthesizeFrame(model, synth, event.frame, 17).pixels;
-            expect(Buffer.from(pixels!.buffer, pixels!.byteOffset, pixels!.byteLength).equals(Buffer.from(expected.buffer))).toBe(true);
+            expect(
+              Buffer.from(pixels!.buffer, pixels!.byteOffset, pixels!.byteLength).equals(Buffer.from(expected.buffer)),
+            ).toBe(true);
             frames.push(event.frame);
           } else complete = event.complete && event.framesReceived === 3;
         });
@@ -83,8 +88,14 @@ describe('DetectorSimulator', () => {
         expect(start!.numberOfImages).toBe(3);
         expect(start!.saturationValue).toBe(model.saturationValue(dtype));
         const mask = start!.pixelMask.threshold_1;
-        expect(mask && Buffer.from(mask.buffer, mask.byteOffset, mask.byteLength).equals(Buffer.from(model.pixelMask().buffer))).toBe(true);
-        const truth = readFileSync(truthFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        expect(
+          mask &&
+            Buffer.from(mask.buffer, mask.byteOffset, mask.byteLength).equals(Buffer.from(model.pixelMask().buffer)),
+        ).toBe(true);
+        const truth = readFileSync(truthFile, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
         expect(truth.map((t) => t.frame)).toEqual([0, 1, 2]);
         truth.forEach((t, i) => {
           const expectedTruth = frameTruth(model, synth, i, 17);
@@ -106,17 +117,30 @@ describe('DetectorSimulator', () => {
       if (event.type === 'series-start') headerDetail = event.headerDetail;
       if (event.type !== 'frame') return;
       const expected = synthesizeFrame(model, synth, event.frame % 2, 17).pixels;
-      expect(Buffer.from(pixels!.buffer, pixels!.byteOffset, pixels!.byteLength).equals(Buffer.from(expected.buffer))).toBe(true);
+      expect(
+        Buffer.from(pixels!.buffer, pixels!.byteOffset, pixels!.byteLength).equals(Buffer.from(expected.buffer)),
+      ).toBe(true);
       seen.push(event.frame);
     });
     expect(headerDetail).toBe('none');
     expect(seen).toEqual([0, 1, 2, 3, 4]);
-    const truth = readFileSync(truthFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(truth.map((t) => [t.frame, t.source])).toEqual([[0, 0], [1, 1], [2, 0], [3, 1], [4, 0]]);
+    const truth = readFileSync(truthFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(truth.map((t) => [t.frame, t.source])).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 0],
+      [3, 1],
+      [4, 0],
+    ]);
   });
 
   it('sends V1 messages shaped like the real detector: part counts, newline-terminated JSON, 20 ns ticks', async () => {
-    const sim = new DetectorSimulator(simOptions({ frames: 2, rate: 100, headerAppendix: '{"acqID": "sim"}', imageAppendix: 'img' }));
+    const sim = new DetectorSimulator(
+      simOptions({ frames: 2, rate: 100, headerAppendix: '{"acqID": "sim"}', imageAppendix: 'img' }),
+    );
     const endpoint = await sim.bind();
     const sending = sim.run();
     const pull = new Pull({ linger: 0 });
@@ -128,7 +152,14 @@ describe('DetectorSimulator', () => {
     sim.close();
     const [header, image0, image1, end] = messages as [Buffer[], Buffer[], Buffer[], Buffer[]];
     expect(header.map((p) => p.length).slice(0, 8)).toEqual([
-      header[0]!.length, header[1]!.length, 64, 2068 * 2162 * 4, 63, 2068 * 2162 * 4, 67, 32000,
+      header[0]!.length,
+      header[1]!.length,
+      64,
+      2068 * 2162 * 4,
+      63,
+      2068 * 2162 * 4,
+      67,
+      32000,
     ]);
     expect(header.length).toBe(9);
     expect(header[8]!.toString()).toBe('{"acqID": "sim"}');
@@ -137,14 +168,34 @@ describe('DetectorSimulator', () => {
     expect(config.x_pixels_in_detector).toBe(2068);
     expect(config.y_pixels_in_detector).toBe(2162);
     expect(config.pixel_mask_applied).toBe(1);
-    expect(JSON.parse(header[2]!.toString())).toEqual({ htype: 'dflatfield-1.0', shape: [2068, 2162], type: 'float32' });
-    for (const part of [header[0], header[1], header[2], header[4], header[6], image0[0], image0[1], image0[3], end[0]]) {
+    expect(JSON.parse(header[2]!.toString())).toEqual({
+      htype: 'dflatfield-1.0',
+      shape: [2068, 2162],
+      type: 'float32',
+    });
+    for (const part of [
+      header[0],
+      header[1],
+      header[2],
+      header[4],
+      header[6],
+      image0[0],
+      image0[1],
+      image0[3],
+      end[0],
+    ]) {
       expect(part!.toString().endsWith('}\n')).toBe(true);
     }
     expect(image0.length).toBe(5);
     expect(image0[4]!.toString()).toBe('img');
     const d = JSON.parse(image0[1]!.toString());
-    expect(d).toEqual({ encoding: 'bs16-lz4<', htype: 'dimage_d-1.0', shape: [2068, 2162], size: image0[2]!.length, type: 'uint16' });
+    expect(d).toEqual({
+      encoding: 'bs16-lz4<',
+      htype: 'dimage_d-1.0',
+      shape: [2068, 2162],
+      size: image0[2]!.length,
+      type: 'uint16',
+    });
     expect(JSON.parse(image1[0]!.toString())).toMatchObject({ htype: 'dimage-1.0', series: 4, frame: 1 });
     const c0 = JSON.parse(image0[3]!.toString());
     const c1 = JSON.parse(image1[3]!.toString());

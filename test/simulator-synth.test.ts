@@ -8,7 +8,9 @@ const model = detectorModel('eiger2-4m');
 const hits: SynthOptions = { dtype: 'uint16', hitFraction: 1, iceRings: false, splitSpots: false };
 
 function sha(a: ArrayBufferView): string {
-  return createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+    .digest('hex');
 }
 
 describe('DetectorModel', () => {
@@ -50,7 +52,9 @@ describe('DetectorModel', () => {
   });
 
   it('rejects an unknown detector name with the valid ones listed', () => {
-    expect(() => parseDetectorName('eiger9-1m')).toThrow(/unknown detector "eiger9-1m".*eiger2-4m, eiger2-9m, eiger2-16m/);
+    expect(() => parseDetectorName('eiger9-1m')).toThrow(
+      /unknown detector "eiger9-1m".*eiger2-4m, eiger2-9m, eiger2-16m/,
+    );
     expect(parseDetectorName('EIGER2-16M')).toBe('eiger2-16m');
   });
 });

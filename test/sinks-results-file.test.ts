@@ -18,9 +18,20 @@ class WarnLog {
 
 function record(series: number): SeriesRecord {
   return {
-    type: 'series', series, series_unique_id: null, detector: 'test', width: 4148, height: 4362, dtype: 'uint32',
-    beam_center_x: 2000.5, beam_center_y: 2100.25, distance_m: 0.25, wavelength_a: 1, pixel_size_m: 75e-6,
-    number_of_images: 100, radial_q: [0.1, 0.2, 0.3],
+    type: 'series',
+    series,
+    series_unique_id: null,
+    detector: 'test',
+    width: 4148,
+    height: 4362,
+    dtype: 'uint32',
+    beam_center_x: 2000.5,
+    beam_center_y: 2100.25,
+    distance_m: 0.25,
+    wavelength_a: 1,
+    pixel_size_m: 75e-6,
+    number_of_images: 100,
+    radial_q: [0.1, 0.2, 0.3],
   };
 }
 
@@ -38,7 +49,9 @@ describe.skipIf(!existsSync('/dev/full'))('results file on a full disk (/dev/ful
     expect(sink.dropped).toBe(50);
     expect(log.lines).toHaveLength(1);
     expect(log.lines[0]!.fields).toMatchObject({ path: '/dev/full', code: 'ENOSPC' });
-    expect(log.lines[0]!.message).toMatch(/results file \/dev\/full cannot be written \(.*ENOSPC.*\); further results are dropped/);
+    expect(log.lines[0]!.message).toMatch(
+      /results file \/dev\/full cannot be written \(.*ENOSPC.*\); further results are dropped/,
+    );
     // After the failure, records are dropped straight away, still counted, and nothing is logged again.
     sink.series(record(50));
     sink.series(record(51));
@@ -89,7 +102,10 @@ describe('results file on a disk that falls behind', () => {
     expect(sink.dropped).toBe(89);
     expect(log.lines).toHaveLength(2);
     expect(log.lines[1]!.message).toMatch(/writing again \(89 records dropped so far\)/);
-    const series = readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as SeriesRecord).series);
+    const series = readFileSync(path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as SeriesRecord).series);
     expect(series).toEqual([...Array.from({ length: 11 }, (_, i) => i), 1000]);
   });
 

@@ -22,8 +22,15 @@ if (!haveData) console.warn('spots-dispersion: ../shared/data/dials_data_files m
 /** Hit call used throughout: a frame is a hit with at least this many spots. */
 const HIT_MIN_SPOTS = 20;
 
-interface GoldenFrame { file: string; n: number; n_masked_pixels: number; spots: number[][] }
-interface Golden { frames: GoldenFrame[] }
+interface GoldenFrame {
+  file: string;
+  n: number;
+  n_masked_pixels: number;
+  spots: number[][];
+}
+interface Golden {
+  frames: GoldenFrame[];
+}
 const golden = (name: string): Golden => JSON.parse(readFileSync(join(goldenDir, `${name}.json`), 'utf8')) as Golden;
 const xy = (spots: number[][]): XY[] => spots.map((s) => ({ x: s[0]!, y: s[1]! }));
 
@@ -45,8 +52,12 @@ describe.skipIf(!haveData)('dispersion on real frames vs dials.find_spots (golde
       expect(frame.width * frame.height - r.validPixels, g.file).toBe(g.n_masked_pixels);
       if (g.n > 50) expect(Math.abs(r.nSpots - g.n) / g.n, g.file).toBeLessThanOrEqual(0.05);
       expect(r.nSpots >= HIT_MIN_SPOTS, `${g.file} hit call`).toBe(g.n >= HIT_MIN_SPOTS);
-      expect(matchedFraction(xy(g.spots), spots, 1), `${g.file} DIALS spots matched by ours`).toBeGreaterThanOrEqual(0.95);
-      expect(matchedFraction(spots, xy(g.spots), 1), `${g.file} our spots matched by DIALS`).toBeGreaterThanOrEqual(0.95);
+      expect(matchedFraction(xy(g.spots), spots, 1), `${g.file} DIALS spots matched by ours`).toBeGreaterThanOrEqual(
+        0.95,
+      );
+      expect(matchedFraction(spots, xy(g.spots), 1), `${g.file} our spots matched by DIALS`).toBeGreaterThanOrEqual(
+        0.95,
+      );
     }
   });
 
@@ -82,19 +93,24 @@ describe.skipIf(!haveData)('dispersion on real frames vs dials.find_spots (golde
   });
 
   const haveDials = spawnSync('dials.find_spots', ['--help'], { stdio: 'ignore' }).status === 0;
-  it.skipIf(!haveDials)('live: dials.find_spots today still gives the golden spots (I03 frame)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'spots-dials-'));
-    try {
-      const file = join(dialsDir!, 'DLS_I03_smargon_0001.cbf.gz');
-      expect(spawnSync('dials.import', [file], { cwd: dir }).status).toBe(0);
-      expect(spawnSync('dials.find_spots', ['imported.expt', 'nproc=1'], { cwd: dir }).status).toBe(0);
-      const py = 'from dials.array_family import flex; r = flex.reflection_table.from_file("strong.refl"); print(len(r))';
-      const out = spawnSync('/usr/bin/python3', ['-c', py], { cwd: dir, encoding: 'utf8' });
-      expect(Number(out.stdout.trim())).toBe(golden('dls_i03_smargon').frames[0]!.n);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 120_000);
+  it.skipIf(!haveDials)(
+    'live: dials.find_spots today still gives the golden spots (I03 frame)',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'spots-dials-'));
+      try {
+        const file = join(dialsDir!, 'DLS_I03_smargon_0001.cbf.gz');
+        expect(spawnSync('dials.import', [file], { cwd: dir }).status).toBe(0);
+        expect(spawnSync('dials.find_spots', ['imported.expt', 'nproc=1'], { cwd: dir }).status).toBe(0);
+        const py =
+          'from dials.array_family import flex; r = flex.reflection_table.from_file("strong.refl"); print(len(r))';
+        const out = spawnSync('/usr/bin/python3', ['-c', py], { cwd: dir, encoding: 'utf8' });
+        expect(Number(out.stdout.trim())).toBe(golden('dls_i03_smargon').frames[0]!.n);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });
 
 describe('dispersion on synthetic EIGER2 frames with known spots', () => {
@@ -103,8 +119,15 @@ describe('dispersion on synthetic EIGER2 frames with known spots', () => {
     const finder = new DispersionSpotFinder(model.width, model.height, modelValidMask(model), {
       trustedRange: [-1, model.saturationValue('uint16') + 1],
     });
-    const { recall, precision, truth: truthN, found: foundN } = scoreAgainstTruth(model, 3, (pixels) => finder.find(pixels).spots.toArray());
-    console.log(`dispersion synthetic: recall ${recall.toFixed(3)} precision ${precision.toFixed(3)} (${truthN} truth, ${foundN} found)`);
+    const {
+      recall,
+      precision,
+      truth: truthN,
+      found: foundN,
+    } = scoreAgainstTruth(model, 3, (pixels) => finder.find(pixels).spots.toArray());
+    console.log(
+      `dispersion synthetic: recall ${recall.toFixed(3)} precision ${precision.toFixed(3)} (${truthN} truth, ${foundN} found)`,
+    );
     expect(recall).toBeGreaterThanOrEqual(0.97);
     expect(precision).toBeGreaterThanOrEqual(0.97);
   });
@@ -131,7 +154,9 @@ describe('dispersion: bad input is refused with a clear error', () => {
     expect(() => new DispersionSpotFinder(64, 64, mask, { trustedRange: [5, 1] })).toThrow(/trusted range/);
     const f = new DispersionSpotFinder(64, 64, mask);
     expect(() => f.find(new Uint16Array(100))).toThrow(/pixels has 100 elements/);
-    expect(() => f.find(new Float32Array(64 * 64) as unknown as Uint16Array)).toThrow(/Uint16Array, Uint32Array or Int32Array/);
+    expect(() => f.find(new Float32Array(64 * 64) as unknown as Uint16Array)).toThrow(
+      /Uint16Array, Uint32Array or Int32Array/,
+    );
   });
 
   it('refuses a frame that is mostly strong pixels, like DIALS', () => {
@@ -146,7 +171,13 @@ describe('dispersion: bad input is refused with a clear error', () => {
   it('keeps the spot count when the table is too small, storing only its capacity', () => {
     const f = new DispersionSpotFinder(64, 64, mask, { capacity: 2 });
     const px = new Uint16Array(64 * 64).fill(2);
-    for (const [x, y] of [[10, 10], [30, 10], [50, 10], [10, 40], [40, 40]] as const) {
+    for (const [x, y] of [
+      [10, 10],
+      [30, 10],
+      [50, 10],
+      [10, 40],
+      [40, 40],
+    ] as const) {
       for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) px[(y + dy) * 64 + x + dx] = 200;
     }
     const r = f.find(px);

@@ -1,7 +1,10 @@
 import type { DetectorModel } from '../src/simulator/DetectorModel.js';
 import { DEFAULT_SYNTH_OPTIONS, synthesizeFrame } from '../src/simulator/FrameSynth.js';
 // Matching two spot lists by position: the fraction of `a` that has a spot of `b` within `radius` px.
-export interface XY { x: number; y: number }
+export interface XY {
+  x: number;
+  y: number;
+}
 
 export function matchedFraction(a: readonly XY[], b: readonly XY[], radius: number): number {
   if (a.length === 0) return 1;
@@ -15,12 +18,16 @@ export function matchedFraction(a: readonly XY[], b: readonly XY[], radius: numb
   }
   let matched = 0;
   for (const p of a) {
-    const cx = Math.floor(p.x / cell), cy = Math.floor(p.y / cell);
+    const cx = Math.floor(p.x / cell),
+      cy = Math.floor(p.y / cell);
     let found = false;
     for (let dy = -1; dy <= 1 && !found; dy++) {
       for (let dx = -1; dx <= 1 && !found; dx++) {
         for (const q of grid.get(`${cx + dx},${cy + dy}`) ?? []) {
-          if (Math.hypot(q.x - p.x, q.y - p.y) <= radius) { found = true; break; }
+          if (Math.hypot(q.x - p.x, q.y - p.y) <= radius) {
+            found = true;
+            break;
+          }
         }
       }
     }
@@ -41,10 +48,22 @@ export function modelValidMask(model: DetectorModel): Uint8Array {
  * Recall and precision of a spot finder against the simulator's truth over `frames` hit frames
  * (spots matched within 1.5 px). Spots fainter than 150 counts are not expected to be found.
  */
-export function scoreAgainstTruth(model: DetectorModel, frames: number, find: (pixels: Uint16Array | Uint32Array) => XY[]): { recall: number; precision: number; truth: number; found: number } {
-  let truthN = 0, foundN = 0, recalled = 0, precise = 0;
+export function scoreAgainstTruth(
+  model: DetectorModel,
+  frames: number,
+  find: (pixels: Uint16Array | Uint32Array) => XY[],
+): { recall: number; precision: number; truth: number; found: number } {
+  let truthN = 0,
+    foundN = 0,
+    recalled = 0,
+    precise = 0;
   for (let f = 0; f < frames; f++) {
-    const { pixels, truth } = synthesizeFrame(model, { ...DEFAULT_SYNTH_OPTIONS, hitFraction: 1, spotsPerHit: [150, 250] }, f, 1234);
+    const { pixels, truth } = synthesizeFrame(
+      model,
+      { ...DEFAULT_SYNTH_OPTIONS, hitFraction: 1, spotsPerHit: [150, 250] },
+      f,
+      1234,
+    );
     const spots = find(pixels);
     const visible = truth.spots.filter((s) => s.intensity >= 150);
     truthN += visible.length;

@@ -19,10 +19,23 @@ describe.skipIf(why !== null)('vacuum frames', () => {
       const f = readH5Frame(file, '/entry/data/data', index);
       const pixels = f.pixels as Uint32Array;
       const mask = new Uint8Array(f.width * f.height).fill(1); // gaps are all-ones, excluded per frame
-      const g = new DetectorGeometry({ width: f.width, height: f.height, beamCenterX: f.width / 2, beamCenterY: f.height / 2, distance: 0.2, wavelength: 1, pixelSizeX: 75e-6, pixelSizeY: 75e-6 });
+      const g = new DetectorGeometry({
+        width: f.width,
+        height: f.height,
+        beamCenterX: f.width / 2,
+        beamCenterY: f.height / 2,
+        distance: 0.2,
+        wavelength: 1,
+        pixelSizeX: 75e-6,
+        pixelSizeY: 75e-6,
+      });
       const disp = createSpotFinder('dispersion', g, mask).find(pixels);
-      const pf8 = createSpotFinder('peakfinder8', g, mask, { peakfinder8: { adcThreshold: 5, fast: true } }).find(pixels);
-      console.log(`vacuum frame ${index}: dispersion ${disp.nSpots} spots, peakfinder8 ${pf8.nSpots} peaks, mean ${disp.backgroundMean.toFixed(4)}`);
+      const pf8 = createSpotFinder('peakfinder8', g, mask, { peakfinder8: { adcThreshold: 5, fast: true } }).find(
+        pixels,
+      );
+      console.log(
+        `vacuum frame ${index}: dispersion ${disp.nSpots} spots, peakfinder8 ${pf8.nSpots} peaks, mean ${disp.backgroundMean.toFixed(4)}`,
+      );
       expect(disp.nSpots).toBeLessThan(HIT_MIN_SPOTS);
       expect(pf8.nSpots).toBeLessThan(HIT_MIN_SPOTS);
       expect(disp.backgroundMean).toBeLessThan(0.1);

@@ -15,7 +15,6 @@ import { seededRandom } from './helpers/seededRandom.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const goldenDir = join(here, 'goldens', 'spots');
 
-
 function table(spots: Array<{ x: number; y: number; intensity: number }>): SpotTable {
   const t = new SpotTable(spots.length);
   spots.forEach((s, i) => {
@@ -29,7 +28,14 @@ function table(spots: Array<{ x: number; y: number; intensity: number }>): SpotT
 
 // a 4M-like geometry: 2068 x 2162, 75 um, 120 mm, 1 A, beam at the centre
 const geometry = new DetectorGeometry({
-  width: 2068, height: 2162, beamCenterX: 1034, beamCenterY: 1081, distance: 0.12, wavelength: 1, pixelSizeX: 75e-6, pixelSizeY: 75e-6,
+  width: 2068,
+  height: 2162,
+  beamCenterX: 1034,
+  beamCenterY: 1081,
+  distance: 0.12,
+  wavelength: 1,
+  pixelSizeX: 75e-6,
+  pixelSizeY: 75e-6,
 });
 
 /** A pixel position (along +x from the beam) with the given d-spacing. */
@@ -41,7 +47,8 @@ function positionAtD(g: DetectorGeometry, d: number, angle = 0): { x: number; y:
 
 describe('ice rings', () => {
   it('are the rings DIALS generates for hexagonal ice (P6_3/mmc) down to 1 A', () => {
-    const dials = (JSON.parse(readFileSync(join(goldenDir, 'ice_rings.json'), 'utf8')) as { d_star_sq: number[] }).d_star_sq;
+    const dials = (JSON.parse(readFileSync(join(goldenDir, 'ice_rings.json'), 'utf8')) as { d_star_sq: number[] })
+      .d_star_sq;
     const ours = iceRingDStarSq(1.0);
     expect(ours.length).toBe(dials.length);
     ours.forEach((v, i) => expect(v).toBeCloseTo(dials[i]!, 6));
@@ -80,9 +87,10 @@ describe('per-image statistics', () => {
   it('estimated_d_min follows a known resolution falloff and is null with too few spots', () => {
     const r = seededRandom(7);
     for (const dLimit of [2.0, 3.0]) {
-      const ds2: number[] = [], inten: number[] = [];
+      const ds2: number[] = [],
+        inten: number[] = [];
       for (let i = 0; i < 400; i++) {
-        const s = (1 / 400 + r() * (1 / (dLimit * dLimit) - 1 / 400)); // uniform in d*^2 up to the limit
+        const s = 1 / 400 + r() * (1 / (dLimit * dLimit) - 1 / 400); // uniform in d*^2 up to the limit
         const mean = 5000 * Math.exp(-20 * s);
         ds2.push(s);
         inten.push(Math.max(1, mean * (0.5 + r())));
@@ -97,18 +105,31 @@ describe('per-image statistics', () => {
 
   const data = sharedDataDir();
   const first = data ? join(data, 'dials_data_files', 'thau_3_2_0001.cbf.bz2') : '';
-  it.skipIf(!data || !existsSync(first))('on DIALS\'s own thaumatin spots, agrees with dials per-image analysis', () => {
+  it.skipIf(!data || !existsSync(first))("on DIALS's own thaumatin spots, agrees with dials per-image analysis", () => {
     const h = readCbf(first);
     const g = new DetectorGeometry({
-      width: h.width, height: h.height, beamCenterX: h.beamX, beamCenterY: h.beamY, distance: h.distance,
-      wavelength: h.wavelength, pixelSizeX: h.pixelSizeX, pixelSizeY: h.pixelSizeY,
+      width: h.width,
+      height: h.height,
+      beamCenterX: h.beamX,
+      beamCenterY: h.beamY,
+      distance: h.distance,
+      wavelength: h.wavelength,
+      pixelSizeX: h.pixelSizeX,
+      pixelSizeY: h.pixelSizeY,
     });
     const stats = new PerImageStatistics(g);
-    type F = { n: number; spots: number[][]; stats: null | { n_spots_no_ice: number; n_spots_4A: number; total_intensity: number; estimated_d_min: number } };
+    type F = {
+      n: number;
+      spots: number[][];
+      stats: null | { n_spots_no_ice: number; n_spots_4A: number; total_intensity: number; estimated_d_min: number };
+    };
     const frames = (JSON.parse(readFileSync(join(goldenDir, 'thaumatin.json'), 'utf8')) as { frames: F[] }).frames;
     for (const f of frames) {
       if (!f.stats) continue;
-      const s = stats.compute(table(f.spots.map((p) => ({ x: p[0]!, y: p[1]!, intensity: p[2]! }))), { saturatedPixels: 0, backgroundMean: 0 });
+      const s = stats.compute(table(f.spots.map((p) => ({ x: p[0]!, y: p[1]!, intensity: p[2]! }))), {
+        saturatedPixels: 0,
+        backgroundMean: 0,
+      });
       const d = f.stats;
       // DIALS maps centroids with a parallax correction we do not model: allow a few % on ring edges
       expect(s.nSpotsTotal).toBe(f.n);
@@ -137,7 +158,10 @@ describe('spot separation', () => {
     const r = seededRandom(4);
     const spots: Array<{ x: number; y: number; intensity: number }> = [];
     for (let i = 0; i < 200; i++) {
-      const x = 20 + r() * 2000, y = 20 + r() * 2100, a = r() * 2 * Math.PI, d = 2 + r();
+      const x = 20 + r() * 2000,
+        y = 20 + r() * 2100,
+        a = r() * 2 * Math.PI,
+        d = 2 + r();
       spots.push({ x, y, intensity: 1 }, { x: x + d * Math.cos(a), y: y + d * Math.sin(a), intensity: 1 });
     }
     const res = new SpotSeparation(area).analyse(table(spots), 5);
@@ -154,7 +178,9 @@ describe('spot separation', () => {
     const nn = new SpotSeparation(area).nearestDistances(table(spots));
     spots.forEach((p, i) => {
       let best = Infinity;
-      spots.forEach((q, j) => { if (j !== i) best = Math.min(best, Math.hypot(p.x - q.x, p.y - q.y)); });
+      spots.forEach((q, j) => {
+        if (j !== i) best = Math.min(best, Math.hypot(p.x - q.x, p.y - q.y));
+      });
       expect(nn[i]).toBeCloseTo(best, 9);
     });
   });

@@ -70,17 +70,37 @@ async function writeRecording(path: string, messages: Buffer[][]): Promise<void>
 }
 
 function sha256(pixels: Uint8Array | Uint16Array | Uint32Array): string {
-  return createHash('sha256').update(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength))
+    .digest('hex');
 }
 
 function jsonLines(text: string): Array<Record<string, unknown>> {
-  return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('record and replay', () => {
   for (const stream of ['v1', 'v2'] as const) {
     it(`round-trips a simulated ${stream} series byte for byte`, async () => {
-      const sim = startCli(['simulate', '--frames', '4', '--rate', 'max', '--stream', stream, '--seed', '3', '--bind', 'tcp://127.0.0.1:*', '--header-appendix', 'hello']);
+      const sim = startCli([
+        'simulate',
+        '--frames',
+        '4',
+        '--rate',
+        'max',
+        '--stream',
+        stream,
+        '--seed',
+        '3',
+        '--bind',
+        'tcp://127.0.0.1:*',
+        '--header-appendix',
+        'hello',
+      ]);
       const endpoint = await sim.listeningEndpoint();
       const first = join(dir, `sim-${stream}.sprec`);
       const rec = await runCli(['record', '--endpoint', endpoint, '--out', first, '--series', '1']);
@@ -106,60 +126,80 @@ describe('record and replay', () => {
     expectSameMessages(original, copy);
   });
 
-  it.skipIf(!haveCaptures)('replays a paced recording whole and in order at --speed 1 and 4 (the pace itself: PaceClock tests)', async () => {
-    const { v1 } = realCaptureMessages();
-    const path = join(dir, 'paced.sprec');
-    const writer = await RecordingWriter.create(path);
-    for (let i = 0; i < v1.length; i++) await writer.write(v1[i]!, BigInt(i) * 100_000_000n);
-    await writer.close();
-    for (const speedFactor of [1, 4]) {
-      const replay = startCli(['replay', path, '--bind', 'tcp://127.0.0.1:*', '--speed', String(speedFactor)]);
+  it.skipIf(!haveCaptures)(
+    'replays a paced recording whole and in order at --speed 1 and 4 (the pace itself: PaceClock tests)',
+    async () => {
+      const { v1 } = realCaptureMessages();
+      const path = join(dir, 'paced.sprec');
+      const writer = await RecordingWriter.create(path);
+      for (let i = 0; i < v1.length; i++) await writer.write(v1[i]!, BigInt(i) * 100_000_000n);
+      await writer.close();
+      for (const speedFactor of [1, 4]) {
+        const replay = startCli(['replay', path, '--bind', 'tcp://127.0.0.1:*', '--speed', String(speedFactor)]);
+        const endpoint = await replay.listeningEndpoint();
+        const out = join(dir, `paced-copy-${speedFactor}.sprec`);
+        const rec = await runCli(['record', '--endpoint', endpoint, '--out', out, '--series', '1']);
+        expect(rec.code, rec.stderr).toBe(0);
+        const replayed = await replay.done;
+        expect(replayed.code).toBe(0);
+        expect(replayed.stderr).toContain(`at ${speedFactor}x`);
+        expectSameMessages(await readRecording(path), await readRecording(out));
+      }
+    },
+  );
+
+  it.skipIf(!haveCaptures)(
+    'loops with --loop until stopped, and replays the complete messages of a truncated recording',
+    async () => {
+      const { v1 } = realCaptureMessages();
+      const path = join(dir, 'loop.sprec');
+      await writeRecording(path, v1);
+      const replay = startCli(['replay', path, '--bind', 'tcp://127.0.0.1:*', '--speed', 'max', '--loop']);
       const endpoint = await replay.listeningEndpoint();
-      const out = join(dir, `paced-copy-${speedFactor}.sprec`);
-      const rec = await runCli(['record', '--endpoint', endpoint, '--out', out, '--series', '1']);
+      const out = join(dir, 'loop-copy.sprec');
+      const rec = await runCli(['record', '--endpoint', endpoint, '--out', out, '--series', '2']);
       expect(rec.code, rec.stderr).toBe(0);
-      const replayed = await replay.done;
+      const copy = await readRecording(out);
+      expectSameMessages([...(await readRecording(path)), ...(await readRecording(path))], copy);
+      replay.child.kill('SIGTERM');
+      expect((await replay.done).stderr).toMatch(/SIGTERM: stopping/);
+
+      // Cut the file inside the last message (the series end): the rest is still served.
+      const cut = join(dir, 'cut.sprec');
+      writeFileSync(cut, readFileSync(path).subarray(0, statSync(path).size - 5));
+      const cutReplay = startCli(['replay', cut, '--bind', 'tcp://127.0.0.1:*', '--speed', 'max']);
+      const cutEndpoint = await cutReplay.listeningEndpoint();
+      const inspect = startCli(['inspect', '--endpoint', cutEndpoint, '--json']);
+      const replayed = await cutReplay.done;
       expect(replayed.code).toBe(0);
-      expect(replayed.stderr).toContain(`at ${speedFactor}x`);
-      expectSameMessages(await readRecording(path), await readRecording(out));
-    }
-  });
-
-  it.skipIf(!haveCaptures)('loops with --loop until stopped, and replays the complete messages of a truncated recording', async () => {
-    const { v1 } = realCaptureMessages();
-    const path = join(dir, 'loop.sprec');
-    await writeRecording(path, v1);
-    const replay = startCli(['replay', path, '--bind', 'tcp://127.0.0.1:*', '--speed', 'max', '--loop']);
-    const endpoint = await replay.listeningEndpoint();
-    const out = join(dir, 'loop-copy.sprec');
-    const rec = await runCli(['record', '--endpoint', endpoint, '--out', out, '--series', '2']);
-    expect(rec.code, rec.stderr).toBe(0);
-    const copy = await readRecording(out);
-    expectSameMessages([...(await readRecording(path)), ...(await readRecording(path))], copy);
-    replay.child.kill('SIGTERM');
-    expect((await replay.done).stderr).toMatch(/SIGTERM: stopping/);
-
-    // Cut the file inside the last message (the series end): the rest is still served.
-    const cut = join(dir, 'cut.sprec');
-    writeFileSync(cut, readFileSync(path).subarray(0, statSync(path).size - 5));
-    const cutReplay = startCli(['replay', cut, '--bind', 'tcp://127.0.0.1:*', '--speed', 'max']);
-    const cutEndpoint = await cutReplay.listeningEndpoint();
-    const inspect = startCli(['inspect', '--endpoint', cutEndpoint, '--json']);
-    const replayed = await cutReplay.done;
-    expect(replayed.code).toBe(0);
-    expect(replayed.stderr).toMatch(/warning: .*is truncated: message 4 ends past the end of the file.*sent the 4 complete messages/);
-    while ((inspect.stdout.match(/"type":"frame"/g) ?? []).length < 3) await new Promise((r) => setTimeout(r, 50));
-    inspect.child.kill('SIGINT');
-    const inspected = await inspect.done;
-    expect(inspected.code).toBe(1); // stopped before the series ended
-    expect(inspected.stderr).toMatch(/stopped after 0 of 1 series/);
-    const rows = jsonLines(inspected.stdout);
-    expect(rows.filter((r) => r.type === 'frame').length).toBe(3);
-    expect(rows.at(-1)).toMatchObject({ type: 'series-end', series: 6, complete: false });
-  });
+      expect(replayed.stderr).toMatch(
+        /warning: .*is truncated: message 4 ends past the end of the file.*sent the 4 complete messages/,
+      );
+      while ((inspect.stdout.match(/"type":"frame"/g) ?? []).length < 3) await new Promise((r) => setTimeout(r, 50));
+      inspect.child.kill('SIGINT');
+      const inspected = await inspect.done;
+      expect(inspected.code).toBe(1); // stopped before the series ended
+      expect(inspected.stderr).toMatch(/stopped after 0 of 1 series/);
+      const rows = jsonLines(inspected.stdout);
+      expect(rows.filter((r) => r.type === 'frame').length).toBe(3);
+      expect(rows.at(-1)).toMatchObject({ type: 'series-end', series: 6, complete: false });
+    },
+  );
 
   it('stops recording cleanly on SIGTERM, leaving a complete readable file', async () => {
-    const sim = startCli(['simulate', '--frames', '100000', '--rate', '20', '--pool', '2', '--header-detail', 'basic', '--bind', 'tcp://127.0.0.1:*']);
+    const sim = startCli([
+      'simulate',
+      '--frames',
+      '100000',
+      '--rate',
+      '20',
+      '--pool',
+      '2',
+      '--header-detail',
+      'basic',
+      '--bind',
+      'tcp://127.0.0.1:*',
+    ]);
     const endpoint = await sim.listeningEndpoint();
     const out = join(dir, 'interrupted.sprec');
     const rec = startCli(['record', '--endpoint', endpoint, '--out', out]);
@@ -181,36 +221,81 @@ describe('record and replay', () => {
 });
 
 describe('inspect', () => {
-  it.skipIf(!haveCaptures)('prints the real V1 capture as JSON lines with the sha256 of the decoded pixels, and exits 0', async () => {
-    const { v1 } = realCaptureMessages();
-    const path = join(dir, 'dls.sprec');
-    await writeRecording(path, v1);
-    const replay = startCli(['replay', path, '--bind', 'tcp://127.0.0.1:*', '--speed', 'max']);
-    const endpoint = await replay.listeningEndpoint();
-    const result = await runCli(['inspect', '--endpoint', endpoint, '--json']);
-    expect(result.code, result.stderr).toBe(0);
-    await replay.done;
-    const rows = jsonLines(result.stdout);
-    expect(rows.map((r) => r.type)).toEqual(['series-start', 'frame', 'frame', 'frame', 'series-end']);
-    expect(rows[0]).toMatchObject({ series: 6, stream: 1, width: 2070, height: 2167, dtype: 'uint16', headerDetail: 'all' });
-    const decoder = new FrameDecoder();
-    [12, 16, 20].forEach((n, i) => {
-      const blob = readFileSync(join(DLS, `streamfile_${n}`));
-      const expected = sha256(decoder.decode(blob, parseV1Encoding('bs16-lz4<', 'uint16'), 2070, 2167, 'uint16'));
-      expect(rows[i + 1]).toMatchObject({ type: 'frame', series: 6, frame: i, width: 2070, height: 2167, dtype: 'uint16', encoding: 'bs16-lz4<', sha256: expected });
-    });
-    expect(rows[4]).toMatchObject({ series: 6, frames: 3, complete: true });
-  });
+  it.skipIf(!haveCaptures)(
+    'prints the real V1 capture as JSON lines with the sha256 of the decoded pixels, and exits 0',
+    async () => {
+      const { v1 } = realCaptureMessages();
+      const path = join(dir, 'dls.sprec');
+      await writeRecording(path, v1);
+      const replay = startCli(['replay', path, '--bind', 'tcp://127.0.0.1:*', '--speed', 'max']);
+      const endpoint = await replay.listeningEndpoint();
+      const result = await runCli(['inspect', '--endpoint', endpoint, '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      await replay.done;
+      const rows = jsonLines(result.stdout);
+      expect(rows.map((r) => r.type)).toEqual(['series-start', 'frame', 'frame', 'frame', 'series-end']);
+      expect(rows[0]).toMatchObject({
+        series: 6,
+        stream: 1,
+        width: 2070,
+        height: 2167,
+        dtype: 'uint16',
+        headerDetail: 'all',
+      });
+      const decoder = new FrameDecoder();
+      [12, 16, 20].forEach((n, i) => {
+        const blob = readFileSync(join(DLS, `streamfile_${n}`));
+        const expected = sha256(decoder.decode(blob, parseV1Encoding('bs16-lz4<', 'uint16'), 2070, 2167, 'uint16'));
+        expect(rows[i + 1]).toMatchObject({
+          type: 'frame',
+          series: 6,
+          frame: i,
+          width: 2070,
+          height: 2167,
+          dtype: 'uint16',
+          encoding: 'bs16-lz4<',
+          sha256: expected,
+        });
+      });
+      expect(rows[4]).toMatchObject({ series: 6, frames: 3, complete: true });
+    },
+  );
 
   it('fingerprints simulated V2 uint32 frames exactly and exits after the requested number of series', async () => {
-    const sim = startCli(['simulate', '--frames', '2', '--rate', 'max', '--stream', 'v2', '--dtype', 'uint32', '--seed', '8', '--series', '10', '--series-count', '2', '--ice-rings', '--bind', 'tcp://127.0.0.1:*']);
+    const sim = startCli([
+      'simulate',
+      '--frames',
+      '2',
+      '--rate',
+      'max',
+      '--stream',
+      'v2',
+      '--dtype',
+      'uint32',
+      '--seed',
+      '8',
+      '--series',
+      '10',
+      '--series-count',
+      '2',
+      '--ice-rings',
+      '--bind',
+      'tcp://127.0.0.1:*',
+    ]);
     const endpoint = await sim.listeningEndpoint();
     const result = await runCli(['inspect', '--endpoint', endpoint, '--json', '--series', '2']);
     expect(result.code, result.stderr).toBe(0);
     expect((await sim.done).code).toBe(0);
     const rows = jsonLines(result.stdout);
     expect(rows.map((r) => `${String(r.type)}:${String(r.series)}`)).toEqual([
-      'series-start:10', 'frame:10', 'frame:10', 'series-end:10', 'series-start:11', 'frame:11', 'frame:11', 'series-end:11',
+      'series-start:10',
+      'frame:10',
+      'frame:10',
+      'series-end:10',
+      'series-start:11',
+      'frame:11',
+      'frame:11',
+      'series-end:11',
     ]);
     const model = detectorModel('eiger2-4m');
     const options = { dtype: 'uint32' as const, hitFraction: 0.5, iceRings: true, splitSpots: false };
@@ -221,12 +306,27 @@ describe('inspect', () => {
   });
 
   it('follows a --repeat simulator across series until it is stopped', async () => {
-    const sim = startCli(['simulate', '--repeat', '--frames', '1', '--rate', 'max', '--series', '7', '--bind', 'tcp://127.0.0.1:*']);
+    const sim = startCli([
+      'simulate',
+      '--repeat',
+      '--frames',
+      '1',
+      '--rate',
+      'max',
+      '--series',
+      '7',
+      '--bind',
+      'tcp://127.0.0.1:*',
+    ]);
     const endpoint = await sim.listeningEndpoint();
     const result = await runCli(['inspect', '--endpoint', endpoint, '--json', '--series', '3']);
     expect(result.code, result.stderr).toBe(0);
     const ends = jsonLines(result.stdout).filter((r) => r.type === 'series-end');
-    expect(ends.map((r) => [r.series, r.frames, r.complete])).toEqual([[7, 1, true], [8, 1, true], [9, 1, true]]);
+    expect(ends.map((r) => [r.series, r.frames, r.complete])).toEqual([
+      [7, 1, true],
+      [8, 1, true],
+      [9, 1, true],
+    ]);
     sim.child.kill('SIGINT');
     const stopped = await sim.done;
     expect(stopped.signal).toBeNull(); // it handled the signal and exited by itself
@@ -248,22 +348,58 @@ describe('inspect', () => {
 
 describe('option errors', () => {
   const cases: Array<[string, string[], RegExp]> = [
-    ['bad detector', ['simulate', '--detector', 'eiger9-1m'], /detector must be one of eiger2-4m, eiger2-9m, eiger2-16m, got "eiger9-1m"/],
-    ['bad rate', ['simulate', '--rate', 'fast'], /rate must be a positive number of frames per second or "max", got "fast"/],
+    [
+      'bad detector',
+      ['simulate', '--detector', 'eiger9-1m'],
+      /detector must be one of eiger2-4m, eiger2-9m, eiger2-16m, got "eiger9-1m"/,
+    ],
+    [
+      'bad rate',
+      ['simulate', '--rate', 'fast'],
+      /rate must be a positive number of frames per second or "max", got "fast"/,
+    ],
     ['zero rate', ['simulate', '--rate', '0'], /rate must be a positive number/],
     ['bad hit fraction', ['simulate', '--hit-fraction', '1.5'], /hit fraction must be a number between 0 and 1/],
     ['bad stream', ['simulate', '--stream', 'v3'], /stream must be one of v1, v2/],
     ['bad frames', ['simulate', '--frames', '-2'], /frames must be a non-negative integer/],
-    ['repeat and count', ['simulate', '--repeat', '--series-count', '2', '--bind', 'tcp://127.0.0.1:*'], /--repeat and --series-count exclude each other/],
+    [
+      'repeat and count',
+      ['simulate', '--repeat', '--series-count', '2', '--bind', 'tcp://127.0.0.1:*'],
+      /--repeat and --series-count exclude each other/,
+    ],
     ['missing recording', ['replay', join(dir, 'no-such-file.sprec')], /cannot open recording .*no-such-file\.sprec/],
     ['bad speed', ['replay', 'x.sprec', '--speed', 'slow'], /speed must be a positive factor/],
-    ['bad endpoint', ['record', '--endpoint', 'localhost:9999', '--out', join(dir, 'x.sprec')], /endpoint must be tcp:\/\/HOST:PORT or ipc:\/\/PATH/],
-    ['an endpoint to connect to that names every interface', ['inspect', '--endpoint', 'tcp://*:9999'], /cannot connect to every interface/],
-    ['an in-process endpoint for the detector', ['run', '--config', 'configs/demo.yaml', '--endpoint', 'inproc://x'], /inproc:\/\/ reaches only this process/],
-    ['a worker connecting to every interface', ['worker', '--connect', 'tcp://*:5600', '--path', 'good'], /cannot connect to every interface/],
-    ['unwritable output', ['record', '--endpoint', 'tcp://127.0.0.1:1', '--out', join(dir, 'no', 'such', 'dir', 'x.sprec')], /cannot create recording/],
+    [
+      'bad endpoint',
+      ['record', '--endpoint', 'localhost:9999', '--out', join(dir, 'x.sprec')],
+      /endpoint must be tcp:\/\/HOST:PORT or ipc:\/\/PATH/,
+    ],
+    [
+      'an endpoint to connect to that names every interface',
+      ['inspect', '--endpoint', 'tcp://*:9999'],
+      /cannot connect to every interface/,
+    ],
+    [
+      'an in-process endpoint for the detector',
+      ['run', '--config', 'configs/demo.yaml', '--endpoint', 'inproc://x'],
+      /inproc:\/\/ reaches only this process/,
+    ],
+    [
+      'a worker connecting to every interface',
+      ['worker', '--connect', 'tcp://*:5600', '--path', 'good'],
+      /cannot connect to every interface/,
+    ],
+    [
+      'unwritable output',
+      ['record', '--endpoint', 'tcp://127.0.0.1:1', '--out', join(dir, 'no', 'such', 'dir', 'x.sprec')],
+      /cannot create recording/,
+    ],
     ['missing endpoint', ['inspect'], /required option '--endpoint <endpoint>' not specified/],
-    ['bad series count', ['inspect', '--endpoint', 'tcp://127.0.0.1:1', '--series', '0'], /series must be a positive integer/],
+    [
+      'bad series count',
+      ['inspect', '--endpoint', 'tcp://127.0.0.1:1', '--series', '0'],
+      /series must be a positive integer/,
+    ],
   ];
   for (const [what, args, message] of cases) {
     it(`reports ${what} clearly and exits non-zero`, async () => {
@@ -283,7 +419,12 @@ describe('option errors', () => {
   });
 
   it('has help for every command', async () => {
-    for (const [command, option] of [['simulate', '--hit-fraction'], ['record', '--series'], ['replay', '--speed'], ['inspect', '--json']]) {
+    for (const [command, option] of [
+      ['simulate', '--hit-fraction'],
+      ['record', '--series'],
+      ['replay', '--speed'],
+      ['inspect', '--json'],
+    ]) {
       const result = await runCli([command!, '--help']);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(option);

@@ -1,4 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync, existsSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  statSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,7 +84,9 @@ describe('recording file', () => {
     const notRec = join(dir, 'plain.txt');
     writeFileSync(notRec, 'hello, this is not a recording at all');
     await expect(RecordingReader.open(notRec)).rejects.toThrow(/is not a stream-pipeline recording/);
-    await expect(RecordingReader.open(join(dir, 'missing.sprec'))).rejects.toThrow(/cannot open recording .*missing\.sprec/);
+    await expect(RecordingReader.open(join(dir, 'missing.sprec'))).rejects.toThrow(
+      /cannot open recording .*missing\.sprec/,
+    );
     const path = join(dir, 'exists.sprec');
     await (await RecordingWriter.create(path)).close();
     await expect(RecordingWriter.create(path)).rejects.toThrow(/already exists \(use --force/);

@@ -30,13 +30,22 @@ function keys() {
   const worker = writeKeyPair(join(dir, 'worker'));
   const authorized = join(dir, 'workers.pub');
   writeFileSync(authorized, readFileSync(worker.publicFile));
-  return { dir, pipeline, worker, authorized, yaml: `  auth:\n    key_file: ${pipeline.keyFile}\n    authorized_workers_file: ${authorized}\n` };
+  return {
+    dir,
+    pipeline,
+    worker,
+    authorized,
+    yaml: `  auth:\n    key_file: ${pipeline.keyFile}\n    authorized_workers_file: ${authorized}\n`,
+  };
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const status = async (t: Target) => (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as {
-  workers: unknown[]; badWorkerMessages: number; refusedWorkerConnections: number;
-};
+const status = async (t: Target) =>
+  (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as {
+    workers: unknown[];
+    badWorkerMessages: number;
+    refusedWorkerConnections: number;
+  };
 
 describe('key files', () => {
   it('round-trip a key pair, refuse a readable secret, and encode keys as libzmq does', () => {
@@ -58,7 +67,20 @@ describe('the worker port with authentication', () => {
     targets.push(t);
     const before = (await status(t)).workers.length;
     expect(before).toBe(2); // the local fast and good workers, in with the pipeline's own key
-    const worker: CliProcess = startCli(['worker', '--connect', t.workerEndpoint, '--path', 'good', '--key', k.worker.keyFile, '--server-key', k.pipeline.publicFile], 120_000);
+    const worker: CliProcess = startCli(
+      [
+        'worker',
+        '--connect',
+        t.workerEndpoint,
+        '--path',
+        'good',
+        '--key',
+        k.worker.keyFile,
+        '--server-key',
+        k.pipeline.publicFile,
+      ],
+      120_000,
+    );
     closers.push(() => worker.child.kill('SIGKILL'));
     for (let i = 0; i < 200 && (await status(t)).workers.length === before; i++) await pause(50);
     expect((await status(t)).workers.length).toBe(before + 1);
@@ -100,9 +122,24 @@ describe('the worker port with authentication', () => {
     const t = await startTarget(k.yaml);
     targets.push(t);
     const stranger = writeKeyPair(join(k.dir, 'stranger'));
-    const worker = startCli(['worker', '--connect', t.workerEndpoint, '--path', 'good', '--key', stranger.keyFile, '--server-key', k.pipeline.publicFile], 60_000);
+    const worker = startCli(
+      [
+        'worker',
+        '--connect',
+        t.workerEndpoint,
+        '--path',
+        'good',
+        '--key',
+        stranger.keyFile,
+        '--server-key',
+        k.pipeline.publicFile,
+      ],
+      60_000,
+    );
     closers.push(() => worker.child.kill('SIGKILL'));
-    await worker.waitForStderr(/refused this worker's authentication: is its public key in pipeline\.auth\.authorized_workers_file/);
+    await worker.waitForStderr(
+      /refused this worker's authentication: is its public key in pipeline\.auth\.authorized_workers_file/,
+    );
     expect((await status(t)).refusedWorkerConnections).toBeGreaterThan(0);
   });
 
@@ -110,9 +147,14 @@ describe('the worker port with authentication', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sp-noauth-'));
     dirs.push(dir);
     const config = join(dir, 'p.yaml');
-    writeFileSync(config, 'pipeline:\n  host: 0.0.0.0\n  worker_port: 0\n  good:\n    workers: 0\n    min_workers: 0\n  fast:\n    workers: 0\n    min_workers: 0\noutputs:\n  http_port: 0\n');
+    writeFileSync(
+      config,
+      'pipeline:\n  host: 0.0.0.0\n  worker_port: 0\n  good:\n    workers: 0\n    min_workers: 0\n  fast:\n    workers: 0\n    min_workers: 0\noutputs:\n  http_port: 0\n',
+    );
     const r = await runCli(['--config', config, '--endpoint', 'tcp://127.0.0.1:1'], 30_000);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/pipeline\.host 0\.0\.0\.0 opens the worker port to the network.*pipeline\.auth\.key_file.*stream-pipeline keygen/);
+    expect(r.stderr).toMatch(
+      /pipeline\.host 0\.0\.0\.0 opens the worker port to the network.*pipeline\.auth\.key_file.*stream-pipeline keygen/,
+    );
   });
 });

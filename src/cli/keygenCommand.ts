@@ -5,7 +5,9 @@ import { writeKeyPair } from '../stages/pool/auth/keyFiles.js';
 export function registerKeygenCommand(program: Command): void {
   program
     .command('keygen')
-    .description('write a CURVE key pair to NAME.key (secret, mode 600) and NAME.pub (public) for pipeline.auth or `worker --key`')
+    .description(
+      'write a CURVE key pair to NAME.key (secret, mode 600) and NAME.pub (public) for pipeline.auth or `worker --key`',
+    )
     .requiredOption('--out <name>', 'file name without extension, e.g. /etc/stream-pipeline/pipeline')
     .action((opts: { out: string }) => {
       const { keyFile, publicFile, publicKey } = writeKeyPair(opts.out);

@@ -28,7 +28,10 @@ export function registerRunCommand(program: Command): void {
     .option('--config <file>', 'pipeline configuration (YAML); see `stream-pipeline config-docs`')
     .option('--endpoint <endpoint>', "override detector.endpoint (the detector's ZeroMQ stream)", connectEndpoint)
     .option('--results <file>', 'override outputs.results (JSON-lines results file)')
-    .option('--hdf5-dir <dir>', 'override outputs.hdf5_dir (hit-only NXmx files: not written by this version yet, refused)')
+    .option(
+      '--hdf5-dir <dir>',
+      'override outputs.hdf5_dir (hit-only NXmx files: not written by this version yet, refused)',
+    )
     .option('--dashboard-port <port>', 'override outputs.http_port (dashboard, /metrics, /ws)', port)
     .option('--workers-fast <n>', 'override pipeline.fast.workers (local fast workers)', count)
     .option('--workers-good <n>', 'override pipeline.good.workers (local good workers)', count)
@@ -51,11 +54,18 @@ async function runPipeline(config: PipelineConfig, once: boolean): Promise<void>
   const logger = createLogger('stream-pipeline', config.logging.level);
   // Accepting it would promise files that never come.
   if (config.outputs.hdf5_dir) {
-    throw new Error(`outputs.hdf5_dir (--hdf5-dir ${config.outputs.hdf5_dir}): this version writes no HDF5 files yet; every frame's result is in the results file. Remove it.`);
+    throw new Error(
+      `outputs.hdf5_dir (--hdf5-dir ${config.outputs.hdf5_dir}): this version writes no HDF5 files yet; every frame's result is in the results file. Remove it.`,
+    );
   }
   const pipeline = new Pipeline({ config, logger, once });
   pipeline.collector.on('summary', (s) => {
-    const lost = s.lost > 0 ? ` (${Object.entries(s.lost_reasons).map(([r, n]) => `${n} ${r}`).join(', ')})` : '';
+    const lost =
+      s.lost > 0
+        ? ` (${Object.entries(s.lost_reasons)
+            .map(([r, n]) => `${n} ${r}`)
+            .join(', ')})`
+        : '';
     process.stderr.write(
       `stream-pipeline: series ${s.series}${s.complete ? '' : ' (incomplete)'}: received ${s.received}, processed ${s.processed}, ` +
         `lost ${s.lost}${lost}, hits ${s.hits} (${(100 * s.hit_rate).toFixed(1)} %), fast path looked at ${s.processed_fast} ` +
@@ -64,8 +74,10 @@ async function runPipeline(config: PipelineConfig, once: boolean): Promise<void>
     );
   });
   const { httpPort, workerEndpoint } = await pipeline.start();
-  process.stderr.write(`stream-pipeline: ${config.name}: detector ${config.detector.endpoint}, workers join at ${workerEndpoint}, ` +
-    `status at http://${config.pipeline.host}:${httpPort}/status\n`);
+  process.stderr.write(
+    `stream-pipeline: ${config.name}: detector ${config.detector.endpoint}, workers join at ${workerEndpoint}, ` +
+      `status at http://${config.pipeline.host}:${httpPort}/status\n`,
+  );
   let simulator: ChildProcess | undefined;
   if (config.detector.simulate) simulator = startSimulator(config.detector.simulate, config.detector.endpoint, logger);
 
@@ -84,22 +96,44 @@ async function runPipeline(config: PipelineConfig, once: boolean): Promise<void>
   await pipeline.stop();
 }
 
-
 /** The built-in simulator as a child process, so it does not share this event loop. */
 function startSimulator(s: SimulatorConfig, endpoint: string, logger: ReturnType<typeof createLogger>): ChildProcess {
   // Binds where the pipeline connects, and nowhere else (not every interface).
   const bind = endpoint.replace(/^tcp:\/\/localhost:/, 'tcp://127.0.0.1:');
   const args = [
-    CLI_PATH, 'simulate', '--detector', s.model, '--frames', String(s.frames), '--rate', s.rate === 0 ? 'max' : String(s.rate),
-    '--stream', s.stream, '--dtype', s.dtype, '--hit-fraction', String(s.hit_fraction), '--seed', String(s.seed),
-    '--bind', bind, '--series-count', String(s.series),
-    ...(s.ice_rings ? ['--ice-rings'] : []), ...(s.split_spots ? ['--split-spots'] : []), ...(s.truth ? ['--truth', s.truth] : []),
+    CLI_PATH,
+    'simulate',
+    '--detector',
+    s.model,
+    '--frames',
+    String(s.frames),
+    '--rate',
+    s.rate === 0 ? 'max' : String(s.rate),
+    '--stream',
+    s.stream,
+    '--dtype',
+    s.dtype,
+    '--hit-fraction',
+    String(s.hit_fraction),
+    '--seed',
+    String(s.seed),
+    '--bind',
+    bind,
+    '--series-count',
+    String(s.series),
+    ...(s.ice_rings ? ['--ice-rings'] : []),
+    ...(s.split_spots ? ['--split-spots'] : []),
+    ...(s.truth ? ['--truth', s.truth] : []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   child.once('exit', (code, signal) => {
     // A simulator that failed sends nothing more: say so loudly, or the run just waits.
     if (code === 0 || signal === 'SIGTERM') logger.info({ code, signal }, 'simulator finished');
-    else logger.error({ code, signal }, 'the built-in simulator failed; no more frames will come from it (its error is above)');
+    else
+      logger.error(
+        { code, signal },
+        'the built-in simulator failed; no more frames will come from it (its error is above)',
+      );
   });
   logger.info({ pid: child.pid, bind }, 'started the built-in detector simulator');
   return child;

@@ -4,7 +4,6 @@ import { codecError } from './codecError.js';
 import type { PixelArray } from './FrameDecoder.js';
 import { nativeCodec } from './nativeCodec.js';
 
-
 /** Options for the framed codecs; defaults match the detector (bslz4: 8192-byte blocks). */
 export interface EncodeOptions {
   blockBytes?: number;
@@ -29,6 +28,9 @@ export function encodePixels(pixels: PixelArray, encoding: FrameEncoding, option
     case 'bslz4':
       return codec.encodeBslz4(pixels, encoding.elemSize, options.blockBytes);
     default:
-      throw codecError('ERR_UNSUPPORTED_ENCODING', `unsupported codec ${JSON.stringify((encoding as FrameEncoding).codec)}`);
+      throw codecError(
+        'ERR_UNSUPPORTED_ENCODING',
+        `unsupported codec ${JSON.stringify((encoding as FrameEncoding).codec)}`,
+      );
   }
 }

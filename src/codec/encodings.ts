@@ -35,7 +35,10 @@ export function elemSizeOf(dtype: PixelDtype): 1 | 2 | 4 {
 
 /** Bytes of one decoded frame; throws on non-integer or non-positive dimensions. */
 export function decodedByteLength(width: number, height: number, dtype: PixelDtype): number {
-  for (const [what, v] of [['width', width], ['height', height]] as const) {
+  for (const [what, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v <= 0) {
       throw new UnsupportedEncodingError(`frame ${what} must be a positive integer, got ${String(v)}`);
     }
@@ -66,7 +69,9 @@ export function parseV1Encoding(name: string, dtype: PixelDtype): FrameEncoding 
     return { codec: 'bslz4', elemSize, name };
   }
   if (name.endsWith('>')) {
-    throw new UnsupportedEncodingError(`unsupported encoding ${JSON.stringify(name)}: big-endian output is not supported`);
+    throw new UnsupportedEncodingError(
+      `unsupported encoding ${JSON.stringify(name)}: big-endian output is not supported`,
+    );
   }
   throw new UnsupportedEncodingError(
     `unsupported encoding ${JSON.stringify(name)} (expected "<", "lz4<", "bs8-lz4<", "bs16-lz4<" or "bs32-lz4<")`,

@@ -7,7 +7,15 @@ export type { CodecNumber, SimdLevel };
 /** The addon's codec functions (declared in src/native/addon.ts). */
 export type NativeCodec = Pick<
   NativeAddon,
-  'decodeInto' | 'decodedSize' | 'encodeBslz4' | 'encodeBslz4Into' | 'bslz4MaxSize' | 'encodeLz4Block' | 'encodeLz4Framed' | 'simdLevel' | 'setSimdLevel'
+  | 'decodeInto'
+  | 'decodedSize'
+  | 'encodeBslz4'
+  | 'encodeBslz4Into'
+  | 'bslz4MaxSize'
+  | 'encodeLz4Block'
+  | 'encodeLz4Framed'
+  | 'simdLevel'
+  | 'setSimdLevel'
 >;
 
 export function nativeCodec(): NativeCodec {

@@ -12,9 +12,11 @@ export function endpointProblem(value: string, role: EndpointRole): string | nul
   const m = /^tcp:\/\/(\[[^\]]+\]|[^:/\s]+):([^:/\s]+)$/.exec(value);
   if (!m) return `must be tcp://HOST:PORT or ipc://PATH, got "${value}"`;
   const [, host, port] = m;
-  if (role === 'connect' && host === '*') return `cannot connect to every interface (tcp://*): name the host, got "${value}"`;
+  if (role === 'connect' && host === '*')
+    return `cannot connect to every interface (tcp://*): name the host, got "${value}"`;
   if (port === '*') return role === 'bind' ? null : `needs a port to connect to, got "${value}"`;
-  if (!/^\d{1,5}$/.test(port!) || Number(port) < 1 || Number(port) > 65535) return `port must be 1-65535${role === 'bind' ? ' or *' : ''}, got "${value}"`;
+  if (!/^\d{1,5}$/.test(port!) || Number(port) < 1 || Number(port) > 65535)
+    return `port must be 1-65535${role === 'bind' ? ' or *' : ''}, got "${value}"`;
   return null;
 }
 

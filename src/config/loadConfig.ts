@@ -46,7 +46,11 @@ export function parseConfig(text: string, source = 'configuration', overrides: C
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0]?.line ?? null;
-    throw new ConfigError(`${source}${line ? `:${line}` : ''}: YAML syntax error: ${e.message.split('\n')[0]}`, '', line);
+    throw new ConfigError(
+      `${source}${line ? `:${line}` : ''}: YAML syntax error: ${e.message.split('\n')[0]}`,
+      '',
+      line,
+    );
   }
   const data: unknown = doc.toJS() ?? {};
   applyOverrides(data, overrides);
@@ -81,7 +85,10 @@ function checkConsistency(c: PipelineConfig, doc: Document, lines: LineCounter, 
   for (const name of ['fast', 'good'] as const) {
     const pool = c.pipeline[name];
     if (pool.min_workers > pool.max_workers) {
-      fail(['pipeline', name, 'min_workers'], `must not exceed max_workers (${pool.min_workers} > ${pool.max_workers})`);
+      fail(
+        ['pipeline', name, 'min_workers'],
+        `must not exceed max_workers (${pool.min_workers} > ${pool.max_workers})`,
+      );
     }
     if (pool.workers > pool.max_workers) pool.max_workers = pool.workers;
     if (pool.workers < pool.min_workers) pool.min_workers = pool.workers;
@@ -95,15 +102,21 @@ function checkConsistency(c: PipelineConfig, doc: Document, lines: LineCounter, 
     fail(['analysis', 'mask', 'd_min'], `must be below d_max (${d_min} >= ${d_max})`);
   }
   const d = c.analysis.dispersion;
-  if (d.min_spot_size > d.max_spot_size) fail(['analysis', 'dispersion', 'min_spot_size'], 'must not exceed max_spot_size');
+  if (d.min_spot_size > d.max_spot_size)
+    fail(['analysis', 'dispersion', 'min_spot_size'], 'must not exceed max_spot_size');
   const p = c.analysis.peakfinder8;
-  if (p.min_pix_count > p.max_pix_count) fail(['analysis', 'peakfinder8', 'min_pix_count'], 'must not exceed max_pix_count');
+  if (p.min_pix_count > p.max_pix_count)
+    fail(['analysis', 'peakfinder8', 'min_pix_count'], 'must not exceed max_pix_count');
   const s = c.detector.simulate;
-  if (s && !/^tcp:\/\//.test(c.detector.endpoint)) fail(['detector', 'endpoint'], 'the simulator needs a tcp:// endpoint');
+  if (s && !/^tcp:\/\//.test(c.detector.endpoint))
+    fail(['detector', 'endpoint'], 'the simulator needs a tcp:// endpoint');
 }
 
 function describe(err: ErrorObject, data: unknown, doc: Document, lines: LineCounter, source: string): ConfigError {
-  const path = err.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const path = err.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let key = path;
   let what: string;
   switch (err.keyword) {
@@ -118,7 +131,7 @@ function describe(err: ErrorObject, data: unknown, doc: Document, lines: LineCou
       what = `must be ${String((err.params as { type: string }).type).replace(',', ' or ')}, got ${JSON.stringify(valueAt(data, path))}`;
       break;
     case 'enum':
-      what = `must be one of ${((err.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(valueAt(data, path))}`;
+      what = `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(valueAt(data, path))}`;
       break;
     case 'format':
       what = endpointProblem(String(valueAt(data, path)), 'connect') ?? `${err.message ?? 'is invalid'}`;

@@ -59,7 +59,13 @@ export class HttpServer {
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly limits: HttpLimits;
-  readonly counters: HttpCounters = { droppedForSlowClients: 0, slowClientsDropped: 0, clientsRefused: 0, clientErrors: 0, routeErrors: 0 };
+  readonly counters: HttpCounters = {
+    droppedForSlowClients: 0,
+    slowClientsDropped: 0,
+    clientsRefused: 0,
+    clientErrors: 0,
+    routeErrors: 0,
+  };
 
   constructor(private readonly options: HttpServerOptions) {
     this.limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
@@ -120,7 +126,11 @@ export class HttpServer {
     const onWs = (req.url ?? '').split('?')[0] === '/ws';
     if (!onWs || this.wss.clients.size >= this.limits.maxClients) {
       if (onWs) this.counters.clientsRefused++;
-      socket.end(onWs ? 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\ntoo many clients\n' : 'HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      socket.end(
+        onWs
+          ? 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\ntoo many clients\n'
+          : 'HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n',
+      );
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (client) => {

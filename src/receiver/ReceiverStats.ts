@@ -24,6 +24,12 @@ export class ReceiverStats {
 
   /** A plain copy, for logging or JSON. */
   snapshot(): { messages: number; frames: number; bytes: number; series: number; errors: Record<ErrorReason, number> } {
-    return { messages: this.messages, frames: this.frames, bytes: this.bytes, series: this.series, errors: { ...this.errors } };
+    return {
+      messages: this.messages,
+      frames: this.frames,
+      bytes: this.bytes,
+      series: this.series,
+      errors: { ...this.errors },
+    };
   }
 }

@@ -34,16 +34,24 @@ export class SeriesTracker {
   require(kind: 'image' | 'end', series: number, uniqueId: string | null): OpenSeries {
     const open = this.current;
     if (!open) {
-      throw new StreamError('image-before-header', `${kind} message for series ${series} arrived while no series is open (no header received: is another reader connected to the detector? A PUSH socket deals its messages out among all its readers)`, {
-        series,
-      });
+      throw new StreamError(
+        'image-before-header',
+        `${kind} message for series ${series} arrived while no series is open (no header received: is another reader connected to the detector? A PUSH socket deals its messages out among all its readers)`,
+        {
+          series,
+        },
+      );
     }
     const expected = open.start;
     if (series !== expected.series) {
-      throw new StreamError('wrong-series', `${kind} message names series ${series} but the open series is ${expected.series}`, {
-        series,
-        openSeries: expected.series,
-      });
+      throw new StreamError(
+        'wrong-series',
+        `${kind} message names series ${series} but the open series is ${expected.series}`,
+        {
+          series,
+          openSeries: expected.series,
+        },
+      );
     }
     if (uniqueId !== null && expected.seriesUniqueId !== null && uniqueId !== expected.seriesUniqueId) {
       throw new StreamError(

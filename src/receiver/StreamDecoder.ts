@@ -47,7 +47,10 @@ export class StreamDecoder {
     let decoder: FrameDecoding | undefined;
     this.frameDecoder = options.frameDecoder ?? (() => (decoder ??= createFrameDecoder()));
     this.v1 = new Stream1Decoder({ detectorDistance: options.detectorDistance ?? null });
-    this.v2 = new Stream2Decoder({ detectorDistance: options.detectorDistance ?? null, frameDecoder: this.frameDecoder });
+    this.v2 = new Stream2Decoder({
+      detectorDistance: options.detectorDistance ?? null,
+      frameDecoder: this.frameDecoder,
+    });
   }
 
   /** The events one message produces (none when it was rejected). Never throws. */
@@ -66,7 +69,10 @@ export class StreamDecoder {
   finish(reason: string, receivedAt: number = Date.now()): StreamEvent[] {
     const end = this.tracker.abandon(reason, receivedAt);
     if (!end) return [];
-    this.logger.warn({ series: end.series, framesReceived: end.framesReceived }, `series ${end.series} closed incomplete: ${reason}`);
+    this.logger.warn(
+      { series: end.series, framesReceived: end.framesReceived },
+      `series ${end.series} closed incomplete: ${reason}`,
+    );
     return [end];
   }
 
@@ -86,11 +92,21 @@ export class StreamDecoder {
       case 'start': {
         for (const w of decoded.warnings) this.count(w);
         const cut = this.tracker.begin(decoded.start);
-        if (cut) this.logger.warn({ series: cut.series, framesReceived: cut.framesReceived }, `series ${cut.series} closed incomplete: ${cut.reason}`);
+        if (cut)
+          this.logger.warn(
+            { series: cut.series, framesReceived: cut.framesReceived },
+            `series ${cut.series} closed incomplete: ${cut.reason}`,
+          );
         this.stats.series++;
         const s = decoded.start;
         this.logger.info(
-          { series: s.series, streamVersion: s.streamVersion, width: s.width, height: s.height, headerDetail: s.headerDetail },
+          {
+            series: s.series,
+            streamVersion: s.streamVersion,
+            width: s.width,
+            height: s.height,
+            headerDetail: s.headerDetail,
+          },
           `series ${s.series} started (stream V${s.streamVersion}, ${s.width}x${s.height}, header_detail ${s.headerDetail})`,
         );
         return cut ? [cut, s] : [s];
@@ -104,7 +120,10 @@ export class StreamDecoder {
       }
       case 'end': {
         const end = this.tracker.finish(receivedAt);
-        this.logger.info({ series: end.series, framesReceived: end.framesReceived }, `series ${end.series} ended after ${end.framesReceived} images`);
+        this.logger.info(
+          { series: end.series, framesReceived: end.framesReceived },
+          `series ${end.series} ended after ${end.framesReceived} images`,
+        );
         return [end];
       }
     }
@@ -114,7 +133,10 @@ export class StreamDecoder {
     try {
       this.frameDecoder().decode(f.data, f.encoding, f.width, f.height, f.dtype);
     } catch (err) {
-      throw new StreamError('decode-failed', `frame ${f.frame} of series ${f.series} (${f.encoding.name}, ${f.width}x${f.height} ${f.dtype}) does not decode: ${(err as Error).message}`);
+      throw new StreamError(
+        'decode-failed',
+        `frame ${f.frame} of series ${f.series} (${f.encoding.name}, ${f.width}x${f.height} ${f.dtype}) does not decode: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -127,7 +149,12 @@ export class StreamDecoder {
     const { write, suppressedBefore } = this.logLimit.admit('internal');
     if (!write) return;
     this.logger.error(
-      { reason: 'internal', parts: parts.length, err: err instanceof Error ? err.stack : String(err), ...(suppressedBefore ? { suppressedBefore } : {}) },
+      {
+        reason: 'internal',
+        parts: parts.length,
+        err: err instanceof Error ? err.stack : String(err),
+        ...(suppressedBefore ? { suppressedBefore } : {}),
+      },
       `skipped message: receiver error ${(err as Error)?.message ?? String(err)}`,
     );
   }
@@ -136,8 +163,13 @@ export class StreamDecoder {
     this.stats.errors[err.reason]++;
     const { write, suppressedBefore } = this.logLimit.admit(err.reason);
     if (!write) return;
-    const held = suppressedBefore ? ` (${suppressedBefore} more "${err.reason}" lines were held back before this one)` : '';
-    this.logger.warn({ reason: err.reason, ...err.details, ...(suppressedBefore ? { suppressedBefore } : {}) }, `${prefix}${err.message}${held}`);
+    const held = suppressedBefore
+      ? ` (${suppressedBefore} more "${err.reason}" lines were held back before this one)`
+      : '';
+    this.logger.warn(
+      { reason: err.reason, ...err.details, ...(suppressedBefore ? { suppressedBefore } : {}) },
+      `${prefix}${err.message}${held}`,
+    );
   }
 }
 

@@ -65,7 +65,11 @@ export class StreamReceiver implements AsyncIterable<StreamEvent> {
         try {
           parts = await this.socket.receive();
         } catch (err) {
-          if (!this.closed) this.logger.error({ endpoint: this.endpoint, err: String(err) }, `receiver socket failed: ${(err as Error).message}`);
+          if (!this.closed)
+            this.logger.error(
+              { endpoint: this.endpoint, err: String(err) },
+              `receiver socket failed: ${(err as Error).message}`,
+            );
           break;
         }
         for (const event of this.decoder.decodeMessage(parts)) yield event;

@@ -16,7 +16,10 @@ export function shown(v: unknown): string {
   if (ArrayBuffer.isView(v)) return `${v.constructor.name} of ${v.byteLength} bytes`;
   let text: string;
   try {
-    text = JSON.stringify(v, (_k, x: unknown) => (ArrayBuffer.isView(x) ? `<${x.byteLength} bytes>` : typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+    text =
+      JSON.stringify(v, (_k, x: unknown) =>
+        ArrayBuffer.isView(x) ? `<${x.byteLength} bytes>` : typeof x === 'bigint' ? x.toString() : x,
+      ) ?? String(v);
   } catch {
     text = String(v);
   }
@@ -30,7 +33,9 @@ export function isObject(v: unknown): v is Fields {
 export function requireInt(obj: Fields, key: string, what: string, min = 0): number {
   const v = obj[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
-    throw new StreamError('bad-field', `${what}: "${key}" must be an integer >= ${min}, got ${shown(v)}`, { field: key });
+    throw new StreamError('bad-field', `${what}: "${key}" must be an integer >= ${min}, got ${shown(v)}`, {
+      field: key,
+    });
   }
   return v;
 }
@@ -56,7 +61,8 @@ export function optionalNumber(obj: Fields, key: string, what: string): number |
 export function optionalString(obj: Fields, key: string, what: string): string | null {
   const v = obj[key];
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw new StreamError('bad-field', `${what}: "${key}" must be a string, got ${shown(v)}`, { field: key });
+  if (typeof v !== 'string')
+    throw new StreamError('bad-field', `${what}: "${key}" must be a string, got ${shown(v)}`, { field: key });
   return v;
 }
 
@@ -64,7 +70,10 @@ export function optionalString(obj: Fields, key: string, what: string): string |
 export const HC_EV_ANGSTROM = 12398.4198;
 
 /** Fills in the wavelength or the photon energy from the other when only one is known (or usable). */
-export function wavelengthAndEnergy(wavelength: number | null, energy: number | null): { wavelength: number | null; photonEnergy: number | null } {
+export function wavelengthAndEnergy(
+  wavelength: number | null,
+  energy: number | null,
+): { wavelength: number | null; photonEnergy: number | null } {
   const w = wavelength !== null && wavelength > 0 ? wavelength : null;
   const e = energy !== null && energy > 0 ? energy : null;
   return {

@@ -11,7 +11,13 @@ import { FRAMED_HEADER_BYTES, framedDecodedBytes } from '../codec/framedHeader.j
  * that long; framed codecs must announce that total in their header. A bare LZ4 block carries no
  * size, so it passes here (the receiver's verifyDecode option decodes it instead).
  */
-export function checkEncodedSize(data: Uint8Array, encoding: FrameEncoding, width: number, height: number, what: string): void {
+export function checkEncodedSize(
+  data: Uint8Array,
+  encoding: FrameEncoding,
+  width: number,
+  height: number,
+  what: string,
+): void {
   checkFramePixels(width, height, what);
   const expected = width * height * encoding.elemSize;
   switch (encoding.codec) {
@@ -28,9 +34,13 @@ export function checkEncodedSize(data: Uint8Array, encoding: FrameEncoding, widt
     case 'bslz4': {
       const total = framedDecodedBytes(data);
       if (total === null) {
-        throw new StreamError('size-mismatch', `${what}: ${encoding.name} frame of ${data.byteLength} bytes is shorter than its ${FRAMED_HEADER_BYTES}-byte header`, {
-          bytes: data.byteLength,
-        });
+        throw new StreamError(
+          'size-mismatch',
+          `${what}: ${encoding.name} frame of ${data.byteLength} bytes is shorter than its ${FRAMED_HEADER_BYTES}-byte header`,
+          {
+            bytes: data.byteLength,
+          },
+        );
       }
       if (total !== expected) {
         throw new StreamError(

@@ -30,9 +30,27 @@ interface ModelSpec {
 }
 
 const SPECS: Record<DetectorName, ModelSpec> = {
-  'eiger2-4m': { modulesX: 2, modulesY: 4, description: 'Dectris EIGER2 Si 4M', serialNumber: 'E-08-0001', distance: 0.12 },
-  'eiger2-9m': { modulesX: 3, modulesY: 6, description: 'Dectris EIGER2 Si 9M', serialNumber: 'E-18-0001', distance: 0.18 },
-  'eiger2-16m': { modulesX: 4, modulesY: 8, description: 'Dectris EIGER2 Si 16M', serialNumber: 'E-32-0001', distance: 0.24 },
+  'eiger2-4m': {
+    modulesX: 2,
+    modulesY: 4,
+    description: 'Dectris EIGER2 Si 4M',
+    serialNumber: 'E-08-0001',
+    distance: 0.12,
+  },
+  'eiger2-9m': {
+    modulesX: 3,
+    modulesY: 6,
+    description: 'Dectris EIGER2 Si 9M',
+    serialNumber: 'E-18-0001',
+    distance: 0.18,
+  },
+  'eiger2-16m': {
+    modulesX: 4,
+    modulesY: 8,
+    description: 'Dectris EIGER2 Si 16M',
+    serialNumber: 'E-32-0001',
+    distance: 0.24,
+  },
 };
 
 /** Fraction of sensor pixels marked dead (bit 1) and noisy (bit 4); of the order seen on real detectors. */

@@ -59,7 +59,9 @@ const DEFAULT_POOL = 16;
 /** Messages queued per peer before send waits: keeps memory bounded with multi-MB frames. */
 const SEND_HWM = 16;
 
-export function defaultPoolSize(options: Pick<SimulatorOptions, 'rate' | 'frames' | 'detector' | 'hitFraction' | 'seed'>): number {
+export function defaultPoolSize(
+  options: Pick<SimulatorOptions, 'rate' | 'frames' | 'detector' | 'hitFraction' | 'seed'>,
+): number {
   const pixels = detectorModel(options.detector).pixelCount;
   if (options.rate !== 'max' && options.rate * pixels <= LIVE_PIXEL_RATE) return 0;
   if (options.frames <= DEFAULT_POOL) return Math.max(1, options.frames);
@@ -271,12 +273,15 @@ async function sleepUntil(start: bigint, offsetSeconds: number): Promise<void> {
 }
 
 function validateOptions(o: SimulatorOptions): void {
-  if (!Number.isSafeInteger(o.frames) || o.frames < 0) throw new Error(`frames must be a non-negative integer, got ${String(o.frames)}`);
+  if (!Number.isSafeInteger(o.frames) || o.frames < 0)
+    throw new Error(`frames must be a non-negative integer, got ${String(o.frames)}`);
   if (o.rate !== 'max' && !(Number.isFinite(o.rate) && o.rate > 0)) {
     throw new Error(`rate must be a positive number of frames per second or "max", got ${String(o.rate)}`);
   }
-  if (!(o.hitFraction >= 0 && o.hitFraction <= 1)) throw new Error(`hit fraction must be between 0 and 1, got ${String(o.hitFraction)}`);
-  if (!Number.isSafeInteger(o.series) || o.series < 0) throw new Error(`series must be a non-negative integer, got ${String(o.series)}`);
+  if (!(o.hitFraction >= 0 && o.hitFraction <= 1))
+    throw new Error(`hit fraction must be between 0 and 1, got ${String(o.hitFraction)}`);
+  if (!Number.isSafeInteger(o.series) || o.series < 0)
+    throw new Error(`series must be a non-negative integer, got ${String(o.series)}`);
   if (!(o.seriesCount >= 1)) throw new Error(`series count must be at least 1, got ${String(o.seriesCount)}`);
   if (o.poolSize !== undefined && (!Number.isSafeInteger(o.poolSize) || o.poolSize < 0)) {
     throw new Error(`pool size must be a non-negative integer, got ${String(o.poolSize)}`);

@@ -101,7 +101,12 @@ export function frameTruth(model: DetectorModel, options: SynthOptions, frameInd
   return { hit, spots };
 }
 
-function placeSpot(model: DetectorModel, mask: Uint32Array, rng: Prng, margin: number): { x: number; y: number } | null {
+function placeSpot(
+  model: DetectorModel,
+  mask: Uint32Array,
+  rng: Prng,
+  margin: number,
+): { x: number; y: number } | null {
   for (let attempt = 0; attempt < 100; attempt++) {
     const x = rng.uniform(0, model.width);
     const y = rng.uniform(0, model.height);
@@ -116,7 +121,12 @@ function placeSpot(model: DetectorModel, mask: Uint32Array, rng: Prng, margin: n
 }
 
 /** Synthesises a frame into a new pixel array. */
-export function synthesizeFrame(model: DetectorModel, options: SynthOptions, frameIndex: number, seed: number): SynthFrame {
+export function synthesizeFrame(
+  model: DetectorModel,
+  options: SynthOptions,
+  frameIndex: number,
+  seed: number,
+): SynthFrame {
   const pixels = options.dtype === 'uint16' ? new Uint16Array(model.pixelCount) : new Uint32Array(model.pixelCount);
   const truth = synthesizeFrameInto(model, options, frameIndex, seed, pixels);
   return { pixels, truth };
@@ -131,10 +141,13 @@ export function synthesizeFrameInto(
   pixels: Uint16Array | Uint32Array,
 ): FrameTruth {
   if (pixels.length !== model.pixelCount) {
-    throw new Error(`synthesizeFrameInto: pixel buffer has ${pixels.length} elements, ${model.name} needs ${model.pixelCount}`);
+    throw new Error(
+      `synthesizeFrameInto: pixel buffer has ${pixels.length} elements, ${model.name} needs ${model.pixelCount}`,
+    );
   }
   const expected = options.dtype === 'uint16' ? Uint16Array : Uint32Array;
-  if (!(pixels instanceof expected)) throw new Error(`synthesizeFrameInto: buffer type does not match dtype ${options.dtype}`);
+  if (!(pixels instanceof expected))
+    throw new Error(`synthesizeFrameInto: buffer type does not match dtype ${options.dtype}`);
   const truth = frameTruth(model, options, frameIndex, seed);
   const noise = new Prng(deriveSeed(seed, frameIndex, 2));
   drawBackground(backgroundModel(model, options), noise, pixels);
@@ -164,7 +177,13 @@ const fx = new Float64Array(64);
 const fy = new Float64Array(64);
 
 /** Adds Poisson counts of a pixel-integrated 2-D Gaussian, capping at saturation. */
-function addSpot(model: DetectorModel, spot: TruthSpot, rng: Prng, out: Uint16Array | Uint32Array, saturation: number): void {
+function addSpot(
+  model: DetectorModel,
+  spot: TruthSpot,
+  rng: Prng,
+  out: Uint16Array | Uint32Array,
+  saturation: number,
+): void {
   const half = Math.ceil(4 * spot.sigma) + 1;
   const x0 = Math.max(0, Math.floor(spot.x) - half);
   const x1 = Math.min(model.width - 1, Math.floor(spot.x) + half);
@@ -194,6 +213,8 @@ export function erf(x: number): number {
   const sign = x < 0 ? -1 : 1;
   const a = Math.abs(x);
   const t = 1 / (1 + 0.3275911 * a);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-a * a);
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-a * a);
   return sign * y;
 }

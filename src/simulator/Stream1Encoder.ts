@@ -67,7 +67,12 @@ export class Stream1Encoder {
    * An image message: dimage (frame number, md5 of the blob), dimage_d, the blob, dconfig with
    * 20 ns tick times, and the image appendix when set.
    */
-  image(frame: number, blob: Buffer, blobMd5: string, dataHeader: Buffer = this.imageDataHeader(blob.length)): Buffer[] {
+  image(
+    frame: number,
+    blob: Buffer,
+    blobMd5: string,
+    dataHeader: Buffer = this.imageDataHeader(blob.length),
+  ): Buffer[] {
     const s = this.setup;
     const t = frameTicks(s, frame);
     const parts = [

@@ -5,8 +5,22 @@
 // format reference §2.
 import { addExtension, Encoder, Tag } from 'cbor-x';
 import { encodePixels } from '../codec/FrameEncoder.js';
-import { CLOCK_HZ, countrateTable, flatfield, frameTicks, thresholdEnergy, type SimulatedSeries } from './SimulatedSeries.js';
-import { TAG_COMPRESSED, TAG_DATE_TIME, TAG_FLOAT32_LE, TAG_MULTI_DIM_ROW_MAJOR, TAG_UINT16_LE, TAG_UINT32_LE } from '../receiver/v2/cborTags.js';
+import {
+  CLOCK_HZ,
+  countrateTable,
+  flatfield,
+  frameTicks,
+  thresholdEnergy,
+  type SimulatedSeries,
+} from './SimulatedSeries.js';
+import {
+  TAG_COMPRESSED,
+  TAG_DATE_TIME,
+  TAG_FLOAT32_LE,
+  TAG_MULTI_DIM_ROW_MAJOR,
+  TAG_UINT16_LE,
+  TAG_UINT32_LE,
+} from '../receiver/v2/cborTags.js';
 
 const SELF_DESCRIBE = Buffer.from([0xd9, 0xd9, 0xf7]);
 export const CHANNEL = 'threshold_1';

@@ -65,7 +65,9 @@ export class ResultsFile implements ResultSink {
 
   frame(r: FrameResult): void {
     const full = r.path === 'good';
-    this.write(frameRecord(r, { spots: full && this.options.spots, radial: full && this.options.radial, separation: full }));
+    this.write(
+      frameRecord(r, { spots: full && this.options.spots, radial: full && this.options.radial, separation: full }),
+    );
   }
 
   summary(summary: SeriesSummary): void {
@@ -104,7 +106,10 @@ export class ResultsFile implements ResultSink {
     }
     if (this.overflowing) {
       this.overflowing = false;
-      this.logger.warn({ path: this.options.path, dropped: this.droppedRecords }, `results file ${this.options.path}: writing again (${this.droppedRecords} records dropped so far)`);
+      this.logger.warn(
+        { path: this.options.path, dropped: this.droppedRecords },
+        `results file ${this.options.path}: writing again (${this.droppedRecords} records dropped so far)`,
+      );
     }
     this.out.write(`${JSON.stringify(record)}\n`, this.onWritten);
   }

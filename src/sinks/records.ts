@@ -10,7 +10,14 @@ export type PoolPath = 'fast' | 'good';
 
 /** What a worker may answer when it could not process a task (a metric label and lost reason);
  * 'bad-result' is the pipeline's word for a result it could not accept. */
-export const FAILURE_CODES = ['decode-failed', 'analysis-failed', 'setup-failed', 'no-setup', 'no-data', 'bad-result'] as const;
+export const FAILURE_CODES = [
+  'decode-failed',
+  'analysis-failed',
+  'setup-failed',
+  'no-setup',
+  'no-data',
+  'bad-result',
+] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
 /** Why the good path lost a frame: a summary's lost_reasons keys, and the metric's labels. */
@@ -28,12 +35,23 @@ export type LostReason = (typeof LOST_REASONS)[number];
 
 /** Why the fast path did not analyse a frame. */
 export const SKIP_REASONS = [
-  'sampled-out', 'busy', 'setting-up', 'no-workers', 'worker-lost', ...FAILURE_CODES.map((c) => `failed-${c}` as const),
+  'sampled-out',
+  'busy',
+  'setting-up',
+  'no-workers',
+  'worker-lost',
+  ...FAILURE_CODES.map((c) => `failed-${c}` as const),
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** The red flags a frame result may carry, and nothing else. */
-export const FRAME_FLAGS = ['ice-rings', 'multiple-lattices', 'saturation', 'spot-list-truncated', 'no-geometry'] as const;
+export const FRAME_FLAGS = [
+  'ice-rings',
+  'multiple-lattices',
+  'saturation',
+  'spot-list-truncated',
+  'no-geometry',
+] as const;
 export type FrameFlag = (typeof FRAME_FLAGS)[number];
 
 /** Bounds of a result's arrays: what the analysis can produce (the spot table's capacity, the
@@ -141,8 +159,14 @@ export interface PipelineStatus {
   tasksSent: { sharedMemory: number; socket: number };
   receiver: ReturnType<ReceiverStats['snapshot']> | null;
   good: {
-    waiting: number; waitingOnDisk: number; spilledTotal: number; inFlight: number; workers: number;
-    redelivered: number; duplicates: number; failures: number;
+    waiting: number;
+    waitingOnDisk: number;
+    spilledTotal: number;
+    inFlight: number;
+    workers: number;
+    redelivered: number;
+    duplicates: number;
+    failures: number;
   };
   fast: { inFlight: number; workers: number; lostInFlight: number };
   local: { fast: number; good: number };

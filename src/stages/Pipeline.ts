@@ -63,15 +63,23 @@ export class Pipeline {
     this.config = config;
     this.logger = logger;
     this.http = new HttpServer({
-      host: config.pipeline.host, port: config.outputs.http_port, registry: this.metrics.registry, status: () => this.status(),
-      beforeMetrics: () => this.refreshGauges(), logger: logger.child({ stage: 'http' }),
+      host: config.pipeline.host,
+      port: config.outputs.http_port,
+      registry: this.metrics.registry,
+      status: () => this.status(),
+      beforeMetrics: () => this.refreshGauges(),
+      logger: logger.child({ stage: 'http' }),
     });
     const sinks: ResultSink[] = [this.metrics, new LiveFeed(this.http)];
     if (config.outputs.results) {
-      sinks.push(new ResultsFile({
-        path: config.outputs.results, spots: config.outputs.spots_in_results, radial: config.outputs.radial_in_results,
-        logger: logger.child({ stage: 'results' }),
-      }));
+      sinks.push(
+        new ResultsFile({
+          path: config.outputs.results,
+          spots: config.outputs.spots_in_results,
+          radial: config.outputs.radial_in_results,
+          logger: logger.child({ stage: 'results' }),
+        }),
+      );
     }
     this.collector = new Collector(sinks, logger.child({ stage: 'collector' }));
     this.broker = new WorkerBroker({
@@ -82,13 +90,22 @@ export class Pipeline {
       maxSlotBytes: Math.max(DEFAULT_SLOT_MB, config.pipeline.shared_memory_slot_mb) * 1024 * 1024,
       auth: workerAuth(config),
       logger: logger.child({ stage: 'broker' }),
-      workerConfig: { analysis: config.analysis, spotFinder: { fast: config.pipeline.fast.spot_finder, good: config.pipeline.good.spot_finder } },
+      workerConfig: {
+        analysis: config.analysis,
+        spotFinder: { fast: config.pipeline.fast.spot_finder, good: config.pipeline.good.spot_finder },
+      },
     });
     this.good = new GoodDispatcher(this.broker, this.setups, this.collector, logger.child({ stage: 'good' }), {
       memoryBudgetBytes: config.pipeline.good.memory_budget_mb * 1024 * 1024,
       spillDir: config.pipeline.good.spill_dir,
     });
-    this.fast = new FastDispatcher(this.broker, this.setups, this.collector, logger.child({ stage: 'fast' }), config.pipeline.fast.sampling);
+    this.fast = new FastDispatcher(
+      this.broker,
+      this.setups,
+      this.collector,
+      logger.child({ stage: 'fast' }),
+      config.pipeline.fast.sampling,
+    );
     this.broker.registerPath('good', this.good);
     this.broker.registerPath('fast', this.fast);
     // A summarised run needs no set-up any more, here or at the workers.
@@ -106,21 +123,46 @@ export class Pipeline {
     const { fast, good } = this.config.pipeline;
     const env = { STREAM_PIPELINE_LOG_LEVEL: this.config.logging.level };
     const keyFile = this.config.pipeline.auth.key_file;
-    const args = ['--shm-slot-mb', String(this.config.pipeline.shared_memory_slot_mb), ...(keyFile ? ['--key', keyFile, '--server-key', keyFile] : [])];
+    const args = [
+      '--shm-slot-mb',
+      String(this.config.pipeline.shared_memory_slot_mb),
+      ...(keyFile ? ['--key', keyFile, '--server-key', keyFile] : []),
+    ];
     const supervisors = {
-      fast: new WorkerSupervisor({ path: 'fast', connect, min: fast.min_workers, max: fast.max_workers, initial: fast.workers, logger: this.logger, env, args }),
-      good: new WorkerSupervisor({ path: 'good', connect, min: good.min_workers, max: good.max_workers, initial: good.workers, logger: this.logger, env, args }),
+      fast: new WorkerSupervisor({
+        path: 'fast',
+        connect,
+        min: fast.min_workers,
+        max: fast.max_workers,
+        initial: fast.workers,
+        logger: this.logger,
+        env,
+        args,
+      }),
+      good: new WorkerSupervisor({
+        path: 'good',
+        connect,
+        min: good.min_workers,
+        max: good.max_workers,
+        initial: good.workers,
+        logger: this.logger,
+        env,
+        args,
+      }),
     };
     this.localPools = supervisors;
     supervisors.fast.start();
     supervisors.good.start();
     await this.waitForLocalWorkers(fast.workers, good.workers);
-    this.scaler = new PoolScaler({
-      totals: () => this.collector.totals,
-      goodWaiting: () => this.good.queue.waiting,
-      pools: () => this.localPools ?? null,
-      afterTick: () => this.refreshGauges(),
-    }, this.logger.child({ stage: 'scaler' }));
+    this.scaler = new PoolScaler(
+      {
+        totals: () => this.collector.totals,
+        goodWaiting: () => this.good.queue.waiting,
+        pools: () => this.localPools ?? null,
+        afterTick: () => this.refreshGauges(),
+      },
+      this.logger.child({ stage: 'scaler' }),
+    );
     this.scaler.start();
     this.logger.info({ workerEndpoint, httpPort: this.httpPort }, 'pipeline started');
     return { workerEndpoint, httpPort: this.httpPort };
@@ -155,7 +197,10 @@ export class Pipeline {
       } catch (err) {
         // One bad event must not end the run; it is logged and counted, the stream goes on.
         this.eventErrors++;
-        this.logger.error({ event: event.type, series: event.series, err: (err as Error).message }, 'event could not be handled');
+        this.logger.error(
+          { event: event.type, series: event.series, err: (err as Error).message },
+          'event could not be handled',
+        );
       }
     }
     if (firstSummary) await firstSummary;
@@ -223,8 +268,14 @@ export class Pipeline {
       tasksSent: { sharedMemory: this.broker.tasksShared, socket: this.broker.tasksInline },
       receiver: this.receiver?.stats.snapshot() ?? null,
       good: {
-        waiting: q.waiting, waitingOnDisk: q.waitingOnDisk, spilledTotal: q.spilledTotal, inFlight: q.inFlight,
-        workers: q.workerCount, redelivered: q.redelivered, duplicates: this.good.duplicates, failures: this.good.failures,
+        waiting: q.waiting,
+        waitingOnDisk: q.waitingOnDisk,
+        spilledTotal: q.spilledTotal,
+        inFlight: q.inFlight,
+        workers: q.workerCount,
+        redelivered: q.redelivered,
+        duplicates: this.good.duplicates,
+        failures: this.good.failures,
       },
       fast: { inFlight: this.fast.inFlight, workers: this.fast.workerCount, lostInFlight: this.fast.lostInFlight },
       local: { fast: this.localPools?.fast.count ?? 0, good: this.localPools?.good.count ?? 0 },
@@ -256,8 +307,16 @@ export class Pipeline {
     if (!this.collector.frameReceived(current.run, frame.frame)) return;
     const task: Task = {
       header: {
-        id: this.nextTaskId++, run: current.run, series: frame.series, frame: frame.frame, channel: frame.channel,
-        width: frame.width, height: frame.height, dtype: frame.dtype, encoding: frame.encoding, receivedAt: frame.receivedAt,
+        id: this.nextTaskId++,
+        run: current.run,
+        series: frame.series,
+        frame: frame.frame,
+        channel: frame.channel,
+        width: frame.width,
+        height: frame.height,
+        dtype: frame.dtype,
+        encoding: frame.encoding,
+        receivedAt: frame.receivedAt,
       },
       data: ownBytes(frame.data),
     };

@@ -47,7 +47,13 @@ const IDLE_BEFORE_SHRINK_S = 10;
 export class PoolScaler {
   private timer: NodeJS.Timeout | undefined;
   private last: PipelineTotals = { received: 0, processedGood: 0, processedFast: 0, fastBusy: 0 };
-  private current: RatesSnapshot = { receivedPerSecond: 0, goodPerSecond: 0, fastPerSecond: 0, goodWaiting: 0, fastBusyPerSecond: 0 };
+  private current: RatesSnapshot = {
+    receivedPerSecond: 0,
+    goodPerSecond: 0,
+    fastPerSecond: 0,
+    goodWaiting: 0,
+    fastBusyPerSecond: 0,
+  };
   private idle = { good: 0, fast: 0 };
   private previousWaiting = 0;
 
@@ -102,7 +108,10 @@ export class PoolScaler {
     const before = pool.target;
     const after = pool.resize(n);
     if (after !== before) {
-      this.logger.info({ path, from: before, to: after, ...this.current }, `local ${path} workers ${before} -> ${after}`);
+      this.logger.info(
+        { path, from: before, to: after, ...this.current },
+        `local ${path} workers ${before} -> ${after}`,
+      );
       this.idle[path] = 0;
     }
   }

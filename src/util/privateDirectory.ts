@@ -20,9 +20,12 @@ export function ensurePrivateDirectory(dir: string): void {
   if (st.isSymbolicLink()) throw new PrivateDirectoryError(`${dir} is a symbolic link, not a directory of our own`);
   if (!st.isDirectory()) throw new PrivateDirectoryError(`${dir} is not a directory`);
   const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) throw new PrivateDirectoryError(`${dir} belongs to user ${st.uid}, not to us (${uid})`);
+  if (uid !== undefined && st.uid !== uid)
+    throw new PrivateDirectoryError(`${dir} belongs to user ${st.uid}, not to us (${uid})`);
   if ((st.mode & 0o077) !== 0) {
-    throw new PrivateDirectoryError(`${dir} is open to other users (mode ${(st.mode & 0o777).toString(8)}); make it 700 or name another`);
+    throw new PrivateDirectoryError(
+      `${dir} is open to other users (mode ${(st.mode & 0o777).toString(8)}); make it 700 or name another`,
+    );
   }
 }
 

@@ -60,7 +60,8 @@ export function parseCbf(buf: Buffer, what = 'CBF'): CbfFrame {
   const height = num(/X-Binary-Size-Second-Dimension:\s*(\d+)/);
   const n = num(/X-Binary-Number-of-Elements:\s*(\d+)/);
   const size = num(/X-Binary-Size:\s*(\d+)/);
-  if (!(width > 0 && height > 0) || n !== width * height) throw new Error(`${what}: bad dimensions ${width}x${height} (${n} elements)`);
+  if (!(width > 0 && height > 0) || n !== width * height)
+    throw new Error(`${what}: bad dimensions ${width}x${height} (${n} elements)`);
   if (!/x-CBF_BYTE_OFFSET/.test(header)) throw new Error(`${what}: only x-CBF_BYTE_OFFSET is supported`);
   if (!/signed 32-bit integer/.test(header)) throw new Error(`${what}: only signed 32-bit elements are supported`);
   const data = buf.subarray(start + 4, start + 4 + (Number.isFinite(size) ? size : buf.length));
@@ -120,7 +121,12 @@ const MODULE_LAYOUTS = [
   { name: 'EIGER (DLS I04 16M)', mx: 1028, my: 512, gx: 12, gy: 38 },
 ] as const;
 
-export interface ModuleRect { x0: number; y0: number; width: number; height: number }
+export interface ModuleRect {
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
+}
 
 /** The detector modules as rectangles, for a frame whose size matches a known layout; else one module. */
 export function detectorModules(width: number, height: number): ModuleRect[] {
@@ -130,7 +136,8 @@ export function detectorModules(width: number, height: number): ModuleRect[] {
     if (nx * l.mx + (nx - 1) * l.gx !== width || ny * l.my + (ny - 1) * l.gy !== height) continue;
     const rects: ModuleRect[] = [];
     for (let j = 0; j < ny; j++) {
-      for (let i = 0; i < nx; i++) rects.push({ x0: i * (l.mx + l.gx), y0: j * (l.my + l.gy), width: l.mx, height: l.my });
+      for (let i = 0; i < nx; i++)
+        rects.push({ x0: i * (l.mx + l.gx), y0: j * (l.my + l.gy), width: l.mx, height: l.my });
     }
     return rects;
   }

@@ -37,7 +37,9 @@ with h5py.File(path, "r") as f:
 export function h5pyMissing(): string | null {
   if (!existsSync(PYTHON)) return `${PYTHON} not found`;
   const r = spawnSync(PYTHON, ['-c', 'import h5py, hdf5plugin, numpy'], { encoding: 'utf8' });
-  return r.status === 0 ? null : `h5py/hdf5plugin not importable by ${PYTHON}: ${r.stderr.trim().split('\n').pop() ?? ''}`;
+  return r.status === 0
+    ? null
+    : `h5py/hdf5plugin not importable by ${PYTHON}: ${r.stderr.trim().split('\n').pop() ?? ''}`;
 }
 
 /** Reads frame `index` of a (frames, slow, fast) dataset. */
@@ -46,16 +48,34 @@ export function readH5Frame(path: string, dataset = '/entry/data/data', index = 
   const dir = mkdtempSync(join(tmpdir(), 'h5frame-'));
   try {
     const out = join(dir, 'frame.raw');
-    const r = spawnSync(PYTHON, ['-c', DUMP, path, dataset, String(index), out], { encoding: 'utf8', maxBuffer: 1 << 20 });
-    if (r.status !== 0) throw new Error(`h5frames: reading ${path}:${dataset}[${index}] failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+    const r = spawnSync(PYTHON, ['-c', DUMP, path, dataset, String(index), out], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    if (r.status !== 0)
+      throw new Error(
+        `h5frames: reading ${path}:${dataset}[${index}] failed: ${r.stderr.trim().split('\n').pop() ?? ''}`,
+      );
     const meta = JSON.parse(r.stdout) as { width: number; height: number; dtype: string; frames: number };
     const raw = readFileSync(out);
     const bytes = new Uint8Array(raw.byteLength);
     bytes.set(raw); // own, aligned buffer
-    const ctor = { uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, int32: Int32Array, float32: Float32Array }[meta.dtype];
+    const ctor = {
+      uint8: Uint8Array,
+      uint16: Uint16Array,
+      uint32: Uint32Array,
+      int32: Int32Array,
+      float32: Float32Array,
+    }[meta.dtype];
     if (!ctor) throw new Error(`h5frames: unsupported dtype ${meta.dtype} in ${path}:${dataset}`);
     const pixels = new ctor(bytes.buffer, 0, meta.width * meta.height);
-    return { width: meta.width, height: meta.height, dtype: meta.dtype as H5Frame['dtype'], pixels, frames: meta.frames };
+    return {
+      width: meta.width,
+      height: meta.height,
+      dtype: meta.dtype as H5Frame['dtype'],
+      pixels,
+      frames: meta.frames,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

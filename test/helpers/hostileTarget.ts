@@ -32,7 +32,9 @@ export async function startTarget(extraPipelineYaml = ''): Promise<Target> {
   const push = new Push({ linger: 0, sendHighWaterMark: 100_000 });
   await push.bind('tcp://127.0.0.1:*');
   const configPath = join(dir, 'pipeline.yaml');
-  writeFileSync(configPath, `pipeline:
+  writeFileSync(
+    configPath,
+    `pipeline:
   worker_port: 0
   heartbeat_ms: 250
   shared_memory_slot_mb: 4
@@ -50,9 +52,13 @@ outputs:
   http_port: 0
 logging:
   level: info
-`);
+`,
+  );
   const resultsPath = join(dir, 'results.jsonl');
-  const pipeline = startCli(['--config', configPath, '--endpoint', push.lastEndpoint!, '--results', resultsPath], 180_000);
+  const pipeline = startCli(
+    ['--config', configPath, '--endpoint', push.lastEndpoint!, '--results', resultsPath],
+    180_000,
+  );
   const m = await pipeline.waitForStderr(/workers join at (tcp:\/\/\S+), status at http:\/\/[^:]+:(\d+)\//);
   return { dir, pipeline, push, workerEndpoint: m[1]!.replace(/,$/, ''), httpPort: Number(m[2]), resultsPath };
 }
@@ -88,14 +94,32 @@ function image(seed: number): Tag {
 
 /** The messages of a series of `frames` images under detector series id `series`; `start`
  * adds or overrides fields of the start message. */
-export function seriesMessages(series: number, frames: number, start: Record<string, unknown> = {}): { start: Buffer; images: Buffer[]; end: Buffer } {
+export function seriesMessages(
+  series: number,
+  frames: number,
+  start: Record<string, unknown> = {},
+): { start: Buffer; images: Buffer[]; end: Buffer } {
   return {
     start: message({
-      type: 'start', series_id: series, series_unique_id: `H${series}-${Math.random()}`, image_size_x: W, image_size_y: H, image_dtype: 'uint16',
-      channels: ['threshold_1'], beam_center_x: 32, beam_center_y: 32, incident_wavelength: 1, pixel_size_x: 75e-6, pixel_size_y: 75e-6,
-      detector_translation: [0, 0, -0.2], number_of_images: frames, ...start,
+      type: 'start',
+      series_id: series,
+      series_unique_id: `H${series}-${Math.random()}`,
+      image_size_x: W,
+      image_size_y: H,
+      image_dtype: 'uint16',
+      channels: ['threshold_1'],
+      beam_center_x: 32,
+      beam_center_y: 32,
+      incident_wavelength: 1,
+      pixel_size_x: 75e-6,
+      pixel_size_y: 75e-6,
+      detector_translation: [0, 0, -0.2],
+      number_of_images: frames,
+      ...start,
     }),
-    images: Array.from({ length: frames }, (_, i) => message({ type: 'image', series_id: series, image_id: i, data: { threshold_1: image(i) } })),
+    images: Array.from({ length: frames }, (_, i) =>
+      message({ type: 'image', series_id: series, image_id: i, data: { threshold_1: image(i) } }),
+    ),
     end: message({ type: 'end', series_id: series }),
   };
 }
@@ -126,7 +150,8 @@ export async function summaryOf(t: Target, series: number, ms = 60_000): Promise
   for (;;) {
     const s = readResults(t).find((r) => r.type === 'summary' && r['series'] === series);
     if (s) return s;
-    if (!alive(t)) throw new Error(`pipeline died before series ${series} was summarised:\n${t.pipeline.stderr.slice(-3000)}`);
+    if (!alive(t))
+      throw new Error(`pipeline died before series ${series} was summarised:\n${t.pipeline.stderr.slice(-3000)}`);
     if (Date.now() > deadline) throw new Error(`no summary for series ${series} within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -137,11 +162,14 @@ export function recordProblem(r: ResultsLine): string | null {
   if (r.type === 'series' || r.type === 'summary') return null;
   if (r.type !== 'frame') return `unknown record type ${String(r.type)}`;
   const int = (k: string) => Number.isInteger(r[k]) && (r[k] as number) >= 0;
-  for (const k of ['series', 'frame', 'n_spots', 'n_spots_no_ice', 'n_spots_4A', 'saturated_pixels']) if (!int(k)) return `${k} is ${JSON.stringify(r[k])}`;
+  for (const k of ['series', 'frame', 'n_spots', 'n_spots_no_ice', 'n_spots_4A', 'saturated_pixels'])
+    if (!int(k)) return `${k} is ${JSON.stringify(r[k])}`;
   if (typeof r['hit'] !== 'boolean') return `hit is ${JSON.stringify(r['hit'])}`;
   if (r['path'] !== 'good' && r['path'] !== 'fast') return `path is ${JSON.stringify(r['path'])}`;
-  if (!Array.isArray(r['flags']) || !(r['flags'] as unknown[]).every((f) => typeof f === 'string')) return `flags are ${JSON.stringify(r['flags'])}`;
-  if (r['d_min'] !== null && !(typeof r['d_min'] === 'number' && r['d_min'] > 0)) return `d_min is ${JSON.stringify(r['d_min'])}`;
+  if (!Array.isArray(r['flags']) || !(r['flags'] as unknown[]).every((f) => typeof f === 'string'))
+    return `flags are ${JSON.stringify(r['flags'])}`;
+  if (r['d_min'] !== null && !(typeof r['d_min'] === 'number' && r['d_min'] > 0))
+    return `d_min is ${JSON.stringify(r['d_min'])}`;
   if (Array.isArray(r['spots']) && (r['spots'] as unknown[]).length > 20_000) return 'too many spots';
   return null;
 }
@@ -151,7 +179,9 @@ export function recordProblem(r: ResultsLine): string | null {
 export async function expectHealthySeries(t: Target, series: number, frames = 16): Promise<ResultsLine> {
   await sendSeries(t, series, frames);
   const summary = await summaryOf(t, series);
-  const problems = readResults(t).map(recordProblem).filter((p) => p !== null);
+  const problems = readResults(t)
+    .map(recordProblem)
+    .filter((p) => p !== null);
   if (problems.length > 0) throw new Error(`malformed records: ${problems.slice(0, 5).join('; ')}`);
   return summary;
 }

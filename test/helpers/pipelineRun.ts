@@ -63,7 +63,16 @@ export async function startPipelineRun(opts: {
   const configPath = join(dir, 'pipeline.yaml');
   writeFileSync(configPath, opts.configFor ? opts.configFor(dir) : opts.yaml);
   const pipeline = startCli(
-    ['--config', configPath, '--endpoint', endpoint, '--results', join(dir, 'results.jsonl'), ...(opts.once === false ? [] : ['--once']), ...(opts.extraArgs ?? [])],
+    [
+      '--config',
+      configPath,
+      '--endpoint',
+      endpoint,
+      '--results',
+      join(dir, 'results.jsonl'),
+      ...(opts.once === false ? [] : ['--once']),
+      ...(opts.extraArgs ?? []),
+    ],
     opts.timeoutMs,
   );
   const m = await pipeline.waitForStderr(/workers join at (tcp:\/\/\S+), status at (http:\/\/\S+)/);
@@ -71,11 +80,17 @@ export async function startPipelineRun(opts: {
 }
 
 export function readResults(dir: string): ResultsRecord[] {
-  return readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ResultsRecord);
+  return readFileSync(join(dir, 'results.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ResultsRecord);
 }
 
 export function readTruth(dir: string): TruthRecord[] {
-  return readFileSync(join(dir, 'truth.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TruthRecord);
+  return readFileSync(join(dir, 'truth.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TruthRecord);
 }
 
 export interface PipelineStatus {

@@ -61,7 +61,11 @@ export function readPoni(path: string): Poni {
 }
 
 /** Our geometry (PONI as beam centre, in pixels) plus the rotations, for a detector of this size. */
-export function poniToGeometry(p: Poni, width: number, height: number): { geometry: DetectorGeometry; rotations: PoniRotations } {
+export function poniToGeometry(
+  p: Poni,
+  width: number,
+  height: number,
+): { geometry: DetectorGeometry; rotations: PoniRotations } {
   const geometry = new DetectorGeometry({
     width,
     height,

@@ -84,7 +84,8 @@ export async function exchange(
     await peer.sendAll(messages);
     const deadline = Date.now() + 20_000;
     while (receiver.stats.messages < messages.length) {
-      if (Date.now() > deadline) throw new Error(`exchange: only ${receiver.stats.messages} of ${messages.length} messages arrived`);
+      if (Date.now() > deadline)
+        throw new Error(`exchange: only ${receiver.stats.messages} of ${messages.length} messages arrived`);
       await new Promise((r) => setTimeout(r, 5));
     }
   } finally {

@@ -31,7 +31,8 @@ export function readTiff(path: string): TiffImage {
 export function decodeTiff(buf: Uint8Array, what = 'TIFF'): TiffImage {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const order = String.fromCharCode(buf[0] ?? 0, buf[1] ?? 0);
-  if (order !== 'II' && order !== 'MM') throw new Error(`${what}: not a TIFF (byte order mark ${JSON.stringify(order)})`);
+  if (order !== 'II' && order !== 'MM')
+    throw new Error(`${what}: not a TIFF (byte order mark ${JSON.stringify(order)})`);
   const le = order === 'II';
   const need = (off: number, n: number): void => {
     if (off < 0 || off + n > buf.byteLength) throw new Error(`${what}: truncated at byte ${off}`);
@@ -67,7 +68,8 @@ export function decodeTiff(buf: Uint8Array, what = 'TIFF'): TiffImage {
   const height = one(TAG.height);
   const bits = one(TAG.bitsPerSample, 1);
   const format = one(TAG.sampleFormat, 1); // 1 unsigned, 2 signed, 3 float
-  if (one(TAG.compression, 1) !== 1) throw new Error(`${what}: compressed TIFF (compression ${one(TAG.compression)}) is not supported`);
+  if (one(TAG.compression, 1) !== 1)
+    throw new Error(`${what}: compressed TIFF (compression ${one(TAG.compression)}) is not supported`);
   if (one(TAG.samplesPerPixel, 1) !== 1) throw new Error(`${what}: only one sample per pixel is supported`);
   const offsets = tags.get(TAG.stripOffsets);
   const counts = tags.get(TAG.stripByteCounts);

@@ -37,7 +37,8 @@ export function typedArray(values: Values, options: { endian?: Endian; compressi
   const tag = typedArrayTag(values, endian);
   if (!compression) return new Tag(bytesOf(values, endian), tag);
   const elemSize = values.BYTES_PER_ELEMENT as 1 | 2 | 4;
-  const pixels = values instanceof Float32Array ? new Uint32Array(values.buffer, values.byteOffset, values.length) : values;
+  const pixels =
+    values instanceof Float32Array ? new Uint32Array(values.buffer, values.byteOffset, values.length) : values;
   const blob = encodePixels(pixels, { codec: compression, elemSize, name: compression });
   return new Tag(new Tag([compression, compression === 'bslz4' ? elemSize : 0, blob], 56500), tag);
 }
@@ -136,7 +137,12 @@ export function endFields(seriesId = 7, uniqueId = '01TESTSERIES0000000000000A')
 }
 
 /** Deterministic pixels: counts with a fixed-seed generator, scaled to the dtype. */
-export function pixels<T extends Uint8Array | Uint16Array | Uint32Array>(Kind: { new (n: number): T }, n: number, seed: number, max = 1000): T {
+export function pixels<T extends Uint8Array | Uint16Array | Uint32Array>(
+  Kind: { new (n: number): T },
+  n: number,
+  seed: number,
+  max = 1000,
+): T {
   const out = new Kind(n);
   const next = seededRandom(seed);
   for (let i = 0; i < n; i++) out[i] = Math.floor(next() * next() * max);
@@ -152,4 +158,3 @@ function shuffled<T>(items: T[], seed: number): T[] {
   }
   return out;
 }
-

@@ -43,7 +43,10 @@ export class RecordingReader {
       }
       const version = header.readUInt32LE(8);
       if (version !== RECORDING_VERSION) {
-        throw new RecordingError(`${path}: recording format version ${version} is not supported (expected ${RECORDING_VERSION})`, 'ERR_VERSION');
+        throw new RecordingError(
+          `${path}: recording format version ${version} is not supported (expected ${RECORDING_VERSION})`,
+          'ERR_VERSION',
+        );
       }
       return new RecordingReader(path, file, header.readBigUInt64LE(16), size);
     } catch (err) {
@@ -64,7 +67,10 @@ export class RecordingReader {
       const timeNs = fixed.readBigUInt64LE(0);
       const count = fixed.readUInt32LE(8);
       if (count === 0 || count > MAX_PARTS) {
-        throw new RecordingError(`${this.path}: message ${index} claims ${count} parts; the file is corrupt`, 'ERR_CORRUPT');
+        throw new RecordingError(
+          `${this.path}: message ${index} claims ${count} parts; the file is corrupt`,
+          'ERR_CORRUPT',
+        );
       }
       const lengths = await cursor.take(8 * count, () => this.truncated(index));
       const parts: Buffer[] = [];

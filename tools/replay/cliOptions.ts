@@ -50,7 +50,9 @@ export function speed(value: string): number | 'max' {
   if (value.trim().toLowerCase() === 'max') return 'max';
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError(`speed must be a positive factor (1 = recorded pace, 2 = twice as fast) or "max", got "${value}".`);
+    throw new InvalidArgumentError(
+      `speed must be a positive factor (1 = recorded pace, 2 = twice as fast) or "max", got "${value}".`,
+    );
   }
   return n;
 }

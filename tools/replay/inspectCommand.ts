@@ -24,7 +24,11 @@ export function registerInspectCommand(program: Command): void {
       'connect to a detector stream (V1 or V2, detected per message) and print one line per message: ' +
         'series start, every frame (size, encoding, sha256 of the decoded pixels) and series end.',
     )
-    .requiredOption('--endpoint <endpoint>', 'the detector stream, e.g. tcp://dcu:9999 (V1) or tcp://dcu:31001 (V2)', connectEndpoint)
+    .requiredOption(
+      '--endpoint <endpoint>',
+      'the detector stream, e.g. tcp://dcu:9999 (V1) or tcp://dcu:31001 (V2)',
+      connectEndpoint,
+    )
     .option('--series <n>', 'exit after this many series have ended', positiveInteger('series'), 1)
     .option('--json', 'one JSON object per line instead of text')
     .option('--no-decode', 'do not decode frames (no sha256); only report what arrived')
@@ -104,7 +108,13 @@ function startRecord(e: SeriesStart): Row {
 }
 
 function endRecord(e: SeriesEnd): Row {
-  return { type: 'series-end', series: e.series, frames: e.framesReceived, complete: e.complete, ...(e.reason ? { reason: e.reason } : {}) };
+  return {
+    type: 'series-end',
+    series: e.series,
+    frames: e.framesReceived,
+    complete: e.complete,
+    ...(e.reason ? { reason: e.reason } : {}),
+  };
 }
 
 function frameRecord(e: Frame, decoder: FrameDecoder | null): Row & { error?: string } {
@@ -123,7 +133,9 @@ function frameRecord(e: Frame, decoder: FrameDecoder | null): Row & { error?: st
   try {
     const pixels = decoder.decodeFrame(e);
     // The decoder's output is host order; little-endian on every platform this runs on.
-    row.sha256 = createHash('sha256').update(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength)).digest('hex');
+    row.sha256 = createHash('sha256')
+      .update(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength))
+      .digest('hex');
   } catch (err) {
     row.error = errorText(err);
   }

@@ -20,9 +20,18 @@ export function registerRecordCommand(program: Command): void {
       'record a detector stream (V1 or V2) to a file: connects a PULL socket to the detector and writes ' +
         'every message part byte for byte with its arrival time. Replay it with "stream-pipeline replay".',
     )
-    .requiredOption('--endpoint <endpoint>', 'the detector stream, e.g. tcp://dcu:9999 (V1) or tcp://dcu:31001 (V2)', connectEndpoint)
+    .requiredOption(
+      '--endpoint <endpoint>',
+      'the detector stream, e.g. tcp://dcu:9999 (V1) or tcp://dcu:31001 (V2)',
+      connectEndpoint,
+    )
     .requiredOption('--out <file>', 'recording file to write')
-    .option('--series <n>', 'stop after this many series have ended (0 = until interrupted)', nonNegativeInteger('series'), 0)
+    .option(
+      '--series <n>',
+      'stop after this many series have ended (0 = until interrupted)',
+      nonNegativeInteger('series'),
+      0,
+    )
     .option('--force', 'overwrite the output file if it exists')
     .addHelpText(
       'after',
@@ -55,7 +64,10 @@ async function record(o: RecordOptions): Promise<void> {
   let seriesEnded = 0;
   try {
     socket.connect(o.endpoint);
-    note('record', `recording ${o.endpoint} to ${o.out}${o.series > 0 ? ` until ${o.series} series end` : ' until interrupted'}`);
+    note(
+      'record',
+      `recording ${o.endpoint} to ${o.out}${o.series > 0 ? ` until ${o.series} series end` : ' until interrupted'}`,
+    );
     const started = process.hrtime.bigint();
     while (!stopping) {
       let parts: Buffer[];
@@ -87,6 +99,8 @@ async function record(o: RecordOptions): Promise<void> {
     } catch (err) {
       fail('record', err);
     }
-    progress.finish(`${writer.messages} messages, ${frames} frames, ${seriesEnded} series ended, ${(writer.bytes / 1e6).toFixed(1)} MB written to ${o.out}`);
+    progress.finish(
+      `${writer.messages} messages, ${frames} frames, ${seriesEnded} series ended, ${(writer.bytes / 1e6).toFixed(1)} MB written to ${o.out}`,
+    );
   }
 }

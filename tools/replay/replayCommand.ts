@@ -25,8 +25,17 @@ export function registerReplayCommand(program: Command): void {
         'every message byte-identically, at the recorded pace (scaled by --speed) or as fast as possible.',
     )
     .argument('<file>', 'recording file')
-    .option('--bind <endpoint>', 'endpoint to bind (default tcp://127.0.0.1:9999 for a V1 recording, tcp://127.0.0.1:31001 for V2; tcp://*:PORT serves the network)', bindEndpoint)
-    .option('--speed <factor|max>', 'pace: 1 = as recorded, 2 = twice as fast, max = as fast as the receiver takes it', speed, 1 as number | 'max')
+    .option(
+      '--bind <endpoint>',
+      'endpoint to bind (default tcp://127.0.0.1:9999 for a V1 recording, tcp://127.0.0.1:31001 for V2; tcp://*:PORT serves the network)',
+      bindEndpoint,
+    )
+    .option(
+      '--speed <factor|max>',
+      'pace: 1 = as recorded, 2 = twice as fast, max = as fast as the receiver takes it',
+      speed,
+      1 as number | 'max',
+    )
     .option('--loop', 'start again from the beginning at the end, until interrupted')
     .addHelpText(
       'after',
@@ -62,7 +71,10 @@ async function replay(file: string, o: ReplayOptions): Promise<void> {
       throw new Error(`cannot bind ${bind}: ${err.message}`);
     });
     socket.events.on('accept', ({ address }) => note('replay', `receiver connected (${address})`));
-    note('replay', `listening on ${socket.lastEndpoint ?? bind}; replaying ${file} at ${o.speed === 'max' ? 'max speed' : `${o.speed}x`}${o.loop ? ', looping' : ''}`);
+    note(
+      'replay',
+      `listening on ${socket.lastEndpoint ?? bind}; replaying ${file} at ${o.speed === 'max' ? 'max speed' : `${o.speed}x`}${o.loop ? ', looping' : ''}`,
+    );
     let clock: PaceClock | null = null;
     let pass = 0;
     do {

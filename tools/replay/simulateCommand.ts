@@ -3,7 +3,17 @@ import type { Command } from 'commander';
 import { DETECTOR_NAMES, type DetectorName } from '../../src/simulator/DetectorModel.js';
 import { DEFAULT_BIND, DetectorSimulator, type SeriesReport } from '../../src/simulator/DetectorSimulator.js';
 import type { HeaderDetail } from '../../src/simulator/SimulatedSeries.js';
-import { bindEndpoint, fail, fraction, nonNegativeInteger, note, onStopSignal, oneOf, positiveInteger, rate } from './cliOptions.js';
+import {
+  bindEndpoint,
+  fail,
+  fraction,
+  nonNegativeInteger,
+  note,
+  onStopSignal,
+  oneOf,
+  positiveInteger,
+  rate,
+} from './cliOptions.js';
 
 /** After a stop signal, how long the simulator may spend getting the end of series out. */
 const STOP_GRACE_MS = 3000;
@@ -36,24 +46,52 @@ export function registerSimulateCommand(program: Command): void {
       'simulate an EIGER2 detector: bind a ZeroMQ PUSH socket and stream a series of synthetic frames ' +
         '(Poisson background, solvent ring, Bragg spots on hits) as stream V1 or V2, like the DCU does.',
     )
-    .option('--detector <name>', `detector model: ${DETECTOR_NAMES.join(', ')}`, oneOf('detector', DETECTOR_NAMES), 'eiger2-4m')
+    .option(
+      '--detector <name>',
+      `detector model: ${DETECTOR_NAMES.join(', ')}`,
+      oneOf('detector', DETECTOR_NAMES),
+      'eiger2-4m',
+    )
     .option('--frames <n>', 'frames per series', nonNegativeInteger('frames'), 10)
-    .option('--rate <hz|max>', 'frames per second, or "max" for as fast as the receiver takes them', rate, 10 as number | 'max')
-    .option('--stream <v1|v2>', 'stream format: v1 (JSON multipart) or v2 (CBOR)', oneOf('stream', ['v1', 'v2'] as const), 'v1')
+    .option(
+      '--rate <hz|max>',
+      'frames per second, or "max" for as fast as the receiver takes them',
+      rate,
+      10 as number | 'max',
+    )
+    .option(
+      '--stream <v1|v2>',
+      'stream format: v1 (JSON multipart) or v2 (CBOR)',
+      oneOf('stream', ['v1', 'v2'] as const),
+      'v1',
+    )
     .option('--dtype <type>', 'pixel type: uint16 or uint32', oneOf('dtype', ['uint16', 'uint32'] as const), 'uint16')
     .option('--hit-fraction <f>', 'fraction of frames with Bragg spots (0..1)', fraction('hit fraction'), 0.5)
     .option('--ice-rings', 'add hexagonal ice rings to the background')
     .option('--split-spots', 'double every spot at a 2-4 px offset (split crystal)')
     .option('--seed <n>', 'random seed; the same seed gives the same frames', nonNegativeInteger('seed'), 1)
     .option('--truth <file>', 'write the truth of every frame (hit, spots) as JSON lines')
-    .option('--bind <endpoint>', `endpoint to bind (default ${DEFAULT_BIND[1]} for v1, ${DEFAULT_BIND[2]} for v2; port * = any free port)`, bindEndpoint)
+    .option(
+      '--bind <endpoint>',
+      `endpoint to bind (default ${DEFAULT_BIND[1]} for v1, ${DEFAULT_BIND[2]} for v2; port * = any free port)`,
+      bindEndpoint,
+    )
     .option('--series <id>', 'series id of the first series', nonNegativeInteger('series'), 1)
     .option('--series-count <n>', 'number of series to send', positiveInteger('series count'))
     .option('--repeat', 'send series after series (ids counting up, the same frames each time) until interrupted')
-    .option('--header-detail <level>', 'header detail: all, basic or none', oneOf('header detail', ['all', 'basic', 'none'] as const), 'all')
+    .option(
+      '--header-detail <level>',
+      'header detail: all, basic or none',
+      oneOf('header detail', ['all', 'basic', 'none'] as const),
+      'all',
+    )
     .option('--header-appendix <text>', 'header appendix (V1 last header part; V2 start user_data)')
     .option('--image-appendix <text>', 'image appendix (V1 fifth image part; V2 image user_data)')
-    .option('--pool <n>', 'distinct frames to pre-encode and cycle (0 = synthesise every frame live; default: live when synthesis keeps up with --rate, about 4 Hz for a 4M, else 16-32 frames, sized so the pool holds the hit fraction)', nonNegativeInteger('pool'))
+    .option(
+      '--pool <n>',
+      'distinct frames to pre-encode and cycle (0 = synthesise every frame live; default: live when synthesis keeps up with --rate, about 4 Hz for a 4M, else 16-32 frames, sized so the pool holds the hit fraction)',
+      nonNegativeInteger('pool'),
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -104,7 +142,10 @@ async function simulate(o: SimulateOptions): Promise<void> {
     sim.stop();
     // A PUSH send waits for as long as no receiver takes it; do not hang on a receiver that left.
     setTimeout(() => {
-      note('simulate', `no receiver took the remaining messages within ${STOP_GRACE_MS / 1000} s; exiting without them`);
+      note(
+        'simulate',
+        `no receiver took the remaining messages within ${STOP_GRACE_MS / 1000} s; exiting without them`,
+      );
       sim.close(0);
       process.exit(1);
     }, STOP_GRACE_MS).unref();
@@ -116,10 +157,16 @@ async function simulate(o: SimulateOptions): Promise<void> {
       note('simulate', `pool ready: ${sim.framePool.size} frames, ${(sim.framePool.encodedBytes / 1e6).toFixed(1)} MB`);
     }
     const bound = await sim.bind();
-    note('simulate', `listening on ${bound} (${o.detector}, stream ${o.stream}, ${o.dtype}, ${o.frames} frames at ${o.rate === 'max' ? 'max rate' : `${o.rate} Hz`})`);
+    note(
+      'simulate',
+      `listening on ${bound} (${o.detector}, stream ${o.stream}, ${o.dtype}, ${o.frames} frames at ${o.rate === 'max' ? 'max rate' : `${o.rate} Hz`})`,
+    );
     await sim.run((r: SeriesReport) => {
       const rateText = r.seconds > 0 ? `${(r.frames / r.seconds).toFixed(1)} frames/s` : 'n/a';
-      note('simulate', `series ${r.series} sent: ${r.frames} frames, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${rateText})`);
+      note(
+        'simulate',
+        `series ${r.series} sent: ${r.frames} frames, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${rateText})`,
+      );
     });
   } catch (err) {
     fail('simulate', err);

@@ -22,7 +22,9 @@ export class Stream1Decoder {
         return { kind: 'image', frames: [decodeV1Image(parts, first, tracker, receivedAt)] };
       case 'dseries_end': {
         if (parts.length !== 1) {
-          throw new StreamError('part-count', `V1 end-of-series message has ${parts.length} parts; expected 1`, { parts: parts.length });
+          throw new StreamError('part-count', `V1 end-of-series message has ${parts.length} parts; expected 1`, {
+            parts: parts.length,
+          });
         }
         const series = requireInt(first, 'series', 'V1 end-of-series message');
         tracker.require('end', series, null);

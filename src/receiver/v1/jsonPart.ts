@@ -8,7 +8,10 @@ export const MAX_JSON_PART_BYTES = 1 << 20;
 
 export function parseJsonPart(part: Uint8Array, what: string): Fields {
   if (part.byteLength > MAX_JSON_PART_BYTES) {
-    throw new StreamError('malformed-json', `${what} is ${part.byteLength} bytes of JSON, more than the ${MAX_JSON_PART_BYTES} accepted`);
+    throw new StreamError(
+      'malformed-json',
+      `${what} is ${part.byteLength} bytes of JSON, more than the ${MAX_JSON_PART_BYTES} accepted`,
+    );
   }
   const text = Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('utf8').trimEnd();
   let value: unknown;

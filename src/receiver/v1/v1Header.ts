@@ -30,7 +30,12 @@ export interface V1HeaderOptions {
   detectorDistance?: number | null;
 }
 
-export function decodeV1Header(parts: Uint8Array[], first: Fields, receivedAt: number, options: V1HeaderOptions): DecodedMessage {
+export function decodeV1Header(
+  parts: Uint8Array[],
+  first: Fields,
+  receivedAt: number,
+  options: V1HeaderOptions,
+): DecodedMessage {
   const what = 'V1 header';
   const series = requireInt(first, 'series', what);
   const detail = first['header_detail'];
@@ -50,7 +55,8 @@ export function decodeV1Header(parts: Uint8Array[], first: Fields, receivedAt: n
   const width = positiveInt(config['x_pixels_in_detector']);
   const height = positiveInt(config['y_pixels_in_detector']);
   if (width !== null && height !== null) checkFramePixels(width, height, `${what} x/y_pixels_in_detector`);
-  const arrays = detail === 'all' ? headerArrays(parts, width, height, warnings) : { flatfield: null, mask: null, countrate: null };
+  const arrays =
+    detail === 'all' ? headerArrays(parts, width, height, warnings) : { flatfield: null, mask: null, countrate: null };
   const start = seriesStart(series, detail, config, options, receivedAt);
   if (arrays.flatfield) start.flatfield['threshold_1'] = arrays.flatfield;
   if (arrays.mask) start.pixelMask['threshold_1'] = arrays.mask;
@@ -59,7 +65,13 @@ export function decodeV1Header(parts: Uint8Array[], first: Fields, receivedAt: n
   return { kind: 'start', start, warnings };
 }
 
-function seriesStart(series: number, detail: HeaderDetail, config: Fields, options: V1HeaderOptions, receivedAt: number): SeriesStart {
+function seriesStart(
+  series: number,
+  detail: HeaderDetail,
+  config: Fields,
+  options: V1HeaderOptions,
+  receivedAt: number,
+): SeriesStart {
   const what = 'V1 header config';
   const num = (key: string) => optionalNumber(config, key, what);
   const saturation = num('countrate_correction_count_cutoff');
@@ -78,7 +90,11 @@ function seriesStart(series: number, detail: HeaderDetail, config: Fields, optio
     // header_detail "none" carries no configuration: shape and type unknown (frames carry theirs).
     width: positiveInt(config['x_pixels_in_detector']),
     height: positiveInt(config['y_pixels_in_detector']),
-    dtype: dtypeFromName(config['image_dtype']) ?? dtypeFromBits(num('bit_depth_image')) ?? dtypeFromSaturation(saturation) ?? dtypeFromBits(num('bit_depth_readout')),
+    dtype:
+      dtypeFromName(config['image_dtype']) ??
+      dtypeFromBits(num('bit_depth_image')) ??
+      dtypeFromSaturation(saturation) ??
+      dtypeFromBits(num('bit_depth_readout')),
     beamCenterX: num('beam_center_x'),
     beamCenterY: num('beam_center_y'),
     detectorDistance: distance !== null && distance > 0 ? distance : (options.detectorDistance ?? distance),
@@ -137,8 +153,18 @@ interface HeaderArrays {
  * Parts 3-8 of an "all" header. Each problem drops that array with a warning and keeps the header;
  * an empty blob means the array was not sent (the real capture's flatfield and mask are empty).
  */
-function headerArrays(parts: Uint8Array[], width: number | null, height: number | null, warnings: StreamError[]): HeaderArrays {
-  const read = <T>(index: number, htype: string, dtype: string, make: (blob: Uint8Array, shape: [number, number]) => T): T | null => {
+function headerArrays(
+  parts: Uint8Array[],
+  width: number | null,
+  height: number | null,
+  warnings: StreamError[],
+): HeaderArrays {
+  const read = <T>(
+    index: number,
+    htype: string,
+    dtype: string,
+    make: (blob: Uint8Array, shape: [number, number]) => T,
+  ): T | null => {
     const what = `V1 header part ${index + 1} (${htype})`;
     try {
       const desc = parseJsonPart(parts[index]!, what);
@@ -149,29 +175,44 @@ function headerArrays(parts: Uint8Array[], width: number | null, height: number 
       if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => positiveInt(d) !== null)) {
         throw new StreamError('bad-field', `${what}: shape must be [x, y] positive integers, got ${shown(shape)}`);
       }
-      if (desc['type'] !== dtype) throw new StreamError('unknown-encoding', `${what}: type ${shown(desc['type'])}, expected "${dtype}"`);
+      if (desc['type'] !== dtype)
+        throw new StreamError('unknown-encoding', `${what}: type ${shown(desc['type'])}, expected "${dtype}"`);
       const [x, y] = shape as [number, number];
       checkFramePixels(x, y, what);
       if (blob.byteLength !== x * y * 4) {
-        throw new StreamError('blob-size', `${what}: blob has ${blob.byteLength} bytes but shape [${x},${y}] x 4 B needs ${x * y * 4}`);
+        throw new StreamError(
+          'blob-size',
+          `${what}: blob has ${blob.byteLength} bytes but shape [${x},${y}] x 4 B needs ${x * y * 4}`,
+        );
       }
       return make(blob, [x, y]);
     } catch (err) {
       if (!(err instanceof StreamError)) throw err;
-      warnings.push(new StreamError('header-array', `${err.message}; array ignored, header kept`, { cause: err.reason }));
+      warnings.push(
+        new StreamError('header-array', `${err.message}; array ignored, header kept`, { cause: err.reason }),
+      );
       return null;
     }
   };
   const imageShaped = (what: string, shape: [number, number]) => {
     if (width !== null && height !== null && (shape[0] !== width || shape[1] !== height)) {
-      throw new StreamError('bad-field', `${what}: shape [${shape[0]},${shape[1]}] differs from the detector's ${width}x${height}`);
+      throw new StreamError(
+        'bad-field',
+        `${what}: shape [${shape[0]},${shape[1]}] differs from the detector's ${width}x${height}`,
+      );
     }
   };
   return {
-    flatfield: read(2, 'dflatfield', 'float32', (blob, shape) => (imageShaped('V1 flatfield', shape), float32View(blob))),
+    flatfield: read(
+      2,
+      'dflatfield',
+      'float32',
+      (blob, shape) => (imageShaped('V1 flatfield', shape), float32View(blob)),
+    ),
     mask: read(4, 'dpixelmask', 'uint32', (blob, shape) => (imageShaped('V1 pixel mask', shape), uint32View(blob))),
     countrate: read(6, 'dcountrate_table', 'float32', (blob, shape) => {
-      if (shape[0] !== 2) throw new StreamError('bad-field', `V1 countrate table: shape must be [2, N], got [${shape[0]},${shape[1]}]`);
+      if (shape[0] !== 2)
+        throw new StreamError('bad-field', `V1 countrate table: shape must be [2, N], got [${shape[0]},${shape[1]}]`);
       return float32View(blob);
     }),
   };

@@ -15,9 +15,13 @@ const IMAGE_PARTS = 4;
 
 export function decodeV1Image(parts: Uint8Array[], first: Fields, tracker: SeriesTracker, receivedAt: number): Frame {
   if (parts.length !== IMAGE_PARTS && parts.length !== IMAGE_PARTS + 1) {
-    throw new StreamError('part-count', `V1 image message has ${parts.length} parts; expected 4, or 5 with an image appendix`, {
-      parts: parts.length,
-    });
+    throw new StreamError(
+      'part-count',
+      `V1 image message has ${parts.length} parts; expected 4, or 5 with an image appendix`,
+      {
+        parts: parts.length,
+      },
+    );
   }
   const frameNo = requireInt(first, 'frame', 'V1 image part 1 (dimage)');
   const what = `V1 image ${frameNo}`;
@@ -32,7 +36,10 @@ export function decodeV1Image(parts: Uint8Array[], first: Fields, tracker: Serie
   const size = requireInt(desc, 'size', what);
   const blob = parts[2]!;
   if (blob.byteLength !== size) {
-    throw new StreamError('blob-size', `${what}: blob has ${blob.byteLength} bytes but dimage_d size says ${size}`, { bytes: blob.byteLength, size });
+    throw new StreamError('blob-size', `${what}: blob has ${blob.byteLength} bytes but dimage_d size says ${size}`, {
+      bytes: blob.byteLength,
+      size,
+    });
   }
   checkEncodedSize(blob, encoding, width, height, what);
 
@@ -68,7 +75,11 @@ function shapeOf(desc: Fields, what: string): { width: number; height: number } 
 
 function dtypeOf(desc: Fields, what: string): PixelDtype {
   const dtype = dtypeFromName(desc['type']);
-  if (!dtype) throw new StreamError('unknown-encoding', `${what}: pixel type ${shown(desc['type'])} is not uint8, uint16 or uint32`);
+  if (!dtype)
+    throw new StreamError(
+      'unknown-encoding',
+      `${what}: pixel type ${shown(desc['type'])} is not uint8, uint16 or uint32`,
+    );
   return dtype;
 }
 
@@ -76,13 +87,18 @@ function encodingOf(name: string, dtype: PixelDtype, what: string): FrameEncodin
   try {
     return parseV1Encoding(name, dtype);
   } catch (err) {
-    if (err instanceof UnsupportedEncodingError) throw new StreamError('unknown-encoding', `${what}: ${err.message}`, { encoding: name });
+    if (err instanceof UnsupportedEncodingError)
+      throw new StreamError('unknown-encoding', `${what}: ${err.message}`, { encoding: name });
     throw err;
   }
 }
 
 /** dconfig ticks → seconds, relative to the start of the series' first received image. */
-function frameTimes(timing: Fields, open: OpenSeries, what: string): Pick<Frame, 'startTime' | 'stopTime' | 'realTime'> {
+function frameTimes(
+  timing: Fields,
+  open: OpenSeries,
+  what: string,
+): Pick<Frame, 'startTime' | 'stopTime' | 'realTime'> {
   const start = optionalNumber(timing, 'start_time', what);
   const stop = optionalNumber(timing, 'stop_time', what);
   const real = optionalNumber(timing, 'real_time', what);

@@ -17,7 +17,15 @@ import { dtypeFromName, dtypeFromSaturation } from '../pixelDtype.js';
 import type { SeriesTracker } from '../SeriesTracker.js';
 import { StreamError } from '../StreamError.js';
 import { CborError, CborTag, describe, readCbor, type CborValue } from './cborReader.js';
-import { byteSwapped, encodingOf, headerFloat32, headerUint32, needsSwap, pixelDtypeOf, readV2Array } from './v2Arrays.js';
+import {
+  byteSwapped,
+  encodingOf,
+  headerFloat32,
+  headerUint32,
+  needsSwap,
+  pixelDtypeOf,
+  readV2Array,
+} from './v2Arrays.js';
 import { bounded, MAX_CONFIG_VALUE_BYTES, MAX_USER_DATA_BYTES } from '../boundedValues.js';
 import { TAG_DATE_TIME, TAG_EPOCH_TIME } from './cborTags.js';
 
@@ -51,7 +59,11 @@ export class Stream2Decoder {
       case undefined:
         throw new StreamError('bad-field', 'V2 message has no "type" field');
       default:
-        throw new StreamError('unknown-type', `V2 message has unknown type ${shown(type)} (expected start, image or end)`, { type: shown(type) });
+        throw new StreamError(
+          'unknown-type',
+          `V2 message has unknown type ${shown(type)} (expected start, image or end)`,
+          { type: shown(type) },
+        );
     }
   }
 
@@ -129,14 +141,22 @@ export class Stream2Decoder {
     const map = msg[key];
     if (map === undefined) return out;
     if (!isObject(map) || map instanceof CborTag) {
-      warnings.push(new StreamError('header-array', `V2 start message: "${key}" must map channel to array, got ${describe(map)}; ignored`));
+      warnings.push(
+        new StreamError(
+          'header-array',
+          `V2 start message: "${key}" must map channel to array, got ${describe(map)}; ignored`,
+        ),
+      );
       return out;
     }
     for (const [channel, value] of Object.entries(map)) {
       const what = `V2 start message ${key}[${channel}]`;
       try {
         if (image.channels.length > 0 && !image.channels.includes(channel)) {
-          throw new StreamError('header-array', `${what}: not one of the image's channels (${image.channels.join(', ')}); ignored`);
+          throw new StreamError(
+            'header-array',
+            `${what}: not one of the image's channels (${image.channels.join(', ')}); ignored`,
+          );
         }
         if (Object.keys(out).length >= MAX_CHANNELS) {
           throw new StreamError('header-array', `${what}: more than ${MAX_CHANNELS} channels; ignored`);
@@ -144,9 +164,15 @@ export class Stream2Decoder {
         const array = readV2Array(value as CborValue, what);
         const [rows, cols] = array.dims ?? [1, 0];
         if (rows !== image.height || cols !== image.width) {
-          throw new StreamError('header-array', `${what}: shape ${array.dims ? `${rows}x${cols}` : '1-D'} is not the image's ${image.height}x${image.width}; ignored`);
+          throw new StreamError(
+            'header-array',
+            `${what}: shape ${array.dims ? `${rows}x${cols}` : '1-D'} is not the image's ${image.height}x${image.width}; ignored`,
+          );
         }
-        out[channel] = kind === 'uint32' ? headerUint32(array, this.options.frameDecoder, what) : headerFloat32(array, this.options.frameDecoder, what);
+        out[channel] =
+          kind === 'uint32'
+            ? headerUint32(array, this.options.frameDecoder, what)
+            : headerFloat32(array, this.options.frameDecoder, what);
       } catch (err) {
         warnings.push(asHeaderWarning(err));
       }
@@ -178,7 +204,11 @@ function parseMessage(message: Uint8Array): Fields {
   try {
     value = readCbor(message);
   } catch (err) {
-    if (err instanceof CborError) throw new StreamError('malformed-cbor', `V2 message of ${message.byteLength} bytes is not valid CBOR: ${err.message}`);
+    if (err instanceof CborError)
+      throw new StreamError(
+        'malformed-cbor',
+        `V2 message of ${message.byteLength} bytes is not valid CBOR: ${err.message}`,
+      );
     throw err;
   }
   if (!isObject(value) || value instanceof CborTag) {
@@ -202,8 +232,13 @@ function image(msg: Fields, tracker: SeriesTracker, receivedAt: number): { frame
     throw new StreamError('bad-field', `${what}: "data" must map channel to array, got ${describe(data)}`);
   }
   const common: FrameCommon = {
-    type: 'frame', series, frame: imageId, receivedAt,
-    startTime: seconds(msg, 'start_time', what), stopTime: seconds(msg, 'stop_time', what), realTime: seconds(msg, 'real_time', what),
+    type: 'frame',
+    series,
+    frame: imageId,
+    receivedAt,
+    startTime: seconds(msg, 'start_time', what),
+    stopTime: seconds(msg, 'stop_time', what),
+    realTime: seconds(msg, 'real_time', what),
     userData: bounded(plain(msg['user_data'] as CborValue), MAX_USER_DATA_BYTES),
   };
   const frames: Frame[] = [];
@@ -215,7 +250,9 @@ function image(msg: Fields, tracker: SeriesTracker, receivedAt: number): { frame
     } catch (err) {
       if (!(err instanceof StreamError)) throw err;
       firstError ??= err;
-      warnings.push(new StreamError(err.reason, `${err.message}; channel dropped, the image's other channels kept`, err.details));
+      warnings.push(
+        new StreamError(err.reason, `${err.message}; channel dropped, the image's other channels kept`, err.details),
+      );
     }
   }
   if (frames.length === 0) throw firstError!;
@@ -235,7 +272,10 @@ function channelFrame(channel: string, value: CborValue, common: FrameCommon, wh
   let bytes = array.bytes;
   if (needsSwap(array.element)) {
     if (array.compression) {
-      throw new StreamError('unknown-encoding', `${where}: compressed big-endian pixels are not supported (only little-endian output can be decoded)`);
+      throw new StreamError(
+        'unknown-encoding',
+        `${where}: compressed big-endian pixels are not supported (only little-endian output can be decoded)`,
+      );
     }
     bytes = byteSwapped(bytes, array.element.size); // rare: the one case where a frame is copied
   }
@@ -248,8 +288,13 @@ function seconds(msg: Fields, key: string, what: string): number | null {
   const v = msg[key];
   if (v === undefined || v === null) return null;
   if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' && v[1] > 0) return v[0] / v[1];
-  throw new StreamError('bad-field', `${what}: "${key}" must be a rational [num, den] with den > 0, got ${shown(plain(v as CborValue))}`, { field: key });
+  if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' && v[1] > 0)
+    return v[0] / v[1];
+  throw new StreamError(
+    'bad-field',
+    `${what}: "${key}" must be a rational [num, den] with den > 0, got ${shown(plain(v as CborValue))}`,
+    { field: key },
+  );
 }
 
 /** Channels (energy thresholds) per series, at most: EIGER2 detectors have two. */
@@ -278,7 +323,8 @@ function goniometer(v: unknown): Record<string, GoniometerAxis> {
 function config(msg: Fields): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(msg)) {
-    if (!ARRAY_KEYS.has(key) && key !== 'user_data') out[key] = bounded(plain(value as CborValue), MAX_CONFIG_VALUE_BYTES);
+    if (!ARRAY_KEYS.has(key) && key !== 'user_data')
+      out[key] = bounded(plain(value as CborValue), MAX_CONFIG_VALUE_BYTES);
   }
   return out;
 }

@@ -28,16 +28,7 @@ export class CborTag {
 export type CborMap = { [key: string]: CborValue };
 
 export type CborValue =
-  | number
-  | bigint
-  | string
-  | boolean
-  | null
-  | undefined
-  | Uint8Array
-  | CborValue[]
-  | CborMap
-  | CborTag;
+  number | bigint | string | boolean | null | undefined | Uint8Array | CborValue[] | CborMap | CborTag;
 
 const SELF_DESCRIBE_TAG = 55799;
 const MAX_DEPTH = 64;
@@ -113,7 +104,8 @@ class Reader {
       case 27: {
         const v = this.fixed(8);
         const value = v.getUint32(0) * 2 ** 32 + v.getUint32(4);
-        if (!Number.isSafeInteger(value)) throw new CborError(`integer ${v.getBigUint64(0)} does not fit a safe JS number`);
+        if (!Number.isSafeInteger(value))
+          throw new CborError(`integer ${v.getBigUint64(0)} does not fit a safe JS number`);
         return value;
       }
       default:
@@ -220,7 +212,9 @@ class Reader {
   /** A view of the next `length` bytes (no copy). */
   private take(length: number): Uint8Array {
     if (length > this.bytes.byteLength - this.pos) {
-      throw new CborError(`string of ${length} bytes at offset ${this.pos} runs past the end (${this.bytes.byteLength - this.pos} left)`);
+      throw new CborError(
+        `string of ${length} bytes at offset ${this.pos} runs past the end (${this.bytes.byteLength - this.pos} left)`,
+      );
     }
     const view = this.bytes.subarray(this.pos, this.pos + length);
     this.pos += length;
@@ -228,7 +222,8 @@ class Reader {
   }
 
   private fixed(length: number): DataView {
-    if (length > this.bytes.byteLength - this.pos) throw new CborError(`truncated: ${length} bytes needed at offset ${this.pos}`);
+    if (length > this.bytes.byteLength - this.pos)
+      throw new CborError(`truncated: ${length} bytes needed at offset ${this.pos}`);
     const view = new DataView(this.view.buffer, this.view.byteOffset + this.pos, length);
     this.pos += length;
     return view;
@@ -242,7 +237,9 @@ class Reader {
   /** Every item takes at least one byte, so a count beyond the bytes left is malformed. */
   private needItems(count: number): void {
     if (count > this.bytes.byteLength - this.pos) {
-      throw new CborError(`container of ${count} items at offset ${this.pos} cannot fit in the ${this.bytes.byteLength - this.pos} bytes left`);
+      throw new CborError(
+        `container of ${count} items at offset ${this.pos} cannot fit in the ${this.bytes.byteLength - this.pos} bytes left`,
+      );
     }
   }
 }

@@ -10,9 +10,14 @@ import { MAX_FRAME_PIXELS } from '../../codec/limits.js';
 import { StreamError } from '../StreamError.js';
 import { shown } from '../fields.js';
 import { CborTag, describe, type CborValue } from './cborReader.js';
-import { TAG_COMPRESSED, TAG_MULTI_DIM_COLUMN_MAJOR, TAG_MULTI_DIM_ROW_MAJOR, TAG_TYPED_FIRST, TAG_TYPED_LAST } from './cborTags.js';
+import {
+  TAG_COMPRESSED,
+  TAG_MULTI_DIM_COLUMN_MAJOR,
+  TAG_MULTI_DIM_ROW_MAJOR,
+  TAG_TYPED_FIRST,
+  TAG_TYPED_LAST,
+} from './cborTags.js';
 import { FRAMED_HEADER_BYTES, framedDecodedBytes } from '../../codec/framedHeader.js';
-
 
 /** What a typed-array tag says about its elements: tag = 0b010_f_s_e_ll. */
 export interface ElementType {
@@ -60,11 +65,17 @@ export function readV2Array(value: CborValue, what: string): V2Array {
   if (value instanceof CborTag && value.tag === TAG_MULTI_DIM_ROW_MAJOR) {
     const inner = value.value;
     if (!Array.isArray(inner) || inner.length !== 2 || !Array.isArray(inner[0])) {
-      throw new StreamError('bad-field', `${what}: tag 40 must hold [[rows, cols], typed array], got ${describe(inner)}`);
+      throw new StreamError(
+        'bad-field',
+        `${what}: tag 40 must hold [[rows, cols], typed array], got ${describe(inner)}`,
+      );
     }
     const shape = inner[0];
     if (shape.length !== 2 || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0)) {
-      throw new StreamError('bad-field', `${what}: tag 40 dimensions must be two positive integers, got ${shown(shape)}`);
+      throw new StreamError(
+        'bad-field',
+        `${what}: tag 40 dimensions must be two positive integers, got ${shown(shape)}`,
+      );
     }
     dims = [shape[0] as number, shape[1] as number];
     checkFramePixels(dims[1], dims[0], `${what} (tag 40 [rows, cols])`);
@@ -77,7 +88,10 @@ export function readV2Array(value: CborValue, what: string): V2Array {
   if (!element) throw new StreamError('unknown-encoding', `${what}: tag ${typed.tag} is not a typed-array tag (64-87)`);
   const { bytes, compression } = readByteString(typed.value, what);
   if (!compression && bytes.byteLength % element.size !== 0) {
-    throw new StreamError('size-mismatch', `${what}: ${bytes.byteLength} bytes is not a whole number of ${element.size}-byte elements`);
+    throw new StreamError(
+      'size-mismatch',
+      `${what}: ${bytes.byteLength} bytes is not a whole number of ${element.size}-byte elements`,
+    );
   }
   return { element, dims, bytes, compression };
 }
@@ -86,12 +100,24 @@ function readByteString(value: CborValue, what: string): { bytes: Uint8Array; co
   if (value instanceof Uint8Array) return { bytes: value, compression: null };
   if (value instanceof CborTag && value.tag === TAG_COMPRESSED) {
     const c = value.value;
-    if (!Array.isArray(c) || c.length !== 3 || typeof c[0] !== 'string' || typeof c[1] !== 'number' || !(c[2] instanceof Uint8Array)) {
-      throw new StreamError('bad-field', `${what}: tag 56500 must hold [algorithm, modifier, bytes], got ${describe(c)}`);
+    if (
+      !Array.isArray(c) ||
+      c.length !== 3 ||
+      typeof c[0] !== 'string' ||
+      typeof c[1] !== 'number' ||
+      !(c[2] instanceof Uint8Array)
+    ) {
+      throw new StreamError(
+        'bad-field',
+        `${what}: tag 56500 must hold [algorithm, modifier, bytes], got ${describe(c)}`,
+      );
     }
     return { bytes: c[2], compression: { algorithm: c[0], modifier: c[1], bytes: c[2] } };
   }
-  throw new StreamError('bad-field', `${what}: typed array must wrap a byte string or tag 56500, got ${describe(value)}`);
+  throw new StreamError(
+    'bad-field',
+    `${what}: typed array must wrap a byte string or tag 56500, got ${describe(value)}`,
+  );
 }
 
 const PIXEL_DTYPES: Record<number, PixelDtype> = { 1: 'uint8', 2: 'uint16', 4: 'uint32' };
@@ -101,7 +127,10 @@ export function pixelDtypeOf(array: V2Array, what: string): PixelDtype {
   const e = array.element;
   const dtype = PIXEL_DTYPES[e.size];
   if (e.float || e.signed || !dtype) {
-    throw new StreamError('unknown-encoding', `${what}: typed-array tag ${e.tag} (${describeElement(e)}) is not an image dtype (uint8/16/32)`);
+    throw new StreamError(
+      'unknown-encoding',
+      `${what}: typed-array tag ${e.tag} (${describeElement(e)}) is not an image dtype (uint8/16/32)`,
+    );
   }
   return dtype;
 }
@@ -116,7 +145,10 @@ export function encodingOf(array: V2Array, what: string): FrameEncoding {
   const c = array.compression;
   const algorithm = c ? c.algorithm : null;
   if (algorithm !== null && algorithm !== 'bslz4' && algorithm !== 'lz4') {
-    throw new StreamError('unknown-encoding', `${what}: unknown compression algorithm ${shown(algorithm)} (expected "bslz4" or "lz4")`);
+    throw new StreamError(
+      'unknown-encoding',
+      `${what}: unknown compression algorithm ${shown(algorithm)} (expected "bslz4" or "lz4")`,
+    );
   }
   if (c && c.algorithm === 'bslz4' && c.modifier !== array.element.size) {
     throw new StreamError(
@@ -157,17 +189,28 @@ function elementBytes(array: V2Array, decoder: () => FrameDecoding, what: string
   const encoding = encodingOf(array, what);
   const bytes = array.bytes;
   const total = framedDecodedBytes(bytes);
-  if (total === null) throw new StreamError('size-mismatch', `${what}: compressed array shorter than its ${FRAMED_HEADER_BYTES}-byte header`);
+  if (total === null)
+    throw new StreamError(
+      'size-mismatch',
+      `${what}: compressed array shorter than its ${FRAMED_HEADER_BYTES}-byte header`,
+    );
   const elements = total / array.element.size;
   if (elements > MAX_FRAME_PIXELS) {
-    throw new StreamError('frame-too-large', `${what}: compressed header says ${total} bytes = ${elements} elements, above the limit of ${MAX_FRAME_PIXELS} (MAX_FRAME_PIXELS)`);
+    throw new StreamError(
+      'frame-too-large',
+      `${what}: compressed header says ${total} bytes = ${elements} elements, above the limit of ${MAX_FRAME_PIXELS} (MAX_FRAME_PIXELS)`,
+    );
   }
   const [rows, cols] = array.dims ?? [1, elements];
   if (!Number.isSafeInteger(elements) || elements <= 0 || rows * cols !== elements) {
-    throw new StreamError('size-mismatch', `${what}: compressed header says ${total} bytes, which does not fit ${rows}x${cols} elements of ${array.element.size} B`);
+    throw new StreamError(
+      'size-mismatch',
+      `${what}: compressed header says ${total} bytes, which does not fit ${rows}x${cols} elements of ${array.element.size} B`,
+    );
   }
   const dtype = PIXEL_DTYPES[array.element.size];
-  if (!dtype) throw new StreamError('unknown-encoding', `${what}: cannot decompress ${array.element.size}-byte elements`);
+  if (!dtype)
+    throw new StreamError('unknown-encoding', `${what}: cannot decompress ${array.element.size}-byte elements`);
   try {
     const out = decoder().decode(bytes, encoding, cols, rows, dtype);
     return copyBytes(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
@@ -186,12 +229,20 @@ export function headerUint32(array: V2Array, decoder: () => FrameDecoding, what:
   return asNative(array, decoder, what, 'uint32') as Uint32Array;
 }
 
-function asNative(array: V2Array, decoder: () => FrameDecoding, what: string, kind: 'float32' | 'uint32'): Float32Array | Uint32Array {
+function asNative(
+  array: V2Array,
+  decoder: () => FrameDecoding,
+  what: string,
+  kind: 'float32' | 'uint32',
+): Float32Array | Uint32Array {
   const raw = elementBytes(array, decoder, what);
   const e = array.element;
   const count = raw.byteLength / e.size;
   if (array.dims && array.dims[0] * array.dims[1] !== count) {
-    throw new StreamError('size-mismatch', `${what}: ${count} elements but dimensions ${array.dims[0]}x${array.dims[1]}`);
+    throw new StreamError(
+      'size-mismatch',
+      `${what}: ${count} elements but dimensions ${array.dims[0]}x${array.dims[1]}`,
+    );
   }
   const Out = kind === 'float32' ? Float32Array : Uint32Array;
   const sameKind = e.size === 4 && (kind === 'float32' ? e.float : !e.float && !e.signed);

@@ -84,7 +84,8 @@ export class DispersionSpotFinder {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
       throw new Error(`dispersion: frame size must be positive integers, got ${width}x${height}`);
     }
-    if (mask.length !== width * height) throw new Error(`dispersion: mask has ${mask.length} pixels, frame has ${width * height}`);
+    if (mask.length !== width * height)
+      throw new Error(`dispersion: mask has ${mask.length} pixels, frame has ${width * height}`);
     const o = { ...DISPERSION_DEFAULTS, ...options };
     const [kx, ky] = typeof o.kernelSize === 'number' ? [o.kernelSize, o.kernelSize] : o.kernelSize;
     const p = new Float64Array(DispersionParam.count);
@@ -103,16 +104,24 @@ export class DispersionSpotFinder {
     p[DispersionParam.conn8] = o.connectivity === 8 ? 1 : 0;
     p[DispersionParam.maxStrongFraction] = o.maxStrongFraction;
     if (o.algorithm !== 'dispersion' && o.algorithm !== 'dispersion_extended') {
-      throw new Error(`dispersion: algorithm must be 'dispersion' or 'dispersion_extended', got ${String(o.algorithm)}`);
+      throw new Error(
+        `dispersion: algorithm must be 'dispersion' or 'dispersion_extended', got ${String(o.algorithm)}`,
+      );
     }
     p[DispersionParam.extended] = o.algorithm === 'dispersion_extended' ? 1 : 0;
-    if (o.connectivity !== 4 && o.connectivity !== 8) throw new Error(`dispersion: connectivity must be 4 or 8, got ${String(o.connectivity)}`);
+    if (o.connectivity !== 4 && o.connectivity !== 8)
+      throw new Error(`dispersion: connectivity must be 4 or 8, got ${String(o.connectivity)}`);
     this.width = width;
     this.height = height;
     this.handle = spotAddon().dispersionCreate(width, height, mask, p);
     this.result = {
       spots: new SpotTable(o.capacity),
-      nSpots: 0, strongPixels: 0, validPixels: 0, saturatedPixels: 0, backgroundMean: NaN, tooManyStrong: false,
+      nSpots: 0,
+      strongPixels: 0,
+      validPixels: 0,
+      saturatedPixels: 0,
+      backgroundMean: NaN,
+      tooManyStrong: false,
     };
   }
 

@@ -123,8 +123,7 @@ function buildWindows(dss: Float64Array, width: number, flank: number): RingWind
       if (Math.abs(dx) <= half) {
         core.push(i);
         coreX.push(dx);
-      }
-      else if (Math.abs(dx) <= half + flank && !nearAnyRing(dss[i]!)) {
+      } else if (Math.abs(dx) <= half + flank && !nearAnyRing(dss[i]!)) {
         flanks.push(i);
         flankX.push(dx);
       }
@@ -138,7 +137,11 @@ function buildWindows(dss: Float64Array, width: number, flank: number): RingWind
  * Weighted least-squares quadratic through the flanks (weight = pixel count); returns its value at
  * the ring and the per-pixel scatter sigma, so a bin of n pixels has noise sigma / sqrt(n).
  */
-function fitFlanks(w: RingWindow, mean: Float64Array, count?: Uint32Array): { at: (dx: number) => number; sigmaPixel: number } | null {
+function fitFlanks(
+  w: RingWindow,
+  mean: Float64Array,
+  count?: Uint32Array,
+): { at: (dx: number) => number; sigmaPixel: number } | null {
   const scale = Math.max(...w.flankX.map(Math.abs));
   const s = new Float64Array(5);
   const t = new Float64Array(3);
@@ -162,11 +165,14 @@ function fitFlanks(w: RingWindow, mean: Float64Array, count?: Uint32Array): { at
     }
   }
   if (xs.length < 6) return null;
-  const c = solve3([
-    [s[0]!, s[1]!, s[2]!],
-    [s[1]!, s[2]!, s[3]!],
-    [s[2]!, s[3]!, s[4]!],
-  ], [t[0]!, t[1]!, t[2]!]);
+  const c = solve3(
+    [
+      [s[0]!, s[1]!, s[2]!],
+      [s[1]!, s[2]!, s[3]!],
+      [s[2]!, s[3]!, s[4]!],
+    ],
+    [t[0]!, t[1]!, t[2]!],
+  );
   if (!c) return null;
   let ss = 0;
   for (let j = 0; j < xs.length; j++) ss += ws[j]! * (ys[j]! - (c[0] + c[1] * xs[j]! + c[2] * xs[j]! ** 2)) ** 2;
@@ -188,7 +194,13 @@ function solve3(m: number[][], v: number[]): [number, number, number] | null {
   return [det(col(0)) / d, det(col(1)) / d, det(col(2)) / d];
 }
 
-function judgeRing(w: RingWindow, mean: Float64Array, count: Uint32Array | undefined, minSig: number, minRel: number): IceRingHit | null {
+function judgeRing(
+  w: RingWindow,
+  mean: Float64Array,
+  count: Uint32Array | undefined,
+  minSig: number,
+  minRel: number,
+): IceRingHit | null {
   const fit = fitFlanks(w, mean, count);
   if (!fit) return null;
   // A floor on the scatter: a perfectly smooth profile must not make any bump infinitely significant.
@@ -205,5 +217,11 @@ function judgeRing(w: RingWindow, mean: Float64Array, count: Uint32Array | undef
   }
   if (!best) return null;
   const relativeExcess = best.background > 0 ? best.excess / best.background : 0;
-  return { d: w.d, excess: best.excess, relativeExcess, significance: best.z, flagged: best.z >= minSig && relativeExcess >= minRel };
+  return {
+    d: w.d,
+    excess: best.excess,
+    relativeExcess,
+    significance: best.z,
+    flagged: best.z >= minSig && relativeExcess >= minRel,
+  };
 }

@@ -61,7 +61,8 @@ export class IceRingFilter {
   /** True when a spot at this d*^2 lies on a ring. */
   onRing(dStarSq: number): boolean {
     const r = this.rings;
-    let lo = 0, hi = r.length; // first ring >= dStarSq - halfWidth
+    let lo = 0,
+      hi = r.length; // first ring >= dStarSq - halfWidth
     const from = dStarSq - this.halfWidth;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;

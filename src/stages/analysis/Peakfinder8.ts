@@ -9,7 +9,12 @@ import type { DetectorGeometry } from '../geometry/DetectorGeometry.js';
 import { SpotTable } from './Spot.js';
 import { Pf8CreateParam, Pf8Info, Pf8Param, type NativeHandle, type SpotPixels, spotAddon } from './spotNative.js';
 
-export interface Rect { x0: number; y0: number; width: number; height: number }
+export interface Rect {
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
+}
 
 export interface Peakfinder8Options {
   adcThreshold?: number;
@@ -84,7 +89,8 @@ export class Peakfinder8 {
     const o = { ...PEAKFINDER8_DEFAULTS, ...options };
     this.width = geometry.width;
     this.height = geometry.height;
-    if (mask.length !== this.width * this.height) throw new Error(`peakfinder8: mask has ${mask.length} pixels, frame has ${this.width * this.height}`);
+    if (mask.length !== this.width * this.height)
+      throw new Error(`peakfinder8: mask has ${mask.length} pixels, frame has ${this.width * this.height}`);
     const radius = radiusMap(geometry);
     let maxR = 0;
     for (let i = 0; i < radius.length; i++) if (radius[i]! > maxR) maxR = radius[i]!;
@@ -106,7 +112,14 @@ export class Peakfinder8 {
     p[Pf8Param.trustedHi] = Math.min(o.trustedRange[1], 1e300);
     p[Pf8Param.maxNumPeaks] = o.maxNumPeaks;
     p[Pf8Param.iterations] = o.iterations;
-    this.result = { spots: new SpotTable(o.maxNumPeaks), nPeaks: 0, validPixels: 0, saturatedPixels: 0, meanValid: NaN, truncated: false };
+    this.result = {
+      spots: new SpotTable(o.maxNumPeaks),
+      nPeaks: 0,
+      validPixels: 0,
+      saturatedPixels: 0,
+      meanValid: NaN,
+      truncated: false,
+    };
   }
 
   /** Switches between full and fast radial statistics. */
@@ -129,7 +142,9 @@ export class Peakfinder8 {
 
   /** Per radial bin (1 px): mean, sigma and peak threshold of the frame, for inspection and tests. */
   radialStatistics(pixels: SpotPixels): { offset: Float32Array; sigma: Float32Array; threshold: Float32Array } {
-    const offset = new Float32Array(this.nbins), sigma = new Float32Array(this.nbins), threshold = new Float32Array(this.nbins);
+    const offset = new Float32Array(this.nbins),
+      sigma = new Float32Array(this.nbins),
+      threshold = new Float32Array(this.nbins);
     spotAddon().pf8RadialStats(this.handle, pixels, this.params, offset, sigma, threshold);
     return { offset, sigma, threshold };
   }

@@ -45,15 +45,25 @@ export class PerImageStatistics {
   private intensity = new Float64Array(0);
   private onIce = new Uint8Array(0);
 
-  constructor(private readonly geometry: DetectorGeometry, options: PerImageOptions = {}) {
+  constructor(
+    private readonly geometry: DetectorGeometry,
+    options: PerImageOptions = {},
+  ) {
     this.hitMinSpots = options.hitMinSpots ?? 20;
     this.filterIce = options.filterIce ?? true;
     this.minSpotsForResolution = options.minSpotsForResolution ?? 10;
-    if (!(this.hitMinSpots >= 0)) throw new Error(`per-image statistics: hitMinSpots must be >= 0, got ${this.hitMinSpots}`);
+    if (!(this.hitMinSpots >= 0))
+      throw new Error(`per-image statistics: hitMinSpots must be >= 0, got ${this.hitMinSpots}`);
     // rings down to the detector's highest resolution (its corners)
     const g = geometry;
     let maxDs2 = 0;
-    for (const [x, y] of [[0, 0], [g.width, 0], [0, g.height], [g.width, g.height]] as const) maxDs2 = Math.max(maxDs2, g.dStarSqAt(x, y));
+    for (const [x, y] of [
+      [0, 0],
+      [g.width, 0],
+      [0, g.height],
+      [g.width, g.height],
+    ] as const)
+      maxDs2 = Math.max(maxDs2, g.dStarSqAt(x, y));
     this.ice = new IceRingFilter(1 / Math.sqrt(maxDs2), options.iceRingWidth ?? DEFAULT_ICE_RING_WIDTH);
   }
 
@@ -65,7 +75,10 @@ export class PerImageStatistics {
       this.intensity = new Float64Array(cap);
       this.onIce = new Uint8Array(cap);
     }
-    let m = 0, noIce = 0, n4A = 0, total = 0;
+    let m = 0,
+      noIce = 0,
+      n4A = 0,
+      total = 0;
     for (let i = 0; i < n; i++) {
       const ds2 = this.geometry.dStarSqAt(spots.x(i), spots.y(i));
       if (!(ds2 > 0)) continue;
@@ -73,13 +86,21 @@ export class PerImageStatistics {
       this.dStarSq[m] = ds2;
       this.intensity[m] = spots.intensity(i);
       this.onIce[m] = ice ? 1 : 0;
-      if (!ice) { noIce++; total += spots.intensity(i); }
+      if (!ice) {
+        noIce++;
+        total += spots.intensity(i);
+      }
       if (ds2 < 1 / 16) n4A++;
       m++;
     }
-    const estimatedDMin = noIce > this.minSpotsForResolution
-      ? estimateResolution({ dStarSq: this.dStarSq.subarray(0, m), intensity: this.intensity.subarray(0, m), ice: this.onIce.subarray(0, m) })
-      : null;
+    const estimatedDMin =
+      noIce > this.minSpotsForResolution
+        ? estimateResolution({
+            dStarSq: this.dStarSq.subarray(0, m),
+            intensity: this.intensity.subarray(0, m),
+            ice: this.onIce.subarray(0, m),
+          })
+        : null;
     return {
       nSpotsTotal: m,
       nSpotsNoIce: noIce,

@@ -102,8 +102,18 @@ export class PixelMaskCache {
     return this.cache.builds;
   }
 
-  get(geometry: DetectorGeometry, source: MaskSource, userMask?: UserMaskConfig, rotations?: PoniRotations): StaticMask {
-    const key = [geometry.key(), rotationsKey(rotations), this.detectorMaskId(source.pixelMask), userMaskKey(userMask)].join('|');
+  get(
+    geometry: DetectorGeometry,
+    source: MaskSource,
+    userMask?: UserMaskConfig,
+    rotations?: PoniRotations,
+  ): StaticMask {
+    const key = [
+      geometry.key(),
+      rotationsKey(rotations),
+      this.detectorMaskId(source.pixelMask),
+      userMaskKey(userMask),
+    ].join('|');
     return this.cache.getOrMake(key, () => buildStaticMask(this.nextId++, geometry, source, userMask, rotations));
   }
 

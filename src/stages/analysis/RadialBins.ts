@@ -11,13 +11,7 @@
 import type { DetectorGeometry } from '../geometry/DetectorGeometry.js';
 import type { StaticMask } from './PixelMask.js';
 import { LruCache } from '../../util/LruCache.js';
-import {
-  geometryVector,
-  radialAddon,
-  RadialUnitCode,
-  rotationsKey,
-  type PoniRotations,
-} from './radialNative.js';
+import { geometryVector, radialAddon, RadialUnitCode, rotationsKey, type PoniRotations } from './radialNative.js';
 
 export type RadialUnit = 'q' | '2theta' | 'd';
 
@@ -65,7 +59,12 @@ function unitValueAtCorner(geometry: DetectorGeometry, unit: RadialUnit, rotatio
     throw new Error('radial bins: give an explicit min/max when the detector is tilted');
   }
   let best = 0;
-  for (const [x, y] of [[0, 0], [geometry.width, 0], [0, geometry.height], [geometry.width, geometry.height]] as const) {
+  for (const [x, y] of [
+    [0, 0],
+    [geometry.width, 0],
+    [0, geometry.height],
+    [geometry.width, geometry.height],
+  ] as const) {
     const v = unit === 'q' ? geometry.qAt(x, y) : (geometry.twoThetaAt(x, y) * 180) / Math.PI;
     best = Math.max(best, v);
   }
@@ -73,7 +72,11 @@ function unitValueAtCorner(geometry: DetectorGeometry, unit: RadialUnit, rotatio
 }
 
 /** Resolves the spec's range (defaults) and checks it; throws naming what is wrong. */
-export function resolveBinSpec(spec: RadialBinSpec, geometry: DetectorGeometry, rotations?: PoniRotations): Required<RadialBinSpec> {
+export function resolveBinSpec(
+  spec: RadialBinSpec,
+  geometry: DetectorGeometry,
+  rotations?: PoniRotations,
+): Required<RadialBinSpec> {
   if (!(spec.unit in UNIT_CODE)) throw new Error(`radial bins: unit must be q, 2theta or d, got ${String(spec.unit)}`);
   if (!Number.isInteger(spec.count) || spec.count < 1 || spec.count > 65535) {
     throw new Error(`radial bins: count must be an integer 1..65535, got ${spec.count}`);
@@ -152,7 +155,9 @@ export function buildRadialTables(
     throw new Error(`radial bins: polarizationFactor must be within [-1, 1], got ${pol}`);
   }
   if (mask && (mask.width !== geometry.width || mask.height !== geometry.height)) {
-    throw new Error(`radial bins: mask is ${mask.width} x ${mask.height}, geometry ${geometry.width} x ${geometry.height}`);
+    throw new Error(
+      `radial bins: mask is ${mask.width} x ${mask.height}, geometry ${geometry.width} x ${geometry.height}`,
+    );
   }
   const n = geometry.width * geometry.height;
   const corrected = Boolean(corrections.solidAngle) || (pol !== undefined && pol !== null);

@@ -17,15 +17,24 @@ export interface ResolutionInput {
 const P_CUTOFF = 1e-2;
 const LOW_PERCENTILE = 0.1;
 
-interface Fit { slope: number; intercept: number }
+interface Fit {
+  slope: number;
+  intercept: number;
+}
 
 function linearFit(x: number[], y: number[]): Fit | null {
   const n = x.length;
   if (n < 2) return null;
-  let sx = 0, sy = 0;
-  for (let i = 0; i < n; i++) { sx += x[i]!; sy += y[i]!; }
-  const mx = sx / n, my = sy / n;
-  let sxx = 0, sxy = 0;
+  let sx = 0,
+    sy = 0;
+  for (let i = 0; i < n; i++) {
+    sx += x[i]!;
+    sy += y[i]!;
+  }
+  const mx = sx / n,
+    my = sy / n;
+  let sxx = 0,
+    sxy = 0;
   for (let i = 0; i < n; i++) {
     const dx = x[i]! - mx;
     sxx += dx * dx;
@@ -39,8 +48,13 @@ function linearFit(x: number[], y: number[]): Fit | null {
 /** Iterative Wilson outlier rejection within one bin: normalised amplitude sqrt(I / <I>) >= sqrt(-ln p). */
 function wilsonOutliers(intensity: number[], ice: boolean[]): boolean[] {
   const eCutoff = Math.sqrt(-Math.log(P_CUTOFF));
-  let sum = 0, n = 0;
-  for (let i = 0; i < intensity.length; i++) if (!ice[i]) { sum += intensity[i]!; n++; }
+  let sum = 0,
+    n = 0;
+  for (let i = 0; i < intensity.length; i++)
+    if (!ice[i]) {
+      sum += intensity[i]!;
+      n++;
+    }
   const out = new Array<boolean>(intensity.length).fill(false);
   if (n === 0) return out;
   const sigmaN = sum / n;
@@ -52,8 +66,13 @@ function wilsonOutliers(intensity: number[], ice: boolean[]): boolean[] {
   if (!any) return out;
   const keep: number[] = [];
   for (let i = 0; i < out.length; i++) if (!out[i]) keep.push(i);
-  const inner = wilsonOutliers(keep.map((i) => intensity[i]!), keep.map((i) => ice[i]!));
-  keep.forEach((i, j) => { out[i] = inner[j]!; });
+  const inner = wilsonOutliers(
+    keep.map((i) => intensity[i]!),
+    keep.map((i) => ice[i]!),
+  );
+  keep.forEach((i, j) => {
+    out[i] = inner[j]!;
+  });
   return out;
 }
 
@@ -78,7 +97,10 @@ function equalPopulationBins(dStarSq: number[]): Array<{ dMax: number; dMin: num
 export function estimateResolution(input: ResolutionInput): number | null {
   const n = input.dStarSq.length;
   if (input.intensity.length !== n) throw new Error('resolution estimate: dStarSq and intensity lengths differ');
-  const ds2: number[] = [], inten: number[] = [], logIs: number[] = [], ice: boolean[] = [];
+  const ds2: number[] = [],
+    inten: number[] = [],
+    logIs: number[] = [],
+    ice: boolean[] = [];
   for (let i = 0; i < n; i++) {
     const v = input.variance ? input.variance[i]! : input.intensity[i]!;
     if (!(v > 0) || !(input.dStarSq[i]! > 0)) continue;
@@ -90,13 +112,21 @@ export function estimateResolution(input: ResolutionInput): number | null {
   if (ds2.length < 2) return null;
   const d = ds2.map((s) => 1 / Math.sqrt(s));
   const outliersAll = new Array<boolean>(ds2.length).fill(false);
-  const upperX: number[] = [], upperY: number[] = [], lowerX: number[] = [], lowerY: number[] = [];
+  const upperX: number[] = [],
+    upperY: number[] = [],
+    lowerX: number[] = [],
+    lowerY: number[] = [];
   for (const bin of equalPopulationBins(ds2)) {
     const members: number[] = [];
     for (let i = 0; i < d.length; i++) if (d[i]! < bin.dMax && d[i]! >= bin.dMin) members.push(i);
     if (!members.some((i) => !ice[i])) continue;
-    const out = wilsonOutliers(members.map((i) => inten[i]!), members.map((i) => ice[i]!));
-    members.forEach((i, j) => { outliersAll[i] = out[j]!; });
+    const out = wilsonOutliers(
+      members.map((i) => inten[i]!),
+      members.map((i) => ice[i]!),
+    );
+    members.forEach((i, j) => {
+      outliersAll[i] = out[j]!;
+    });
     const kept = members.filter((i, j) => !out[j] && !ice[i]);
     if (kept.length === 0) continue;
     const order = [...kept].sort((a, b) => logIs[a]! - logIs[b]! || a - b);

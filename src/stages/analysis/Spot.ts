@@ -40,15 +40,26 @@ export class SpotTable {
   overflow = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 0) throw new Error(`spot table: capacity must be a non-negative integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 0)
+      throw new Error(`spot table: capacity must be a non-negative integer, got ${capacity}`);
     this.table = new Float64Array(capacity * SPOT_STRIDE);
   }
 
-  x(i: number): number { return this.table[i * SPOT_STRIDE + SpotColumn.x]!; }
-  y(i: number): number { return this.table[i * SPOT_STRIDE + SpotColumn.y]!; }
-  intensity(i: number): number { return this.table[i * SPOT_STRIDE + SpotColumn.intensity]!; }
-  npix(i: number): number { return this.table[i * SPOT_STRIDE + SpotColumn.npix]!; }
-  max(i: number): number { return this.table[i * SPOT_STRIDE + SpotColumn.max]!; }
+  x(i: number): number {
+    return this.table[i * SPOT_STRIDE + SpotColumn.x]!;
+  }
+  y(i: number): number {
+    return this.table[i * SPOT_STRIDE + SpotColumn.y]!;
+  }
+  intensity(i: number): number {
+    return this.table[i * SPOT_STRIDE + SpotColumn.intensity]!;
+  }
+  npix(i: number): number {
+    return this.table[i * SPOT_STRIDE + SpotColumn.npix]!;
+  }
+  max(i: number): number {
+    return this.table[i * SPOT_STRIDE + SpotColumn.max]!;
+  }
 
   /** One spot as an object (allocates: for reporting, not for the per-frame hot path). */
   spot(i: number): Spot {

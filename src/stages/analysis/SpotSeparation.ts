@@ -45,13 +45,17 @@ export class SpotSeparation {
   private cellNext = new Int32Array(0);
 
   /** @param validArea area (pixels) over which spots can appear: the number of valid pixels. */
-  constructor(private readonly validArea: number, options: SeparationOptions = {}) {
+  constructor(
+    private readonly validArea: number,
+    options: SeparationOptions = {},
+  ) {
     this.closeRadius = options.closeRadius ?? 4;
     this.minClose = options.minClose ?? 10;
     this.minFraction = options.minFraction ?? 0.1;
     this.minSaturated = options.minSaturatedPixels ?? 1;
     if (!(validArea > 0)) throw new Error(`spot separation: valid area must be positive, got ${validArea}`);
-    if (!(this.closeRadius > 0)) throw new Error(`spot separation: closeRadius must be positive, got ${this.closeRadius}`);
+    if (!(this.closeRadius > 0))
+      throw new Error(`spot separation: closeRadius must be positive, got ${this.closeRadius}`);
     this.histogram = new Uint32Array(Math.max(2, Math.ceil(options.histogramMax ?? 50) + 1));
   }
 
@@ -63,18 +67,29 @@ export class SpotSeparation {
       this.cellNext = new Int32Array(this.nearest.length);
     }
     const out = this.nearest.subarray(0, n);
-    if (n < 2) { out.fill(Infinity); return out; }
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    if (n < 2) {
+      out.fill(Infinity);
+      return out;
+    }
+    let minX = Infinity,
+      minY = Infinity,
+      maxX = -Infinity,
+      maxY = -Infinity;
     for (let i = 0; i < n; i++) {
-      const x = spots.x(i), y = spots.y(i);
-      if (x < minX) minX = x; if (x > maxX) maxX = x;
-      if (y < minY) minY = y; if (y > maxY) maxY = y;
+      const x = spots.x(i),
+        y = spots.y(i);
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      if (y > maxY) maxY = y;
     }
     // about two spots per cell
     const cell = Math.max(1, Math.sqrt(((maxX - minX + 1) * (maxY - minY + 1) * 2) / n));
-    const nx = Math.floor((maxX - minX) / cell) + 1, ny = Math.floor((maxY - minY) / cell) + 1;
+    const nx = Math.floor((maxX - minX) / cell) + 1,
+      ny = Math.floor((maxY - minY) / cell) + 1;
     if (this.cellStart.length < nx * ny) this.cellStart = new Int32Array(nx * ny);
-    const start = this.cellStart, next = this.cellNext;
+    const start = this.cellStart,
+      next = this.cellNext;
     start.fill(-1, 0, nx * ny);
     const cx = (i: number) => Math.floor((spots.x(i) - minX) / cell);
     const cy = (i: number) => Math.floor((spots.y(i) - minY) / cell);
@@ -84,7 +99,10 @@ export class SpotSeparation {
       start[c] = i;
     }
     for (let i = 0; i < n; i++) {
-      const x = spots.x(i), y = spots.y(i), ix = cx(i), iy = cy(i);
+      const x = spots.x(i),
+        y = spots.y(i),
+        ix = cx(i),
+        iy = cy(i);
       let best = Infinity;
       // search growing square rings of cells until no closer spot can exist
       for (let ring = 0; ; ring++) {
@@ -120,8 +138,10 @@ export class SpotSeparation {
     }
     const density = n / this.validArea;
     const expected = n * (1 - Math.exp(-Math.PI * this.closeRadius * this.closeRadius * density));
-    const splitFlag = close >= this.minClose && close >= this.minFraction * n
-      && close > expected + Math.max(3 * expected, 3 * Math.sqrt(expected));
+    const splitFlag =
+      close >= this.minClose &&
+      close >= this.minFraction * n &&
+      close > expected + Math.max(3 * expected, 3 * Math.sqrt(expected));
     let median: number | null = null;
     if (n >= 2) {
       const sorted = Float64Array.from(nearest).sort();

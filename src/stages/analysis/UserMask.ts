@@ -29,7 +29,8 @@ export interface UserMaskConfig {
 /** Checks a user mask from configuration; throws an error naming the offending entry. */
 export function validateUserMask(mask: UserMaskConfig): void {
   const finite = (v: unknown, what: string): void => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`user mask: ${what} must be a finite number, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new Error(`user mask: ${what} must be a finite number, got ${String(v)}`);
   };
   (mask.rectangles ?? []).forEach((r, i) => {
     for (const k of ['x0', 'y0', 'x1', 'y1'] as const) finite(r[k], `rectangles[${i}].${k}`);

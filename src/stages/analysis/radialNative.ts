@@ -31,7 +31,6 @@ export interface PoniRotations {
   rot3: number;
 }
 
-
 export function radialAddon(): NativeAddon {
   return nativeAddon();
 }
@@ -39,7 +38,17 @@ export function radialAddon(): NativeAddon {
 /** The geometry vector of radial_geometry.h: size, PONI (m), pixel sizes (m), distance (m), wavelength (m), rotations. */
 /** Layout of the geometry vector (radial_geometry.h, enum SP_GEOM_*). */
 export const GeometryField = {
-  width: 0, height: 1, poni1: 2, poni2: 3, pixel1: 4, pixel2: 5, distance: 6, wavelength: 7, rot1: 8, rot2: 9, rot3: 10,
+  width: 0,
+  height: 1,
+  poni1: 2,
+  poni2: 3,
+  pixel1: 4,
+  pixel2: 5,
+  distance: 6,
+  wavelength: 7,
+  rot1: 8,
+  rot2: 9,
+  rot3: 10,
   count: 11,
 } as const;
 

@@ -56,7 +56,11 @@ export class Collector extends EventEmitter<CollectorEvents> {
     const tally = this.open(run);
     if (!tally) return true;
     if (!tally.receivedFrames.add(frame)) {
-      if (tally.repeatedFrames++ === 0) this.logger.warn({ series: tally.series, frame }, 'frame received again under the same image number: counted, not analysed again');
+      if (tally.repeatedFrames++ === 0)
+        this.logger.warn(
+          { series: tally.series, frame },
+          'frame received again under the same image number: counted, not analysed again',
+        );
       return false;
     }
     tally.received++;
@@ -111,7 +115,11 @@ export class Collector extends EventEmitter<CollectorEvents> {
   }
 
   /** The series ended; with `countNeverReceived`, its announced images that never came are counted lost. */
-  seriesEnd(run: number, complete: boolean, options: { countNeverReceived: boolean } = { countNeverReceived: true }): void {
+  seriesEnd(
+    run: number,
+    complete: boolean,
+    options: { countNeverReceived: boolean } = { countNeverReceived: true },
+  ): void {
     const tally = this.open(run);
     if (!tally) return;
     tally.ended = true;
@@ -119,8 +127,10 @@ export class Collector extends EventEmitter<CollectorEvents> {
     const missing = options.countNeverReceived ? tally.countNeverReceived() : 0;
     if (missing > 0) {
       this.neverReceived += missing;
-      this.logger.warn({ series: tally.series, missing, images: tally.neverReceived },
-        `${missing} images of series ${tally.series} never arrived: is another reader connected to the detector? (A PUSH socket deals its messages out among all its readers.)`);
+      this.logger.warn(
+        { series: tally.series, missing, images: tally.neverReceived },
+        `${missing} images of series ${tally.series} never arrived: is another reader connected to the detector? (A PUSH socket deals its messages out among all its readers.)`,
+      );
     }
     this.maybeSummarise(tally);
   }

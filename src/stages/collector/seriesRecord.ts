@@ -40,9 +40,12 @@ function radialBinsInQ(start: SeriesStart, analysis: PipelineConfig['analysis'])
   const wavelength = g.geometry.wavelength;
   const toQ = (v: number): number => {
     switch (spec.unit) {
-      case 'q': return v;
-      case '2theta': return (4 * Math.PI * Math.sin((v * Math.PI) / 360)) / wavelength;
-      case 'd': return (2 * Math.PI) / v;
+      case 'q':
+        return v;
+      case '2theta':
+        return (4 * Math.PI * Math.sin((v * Math.PI) / 360)) / wavelength;
+      case 'd':
+        return (2 * Math.PI) / v;
     }
   };
   return Array.from(centres, (v) => Number(toQ(v).toPrecision(7)));

@@ -73,8 +73,14 @@ export class DetectorGeometry {
   /** Identity of a geometry, for caching tables that depend only on it. */
   key(): string {
     return [
-      this.width, this.height, this.beamCenterX, this.beamCenterY,
-      this.distance, this.wavelength, this.pixelSizeX, this.pixelSizeY,
+      this.width,
+      this.height,
+      this.beamCenterX,
+      this.beamCenterY,
+      this.distance,
+      this.wavelength,
+      this.pixelSizeX,
+      this.pixelSizeY,
     ].join(':');
   }
 }

@@ -28,7 +28,14 @@ const BEAM_CENTRE_REACH = 100;
 export function seriesGeometry(s: GeometryFields): SeriesGeometry {
   // The beam centre may lie off the detector (any finite value); lengths must be positive.
   const finite = { beam_center_x: s.beamCenterX, beam_center_y: s.beamCenterY };
-  const positive = { image_size_x: s.width, image_size_y: s.height, detector_distance: s.detectorDistance, wavelength: s.wavelength, pixel_size_x: s.pixelSizeX, pixel_size_y: s.pixelSizeY };
+  const positive = {
+    image_size_x: s.width,
+    image_size_y: s.height,
+    detector_distance: s.detectorDistance,
+    wavelength: s.wavelength,
+    pixel_size_x: s.pixelSizeX,
+    pixel_size_y: s.pixelSizeY,
+  };
   const missing = [
     ...Object.entries(finite).filter(([, v]) => v === null || !Number.isFinite(v)),
     ...Object.entries(positive).filter(([, v]) => v === null || !(v > 0) || !Number.isFinite(v)),
@@ -38,12 +45,20 @@ export function seriesGeometry(s: GeometryFields): SeriesGeometry {
     .filter(([k, v]) => PLAUSIBLE[k] && (v! < PLAUSIBLE[k]!.min || v! > PLAUSIBLE[k]!.max))
     .map(([k, v]) => `${k} ${v} ${PLAUSIBLE[k]!.unit} is outside ${PLAUSIBLE[k]!.min}..${PLAUSIBLE[k]!.max}`);
   const reach = BEAM_CENTRE_REACH * Math.max(s.width!, s.height!);
-  for (const [k, v] of Object.entries(finite)) if (Math.abs(v!) > reach) implausible.push(`${k} ${v} px is more than ${BEAM_CENTRE_REACH} detector widths away`);
-  if (implausible.length > 0) return { geometry: null, missing: `the series start's geometry is implausible: ${implausible.join('; ')}` };
+  for (const [k, v] of Object.entries(finite))
+    if (Math.abs(v!) > reach) implausible.push(`${k} ${v} px is more than ${BEAM_CENTRE_REACH} detector widths away`);
+  if (implausible.length > 0)
+    return { geometry: null, missing: `the series start's geometry is implausible: ${implausible.join('; ')}` };
   try {
     const geometry = new DetectorGeometry({
-      width: s.width!, height: s.height!, beamCenterX: s.beamCenterX!, beamCenterY: s.beamCenterY!,
-      distance: s.detectorDistance!, wavelength: s.wavelength!, pixelSizeX: s.pixelSizeX!, pixelSizeY: s.pixelSizeY!,
+      width: s.width!,
+      height: s.height!,
+      beamCenterX: s.beamCenterX!,
+      beamCenterY: s.beamCenterY!,
+      distance: s.detectorDistance!,
+      wavelength: s.wavelength!,
+      pixelSizeX: s.pixelSizeX!,
+      pixelSizeY: s.pixelSizeY!,
     });
     return { geometry, missing: null };
   } catch (err) {

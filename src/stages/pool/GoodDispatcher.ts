@@ -78,7 +78,10 @@ export class GoodDispatcher implements PathDispatcher {
       const header = this.queue.fail(id, msg.id, msg.code);
       if (!header) return false;
       this.failures++;
-      this.logger.debug({ worker: id, series: header.series, frame: header.frame, code: msg.code, detail: msg.detail }, 'frame failed on a worker: trying another');
+      this.logger.debug(
+        { worker: id, series: header.series, frame: header.frame, code: msg.code, detail: msg.detail },
+        'frame failed on a worker: trying another',
+      );
       return true;
     }
     const header = this.queue.ack(id, msg.id);

@@ -154,7 +154,6 @@ export class ReliableQueue {
     this.ring.grant(id, credit);
   }
 
-
   /**
    * A worker finished a task: the header it was sent (what the answer is about, whatever the
    * answer says), or null when the task was not in flight there (late duplicate after a redelivery).

@@ -38,7 +38,8 @@ export function checkLayout(layout: unknown): SlotLayout {
   const l = layout as Partial<SlotLayout> | null;
   if (typeof l !== 'object' || l === null) throw new Error('slot layout is not an object');
   if (typeof l.name !== 'string') throw new Error('slot layout has no name');
-  if (!Number.isInteger(l.slots) || l.slots! < 1 || l.slots! > MAX_SLOTS) throw new Error(`slot count ${String(l.slots)} is not in 1..${MAX_SLOTS}`);
+  if (!Number.isInteger(l.slots) || l.slots! < 1 || l.slots! > MAX_SLOTS)
+    throw new Error(`slot count ${String(l.slots)} is not in 1..${MAX_SLOTS}`);
   if (!Number.isInteger(l.slotBytes) || l.slotBytes! < 1 || l.slotBytes! > MAX_SLOT_BYTES) {
     throw new Error(`slot size ${String(l.slotBytes)} is not in 1..${MAX_SLOT_BYTES}`);
   }
@@ -52,14 +53,21 @@ export class SharedFrameSlots {
   private unlinked = false;
   private closed = false;
 
-  private constructor(readonly layout: SlotLayout, buffer: ArrayBuffer) {
+  private constructor(
+    readonly layout: SlotLayout,
+    buffer: ArrayBuffer,
+  ) {
     this.memory = new Uint8Array(buffer);
     this.holder = new Float64Array(layout.slots).fill(-1);
   }
 
   /** Worker side: a new region under a fresh name, readable and writable by this user only. */
   static create(slots: number, slotBytes: number): SharedFrameSlots {
-    const layout = checkLayout({ name: `/stream-pipeline-${process.pid}-${randomBytes(6).toString('hex')}`, slots, slotBytes });
+    const layout = checkLayout({
+      name: `/stream-pipeline-${process.pid}-${randomBytes(6).toString('hex')}`,
+      slots,
+      slotBytes,
+    });
     return new SharedFrameSlots(layout, shm().shmCreate(layout.name, slots * slotBytes));
   }
 
@@ -70,8 +78,10 @@ export class SharedFrameSlots {
    */
   static attach(announced: unknown, limits: { slots: number; slotBytes: number }): SharedFrameSlots {
     const layout = checkLayout(announced);
-    if (layout.slots > limits.slots) throw new Error(`${layout.slots} slots is more than the ${limits.slots} the worker's credit needs`);
-    if (layout.slotBytes > limits.slotBytes) throw new Error(`slots of ${layout.slotBytes} bytes are larger than the configured ${limits.slotBytes}`);
+    if (layout.slots > limits.slots)
+      throw new Error(`${layout.slots} slots is more than the ${limits.slots} the worker's credit needs`);
+    if (layout.slotBytes > limits.slotBytes)
+      throw new Error(`slots of ${layout.slotBytes} bytes are larger than the configured ${limits.slotBytes}`);
     return new SharedFrameSlots(layout, shm().shmOpen(layout.name, layout.slots * layout.slotBytes));
   }
 
@@ -97,8 +107,10 @@ export class SharedFrameSlots {
   /** Worker side: a task's bytes, without copying; throws when the slot reference is impossible. */
   view(index: number, length: number): Buffer {
     if (this.closed) throw new Error('the frame slots are closed');
-    if (!Number.isInteger(index) || index < 0 || index >= this.layout.slots) throw new Error(`slot ${index} does not exist`);
-    if (!Number.isInteger(length) || length < 0 || length > this.layout.slotBytes) throw new Error(`slot length ${length} exceeds the slot`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.layout.slots)
+      throw new Error(`slot ${index} does not exist`);
+    if (!Number.isInteger(length) || length < 0 || length > this.layout.slotBytes)
+      throw new Error(`slot length ${length} exceeds the slot`);
     return Buffer.from(this.memory.buffer, index * this.layout.slotBytes, length);
   }
 

@@ -120,7 +120,12 @@ export class SpillFile {
       const task = this.readRecord(segment, recordBytes, segment.index[i + 1]!);
       if (task === undefined) {
         this.lost.push({
-          header: { id: segment.index[i + 1]!, run: segment.index[i + 2]!, series: segment.index[i + 3]!, frame: segment.index[i + 4]! },
+          header: {
+            id: segment.index[i + 1]!,
+            run: segment.index[i + 2]!,
+            series: segment.index[i + 3]!,
+            frame: segment.index[i + 4]!,
+          },
           reason: SPILL_UNREADABLE,
         });
       }

@@ -6,7 +6,10 @@ import type { CheckedResult } from './resultCheck.js';
 import { copyBytes } from '../../receiver/copyBytes.js';
 
 /** The frame's description as the receiver gave it (receivedAt: for arrival -> result latency). */
-export type TaskHeader = Pick<Frame, 'series' | 'frame' | 'channel' | 'width' | 'height' | 'dtype' | 'encoding' | 'receivedAt'> & {
+export type TaskHeader = Pick<
+  Frame,
+  'series' | 'frame' | 'channel' | 'width' | 'height' | 'dtype' | 'encoding' | 'receivedAt'
+> & {
   /** Dispatcher-assigned id, unique for the pipeline's lifetime; acknowledgements name it. */
   id: number;
   /** The pipeline's number for the series start this frame belongs to (see SeriesSetup.run). */
@@ -45,5 +48,12 @@ export function taskBytes(task: Task): number {
  * able to account one frame as another (or another series', or the other path's).
  */
 export function stampResult(result: CheckedResult, header: TaskHeader, path: FrameResult['path']): FrameResult {
-  return { ...result, run: header.run, series: header.series, frame: header.frame, path, receivedAt: header.receivedAt };
+  return {
+    ...result,
+    run: header.run,
+    series: header.series,
+    frame: header.frame,
+    path,
+    receivedAt: header.receivedAt,
+  };
 }

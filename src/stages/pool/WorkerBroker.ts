@@ -10,7 +10,14 @@ import { Router } from 'zeromq';
 import type { Logger } from 'pino';
 import { SendQueue } from './SendQueue.js';
 import { SharedFrameSlots } from './SharedFrameSlots.js';
-import { decodeWorkerMessage, encodePoolMessage, MAX_WORKER_MESSAGE_BYTES, type BrokerMessage, type PoolPath, type WorkerMessage } from './protocol.js';
+import {
+  decodeWorkerMessage,
+  encodePoolMessage,
+  MAX_WORKER_MESSAGE_BYTES,
+  type BrokerMessage,
+  type PoolPath,
+  type WorkerMessage,
+} from './protocol.js';
 import { DEFAULT_RATE_LIMIT, LogRateLimiter } from '../../util/LogRateLimiter.js';
 import { seedLibcRandom } from '../../native/libcRandom.js';
 import { makePrivateTempDirectory } from '../../util/privateDirectory.js';
@@ -96,7 +103,12 @@ export class WorkerBroker {
     // seeds; unseeded, a stranger could predict the numbers and make libzmq abort on a
     // duplicate (see native/src/libc_random.c).
     seedLibcRandom();
-    this.socket = new Router({ mandatory: true, linger: 0, maxMessageSize: MAX_WORKER_MESSAGE_BYTES, receiveHighWaterMark: RECEIVE_HWM });
+    this.socket = new Router({
+      mandatory: true,
+      linger: 0,
+      maxMessageSize: MAX_WORKER_MESSAGE_BYTES,
+      receiveHighWaterMark: RECEIVE_HWM,
+    });
     this.sender = new SendQueue(this.socket, (err) =>
       this.options.logger.debug({ err: err.message }, 'send to a worker failed (it has gone)'),
     );
@@ -128,7 +140,9 @@ export class WorkerBroker {
     if (auth) {
       // Every endpoint speaks CURVE (options set after a bind would apply to later binds only):
       // local workers over the Unix socket use the pipeline's own key pair.
-      this.zap = new ZapHandler(auth.authorized, (address, reason) => this.warnThinned('refused', { address, reason }, 'worker connection refused'));
+      this.zap = new ZapHandler(auth.authorized, (address, reason) =>
+        this.warnThinned('refused', { address, reason }, 'worker connection refused'),
+      );
       await this.zap.start();
       this.socket.curveServer = true;
       this.socket.curveSecretKey = auth.keyPair.secretKey;
@@ -163,7 +177,10 @@ export class WorkerBroker {
       const slot = slots?.claim(msg.task.id, data) ?? -1;
       if (slots && slot >= 0) {
         this.tasksShared++;
-        this.sender.send([rid, encodePoolMessage({ ...msg, slot, length: data.byteLength, region: slots.layout.name })]);
+        this.sender.send([
+          rid,
+          encodePoolMessage({ ...msg, slot, length: data.byteLength, region: slots.layout.name }),
+        ]);
         return;
       }
       this.tasksInline++;
@@ -207,7 +224,8 @@ export class WorkerBroker {
   /** A warning that strangers can provoke at will: a burst per window, then a count. */
   private warnThinned(kind: string, fields: Record<string, unknown>, message: string): void {
     const { write, suppressedBefore } = this.logLimit.admit(kind);
-    if (write) this.options.logger.warn(suppressedBefore > 0 ? { ...fields, heldBack: suppressedBefore } : fields, message);
+    if (write)
+      this.options.logger.warn(suppressedBefore > 0 ? { ...fields, heldBack: suppressedBefore } : fields, message);
   }
 
   private dispatch(id: string, rid: Buffer, msg: WorkerMessage): void {
@@ -228,7 +246,11 @@ export class WorkerBroker {
         return;
       case 'ready':
         member.graceUntil = 0;
-        if (msg.error) this.options.logger.warn({ worker: id, run: msg.run, reason: msg.error }, 'worker could not set up the series');
+        if (msg.error)
+          this.options.logger.warn(
+            { worker: id, run: msg.run, reason: msg.error },
+            'worker could not set up the series',
+          );
         dispatcher.seriesReady(id, msg.run);
         return;
       case 'result':
@@ -253,7 +275,11 @@ export class WorkerBroker {
    */
   private dropFaulty(id: string, reason: string): void {
     this.badResults++;
-    this.warnThinned('bad-result', { worker: id, reason }, 'worker sent a result that was not accepted: dropped, its frames go to others');
+    this.warnThinned(
+      'bad-result',
+      { worker: id, reason },
+      'worker sent a result that was not accepted: dropped, its frames go to others',
+    );
     const rid = this.routingIds.get(id)!;
     this.leave(id, `sent a bad result (${reason})`);
     this.sender.send([rid, encodePoolMessage({ t: 'reset' })]);
@@ -268,7 +294,15 @@ export class WorkerBroker {
     }
     if (this.members.has(id)) this.leave(id, 'joined again');
     const now = Date.now();
-    this.members.set(id, { id, path: msg.path, pid: msg.pid, host: msg.host, joinedAt: now, lastSeen: now, graceUntil: 0 });
+    this.members.set(id, {
+      id,
+      path: msg.path,
+      pid: msg.pid,
+      host: msg.host,
+      joinedAt: now,
+      lastSeen: now,
+      graceUntil: 0,
+    });
     this.routingIds.set(id, rid);
     const credit = Math.min(MAX_CREDIT, msg.credit);
     const shm = msg.shm !== undefined && this.attachSlots(id, msg, credit);
@@ -288,7 +322,10 @@ export class WorkerBroker {
     } catch (err) {
       // Expected for a worker on another machine (or in another container).
       const level = msg.host === hostname() ? 'warn' : 'debug';
-      this.options.logger[level]({ worker: id, host: msg.host, err: (err as Error).message }, 'worker\'s shared memory not reachable: its frames go over the socket');
+      this.options.logger[level](
+        { worker: id, host: msg.host, err: (err as Error).message },
+        "worker's shared memory not reachable: its frames go over the socket",
+      );
       return false;
     }
   }

@@ -25,7 +25,6 @@ export interface WorkerSupervisorOptions {
   execPath?: string;
 }
 
-
 /** Pause before replacing a worker; doubled for each consecutive quick failure, up to the max. */
 export const RESTART_DELAY_MS = 200;
 export const MAX_RESTART_DELAY_MS = 10_000;
@@ -75,12 +74,13 @@ export class WorkerSupervisor {
     for (const t of this.restartTimers) clearTimeout(t);
     this.restartTimers.clear();
     const exits = [...this.children].map(
-      (child) => new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      }),
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+        }),
     );
     await Promise.all(exits);
   }
@@ -90,14 +90,21 @@ export class WorkerSupervisor {
     const startedAt = Date.now();
     let child: ChildProcess;
     try {
-      child = spawn(this.options.execPath ?? process.execPath, [this.options.cli ?? CLI_PATH, 'worker', '--connect', connect, '--path', path, ...(this.options.args ?? [])], {
-        // The IPC channel is how a local worker notices its pipeline has gone (even after kill -9).
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        env: { ...process.env, ...this.options.env },
-      });
+      child = spawn(
+        this.options.execPath ?? process.execPath,
+        [this.options.cli ?? CLI_PATH, 'worker', '--connect', connect, '--path', path, ...(this.options.args ?? [])],
+        {
+          // The IPC channel is how a local worker notices its pipeline has gone (even after kill -9).
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          env: { ...process.env, ...this.options.env },
+        },
+      );
     } catch (err) {
       const delayMs = this.scheduleRestart(startedAt);
-      logger.error({ path, err: (err as Error).message, restartDelayMs: delayMs }, `cannot start a local worker: ${(err as Error).message}`);
+      logger.error(
+        { path, err: (err as Error).message, restartDelayMs: delayMs },
+        `cannot start a local worker: ${(err as Error).message}`,
+      );
       return;
     }
     this.children.add(child);

@@ -13,7 +13,6 @@ export type { FailureCode, PoolPath };
 import { checkLayout, type SlotLayout } from './SharedFrameSlots.js';
 import { checkResult, ResultError, type CheckedResult } from './resultCheck.js';
 
-
 /** Worker -> broker. */
 export type WorkerMessage =
   /** `shm`: the worker's shared-memory frame slots, for a pipeline on the same machine. */
@@ -34,12 +33,21 @@ export type WorkerMessage =
   | { t: 'failed'; id: number; code: FailureCode; detail: string }
   | { t: 'bye' };
 
-
 /** The series start's fields a worker analyses with; nothing else is sent (a start may carry
  * megabytes of user data or detector configuration that no worker needs). */
 export const SETUP_FIELDS = [
-  'series', 'width', 'height', 'dtype', 'beamCenterX', 'beamCenterY', 'detectorDistance', 'wavelength',
-  'pixelSizeX', 'pixelSizeY', 'saturationValue', 'channels',
+  'series',
+  'width',
+  'height',
+  'dtype',
+  'beamCenterX',
+  'beamCenterY',
+  'detectorDistance',
+  'wavelength',
+  'pixelSizeX',
+  'pixelSizeY',
+  'saturationValue',
+  'channels',
 ] as const;
 
 /** What a worker needs to know about a series before its first task. */
@@ -104,20 +112,31 @@ export function decodeWorkerMessage(part: Uint8Array): WorkerMessage {
   } catch (err) {
     throw new WorkerMessageError(`not msgpack within bounds: ${(err as Error).message.slice(0, 100)}`);
   }
-  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw new WorkerMessageError('worker message is not a map');
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded))
+    throw new WorkerMessageError('worker message is not a map');
   const msg = decoded as Record<string, unknown>;
   const t = msg['t'];
   const int = (key: string, min = 0, max = Number.MAX_SAFE_INTEGER): number => {
     const v = msg[key];
-    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw new WorkerMessageError(`worker message "${String(t).slice(0, 20)}" lacks an integer ${key} in ${min}..${max}`);
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max)
+      throw new WorkerMessageError(
+        `worker message "${String(t).slice(0, 20)}" lacks an integer ${key} in ${min}..${max}`,
+      );
     return v as number;
   };
-  const text = (key: string): string | undefined => (typeof msg[key] === 'string' ? (msg[key] as string).slice(0, MAX_TEXT) : undefined);
+  const text = (key: string): string | undefined =>
+    typeof msg[key] === 'string' ? (msg[key] as string).slice(0, MAX_TEXT) : undefined;
   switch (t) {
     case 'hello': {
       const path = msg['path'];
       if (path !== 'fast' && path !== 'good') throw new WorkerMessageError('hello names no known path');
-      const hello: WorkerMessage = { t, path, pid: int('pid'), host: text('host') ?? '?', credit: int('credit', 1, 1024) };
+      const hello: WorkerMessage = {
+        t,
+        path,
+        pid: int('pid'),
+        host: text('host') ?? '?',
+        credit: int('credit', 1, 1024),
+      };
       if (msg['shm'] !== undefined) hello.shm = checkLayout(msg['shm']);
       return hello;
     }
@@ -141,7 +160,8 @@ export function decodeWorkerMessage(part: Uint8Array): WorkerMessage {
     }
     case 'failed': {
       const code = msg['code'];
-      if (!(FAILURE_CODES as readonly unknown[]).includes(code)) throw new WorkerMessageError(`failure code ${JSON.stringify(String(code).slice(0, 40))} is not known`);
+      if (!(FAILURE_CODES as readonly unknown[]).includes(code))
+        throw new WorkerMessageError(`failure code ${JSON.stringify(String(code).slice(0, 40))} is not known`);
       return { t, id: int('id'), code: code as FailureCode, detail: text('detail') ?? '' };
     }
     default:

@@ -56,7 +56,8 @@ function positive(r: Record<string, unknown>, key: string): number {
 
 function count(r: Record<string, unknown>, key: string, max = MAX_COUNT): number {
   const v = r[key];
-  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > max) throw new ResultError(`${key} is not an integer in 0..${max}`);
+  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > max)
+    throw new ResultError(`${key} is not an integer in 0..${max}`);
   return v as number;
 }
 
@@ -79,7 +80,8 @@ function spots(v: unknown): [number, number, number][] {
   for (let i = 0; i < list.length; i++) {
     const s = list[i];
     if (!Array.isArray(s) || s.length !== 3) throw new ResultError(`spots[${i}] is not [x, y, intensity]`);
-    if (!isFinite(s[0]) || !isFinite(s[1]) || !isFinite(s[2])) throw new ResultError(`spots[${i}] has a value that is not a finite number`);
+    if (!isFinite(s[0]) || !isFinite(s[1]) || !isFinite(s[2]))
+      throw new ResultError(`spots[${i}] has a value that is not a finite number`);
   }
   return list as [number, number, number][];
 }
@@ -87,7 +89,8 @@ function spots(v: unknown): [number, number, number][] {
 function radial(v: unknown): (number | null)[] {
   const list = array(v, 'radial', RESULT_LIMITS.radialBins);
   for (let i = 0; i < list.length; i++) {
-    if (list[i] !== null && !isFinite(list[i])) throw new ResultError(`radial[${i}] is neither a finite number nor null`);
+    if (list[i] !== null && !isFinite(list[i]))
+      throw new ResultError(`radial[${i}] is neither a finite number nor null`);
   }
   return list as (number | null)[];
 }
@@ -104,7 +107,8 @@ function flags(v: unknown): FrameFlag[] {
   const list = array(v, 'flags', FRAME_FLAGS.length);
   const seen = new Set<FrameFlag>();
   for (const f of list) {
-    if (!(FRAME_FLAGS as readonly unknown[]).includes(f)) throw new ResultError(`flag ${JSON.stringify(String(f).slice(0, 40))} is not known`);
+    if (!(FRAME_FLAGS as readonly unknown[]).includes(f))
+      throw new ResultError(`flag ${JSON.stringify(String(f).slice(0, 40))} is not known`);
     seen.add(f as FrameFlag);
   }
   return [...seen];

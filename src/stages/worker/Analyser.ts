@@ -24,4 +24,9 @@ export interface WorkerSettings {
 /** A set-up with the frame shape and pixel type filled in (from the frames when not announced). */
 export type ShapedSetup = SeriesSetup & { width: number; height: number; dtype: PixelDtype };
 
-export type AnalyserFactory = (setup: ShapedSetup, mask: Uint32Array | null, settings: WorkerSettings, path: PoolPath) => Analyser;
+export type AnalyserFactory = (
+  setup: ShapedSetup,
+  mask: Uint32Array | null,
+  settings: WorkerSettings,
+  path: PoolPath,
+) => Analyser;

@@ -19,8 +19,19 @@ export class AnalyserCache {
 
   get(setup: ShapedSetup, mask: Uint32Array | null, settings: WorkerSettings, path: PoolPath): Analyser {
     const key = JSON.stringify([
-      setup.width, setup.height, setup.dtype, setup.saturationValue, setup.beamCenterX, setup.beamCenterY,
-      setup.detectorDistance, setup.wavelength, setup.pixelSizeX, setup.pixelSizeY, mask ? maskHash(mask) : null, settings, path,
+      setup.width,
+      setup.height,
+      setup.dtype,
+      setup.saturationValue,
+      setup.beamCenterX,
+      setup.beamCenterY,
+      setup.detectorDistance,
+      setup.wavelength,
+      setup.pixelSizeX,
+      setup.pixelSizeY,
+      mask ? maskHash(mask) : null,
+      settings,
+      path,
     ]);
     return this.cache.getOrMake(key, () => this.make(setup, mask, settings, path));
   }

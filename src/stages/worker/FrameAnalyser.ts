@@ -41,7 +41,10 @@ export class FrameAnalyser implements Analyser {
   ) {
     const analysis = settings.analysis;
     const source: MaskSource = {
-      width: setup.width, height: setup.height, dtype: setup.dtype, saturationValue: setup.saturationValue,
+      width: setup.width,
+      height: setup.height,
+      dtype: setup.dtype,
+      saturationValue: setup.saturationValue,
       pixelMask: detectorMask && detectorMask.length === setup.width * setup.height ? detectorMask : null,
     };
     const user = userMaskConfig(analysis.mask);
@@ -55,11 +58,19 @@ export class FrameAnalyser implements Analyser {
     this.stats = null;
     if (geometry) {
       try {
-        const profiler = new RadialProfiler({ bins: radialBinSpec(analysis.radial), corrections: radialCorrections(analysis.radial), userMask: user });
+        const profiler = new RadialProfiler({
+          bins: radialBinSpec(analysis.radial),
+          corrections: radialCorrections(analysis.radial),
+          userMask: user,
+        });
         mask = profiler.masks.get(geometry, source, user);
         const profile = profiler.profileFor(geometry, source);
         const spec = profile.tables.spec;
-        this.radial = { profile, result: profile.createResult(), ice: new IceRingFlag(spec.unit, profile.tables.edges.centres, { wavelength: geometry.wavelength }) };
+        this.radial = {
+          profile,
+          result: profile.createResult(),
+          ice: new IceRingFlag(spec.unit, profile.tables.edges.centres, { wavelength: geometry.wavelength }),
+        };
         this.stats = new PerImageStatistics(geometry, { hitMinSpots: analysis.hit.min_spots });
       } catch (err) {
         // Values no tables can be made of (e.g. an absurd wavelength): treat as no geometry.
@@ -80,13 +91,16 @@ export class FrameAnalyser implements Analyser {
 
   analyse(pixels: PixelArray, task: TaskHeader): AnalysisOutput {
     if (task.width !== this.setup.width || task.height !== this.setup.height) {
-      throw new Error(`frame is ${task.width}x${task.height} but series ${task.series} announced ${this.setup.width}x${this.setup.height}`);
+      throw new Error(
+        `frame is ${task.width}x${task.height} but series ${task.series} announced ${this.setup.width}x${this.setup.height}`,
+      );
     }
     if (pixels instanceof Uint8Array) throw new Error('8-bit frames are not analysed by this version');
     const found = this.finder.find(pixels as SpotPixels);
     const table = found.spots;
     const spots: [number, number, number][] = new Array(table.count);
-    for (let i = 0; i < table.count; i++) spots[i] = [round2(table.x(i)), round2(table.y(i)), Math.round(table.intensity(i))];
+    for (let i = 0; i < table.count; i++)
+      spots[i] = [round2(table.x(i)), round2(table.y(i)), Math.round(table.intensity(i))];
     const sep = this.separation.analyse(table, found.saturatedPixels);
     const flags: FrameFlag[] = [];
     if (sep.splitFlag) flags.push('multiple-lattices');
@@ -97,10 +111,18 @@ export class FrameAnalyser implements Analyser {
     if (!this.radial || !this.stats) {
       flags.push('no-geometry');
       return {
-        n_spots: found.nSpots, n_spots_no_ice: found.nSpots, n_spots_4A: found.nSpots,
-        hit: found.nSpots >= this.settings.analysis.hit.min_spots, d_min: null,
-        total_intensity: Math.round(spots.reduce((a, s) => a + s[2], 0)), saturated_pixels: found.saturatedPixels,
-        background, spots, radial: [], separation, flags,
+        n_spots: found.nSpots,
+        n_spots_no_ice: found.nSpots,
+        n_spots_4A: found.nSpots,
+        hit: found.nSpots >= this.settings.analysis.hit.min_spots,
+        d_min: null,
+        total_intensity: Math.round(spots.reduce((a, s) => a + s[2], 0)),
+        saturated_pixels: found.saturatedPixels,
+        background,
+        spots,
+        radial: [],
+        separation,
+        flags,
       };
     }
     const stats = this.stats.compute(table, found);
@@ -131,28 +153,55 @@ export class FrameAnalyser implements Analyser {
     const trustedRange = [-1, limit + 1] as const;
     return createSpotFinder(kind, geometry, valid, {
       dispersion: {
-        algorithm: d.algorithm, kernelSize: d.kernel_size, sigmaBackground: d.sigma_background, sigmaStrong: d.sigma_strong,
-        minLocal: d.min_local, gain: d.gain, globalThreshold: d.global_threshold, minSpotSize: d.min_spot_size,
-        maxSpotSize: d.max_spot_size, connectivity: d.connectivity, trustedRange,
+        algorithm: d.algorithm,
+        kernelSize: d.kernel_size,
+        sigmaBackground: d.sigma_background,
+        sigmaStrong: d.sigma_strong,
+        minLocal: d.min_local,
+        gain: d.gain,
+        globalThreshold: d.global_threshold,
+        minSpotSize: d.min_spot_size,
+        maxSpotSize: d.max_spot_size,
+        connectivity: d.connectivity,
+        trustedRange,
       },
       peakfinder8: {
-        adcThreshold: p.adc_threshold, minSnr: p.min_snr, minPixCount: p.min_pix_count, maxPixCount: p.max_pix_count,
-        localBgRadius: p.local_bg_radius, minRes: p.min_res, maxRes: p.max_res > 0 ? p.max_res : 65535,
-        maxNumPeaks: p.max_num_peaks, fast: path === 'fast' ? true : p.fast, trustedRange,
+        adcThreshold: p.adc_threshold,
+        minSnr: p.min_snr,
+        minPixCount: p.min_pix_count,
+        maxPixCount: p.max_pix_count,
+        localBgRadius: p.local_bg_radius,
+        minRes: p.min_res,
+        maxRes: p.max_res > 0 ? p.max_res : 65535,
+        maxNumPeaks: p.max_num_peaks,
+        fast: path === 'fast' ? true : p.fast,
+        trustedRange,
         asics: detectorModules(geometry.width, geometry.height),
       },
     });
   }
 }
 
-export function createFrameAnalyser(setup: ShapedSetup, mask: Uint32Array | null, settings: WorkerSettings, path: PoolPath): FrameAnalyser {
+export function createFrameAnalyser(
+  setup: ShapedSetup,
+  mask: Uint32Array | null,
+  settings: WorkerSettings,
+  path: PoolPath,
+): FrameAnalyser {
   return new FrameAnalyser(setup, mask, settings, path);
 }
 
 /** A stand-in geometry for spot finding when the series gave none (beam at the centre). */
 function nominalGeometry(width: number, height: number): DetectorGeometry {
   return new DetectorGeometry({
-    width, height, beamCenterX: width / 2, beamCenterY: height / 2, distance: 0.1, wavelength: 1, pixelSizeX: 75e-6, pixelSizeY: 75e-6,
+    width,
+    height,
+    beamCenterX: width / 2,
+    beamCenterY: height / 2,
+    distance: 0.1,
+    wavelength: 1,
+    pixelSizeX: 75e-6,
+    pixelSizeY: 75e-6,
   });
 }
 

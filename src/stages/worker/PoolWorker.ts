@@ -13,7 +13,14 @@ import { performance } from 'node:perf_hooks';
 import { Dealer } from 'zeromq';
 import type { Logger } from 'pino';
 import { FrameDecoder } from '../../codec/FrameDecoder.js';
-import { decodeBrokerMessage, encodePoolMessage, type FailureCode, type PoolPath, type SeriesSetup, type WorkerMessage } from '../pool/protocol.js';
+import {
+  decodeBrokerMessage,
+  encodePoolMessage,
+  type FailureCode,
+  type PoolPath,
+  type SeriesSetup,
+  type WorkerMessage,
+} from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
 import type { PixelDtype } from '../../receiver/events.js';
 import type { Analyser, AnalyserFactory, WorkerSettings } from './Analyser.js';
@@ -53,7 +60,10 @@ const BUILD_GRACE_MS = 30_000;
 
 /** A task that failed, with the code the broker and the summary use. */
 class TaskFailure extends Error {
-  constructor(readonly code: FailureCode, message: string) {
+  constructor(
+    readonly code: FailureCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -125,8 +135,10 @@ export class PoolWorker {
       for await (const event of socket.events) {
         if (said || !event.type.startsWith('handshake:error')) continue;
         said = true;
-        this.options.logger.warn({ event: event.type, endpoint: this.options.connect },
-          'the pipeline refused this worker\'s authentication: is its public key in pipeline.auth.authorized_workers_file, and is --server-key the pipeline\'s?');
+        this.options.logger.warn(
+          { event: event.type, endpoint: this.options.connect },
+          "the pipeline refused this worker's authentication: is its public key in pipeline.auth.authorized_workers_file, and is --server-key the pipeline's?",
+        );
       }
     })().catch(() => undefined);
   }
@@ -175,7 +187,10 @@ export class PoolWorker {
     try {
       return SharedFrameSlots.create(this.options.credit, slotBytes);
     } catch (err) {
-      this.options.logger.warn({ err: (err as Error).message }, 'no shared memory for frames: they come over the socket');
+      this.options.logger.warn(
+        { err: (err as Error).message },
+        'no shared memory for frames: they come over the socket',
+      );
       return null;
     }
   }
@@ -187,7 +202,14 @@ export class PoolWorker {
     // before (dropped unread) cannot name memory the pipeline is writing again.
     this.slots?.close();
     this.slots = this.offerSlots();
-    this.send({ t: 'hello', path: this.options.path, pid: process.pid, host: hostname(), credit: this.options.credit, shm: this.slots?.layout });
+    this.send({
+      t: 'hello',
+      path: this.options.path,
+      pid: process.pid,
+      host: hostname(),
+      credit: this.options.credit,
+      shm: this.slots?.layout,
+    });
   }
 
   private tick(): void {
@@ -263,7 +285,9 @@ export class PoolWorker {
     try {
       if (!data) throw new TaskFailure('no-data', 'task arrived without its frame data');
       const t0 = performance.now();
-      const pixels = attempt('decode-failed', () => this.decoder.decode(data, task.encoding, task.width, task.height, task.dtype));
+      const pixels = attempt('decode-failed', () =>
+        this.decoder.decode(data, task.encoding, task.width, task.height, task.dtype),
+      );
       const t1 = performance.now();
       const analyser = this.analyser(task);
       const out = attempt('analysis-failed', () => analyser.analyse(pixels, task));
@@ -278,7 +302,9 @@ export class PoolWorker {
           // total: from taking the message off the socket until here (the result's msgpack
           // encoding, a few kB, is left out).
           timing: {
-            decode: round(t1 - t0), analysis: round(t2 - t1), total: round(performance.now() - this.handlingSince),
+            decode: round(t1 - t0),
+            analysis: round(t2 - t1),
+            total: round(performance.now() - this.handlingSince),
             wait: round(wait),
           },
         },
@@ -288,7 +314,10 @@ export class PoolWorker {
       const detail = err instanceof Error ? err.message : String(err);
       if (code !== 'no-setup') {
         this.failed++;
-        this.options.logger.warn({ series: task.series, frame: task.frame, code, detail }, 'frame could not be processed');
+        this.options.logger.warn(
+          { series: task.series, frame: task.frame, code, detail },
+          'frame could not be processed',
+        );
       }
       this.send({ t: 'failed', id: task.id, code, detail });
     } finally {
@@ -341,8 +370,10 @@ export class PoolWorker {
     if (!entry) throw new TaskFailure('no-setup', `no set-up held for series ${task.series} (run ${task.run})`);
     if (entry.builtFor !== shapeKey(task.width, task.height, task.dtype)) {
       if (entry.builtFor !== '' || entry.setup.width !== null) {
-        this.options.logger.warn({ series: task.series, announced: entry.builtFor, frame: shapeKey(task.width, task.height, task.dtype) },
-          'frames differ from what the series announced; analysing them as they are');
+        this.options.logger.warn(
+          { series: task.series, announced: entry.builtFor, frame: shapeKey(task.width, task.height, task.dtype) },
+          'frames differ from what the series announced; analysing them as they are',
+        );
       }
       this.build(entry, task.width, task.height, task.dtype);
     }
@@ -359,8 +390,12 @@ export class PoolWorker {
       const mask = entry.mask && entry.mask.length === width * height ? entry.mask : null;
       entry.analyser = this.cache.get({ ...entry.setup, width, height, dtype }, mask, this.settings, this.options.path);
       entry.error = null;
-      this.options.logger.info({ series, ms: round(performance.now() - t0), builds: this.cache.builds }, 'series set up');
-      if (entry.analyser.limitation) this.options.logger.warn({ series, reason: entry.analyser.limitation }, 'series analysed without its geometry');
+      this.options.logger.info(
+        { series, ms: round(performance.now() - t0), builds: this.cache.builds },
+        'series set up',
+      );
+      if (entry.analyser.limitation)
+        this.options.logger.warn({ series, reason: entry.analyser.limitation }, 'series analysed without its geometry');
     } catch (err) {
       entry.analyser = null;
       entry.error = `series ${series} could not be set up: ${(err as Error).message}`;
@@ -373,7 +408,9 @@ export class PoolWorker {
     if (!socket || socket.closed) return;
     // Worker traffic is one message at a time per task, so a pending send is rare; if the
     // socket is busy the message is queued by chaining on the previous send.
-    this.queue = this.queue.then(() => (socket.closed ? undefined : socket.send(encodePoolMessage(msg)))).catch(() => undefined);
+    this.queue = this.queue
+      .then(() => (socket.closed ? undefined : socket.send(encodePoolMessage(msg))))
+      .catch(() => undefined);
   }
 
   private queue: Promise<unknown> = Promise.resolve();

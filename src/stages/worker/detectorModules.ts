@@ -12,7 +12,12 @@ export function detectorModules(width: number, height: number): Rect[] {
   const rects: Rect[] = [];
   for (let j = 0; j < modulesY; j++) {
     for (let i = 0; i < modulesX; i++) {
-      rects.push({ x0: i * (l.moduleWidth + l.gapColumns), y0: j * (l.moduleHeight + l.gapRows), width: l.moduleWidth, height: l.moduleHeight });
+      rects.push({
+        x0: i * (l.moduleWidth + l.gapColumns),
+        y0: j * (l.moduleHeight + l.gapRows),
+        width: l.moduleWidth,
+        height: l.moduleHeight,
+      });
     }
   }
   return rects;

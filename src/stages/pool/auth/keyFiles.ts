@@ -21,10 +21,14 @@ function lines(path: string): { key: string; value: string }[] {
     throw new KeyFileError(`${path}: cannot be read (${(err as Error).message})`);
   }
   // Comments are whole lines: '#' is a Z85 character, so it may appear inside a key.
-  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')).map((l) => {
-    const [key = '', value = ''] = l.split(/\s+/, 2);
-    return { key, value };
-  });
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => {
+      const [key = '', value = ''] = l.split(/\s+/, 2);
+      return { key, value };
+    });
 }
 
 function z85(path: string, value: string, what: string): string {
@@ -38,7 +42,10 @@ export function readKeyPair(path: string): KeyPair {
   const mode = statSync(path).mode & 0o077;
   if (mode !== 0) throw new KeyFileError(`${path}: holds a secret key but other users can read it (chmod 600 it)`);
   const get = (key: string) => entries.find((e) => e.key === key)?.value ?? '';
-  return { publicKey: z85(path, get('public-key'), 'public-key'), secretKey: z85(path, get('secret-key'), 'secret-key') };
+  return {
+    publicKey: z85(path, get('public-key'), 'public-key'),
+    secretKey: z85(path, get('secret-key'), 'secret-key'),
+  };
 }
 
 /** Reads a public key file (a `.pub` file, or the key pair file itself). */
@@ -52,7 +59,8 @@ export function readPublicKey(path: string): string {
 export function readAuthorizedKeys(path: string): Set<string> {
   const keys = new Set<string>();
   for (const { key, value } of lines(path)) {
-    if (key !== 'public-key') throw new KeyFileError(`${path}: expected "public-key Z85" lines, found "${key.slice(0, 20)}"`);
+    if (key !== 'public-key')
+      throw new KeyFileError(`${path}: expected "public-key Z85" lines, found "${key.slice(0, 20)}"`);
     keys.add(z85(path, value, 'a public key'));
   }
   return keys;
@@ -63,7 +71,11 @@ export function writeKeyPair(prefix: string): { keyFile: string; publicFile: str
   const pair = curveKeyPair();
   const keyFile = `${prefix}.key`;
   const publicFile = `${prefix}.pub`;
-  writeFileSync(keyFile, `# stream-pipeline CURVE key pair: keep this file secret\npublic-key ${pair.publicKey}\nsecret-key ${pair.secretKey}\n`, { mode: 0o600, flag: 'wx' });
+  writeFileSync(
+    keyFile,
+    `# stream-pipeline CURVE key pair: keep this file secret\npublic-key ${pair.publicKey}\nsecret-key ${pair.secretKey}\n`,
+    { mode: 0o600, flag: 'wx' },
+  );
   chmodSync(keyFile, 0o600);
   writeFileSync(publicFile, `public-key ${pair.publicKey}\n`, { mode: 0o644, flag: 'wx' });
   return { keyFile, publicFile, publicKey: pair.publicKey };

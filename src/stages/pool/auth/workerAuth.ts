@@ -22,8 +22,8 @@ export function workerAuth(config: PipelineConfig): { keyPair: KeyPair; authoriz
     if (isLoopback(host)) return null;
     throw new WorkerAuthError(
       `pipeline.host ${host} opens the worker port to the network, where an unauthenticated peer could crash the pipeline ` +
-      'or pose as a worker: set pipeline.auth.key_file and pipeline.auth.authorized_workers_file ' +
-      '(make keys with `stream-pipeline keygen --out NAME`), or bind 127.0.0.1',
+        'or pose as a worker: set pipeline.auth.key_file and pipeline.auth.authorized_workers_file ' +
+        '(make keys with `stream-pipeline keygen --out NAME`), or bind 127.0.0.1',
     );
   }
   if (auth.key_file === null || auth.authorized_workers_file === null) {
