@@ -6,26 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Dealer, Push } from 'zeromq';
-import { Encoder, Tag } from 'cbor-x';
 import { decode, encode } from '@msgpack/msgpack';
 import { pino } from 'pino';
 import { parseConfig } from '../src/config/loadConfig.js';
 import { Pipeline } from '../src/stages/Pipeline.js';
 import type { SeriesSummary } from '../src/sinks/records.js';
 import { assertBuilt } from './helpers/cli.js';
+import { smallSeriesMessages } from './helpers/smallSeries.js';
 import { validResultBody } from './helpers/frameResults.js';
-
-const W = 64;
-const H = 64;
-const cbor = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false });
-const message = (o: object) => Buffer.from(cbor.encode(o));
-
-/** A small uncompressed V2 frame (tag 40 around a little-endian uint16 typed array). */
-function image(seed: number): Tag {
-  const a = new Uint16Array(W * H);
-  for (let i = 0; i < a.length; i++) a[i] = (i * seed) % 7;
-  return new Tag([[H, W], new Tag(new Uint8Array(a.buffer), 69)], 40);
-}
 
 interface Harness {
   pipeline: Pipeline;
@@ -63,31 +51,10 @@ async function sendSeries(
   extra: Record<string, unknown> = {},
   channels = ['threshold_1'],
 ): Promise<void> {
-  await h.push.send(
-    message({
-      type: 'start',
-      series_id: id,
-      series_unique_id: `U${id}-${Math.random()}`,
-      image_size_x: W,
-      image_size_y: H,
-      image_dtype: 'uint16',
-      channels,
-      beam_center_x: 32,
-      beam_center_y: 32,
-      incident_wavelength: 1,
-      pixel_size_x: 75e-6,
-      pixel_size_y: 75e-6,
-      detector_translation: [0, 0, -0.2],
-      number_of_images: frames,
-      ...extra,
-    }),
-  );
-  for (let i = 0; i < frames; i++) {
-    const data: Record<string, Tag> = {};
-    channels.forEach((c, k) => (data[c] = image(k + 3 + i)));
-    await h.push.send(message({ type: 'image', series_id: id, image_id: i, data }));
-  }
-  await h.push.send(message({ type: 'end', series_id: id }));
+  const m = smallSeriesMessages(id, frames, { start: extra, channels });
+  await h.push.send(m.start);
+  for (const image of m.images) await h.push.send(image);
+  await h.push.send(m.end);
 }
 
 async function until(cond: () => boolean, ms = 60_000): Promise<void> {
@@ -181,27 +148,10 @@ describe('pipeline robustness', () => {
 
   it('counts a frame the detector sends twice under one image number once, and still ends the series', async () => {
     const h = await start();
-    await h.push.send(
-      message({
-        type: 'start',
-        series_id: 5,
-        series_unique_id: `U5-${Math.random()}`,
-        image_size_x: W,
-        image_size_y: H,
-        image_dtype: 'uint16',
-        channels: ['threshold_1'],
-        beam_center_x: 32,
-        beam_center_y: 32,
-        incident_wavelength: 1,
-        pixel_size_x: 75e-6,
-        pixel_size_y: 75e-6,
-        detector_translation: [0, 0, -0.2],
-        number_of_images: 4,
-      }),
-    );
-    for (const i of [0, 1, 1, 2, 3, 3])
-      await h.push.send(message({ type: 'image', series_id: 5, image_id: i, data: { threshold_1: image(3 + i) } }));
-    await h.push.send(message({ type: 'end', series_id: 5 }));
+    const m = smallSeriesMessages(5, 4, { imageIds: [0, 1, 1, 2, 3, 3] });
+    await h.push.send(m.start);
+    for (const image of m.images) await h.push.send(image);
+    await h.push.send(m.end);
     await until(() => h.summaries.length === 1, 20_000);
     expect(h.summaries[0]).toMatchObject({
       received: 4,

@@ -7,13 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Push } from 'zeromq';
-import { Encoder, Tag } from 'cbor-x';
+import { Tag } from 'cbor-x';
+import { smallSeriesMessages } from './smallSeries.js';
 import { startCli, type CliProcess } from './cli.js';
-
-const W = 64;
-const H = 64;
-const cbor = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false });
-const message = (o: object) => Buffer.from(cbor.encode(o));
 
 /** The good path's memory budget in these tests (MB). */
 export const BUDGET_MB = 64;
@@ -85,43 +81,9 @@ export function uint32Image(width: number, height: number): Tag {
   return new Tag([[height, width], new Tag(new Uint8Array(width * height * 4), 70)], 40);
 }
 
-/** A flat, noisy 64 x 64 uint16 frame (tag 40 around a little-endian typed array). */
-function image(seed: number): Tag {
-  const a = new Uint16Array(W * H);
-  for (let i = 0; i < a.length; i++) a[i] = ((i * 2654435761 + seed * 40503) >>> 28) & 7;
-  return new Tag([[H, W], new Tag(new Uint8Array(a.buffer), 69)], 40);
-}
-
-/** The messages of a series of `frames` images under detector series id `series`; `start`
- * adds or overrides fields of the start message. */
-export function seriesMessages(
-  series: number,
-  frames: number,
-  start: Record<string, unknown> = {},
-): { start: Buffer; images: Buffer[]; end: Buffer } {
-  return {
-    start: message({
-      type: 'start',
-      series_id: series,
-      series_unique_id: `H${series}-${Math.random()}`,
-      image_size_x: W,
-      image_size_y: H,
-      image_dtype: 'uint16',
-      channels: ['threshold_1'],
-      beam_center_x: 32,
-      beam_center_y: 32,
-      incident_wavelength: 1,
-      pixel_size_x: 75e-6,
-      pixel_size_y: 75e-6,
-      detector_translation: [0, 0, -0.2],
-      number_of_images: frames,
-      ...start,
-    }),
-    images: Array.from({ length: frames }, (_, i) =>
-      message({ type: 'image', series_id: series, image_id: i, data: { threshold_1: image(i) } }),
-    ),
-    end: message({ type: 'end', series_id: series }),
-  };
+/** The messages of a series of `frames` images; `start` adds or overrides start fields. */
+export function seriesMessages(series: number, frames: number, start: Record<string, unknown> = {}) {
+  return smallSeriesMessages(series, frames, { start });
 }
 
 /** Sends a series of `frames` images under detector series id `series`. */
