@@ -22,9 +22,9 @@ import { PoolWorker } from '../src/stages/worker/PoolWorker.js';
 import { WorkerBroker, type PathDispatcher } from '../src/stages/pool/WorkerBroker.js';
 import { encodePixels } from '../src/codec/FrameEncoder.js';
 import { parseV1Encoding } from '../src/codec/encodings.js';
-import type { SeriesSetup } from '../src/stages/pool/protocol.js';
 import { assertBuilt } from './helpers/cli.js';
 import { validResultBody } from './helpers/frameResults.js';
+import { testSetup } from './helpers/setups.js';
 
 /** A broker-side view of a worker's message (the fields the tests look at). */
 interface Seen {
@@ -206,33 +206,14 @@ describe('SharedFrameSlots', () => {
 describe('a worker receiving frames in shared memory', () => {
   const W = 40;
   const H = 30;
-  const setup = {
-    run: 1,
-    series: 1,
-    streamVersion: 1,
-    seriesUniqueId: null,
-    headerDetail: 'basic',
-    detectorDescription: null,
-    detectorSerialNumber: null,
-    width: W,
-    height: H,
-    dtype: 'uint16',
+  const setup = testSetup(W, H, {
     beamCenterX: 20,
     beamCenterY: 15,
     detectorDistance: 0.1,
     wavelength: 1,
-    photonEnergy: null,
     pixelSizeX: 75e-6,
     pixelSizeY: 75e-6,
-    countTime: null,
-    frameTime: null,
-    numberOfImages: null,
-    saturationValue: null,
-    sensorMaterial: null,
-    sensorThickness: null,
-    channels: ['threshold_1'],
-    maskChannel: null,
-  } as unknown as SeriesSetup;
+  });
   const encoding = parseV1Encoding('bs16-lz4<', 'uint16');
   const frame = (seed: number) => {
     const pixels = Uint16Array.from({ length: W * H }, (_, i) => (i * seed) % 1000);
@@ -375,22 +356,7 @@ describe("the pipeline's broker lending slots to a local worker", () => {
       expect(cond()).toBe(true);
     };
     await until(() => joined !== '');
-    const setup = {
-      run: 1,
-      series: 1,
-      width: W,
-      height: H,
-      dtype: 'uint16',
-      beamCenterX: null,
-      beamCenterY: null,
-      detectorDistance: null,
-      wavelength: null,
-      pixelSizeX: null,
-      pixelSizeY: null,
-      saturationValue: null,
-      channels: ['threshold_1'],
-      maskChannel: null,
-    } as unknown as SeriesSetup;
+    const setup = testSetup(W, H);
     broker.send(joined, { t: 'series', setup });
     // Smooth frames compress below the 2 kB slot; a noisy one does not.
     const sums = new Map<number, number>();

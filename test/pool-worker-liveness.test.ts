@@ -5,9 +5,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { WorkerBroker, type PathDispatcher } from '../src/stages/pool/WorkerBroker.js';
-import type { SeriesSetup } from '../src/stages/pool/protocol.js';
 import { assertBuilt } from './helpers/cli.js';
 import { validResultBody } from './helpers/frameResults.js';
+import { testSetup } from './helpers/setups.js';
 
 const HEARTBEAT_MS = 250;
 const BUILD_MS = 2000;
@@ -64,22 +64,7 @@ describe('worker liveness during a table build', () => {
       expect(cond()).toBe(true);
     };
     await until(() => joined !== '', 10_000);
-    const setup = {
-      run: 1,
-      series: 1,
-      width: 8,
-      height: 8,
-      dtype: 'uint16',
-      beamCenterX: null,
-      beamCenterY: null,
-      detectorDistance: null,
-      wavelength: null,
-      pixelSizeX: null,
-      pixelSizeY: null,
-      saturationValue: null,
-      channels: ['threshold_1'],
-      maskChannel: null,
-    } as unknown as SeriesSetup;
+    const setup = testSetup(8, 8);
     broker.send(joined, { t: 'series', setup });
     const encoding = { codec: 'raw', elemSize: 2, name: '<' };
     broker.send(

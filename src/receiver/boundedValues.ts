@@ -1,5 +1,6 @@
 // Bounds on what a series start keeps of the free-form parts of a detector message (V2
-// user_data and the detector configuration values, the V1 header appendix). The start is held
+// user_data and the detector configuration values, the V1 header appendix). Frames' user data
+// is not bounded: a frame event lives only until it is dispatched. The start is held
 // for as long as its series is open, and a byte string decoded from a message is a view that
 // keeps the whole message alive: a start carrying 200 MB under some key must not hold 200 MB
 // for the length of a series. Values within bounds are kept (byte strings copied out of the
@@ -19,6 +20,7 @@ export interface OmittedValue {
 
 /** The value, within `limit` bytes (approximately, as encoded), or a note that it was left out. */
 export function bounded(value: unknown, limit: number): unknown {
+  if (typeof value !== 'object' && typeof value !== 'string') return value;
   const size = approximateSize(value, limit);
   if (size > limit) return { omitted: `larger than ${limit} bytes`, bytes: size } satisfies OmittedValue;
   return ownCopies(value);

@@ -9,7 +9,6 @@ import type { OpenSeries, SeriesTracker } from '../SeriesTracker.js';
 import { StreamError } from '../StreamError.js';
 import { secondsPerTick } from './dconfigClock.js';
 import { expectHtype, parseJsonPart, utf8 } from './jsonPart.js';
-import { bounded, MAX_USER_DATA_BYTES } from '../boundedValues.js';
 
 const IMAGE_PARTS = 4;
 
@@ -57,7 +56,7 @@ export function decodeV1Image(parts: Uint8Array[], first: Fields, tracker: Serie
     encoding,
     data: blob,
     ...times,
-    userData: parts.length > IMAGE_PARTS ? bounded(utf8(parts[IMAGE_PARTS]!), MAX_USER_DATA_BYTES) : null,
+    userData: parts.length > IMAGE_PARTS ? utf8(parts[IMAGE_PARTS]!) : null,
     receivedAt,
   };
 }

@@ -239,7 +239,8 @@ function image(msg: Fields, tracker: SeriesTracker, receivedAt: number): { frame
     startTime: seconds(msg, 'start_time', what),
     stopTime: seconds(msg, 'stop_time', what),
     realTime: seconds(msg, 'real_time', what),
-    userData: bounded(plain(msg['user_data'] as CborValue), MAX_USER_DATA_BYTES),
+    // Not bounded: a frame event lives only until it is dispatched (a series start is kept).
+    userData: plain(msg['user_data'] as CborValue),
   };
   const frames: Frame[] = [];
   const warnings: StreamError[] = [];

@@ -130,8 +130,13 @@ export class FastDispatcher implements PathDispatcher {
   private freeWorker(run: number): string | null {
     // A worker that joined after the series started gets its set-up now, and frames once ready.
     for (const [id, w] of this.workers) if (!w.ready.has(run)) this.setups.ensureSent(this.broker, id, run);
-    return this.ring.choose((id) => this.workers.get(id)!.ready.has(run));
+    this.choosingRun = run;
+    return this.ring.choose(this.readyForRun);
   }
+
+  /** freeWorker()'s test, bound once (it runs per frame). */
+  private choosingRun = 0;
+  private readonly readyForRun = (id: string): boolean => this.workers.get(id)!.ready.has(this.choosingRun);
 
   private random(): number {
     let x = this.rng;

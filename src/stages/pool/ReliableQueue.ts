@@ -70,6 +70,17 @@ export class ReliableQueue {
   private readonly workers = new Map<string, WorkerState>();
   /** Who gets the next task: credit, round-robin. */
   private readonly ring = new CreditRing();
+  /** next()'s choice in progress: the task taken for the worker asked, and whether only
+   * unreadable spill records were left (fields, not a closure per call: next() runs per frame). */
+  private picked: Task | undefined;
+  private onlyUnreadable = false;
+  private readonly takeFor = (id: string): boolean => {
+    if (this.onlyUnreadable) return false;
+    this.picked = this.take(id);
+    // Nothing for this worker: only others' redeliveries are left, or only unreadable spill records.
+    if (this.picked === undefined && this.waiting !== this.redeliver.length) this.onlyUnreadable = true;
+    return this.picked !== undefined;
+  };
   /** Per task that has come back (death or hand-back): how often, until it is acknowledged. */
   private readonly comebacks = new Map<number, Comebacks>();
   /** Tasks given up (see MAX_WORKER_DEATHS), until drainLost(). */
@@ -274,15 +285,11 @@ export class ReliableQueue {
     if (this.waiting === 0) return null;
     // The first worker in turn that there is a task for takes it (a task a worker has failed is
     // not for that worker).
-    let task: Task | undefined;
-    let onlyUnreadable = false;
-    const workerId = this.ring.choose((id) => {
-      if (onlyUnreadable) return false;
-      task = this.take(id);
-      // Nothing for this worker: only others' redeliveries are left, or only unreadable spill records.
-      if (task === undefined && this.waiting !== this.redeliver.length) onlyUnreadable = true;
-      return task !== undefined;
-    });
+    this.picked = undefined;
+    this.onlyUnreadable = false;
+    const workerId = this.ring.choose(this.takeFor);
+    const task = this.picked as Task | undefined;
+    this.picked = undefined;
     if (workerId === null || task === undefined) return null;
     const w = this.workers.get(workerId)!;
     w.inFlight.set(task.header.id, task);

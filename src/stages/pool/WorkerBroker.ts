@@ -280,9 +280,15 @@ export class WorkerBroker {
       { worker: id, reason },
       'worker sent a result that was not accepted: dropped, its frames go to others',
     );
-    const rid = this.routingIds.get(id)!;
-    this.leave(id, `sent a bad result (${reason})`);
-    this.sender.send([rid, encodePoolMessage({ t: 'reset' })]);
+    this.expel(id, `sent a bad result (${reason})`);
+  }
+
+  /** Drops a member that is alive but faulty; its frames go to others, and it is told to start
+   * over (a merely slow or confused worker rejoins). */
+  private expel(id: string, reason: string): void {
+    const rid = this.routingIds.get(id);
+    this.leave(id, reason);
+    if (rid) this.sender.send([rid, encodePoolMessage({ t: 'reset' })]);
   }
 
   private join(id: string, rid: Buffer, msg: Extract<WorkerMessage, { t: 'hello' }>): void {
@@ -352,9 +358,7 @@ export class WorkerBroker {
       } else if (oldest !== null && now - oldest > this.options.taskTimeoutMs && member.graceUntil < now) {
         // Alive but not working: its frames go to others; if it is merely slow, it starts over.
         this.workersTimedOut++;
-        const rid = this.routingIds.get(member.id)!;
-        this.leave(member.id, `held a frame ${Math.round((now - oldest) / 1000)} s without answering`);
-        this.sender.send([rid, encodePoolMessage({ t: 'reset' })]);
+        this.expel(member.id, `held a frame ${Math.round((now - oldest) / 1000)} s without answering`);
       } else {
         this.send(member.id, { t: 'heartbeat' });
       }
