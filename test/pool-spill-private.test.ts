@@ -1,14 +1,12 @@
 // Spilled frames go only where no other user can read, plant or redirect them: a directory of
 // our own (0700), segment files created new and never through a symlink.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   chmodSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
-  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -19,16 +17,9 @@ import { SpillFile, SPILL_FAILED } from '../src/stages/pool/SpillFile.js';
 import { ensurePrivateDirectory } from '../src/util/privateDirectory.js';
 import type { Task } from '../src/stages/pool/Task.js';
 import { runCli } from './helpers/cli.js';
+import { tempDirs } from './helpers/tempDirs.js';
 
-const dirs: string[] = [];
-function scratch(): string {
-  const d = mkdtempSync(join(tmpdir(), 'sp-spillpriv-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const scratch = tempDirs('sp-spillpriv-');
 
 function task(id: number): Task {
   return {

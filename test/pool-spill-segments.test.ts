@@ -1,22 +1,14 @@
 // Disk use of the good path's spill: segment files that go away as they drain, so the
 // files follow the backlog rather than everything ever spilled.
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReliableQueue } from '../src/stages/pool/ReliableQueue.js';
 import { SpillFile } from '../src/stages/pool/SpillFile.js';
 import type { Task } from '../src/stages/pool/Task.js';
+import { tempDirs } from './helpers/tempDirs.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sp-spill-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('sp-spill-');
 
 function task(id: number, size = 1000): Task {
   return {
