@@ -1,11 +1,13 @@
-// Frame decode throughput, one thread: our native decoder (at each SIMD level) on the real 4M
+// Frame decode throughput, one thread: our native decoder (at each CPU level) on the real 4M
 // uint32 frame (hdf5plugin bitshuffle.h5) and the real 16M uint16 frame (tickit frame_sample),
 // next to Debian's bitshuffle.decompress_lz4 on the same bytes, timed in the same run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nativeCodec, supportedSimdLevels, type SimdLevel } from '../src/codec/nativeCodec.js';
+import { nativeCodec } from '../src/codec/nativeCodec.js';
+import { supportedCpuLevels, type CpuLevel } from '../src/native/cpuLevel.js';
+import { nativeAddon } from '../src/native/addon.js';
 import type { BenchReport } from './report.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -76,9 +78,9 @@ function summarize(ms: number[]): Timing {
   return { best: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]! };
 }
 
-function timeOurs(blob: Uint8Array, f: BenchFrame, level: SimdLevel): Timing {
+function timeOurs(blob: Uint8Array, f: BenchFrame, level: CpuLevel): Timing {
   const codec = nativeCodec();
-  codec.setSimdLevel(level);
+  nativeAddon().setCpuLevel(level);
   const dst = new Uint8Array(f.width * f.height * f.elemSize); // reused, as the pipeline does
   for (let i = 0; i < 3; i++) codec.decodeInto(blob, 3, f.elemSize, dst); // warm up
   const ms: number[] = [];
@@ -119,9 +121,8 @@ export default async function decodeBench(report: BenchReport): Promise<void> {
     process.stdout.write('decode: real data not found under ../shared/data; nothing to measure\n');
     return;
   }
-  const codec = nativeCodec();
-  const initial = codec.simdLevel();
-  const levels = supportedSimdLevels();
+  const initial = nativeAddon().cpuLevel();
+  const levels = supportedCpuLevels();
   try {
     for (const f of list) {
       const blob = blobOf(f);
@@ -150,7 +151,7 @@ export default async function decodeBench(report: BenchReport): Promise<void> {
       }
     }
   } finally {
-    codec.setSimdLevel(initial);
+    nativeAddon().setCpuLevel(initial);
   }
   await Promise.resolve();
 }

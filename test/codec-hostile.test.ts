@@ -5,6 +5,7 @@ import { FrameDecoder } from '../src/codec/FrameDecoder.js';
 import { encodePixels } from '../src/codec/FrameEncoder.js';
 import { parseV1Encoding, v2Encoding } from '../src/codec/encodings.js';
 import { nativeCodec } from '../src/codec/nativeCodec.js';
+import { nativeAddon } from '../src/native/addon.js';
 
 const codec = nativeCodec();
 const KNOWN_CODES = ['ERR_TRUNCATED', 'ERR_SIZE_MISMATCH', 'ERR_LZ4_CORRUPT', 'ERR_BAD_HEADER', 'ERR_TRAILING_DATA'];
@@ -140,7 +141,12 @@ const CASES: [string, () => unknown, string, RegExp][] = [
     'ERR_INVALID_ARG',
     /overlap/,
   ],
-  ['unknown SIMD level', () => codec.setSimdLevel('neon' as 'avx2'), 'ERR_INVALID_ARG', /unknown SIMD level "neon"/],
+  [
+    'unknown CPU level',
+    () => nativeAddon().setCpuLevel('neon' as 'avx2'),
+    'ERR_INVALID_ARG',
+    /unknown CPU level "neon"/,
+  ],
 ];
 
 describe('hostile input', () => {

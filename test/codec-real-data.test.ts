@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FrameDecoder, type PixelArray } from '../src/codec/FrameDecoder.js';
 import { parseV1Encoding, v2Encoding } from '../src/codec/encodings.js';
-import { nativeCodec, supportedSimdLevels } from '../src/codec/nativeCodec.js';
+import { nativeCodec } from '../src/codec/nativeCodec.js';
+import { supportedCpuLevels } from '../src/native/cpuLevel.js';
+import { nativeAddon } from '../src/native/addon.js';
 import type { FrameEncoding, PixelDtype } from '../src/receiver/events.js';
 import { pythonHas, runPython } from './goldens/codec/pythonReference.js';
 
@@ -82,19 +84,19 @@ function checkAgainstGolden(px: PixelArray, g: Golden): void {
 
 describe.skipIf(!frames)('real frames', () => {
   const codec = nativeCodec();
-  const initialLevel = codec.simdLevel();
+  const initialLevel = nativeAddon().cpuLevel();
   afterAll(() => {
-    codec.setSimdLevel(initialLevel);
+    nativeAddon().setCpuLevel(initialLevel);
   });
 
   it('are the blobs the goldens were made from', () => {
     for (const f of frames!) expect(sha256(f.blob), f.key).toBe(goldens[f.key].blobSha256);
   });
 
-  it('decode to the reference pixels at every SIMD level', () => {
+  it('decode to the reference pixels at every CPU level', () => {
     const decoder = new FrameDecoder();
-    for (const level of supportedSimdLevels()) {
-      codec.setSimdLevel(level);
+    for (const level of supportedCpuLevels()) {
+      nativeAddon().setCpuLevel(level);
       for (const f of frames!) {
         const g = goldens[f.key];
         const px = decoder.decode(f.blob, f.encoding, g.width, g.height, g.dtype);

@@ -1,5 +1,5 @@
 // Encoders and decoders together: every codec, dtype, odd sizes, short and non-default blocks,
-// every SIMD level; and interoperability with the reference tools (Debian bitshuffle, python3-lz4,
+// every CPU level; and interoperability with the reference tools (Debian bitshuffle, python3-lz4,
 // h5py + hdf5plugin) in both directions when /usr/bin/python3 has them.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -7,14 +7,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FrameDecoder, type PixelArray } from '../src/codec/FrameDecoder.js';
 import { encodePixels } from '../src/codec/FrameEncoder.js';
 import { v2Encoding, parseV1Encoding } from '../src/codec/encodings.js';
-import { nativeCodec, supportedSimdLevels } from '../src/codec/nativeCodec.js';
+import { nativeCodec } from '../src/codec/nativeCodec.js';
+import { supportedCpuLevels } from '../src/native/cpuLevel.js';
+import { nativeAddon } from '../src/native/addon.js';
 import type { FrameEncoding, PixelDtype } from '../src/receiver/events.js';
 import { hdf5FiltersAvailable, pythonHas, runPython } from './goldens/codec/pythonReference.js';
 
 const codec = nativeCodec();
-const initialLevel = codec.simdLevel();
+const initialLevel = nativeAddon().cpuLevel();
 afterAll(() => {
-  codec.setSimdLevel(initialLevel);
+  nativeAddon().setCpuLevel(initialLevel);
 });
 
 /** Detector-like pixels from a fixed seed: mostly 0, small counts, some masked (all ones), some noise. */
@@ -59,9 +61,9 @@ function cpuFlags(): Set<string> {
 describe('round trips', () => {
   const decoder = new FrameDecoder();
 
-  it('offers every SIMD level the CPU has, so the level comparisons below cover them', () => {
+  it('offers every CPU level the CPU has, so the level comparisons below cover them', () => {
     const flags = cpuFlags();
-    const levels = supportedSimdLevels();
+    const levels = supportedCpuLevels();
     if (flags.has('avx2')) expect(levels).toContain('avx2');
     if (['gfni', 'avx512f', 'avx512bw', 'avx512vbmi'].every((f) => flags.has(f))) {
       expect(levels[0]).toBe('avx512gfni');
@@ -69,8 +71,8 @@ describe('round trips', () => {
     }
   });
 
-  it('every codec, dtype and size decodes back to the input, at every SIMD level', () => {
-    const levels = supportedSimdLevels();
+  it('every codec, dtype and size decodes back to the input, at every CPU level', () => {
+    const levels = supportedCpuLevels();
     expect(levels).toContain('scalar');
     for (const dtype of DTYPES) {
       for (const n of SIZES) {
@@ -79,7 +81,7 @@ describe('round trips', () => {
           const enc = encodingFor(c, dtype);
           const blob = encodePixels(px, enc);
           for (const level of c === 'bslz4' ? levels : [initialLevel]) {
-            codec.setSimdLevel(level);
+            nativeAddon().setCpuLevel(level);
             const out = decoder.decode(blob, enc, n, 1, dtype);
             expect(sha256(out), `${c} ${dtype} n=${n} ${level}`).toBe(sha256(px));
           }
@@ -232,12 +234,12 @@ describe.skipIf(!HAVE_PY)('interoperability with the reference tools', () => {
     });
   });
 
-  it('we decode what the reference tools encode, at every SIMD level', () => {
+  it('we decode what the reference tools encode, at every CPU level', () => {
     const ref =
       runPython<{ dtype: PixelDtype; n: number; sha256: string; bslz4: string; lz4block: string }[]>(PY_ENCODE);
     const decoder = new FrameDecoder();
-    for (const level of supportedSimdLevels()) {
-      codec.setSimdLevel(level);
+    for (const level of supportedCpuLevels()) {
+      nativeAddon().setCpuLevel(level);
       for (const r of ref) {
         const bs = decoder.decode(Buffer.from(r.bslz4, 'hex'), encodingFor('bslz4', r.dtype), r.n, 1, r.dtype);
         expect(sha256(bs), `bslz4 ${r.dtype} ${r.n} ${level}`).toBe(r.sha256);

@@ -12,7 +12,7 @@ mkdir -p "$out"
 CC=${CC:-clang}
 # The pure codec sources (no Node-API): the same files the addon compiles.
 codec="$src/frame_common.c $src/frame_decode.c $src/frame_encode.c $src/lz4_decode.c $src/lz4_encode.c \
-  $src/bitshuffle_scalar.c $src/bitshuffle_sse2.c $src/bitshuffle_avx2.c $src/bitshuffle_avx512.c $src/bitshuffle_dispatch.c"
+  $src/bitshuffle_scalar.c $src/bitshuffle_sse2.c $src/bitshuffle_avx2.c $src/bitshuffle_avx512.c $src/bitshuffle_dispatch.c $src/cpu_level.c"
 flags="-std=c11 -g -O1 -fno-omit-frame-pointer -I$src -Wall -Wextra"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 $CC $flags $san -fsanitize=fuzzer -o "$out/fuzz_decode" "$here/fuzz_decode.c" $codec

@@ -6,7 +6,7 @@
  *   - framed codecs: the size the header claims (when small enough) and a few other sizes;
  *   - bare LZ4 block: a few guessed sizes;
  *   - raw: the input size.
- * Successful bslz4 decodes are repeated at every SIMD level and must agree byte for byte.
+ * Successful bslz4 decodes are repeated at every CPU level and must agree byte for byte.
  * The input is also encoded with each encoder and must decode back to itself.
  */
 #include <stdint.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bitshuffle.h"
+#include "cpu_level.h"
 #include "frame_codec.h"
 
 /* Keep single allocations small so a header claiming gigabytes does not exhaust memory. */
@@ -42,16 +43,16 @@ static uint8_t *decode_exact(const uint8_t *data, size_t size, int codec, int el
   return dst;
 }
 
-static void check_simd_levels(const uint8_t *data, size_t size, int elem, const uint8_t *expect, size_t len) {
-  sp_simd_level best = sp_simd_best();
-  for (int level = SP_SIMD_SCALAR; level <= (int)best; level++) {
-    sp_simd_set((sp_simd_level)level);
+static void check_cpu_levels(const uint8_t *data, size_t size, int elem, const uint8_t *expect, size_t len) {
+  sp_cpu_level best = sp_cpu_best();
+  for (int level = SP_CPU_SCALAR; level <= (int)best; level++) {
+    sp_cpu_force((sp_cpu_level)level);
     uint8_t *again = decode_exact(data, size, SP_CODEC_BSLZ4, elem, len);
-    if (!again) die("decode failed at another SIMD level");
-    if (memcmp(again, expect, len) != 0) die("SIMD levels disagree");
+    if (!again) die("decode failed at another CPU level");
+    if (memcmp(again, expect, len) != 0) die("CPU levels disagree");
     free(again);
   }
-  sp_simd_set(best);
+  sp_cpu_force(best);
 }
 
 static void fuzz_decoders(const uint8_t *data, size_t size) {
@@ -73,7 +74,7 @@ static void fuzz_decoders(const uint8_t *data, size_t size) {
       for (size_t k = 0; k < count; k++) {
         uint8_t *out = decode_exact(data, size, codec, elem, sizes[k]);
         if (!out) continue;
-        if (codec == SP_CODEC_BSLZ4) check_simd_levels(data, size, elem, out, sizes[k]);
+        if (codec == SP_CODEC_BSLZ4) check_cpu_levels(data, size, elem, out, sizes[k]);
         free(out);
       }
     }

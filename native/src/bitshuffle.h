@@ -1,6 +1,6 @@
 /*
  * Bit (un)shuffle of one bitshuffle block, with scalar, SSE2, AVX2 and AVX-512+GFNI implementations
- * chosen at run time. All levels give identical bytes.
+ * chosen at run time by the CPU level (cpu_level.h). All levels give identical bytes.
  *
  * Layout of a shuffled block of n elements (n % 8 == 0) of E bytes: 8*E bit-rows of n/8 bytes.
  * Row 8*b + k holds bit k of byte b of every element; bit i of byte j of a row belongs to element
@@ -11,19 +11,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* Ordered: each level needs what the ones below it need. AVX512_GFNI: AVX-512 F, BW, VBMI and GFNI. */
-typedef enum { SP_SIMD_SCALAR = 0, SP_SIMD_SSE2 = 1, SP_SIMD_AVX2 = 2, SP_SIMD_AVX512_GFNI = 3 } sp_simd_level;
-
-/* The best level this CPU supports. */
-sp_simd_level sp_simd_best(void);
-/* The level in use (the best one unless forced with sp_simd_set). */
-sp_simd_level sp_simd_current(void);
-/* Forces a level; returns -1 (and changes nothing) when the CPU lacks it. */
-int sp_simd_set(sp_simd_level level);
-const char *sp_simd_name(sp_simd_level level);
-/* Parses "avx512gfni" | "avx2" | "sse2" | "scalar"; -1 if unknown. */
-int sp_simd_parse(const char *name);
 
 /*
  * in: the shuffled block, n*E bytes; out: n elements; tmp: n*E bytes of scratch (not aliasing

@@ -347,6 +347,7 @@ static long final_pass(disp_ws *ws, const sp_pixels *px, size_t n_core) {
 
 /* One pass over the frame; returns the number of strong pixels, -1 over the limit, -2 out of memory. */
 long disp_threshold_frame(disp_ws *ws, const sp_pixels *px) {
+  ws->kern = disp_row_kernels_get(); /* per frame: a forced CPU level applies to existing workspaces */
   const uint32_t w = ws->w, h = ws->h;
   const uint32_t ky = (uint32_t)ws->ky;
   size_t n_strong = 0;
@@ -427,7 +428,6 @@ disp_ws *disp_create(uint32_t w, uint32_t h, const uint8_t *mask, const double *
   ws->extended = p[P_EXTENDED] != 0;
   ws->erosion = ws->kx < ws->ky ? ws->kx : ws->ky;
   ws->rows = 2 * ws->ky + 2;
-  ws->kern = disp_row_kernels_get();
   ws->screen.min_local = (float)ws->min_local;
   ws->screen.threshold = (float)ws->threshold;
   ws->screen.gain = (float)ws->gain;

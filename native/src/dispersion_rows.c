@@ -1,5 +1,7 @@
 #include "dispersion_rows.h"
 
+#include "cpu_level.h"
+
 #include <stddef.h>
 #include <string.h>
 
@@ -117,6 +119,6 @@ static const disp_row_kernels portable = {
 const disp_row_kernels *disp_row_kernels_portable(void) { return &portable; }
 
 const disp_row_kernels *disp_row_kernels_get(void) {
-  const disp_row_kernels *k = disp_row_kernels_avx2();
+  const disp_row_kernels *k = sp_cpu_current() >= SP_CPU_AVX2 ? disp_row_kernels_avx2() : NULL;
   return k ? k : &portable;
 }

@@ -60,10 +60,12 @@ void disp_window_edges(const int32_t *cm, const int32_t *cx, const double *cy, i
 int disp_screen_dispersed_1(int32_t wm, int32_t wx, double wy, uint8_t fl, const disp_screen_consts *c);
 int disp_screen_strong_1(int32_t wm, int32_t wx, double wy, float v, uint8_t fl, const disp_screen_consts *c);
 
+/* The kernels for the CPU level in use (cpu_level.h). */
 const disp_row_kernels *disp_row_kernels_get(void);
 /* The portable kernels, for tests that compare the two builds. */
 const disp_row_kernels *disp_row_kernels_portable(void);
-/* The AVX2 kernels (dispersion_rows_avx2.c), or NULL when this build or CPU has none. */
+/* The AVX2 kernels (dispersion_rows_avx2.c), or NULL when this build has none; only for a CPU at
+ * level AVX2 or above. */
 const disp_row_kernels *disp_row_kernels_avx2(void);
 
 #endif

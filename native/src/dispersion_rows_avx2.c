@@ -242,14 +242,8 @@ static const disp_row_kernels avx2_kernels = {
     "avx2", prep_u16, prep_u32, prep_i32, col_update, window, screen_strong, screen_dispersed,
 };
 
-const disp_row_kernels *disp_row_kernels_avx2(void) {
-  static int have = -1;
-  if (have < 0) {
-    __builtin_cpu_init();
-    have = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }
-  return have ? &avx2_kernels : NULL;
-}
+/* Callers check the CPU level first (disp_row_kernels_get). */
+const disp_row_kernels *disp_row_kernels_avx2(void) { return &avx2_kernels; }
 
 #else
 const disp_row_kernels *disp_row_kernels_avx2(void) { return NULL; }

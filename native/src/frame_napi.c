@@ -258,28 +258,3 @@ static napi_value js_encode_lz4_framed(napi_env env, napi_callback_info info) {
 }
 SP_EXPORT("encodeLz4Framed", js_encode_lz4_framed)
 
-static napi_value js_simd_level(napi_env env, napi_callback_info info) {
-  (void)info;
-  napi_value s;
-  napi_create_string_utf8(env, sp_simd_name(sp_simd_current()), NAPI_AUTO_LENGTH, &s);
-  return s;
-}
-SP_EXPORT("simdLevel", js_simd_level)
-
-/* setSimdLevel("avx512gfni" | "avx2" | "sse2" | "scalar"); throws when unknown or not supported by this CPU */
-static napi_value js_set_simd_level(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  size_t argc, len;
-  char name[16];
-  if (sp_get_args(env, info, 1, 1, argv, &argc) != 0) return NULL;
-  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok)
-    return sp_throw(env, "ERR_INVALID_ARG", "level must be a string: \"avx512gfni\", \"avx2\", \"sse2\" or \"scalar\"");
-  int level = sp_simd_parse(name);
-  if (level < 0)
-    return sp_throw(env, "ERR_INVALID_ARG", "unknown SIMD level \"%s\" (expected \"avx512gfni\", \"avx2\", \"sse2\" or \"scalar\")", name);
-  if (sp_simd_set((sp_simd_level)level) != 0)
-    return sp_throw(env, "ERR_UNSUPPORTED", "this CPU does not support SIMD level \"%s\" (best: %s)", name,
-                    sp_simd_name(sp_simd_best()));
-  return js_simd_level(env, info);
-}
-SP_EXPORT("setSimdLevel", js_set_simd_level)

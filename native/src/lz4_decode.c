@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "bitshuffle.h" /* sp_simd_current: the SIMD level also picks the copy width */
+#include "cpu_level.h" /* the CPU level picks the copy width */
 #include "lz4_block.h"
 
 static inline void copy16(uint8_t *d, const uint8_t *s) { memcpy(d, s, 16); }
@@ -210,7 +210,7 @@ __attribute__((target("avx2"))) static sp_status decode_block_avx2(const uint8_t
 sp_status sp_lz4_decode_block(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len, size_t dst_cap,
                               size_t *out_len, sp_codec_error *err) {
 #if defined(__x86_64__) || defined(__i386__)
-  if (sp_simd_current() >= SP_SIMD_AVX2) return decode_block_avx2(src, src_len, dst, dst_len, dst_cap, out_len, err);
+  if (sp_cpu_current() >= SP_CPU_AVX2) return decode_block_avx2(src, src_len, dst, dst_len, dst_cap, out_len, err);
 #endif
   return decode_block_generic(src, src_len, dst, dst_len, dst_cap, out_len, err);
 }

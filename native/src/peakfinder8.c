@@ -20,6 +20,7 @@
 #include "peakfinder8.h"
 
 #include "dispersion_rows.h"
+#include "cpu_level.h"
 
 #include <float.h>
 #include <math.h>
@@ -420,21 +421,13 @@ __attribute__((target("avx2"))) static uint32_t seed_u16_avx2(const pf8_ws *ws, 
   }
   return seed_u16(ws, src, k, end);
 }
-static int have_avx2_pf8(void) {
-  static int have = -1;
-  if (have < 0) {
-    __builtin_cpu_init();
-    have = __builtin_cpu_supports("avx2");
-  }
-  return have;
-}
 #endif
 
 static uint32_t next_seed(const pf8_ws *ws, const sp_pixels *px, uint32_t k, uint32_t end) {
   switch (px->type) {
     case SP_PIX_U16:
 #if defined(__x86_64__) && defined(__GNUC__)
-      if (have_avx2_pf8()) return seed_u16_avx2(ws, (const uint16_t *)px->data, k, end);
+      if (sp_cpu_current() >= SP_CPU_AVX2) return seed_u16_avx2(ws, (const uint16_t *)px->data, k, end);
 #endif
       return seed_u16(ws, (const uint16_t *)px->data, k, end);
     case SP_PIX_U32: return seed_u32(ws, (const uint32_t *)px->data, k, end);

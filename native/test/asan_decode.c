@@ -1,7 +1,7 @@
 /*
  * Sanitizer harness for the frame codec (built by native/fuzz/build.sh with ASan + UBSan):
  * fixed hostile inputs with their expected error, every truncation and many byte flips of valid
- * frames, round trips through the encoders at every SIMD level, and the bit unshuffle checked
+ * frames, round trips through the encoders at every CPU level, and the bit unshuffle checked
  * against a bit-by-bit definition of the format. Exits non-zero on the first failure.
  */
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bitshuffle.h"
+#include "cpu_level.h"
 #include "frame_codec.h"
 #include "lz4_block.h"
 
@@ -226,11 +227,11 @@ static void unshuffle_matches_definition(void) {
       CHECK(memcmp(got, want, bytes_) == 0, "scalar unshuffle n=%zu e=%zu differs from the definition", n, e);
       sp_bitunshuffle_sse2(in, got, n, e, tmp);
       CHECK(memcmp(got, want, bytes_) == 0, "sse2 unshuffle n=%zu e=%zu differs from the definition", n, e);
-      if (sp_simd_best() >= SP_SIMD_AVX2) {
+      if (sp_cpu_best() >= SP_CPU_AVX2) {
         sp_bitunshuffle_avx2(in, got, n, e, tmp);
         CHECK(memcmp(got, want, bytes_) == 0, "avx2 unshuffle n=%zu e=%zu differs from the definition", n, e);
       }
-      if (sp_simd_best() >= SP_SIMD_AVX512_GFNI) {
+      if (sp_cpu_best() >= SP_CPU_AVX512_GFNI) {
         memset(got, 0xA5, bytes_);
         sp_bitunshuffle_avx512(in, got, n, e, tmp);
         CHECK(memcmp(got, want, bytes_) == 0, "avx512gfni unshuffle n=%zu e=%zu differs from the definition", n, e);
@@ -242,7 +243,7 @@ static void unshuffle_matches_definition(void) {
     }
 }
 
-/* Encodes, decodes at every SIMD level, checks equality; then truncates and flips bytes. */
+/* Encodes, decodes at every CPU level, checks equality; then truncates and flips bytes. */
 static void round_trip(size_t n, int elem, uint32_t block_elems, int hostile) {
   const size_t nbytes = n * (size_t)elem;
   const uint32_t block = block_elems * (uint32_t)elem;
@@ -267,15 +268,15 @@ static void round_trip(size_t n, int elem, uint32_t block_elems, int hostile) {
       s = sp_encode_bslz4(px, nbytes, elem, block, enc, cap, &scratch, &len, &err);
     }
     CHECK(s == SP_OK, "encode codec %d n=%zu failed: %s", codec, n, err.message);
-    for (int level = 0; level <= (int)sp_simd_best(); level++) {
-      sp_simd_set((sp_simd_level)level);
+    for (int level = 0; level <= (int)sp_cpu_best(); level++) {
+      sp_cpu_force((sp_cpu_level)level);
       uint8_t *out = NULL;
       s = decode(enc, len, codec, elem, nbytes, &out, &err);
       CHECK(s == SP_OK && memcmp(out, px, nbytes) == 0, "round trip codec %d n=%zu elem=%d block=%u level=%d: %s",
             codec, n, elem, block, level, s ? err.message : "data differs");
       free(out);
     }
-    sp_simd_set(sp_simd_best());
+    sp_cpu_force(sp_cpu_best());
     if (hostile && codec != SP_CODEC_RAW) {
       /* Every truncation fails cleanly (the bare block can end early at a sequence boundary,
        * which shows as a size mismatch: still an error). */
@@ -318,7 +319,7 @@ static void round_trips(void) {
 }
 
 int main(void) {
-  printf("SIMD best: %s\n", sp_simd_name(sp_simd_best()));
+  printf("SIMD best: %s\n", sp_cpu_name(sp_cpu_best()));
   hostile_cases();
   unshuffle_matches_definition();
   round_trips();

@@ -8,8 +8,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Bit-unshuffle implementations, best first; 'avx512gfni' needs AVX-512 (F, BW, VBMI) and GFNI. */
-export type SimdLevel = 'avx512gfni' | 'avx2' | 'sse2' | 'scalar';
+/** The CPU levels every kernel can run at, best first (native/src/cpu_level.h): 'avx512gfni' needs
+ * AVX-512 (F, BW, VBMI) and GFNI, 'avx2' AVX2 and FMA. */
+export const CPU_LEVELS = ['avx512gfni', 'avx2', 'sse2', 'scalar'] as const;
+export type CpuLevel = (typeof CPU_LEVELS)[number];
+
+/** Forces the CPU level at load, in every process that loads the addon (workers inherit it). */
+export const CPU_LEVEL_ENV = 'STREAM_PIPELINE_CPU_LEVEL';
 
 /** Codec numbers of the native decoder (native/src/frame_codec.h; CODEC_IDS in codec/encodings.ts). */
 export type CodecNumber = 0 | 1 | 2 | 3;
@@ -34,6 +39,12 @@ export type NativeHandle = { readonly __nativeHandle: unique symbol };
 export interface NativeAddon {
   buildInfo(): { compiler: string };
 
+  // The CPU level of every kernel (cpu_napi.c): bit-unshuffle, LZ4 copies, spot-finder row kernels.
+  /** The level in use: the best this CPU has unless forced. */
+  cpuLevel(): CpuLevel;
+  /** Forces a level (tests, benchmarks, a suspect CPU); throws ERR_UNSUPPORTED when the CPU lacks it. */
+  setCpuLevel(level: CpuLevel): CpuLevel;
+
   // Frame codec (frame_napi.c). Errors carry a `.code`: ERR_TRUNCATED, ERR_SIZE_MISMATCH,
   // ERR_LZ4_CORRUPT, ERR_BAD_HEADER, ERR_TRAILING_DATA, ERR_INVALID_ARG, ERR_UNSUPPORTED, ERR_NO_MEMORY.
   /** Decodes one frame into `dst`, which must be exactly the decoded size; returns bytes written. */
@@ -50,10 +61,6 @@ export interface NativeAddon {
   encodeLz4Block(src: ArrayBufferView): Buffer;
   /** HDF5-framed LZ4 (V2 "lz4"); blockBytes defaults to 1 GiB clipped to the data size. */
   encodeLz4Framed(src: ArrayBufferView, blockBytes?: number): Buffer;
-  /** The bit-unshuffle implementation in use. */
-  simdLevel(): SimdLevel;
-  /** Forces an implementation (tests, benchmarks); throws ERR_UNSUPPORTED when the CPU lacks it. */
-  setSimdLevel(level: SimdLevel): SimdLevel;
 
   // Spot finders (dispersion_napi.c, peakfinder8_napi.c).
   dispersionCreate(width: number, height: number, mask: Uint8Array, params: Float64Array): NativeHandle;
@@ -110,9 +117,8 @@ export interface NativeAddon {
 
 /** Every function the addon must export (a test compares it with the addon's own list). */
 export const NATIVE_FUNCTIONS = [
-  'buildInfo',
+  'buildInfo', 'cpuLevel', 'setCpuLevel',
   'decodeInto', 'decodedSize', 'encodeBslz4', 'encodeBslz4Into', 'bslz4MaxSize', 'encodeLz4Block', 'encodeLz4Framed',
-  'simdLevel', 'setSimdLevel',
   'dispersionCreate', 'dispersionFind', 'dispersionStrongMask', 'pf8Create', 'pf8Find', 'pf8RadialStats',
   'radialBuildTable', 'radialAccumulate', 'radialScratchLength', 'maskApplyDetector', 'maskApplyResolution',
   'shmCreate', 'shmOpen', 'shmUnlink', 'shmClose',
@@ -142,6 +148,15 @@ export function nativeAddon(): NativeAddon {
   if (missing.length > 0) {
     throw new Error(`stream-pipeline: native addon at ${path} lacks ${missing.join(', ')}; rebuild with "npm run build:native"`);
   }
-  cached = addon as unknown as NativeAddon;
+  const loaded = addon as unknown as NativeAddon;
+  const forced = process.env[CPU_LEVEL_ENV];
+  if (forced) {
+    try {
+      loaded.setCpuLevel(forced as CpuLevel);
+    } catch (err) {
+      throw new Error(`stream-pipeline: ${CPU_LEVEL_ENV}=${forced}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  cached = loaded;
   return cached;
 }
