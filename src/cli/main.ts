@@ -5,6 +5,7 @@ import { registerRunCommand } from './runCommand.js';
 import { registerConfigCommands } from './configDocsCommand.js';
 import { registerWorkerCommand } from './workerCommand.js';
 import { registerKeygenCommand } from './keygenCommand.js';
+import { registerExportCommand } from './exportCommand.js';
 import { registerInspectCommand } from '../../tools/replay/inspectCommand.js';
 import { registerRecordCommand } from '../../tools/replay/recordCommand.js';
 import { registerReplayCommand } from '../../tools/replay/replayCommand.js';
@@ -28,6 +29,7 @@ registerReplayCommand(program);
 registerSimulateCommand(program);
 registerConfigCommands(program);
 registerKeygenCommand(program);
+registerExportCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`stream-pipeline: ${errorText(err)}\n`);

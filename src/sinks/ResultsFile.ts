@@ -1,5 +1,5 @@
 // The results file: JSON lines, one series record per series, one record per processed
-// frame, one summary per series. Written through a stream so a slow disk never blocks the
+// frame, one per hit file completed, one summary per series. Written through a stream so a slow disk never blocks the
 // collector; flushed and closed on shutdown. A failing disk (ENOSPC, EIO) is logged once and
 // the sink stops writing; a disk too slow for the results buffers up to a bound and then drops
 // records. Either way the records lost are counted in `dropped`, and the pipeline carries on.
@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { pino } from 'pino';
 import type { FrameResult } from './records.js';
 import type { ResultSink } from './ResultSink.js';
-import type { SeriesRecord, SeriesSummary } from './records.js';
+import type { FileRecord, SeriesRecord, SeriesSummary } from './records.js';
 import { frameRecord } from './frameRecord.js';
 
 export interface ResultsFileOptions {
@@ -72,6 +72,10 @@ export class ResultsFile implements ResultSink {
 
   summary(summary: SeriesSummary): void {
     this.write(summary);
+  }
+
+  file(record: FileRecord): void {
+    this.write(record);
   }
 
   /** Flushes and closes; resolves also after a write error (it has been logged and counted). */

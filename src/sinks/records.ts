@@ -33,6 +33,17 @@ export const LOST_REASONS = [
 ] as const;
 export type LostReason = (typeof LOST_REASONS)[number];
 
+/** Why a frame due in the hit files (a hit, or any frame with hits_only off) was not written. */
+export const NOT_WRITTEN_REASONS = [
+  'no-geometry', //       the series start lacks what an NXmx file needs (beam centre, distance...)
+  'write-failed', //      the file system or HDF5 refused (full disk, vanished directory): logged with the path
+  'writer-died', //       the writer process died holding it
+  'spill-failed', //      the writer was behind, memory was full, and the disk refused it
+  'spill-unreadable', //  spilled while the writer was behind, and could not be read back
+  'pipeline-stopped', //  the pipeline stopped before it was written
+] as const;
+export type NotWrittenReason = (typeof NOT_WRITTEN_REASONS)[number];
+
 /** Why the fast path did not analyse a frame. */
 export const SKIP_REASONS = [
   'sampled-out',
@@ -92,6 +103,33 @@ export interface FrameResult {
   receivedAt: number;
 }
 
+/** A hit file (or the master, or the CrystFEL geometry beside it) is complete under its final name. */
+export interface FileRecord {
+  type: 'file';
+  kind: 'data' | 'master' | 'geometry';
+  series: number;
+  path: string;
+  /** Frames the file holds (the master: all of the series'). */
+  frames: number;
+  /** The detector's 0-based image numbers of its first and last frame; null when it holds none. */
+  first_image: number | null;
+  last_image: number | null;
+}
+
+/** What the hit files of a series hold, in its summary. */
+export interface HitFilesSummary {
+  /** The master file, or null when none was written. */
+  master: string | null;
+  hits_only: boolean;
+  /** Frames written, and of those the hits. */
+  frames_written: number;
+  hits_written: number;
+  /** Frames due (hits, or all with hits_only off) that were not written, total and by reason. */
+  not_written: number;
+  not_written_reasons: Partial<Record<NotWrittenReason, number>>;
+  files: string[];
+}
+
 /** The series record: one per series start. */
 export interface SeriesRecord {
   type: 'series';
@@ -139,6 +177,8 @@ export interface SeriesSummary {
   latency_ms: { good: { p50: number | null; p99: number | null }; fast: { p50: number | null; p99: number | null } };
   /** Results per second on each path, from its first to its last result of the series. */
   rate_fps: { good: number | null; fast: number | null };
+  /** The hit files (outputs.hdf5); null when they are off. */
+  hit_files: HitFilesSummary | null;
   started_at: string;
   ended_at: string;
 }

@@ -27,6 +27,8 @@ import { PoolScaler } from './PoolScaler.js';
 import { seriesRecord } from './collector/seriesRecord.js';
 import { ensurePrivateDirectory } from '../util/privateDirectory.js';
 import { workerAuth } from './pool/auth/workerAuth.js';
+import { HitFiles } from '../sinks/hdf5/HitFiles.js';
+import { hitFilePrefix } from '../sinks/hdf5/hitFilePrefix.js';
 
 export interface PipelineOptions {
   config: PipelineConfig;
@@ -42,6 +44,8 @@ export class Pipeline {
   readonly good: GoodDispatcher;
   readonly fast: FastDispatcher;
   private localPools: { fast: WorkerSupervisor; good: WorkerSupervisor } | undefined;
+  /** The hit files (outputs.hdf5.directory), or null when they are off. */
+  readonly hitFiles: HitFiles | null;
   private readonly setups = new SeriesSetups();
   private readonly http: HttpServer;
   private receiver: StreamReceiver | undefined;
@@ -81,7 +85,24 @@ export class Pipeline {
         }),
       );
     }
-    this.collector = new Collector(sinks, logger.child({ stage: 'collector' }));
+    const memoryBudgetBytes = config.pipeline.good.memory_budget_mb * 1024 * 1024;
+    const hdf5 = config.outputs.hdf5;
+    // The good path's waiting frames and the hits waiting for the writer share one memory budget.
+    let goodQueueBytes = (): number => 0;
+    this.hitFiles = hdf5.directory
+      ? new HitFiles({
+          directory: hdf5.directory,
+          hitsOnly: hdf5.hits_only,
+          framesPerFile: hdf5.frames_per_file,
+          prefixOf: (start) => hitFilePrefix(hdf5.prefix ?? config.name, start),
+          memoryBudgetBytes,
+          otherMemoryBytes: () => goodQueueBytes(),
+          spillDir: config.pipeline.good.spill_dir,
+          logger: logger.child({ stage: 'hdf5' }),
+          onFile: (record) => this.collector.file(record),
+        })
+      : null;
+    this.collector = new Collector(sinks, logger.child({ stage: 'collector' }), this.hitFiles);
     this.broker = new WorkerBroker({
       endpoint: `tcp://${config.pipeline.host}:${config.pipeline.worker_port}`,
       heartbeatMs: config.pipeline.heartbeat_ms,
@@ -95,10 +116,20 @@ export class Pipeline {
         spotFinder: { fast: config.pipeline.fast.spot_finder, good: config.pipeline.good.spot_finder },
       },
     });
-    this.good = new GoodDispatcher(this.broker, this.setups, this.collector, logger.child({ stage: 'good' }), {
-      memoryBudgetBytes: config.pipeline.good.memory_budget_mb * 1024 * 1024,
-      spillDir: config.pipeline.good.spill_dir,
-    });
+    const hitFiles = this.hitFiles;
+    this.good = new GoodDispatcher(
+      this.broker,
+      this.setups,
+      this.collector,
+      logger.child({ stage: 'good' }),
+      {
+        memoryBudgetBytes,
+        spillDir: config.pipeline.good.spill_dir,
+        otherMemoryBytes: hitFiles ? () => hitFiles.memoryBytes : undefined,
+      },
+      hitFiles,
+    );
+    goodQueueBytes = () => this.good.queue.waitingInMemoryBytes;
     this.fast = new FastDispatcher(
       this.broker,
       this.setups,
@@ -220,6 +251,10 @@ export class Pipeline {
       await new Promise((r) => setTimeout(r, 50));
     }
     this.collector.finish('pipeline-stopped');
+    // Summaries wait for their hit files; a writer that cannot finish is stopped with the rest.
+    await Promise.race([this.collector.drained(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+    await this.hitFiles?.close();
+    await this.collector.drained();
     this.scaler?.stop();
     await this.localPools?.fast.stop();
     await this.localPools?.good.stop();
@@ -291,6 +326,7 @@ export class Pipeline {
     this.setups.add(start, run);
     const record: SeriesRecord = seriesRecord(start, this.config.analysis);
     this.collector.seriesStart(record, run);
+    this.hitFiles?.seriesStart(start, run, start.channels[0] ?? null);
     this.setups.broadcast(this.broker, run);
   }
 

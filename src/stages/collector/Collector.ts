@@ -1,11 +1,20 @@
 // The collecting stage: takes every result from both paths, keeps each series' tally, writes
 // each good-path frame exactly once, and emits a series summary once the series has ended and
-// every received frame is accounted for (processed, or lost with a reason).
+// every received frame is accounted for (processed, or lost with a reason) and, with hit files
+// on, the series' files are closed (the summary says what they hold).
 // Tallies are keyed by run, the pipeline's number for a series start: a detector may reuse a
 // series id (after a restart), and the two series must not be mixed.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { FrameResult, LostReason, SeriesRecord, SeriesSummary, SkipReason } from '../../sinks/records.js';
+import type {
+  FileRecord,
+  FrameResult,
+  HitFilesSummary,
+  LostReason,
+  SeriesRecord,
+  SeriesSummary,
+  SkipReason,
+} from '../../sinks/records.js';
 import type { ResultSink } from '../../sinks/ResultSink.js';
 import { SeriesTally } from './SeriesTally.js';
 import type { PipelineTotals } from '../PoolScaler.js';
@@ -15,6 +24,13 @@ export interface CollectorEvents {
   frame: [FrameResult];
   /** A run's summary, with the run it belongs to. */
   summary: [SeriesSummary, number];
+  file: [FileRecord];
+}
+
+/** What a series' summary waits for once all its frames are accounted: its hit files closed. */
+export interface SeriesFinisher {
+  /** Resolves with what the run's files hold once they are complete (null: none for this run). */
+  finishRun(run: number): Promise<HitFilesSummary | null>;
 }
 
 /** Tallies kept after their summary, for late results and duplicates. */
@@ -29,11 +45,27 @@ export class Collector extends EventEmitter<CollectorEvents> {
   /** Running totals over all series (for rates). */
   readonly totals: PipelineTotals = { received: 0, processedGood: 0, processedFast: 0, fastBusy: 0 };
 
+  /** Summaries waiting for their run's files. */
+  private readonly finishing = new Set<Promise<void>>();
+
   constructor(
     private readonly sinks: ResultSink[],
     private readonly logger: Logger,
+    private readonly finisher: SeriesFinisher | null = null,
   ) {
     super();
+  }
+
+  /** A file is complete: to every sink (results file, live feed) and the log. */
+  file(record: FileRecord): void {
+    for (const s of this.sinks) s.file?.(record);
+    this.emit('file', record);
+    this.logger.info(record, 'file written');
+  }
+
+  /** Resolves once no summary waits for its files any more. */
+  async drained(): Promise<void> {
+    while (this.finishing.size > 0) await Promise.all([...this.finishing]);
   }
 
   tally(run: number): SeriesTally | undefined {
@@ -168,7 +200,23 @@ export class Collector extends EventEmitter<CollectorEvents> {
   private maybeSummarise(tally: SeriesTally): void {
     if (tally.summarised || !tally.settled) return;
     tally.summarised = true;
-    const summary = tally.summary();
+    if (this.finisher === null) {
+      this.publishSummary(tally, null);
+      return;
+    }
+    const done = this.finisher
+      .finishRun(tally.run)
+      .catch((err: unknown) => {
+        this.logger.error({ series: tally.series, err: (err as Error).message }, 'hit files could not be finished');
+        return null;
+      })
+      .then((files) => this.publishSummary(tally, files))
+      .finally(() => this.finishing.delete(done));
+    this.finishing.add(done);
+  }
+
+  private publishSummary(tally: SeriesTally, files: HitFilesSummary | null): void {
+    const summary = tally.summary(files);
     for (const s of this.sinks) s.summary(summary);
     this.emit('summary', summary, tally.run);
     this.logger.info(summary, 'series summary');

@@ -3,7 +3,7 @@
 // the series announced that never arrived ('never-received': taken by another reader of the
 // detector's PUSH socket, say), so processed + lost = received + never received.
 import { FrameSet } from './FrameSet.js';
-import type { LostReason, PoolPath, SeriesSummary, SkipReason } from '../../sinks/records.js';
+import type { HitFilesSummary, LostReason, PoolPath, SeriesSummary, SkipReason } from '../../sinks/records.js';
 
 /** Ranges of never-received images listed in a summary before it says "...". */
 const MAX_RANGES = 20;
@@ -122,7 +122,7 @@ export class SeriesTally {
     else list[Math.floor(Math.random() * list.length)] = ms;
   }
 
-  summary(): SeriesSummary {
+  summary(hitFiles: HitFilesSummary | null = null): SeriesSummary {
     const skipped = Object.values(this.skippedFast).reduce((a, b) => a + b, 0);
     return {
       type: 'summary',
@@ -143,6 +143,7 @@ export class SeriesTally {
       hit_rate: this.processed > 0 ? this.hits / this.processed : 0,
       latency_ms: { good: percentiles(this.latencies.good), fast: percentiles(this.latencies.fast) },
       rate_fps: { good: rate(this.spans.good), fast: rate(this.spans.fast) },
+      hit_files: hitFiles,
       started_at: this.startedAt.toISOString(),
       ended_at: new Date().toISOString(),
     };

@@ -1,11 +1,12 @@
 // The good (full, lossless) path: every frame goes to exactly one worker and comes back
-// exactly once. Frames wait in a ReliableQueue (memory, then disk) until a worker grants
+// exactly once; its bytes are kept until its result is in (the hit files may want them). Frames wait in a ReliableQueue (memory, then disk) until a worker grants
 // credit; a dead worker's unacknowledged frames are handed to the others.
 import type { Logger } from 'pino';
 import type { Collector } from '../collector/Collector.js';
 import { ReliableQueue } from './ReliableQueue.js';
 import type { SeriesSetups } from './SeriesSetups.js';
-import { stampResult, type Task } from './Task.js';
+import { stampResult, type Task, type TaskHeader } from './Task.js';
+import type { FrameResult } from '../../sinks/records.js';
 import type { PathDispatcher, WorkerBroker } from './WorkerBroker.js';
 import type { WorkerMessage } from './protocol.js';
 
@@ -13,6 +14,13 @@ export interface GoodDispatcherOptions {
   memoryBudgetBytes: number;
   /** null: a private temporary directory (see SpillFile). */
   spillDir: string | null;
+  /** Bytes others hold in memory under the same budget (hits waiting for the writer). */
+  otherMemoryBytes?: () => number;
+}
+
+/** Where a good-path frame's bytes go with its result (the hit files), before they are released. */
+export interface FrameKeeper {
+  offer(header: TaskHeader, data: Uint8Array, result: FrameResult): void;
 }
 
 export class GoodDispatcher implements PathDispatcher {
@@ -29,6 +37,7 @@ export class GoodDispatcher implements PathDispatcher {
     private readonly collector: Collector,
     private readonly logger: Logger,
     options: GoodDispatcherOptions,
+    private readonly hitFiles: FrameKeeper | null = null,
   ) {
     this.queue = new ReliableQueue({ ...options, name: 'good' });
   }
@@ -84,14 +93,17 @@ export class GoodDispatcher implements PathDispatcher {
       );
       return true;
     }
-    const header = this.queue.ack(id, msg.id);
-    if (!header) {
+    const task = this.queue.ackTask(id, msg.id);
+    if (!task) {
       // Late answer for a frame already handed to someone else: the collector would drop it too.
       this.duplicates++;
       return false;
     }
     // Accounted as the frame the worker was sent, whatever the answer names.
-    this.collector.result(stampResult(msg.result, header, 'good'));
+    const result = stampResult(msg.result, task.header, 'good');
+    // The hit files take the frame's bytes first: the result may complete its series.
+    this.hitFiles?.offer(task.header, task.data, result);
+    this.collector.result(result);
     return true;
   }
 

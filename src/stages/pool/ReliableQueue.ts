@@ -51,6 +51,8 @@ export interface ReliableQueueOptions {
   /** null: a private temporary directory (see SpillFile). */
   spillDir: string | null;
   name: string;
+  /** Bytes held in memory by others under the same budget (hits waiting for the writer). */
+  otherMemoryBytes?: () => number;
   /** Largest spill segment file before a new one is started (default 64 MB). */
   spillSegmentBytes?: number;
 }
@@ -131,7 +133,8 @@ export class ReliableQueue {
    */
   enqueue(task: Task): LostReason | null {
     const size = taskBytes(task);
-    if (this.memoryBytes + size > this.options.memoryBudgetBytes) {
+    const shared = this.options.otherMemoryBytes?.() ?? 0;
+    if (this.memoryBytes + shared + size > this.options.memoryBudgetBytes) {
       const failed = this.spill.push(task);
       if (failed === null) this.spilledTotal++;
       return failed;
@@ -170,10 +173,15 @@ export class ReliableQueue {
    * answer says), or null when the task was not in flight there (late duplicate after a redelivery).
    */
   ack(id: string, taskId: number): TaskHeader | null {
+    return this.ackTask(id, taskId)?.header ?? null;
+  }
+
+  /** As ack, with the task's bytes (the hit files take a hit's bytes from here). */
+  ackTask(id: string, taskId: number): Task | null {
     const task = this.takeInFlight(id, taskId);
     if (task === undefined) return null;
     this.comebacks.delete(taskId);
-    return task.header;
+    return task;
   }
 
   /**

@@ -15,7 +15,7 @@ import { closeSync, constants, openSync, readSync, rmSync, writeSync } from 'nod
 import { ensurePrivateDirectory, makePrivateTempDirectory } from '../../util/privateDirectory.js';
 import { join } from 'node:path';
 import { decode, encode } from '@msgpack/msgpack';
-import type { Task, TaskHeader } from './Task.js';
+import type { TaskHeader } from './Task.js';
 import type { LostReason } from '../../sinks/records.js';
 
 const LENGTHS = 8; // u32 header length + u32 data length
@@ -26,10 +26,19 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 export const SPILL_FAILED: LostReason = 'spill-failed';
 export const SPILL_UNREADABLE: LostReason = 'spill-unreadable';
 
+/** What every spilled record's header names: the index keeps these to report a lost record. */
+export type SpilledHeader = Pick<TaskHeader, 'id' | 'run' | 'series' | 'frame'>;
+
 /** A spilled task that could not be read back: what is known of it, and why. */
 export interface LostTask {
-  header: Pick<TaskHeader, 'id' | 'run' | 'series' | 'frame'>;
+  header: SpilledHeader;
   reason: LostReason;
+}
+
+/** A record: a small header (msgpack-encoded) and the frame's bytes. */
+export interface SpillRecord<H extends SpilledHeader> {
+  header: H;
+  data: Uint8Array;
 }
 
 interface Segment {
@@ -46,7 +55,8 @@ interface Segment {
 /** Tells apart the spill files of several queues with the same name in one process. */
 let instances = 0;
 
-export class SpillFile {
+/** Spills good-path tasks by default; the hit-file queue spills its own records. */
+export class SpillFile<H extends SpilledHeader = TaskHeader> {
   private readonly segments: Segment[] = [];
   private readonly prefix: string;
   private nextSegment = 0;
@@ -86,7 +96,7 @@ export class SpillFile {
   }
 
   /** Appends a task; null when stored, otherwise the reason it could not be. */
-  push(task: Task): LostReason | null {
+  push(task: SpillRecord<H>): LostReason | null {
     const header = encode(task.header);
     const recordBytes = LENGTHS + header.byteLength + task.data.byteLength;
     let segment: Segment;
@@ -112,7 +122,7 @@ export class SpillFile {
   }
 
   /** The oldest task that can be read back, or undefined; unreadable ones go to drainLost(). */
-  shift(): Task | undefined {
+  shift(): SpillRecord<H> | undefined {
     while (this.count > 0) {
       const segment = this.segments[0]!;
       const i = segment.readRecords * STRIDE;
@@ -182,7 +192,7 @@ export class SpillFile {
     return this.dir;
   }
 
-  private readRecord(segment: Segment, recordBytes: number, id: number): Task | undefined {
+  private readRecord(segment: Segment, recordBytes: number, id: number): SpillRecord<H> | undefined {
     try {
       readAll(segment.fd, this.lengths, segment.readOffset);
       const headerBytes = this.lengths.readUInt32LE(0);
@@ -194,7 +204,7 @@ export class SpillFile {
       const data = Buffer.allocUnsafe(dataBytes);
       readAll(segment.fd, header, segment.readOffset + LENGTHS);
       readAll(segment.fd, data, segment.readOffset + LENGTHS + headerBytes);
-      const decoded = decode(header) as TaskHeader;
+      const decoded = decode(header) as H;
       if (decoded === null || typeof decoded !== 'object' || decoded.id !== id) return undefined;
       return { header: decoded, data };
     } catch (err) {

@@ -1,0 +1,108 @@
+// Hits waiting for the writer process: first in, first out, in memory while the good path's
+// memory budget has room (the budget is shared with the good path's waiting frames), then on
+// disk (SpillFile). A writer that falls behind therefore costs memory up to the budget and then
+// disk, and never a hit; a hit the disk refuses or cannot give back is reported by drainLost().
+import type { Codec } from '../../receiver/events.js';
+import { SpillFile, type SpillRecord } from '../../stages/pool/SpillFile.js';
+import type { LostTask } from '../../stages/pool/SpillFile.js';
+import type { NotWrittenReason } from '../records.js';
+import type { HitResult } from './hitFileTypes.js';
+
+/** What is kept of a frame besides its bytes (spilled as msgpack with them). */
+export interface HitHeader {
+  id: number;
+  run: number;
+  series: number;
+  frame: number;
+  codec: Codec;
+  elemSize: 1 | 2 | 4;
+  receivedAt: number;
+  result: HitResult;
+}
+
+export type Hit = SpillRecord<HitHeader>;
+
+/** Bytes a hit holds in memory beyond its chunk (header, spot list). */
+function hitBytes(hit: Hit): number {
+  return hit.data.byteLength + 256 + 24 * hit.header.result.spots.length;
+}
+
+export interface HitQueueOptions {
+  memoryBudgetBytes: number;
+  /** Bytes the good path holds in memory under the same budget. */
+  otherMemoryBytes: () => number;
+  /** null: a private temporary directory. */
+  spillDir: string | null;
+}
+
+export class HitQueue {
+  private readonly memory: Hit[] = [];
+  private head = 0;
+  private bytes = 0;
+  private readonly spill: SpillFile<HitHeader>;
+  private refused: LostTask[] = [];
+  spilledTotal = 0;
+
+  constructor(private readonly options: HitQueueOptions) {
+    this.spill = new SpillFile<HitHeader>(options.spillDir, 'hits');
+  }
+
+  get length(): number {
+    return this.memory.length - this.head + this.spill.length;
+  }
+
+  get onDisk(): number {
+    return this.spill.length;
+  }
+
+  get memoryBytes(): number {
+    return this.bytes;
+  }
+
+  get lastSpillError(): Error | null {
+    return this.spill.lastError;
+  }
+
+  /** Memory while the shared budget has room and nothing older waits on disk (order is kept), else disk. */
+  push(hit: Hit): void {
+    const size = hitBytes(hit);
+    const room = this.bytes + this.options.otherMemoryBytes() + size <= this.options.memoryBudgetBytes;
+    if (room && this.spill.length === 0) {
+      this.memory.push(hit);
+      this.bytes += size;
+      return;
+    }
+    const failed = this.spill.push(hit);
+    if (failed === null) this.spilledTotal++;
+    else this.refused.push({ header: hit.header, reason: failed });
+  }
+
+  shift(): Hit | undefined {
+    if (this.head < this.memory.length) {
+      const hit = this.memory[this.head]!;
+      this.memory[this.head++] = undefined as unknown as Hit;
+      this.bytes -= hitBytes(hit);
+      if (this.head > 1024 && this.head * 2 > this.memory.length) {
+        this.memory.splice(0, this.head);
+        this.head = 0;
+      }
+      return hit;
+    }
+    return this.spill.shift();
+  }
+
+  /** Hits the disk refused or could not give back since the last call, with the reason. */
+  drainLost(): { run: number; frame: number; reason: NotWrittenReason }[] {
+    const lost = [...this.refused, ...this.spill.drainLost()].map((l) => ({
+      run: l.header.run,
+      frame: l.header.frame,
+      reason: l.reason === 'spill-failed' ? ('spill-failed' as const) : ('spill-unreadable' as const),
+    }));
+    this.refused = [];
+    return lost;
+  }
+
+  close(): void {
+    this.spill.close();
+  }
+}

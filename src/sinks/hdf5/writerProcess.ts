@@ -1,0 +1,113 @@
+// Process: the hit-file writer, a child of the pipeline (forked by HitWriterProcess). The only
+// process that loads the HDF5 addon, and one thread in it calls HDF5 (Debian's libhdf5 is not
+// thread-safe); the pipeline's event loop never waits on a disk or on HDF5.
+//
+// Takes series and frames over the IPC channel (writerProtocol.ts), makes chunks that did not
+// arrive as bitshuffle+LZ4 into bitshuffle+LZ4 with our codec, writes them with NxmxSeriesWriter
+// and answers each frame once. A run whose files fail (full disk, vanished directory) is closed
+// as far as it can be and its later frames are answered 'write-failed'; other runs go on.
+import { FrameDecoder } from '../../codec/FrameDecoder.js';
+import { nativeCodec } from '../../codec/nativeCodec.js';
+import type { FileRecord } from '../records.js';
+import { NxmxSeriesWriter, freePrefix } from './NxmxSeriesWriter.js';
+import type { FromWriter, ToWriter } from './writerProtocol.js';
+
+interface RunState {
+  writer: NxmxSeriesWriter | null;
+  width: number;
+  height: number;
+  files: string[];
+  master: string | null;
+}
+
+const runs = new Map<number, RunState>();
+const decoder = new FrameDecoder();
+
+function send(msg: FromWriter): void {
+  process.send?.(msg);
+}
+
+function announce(run: number, records: FileRecord[], state: RunState): void {
+  for (const record of records) {
+    state.files.push(record.path);
+    if (record.kind === 'master') state.master = record.path;
+    send({ t: 'file', run, record });
+  }
+}
+
+/** The run's files are lost to an error: say so once, keep what is complete. */
+function fail(run: number, state: RunState, err: unknown): void {
+  send({ t: 'run-failed', run, message: (err as Error).message });
+  try {
+    state.writer?.abort();
+  } catch {
+    // already failing; the message above names the cause
+  }
+  state.writer = null;
+}
+
+function open(msg: ToWriter & { t: 'open' }): void {
+  const run = msg.run;
+  const { width, height } = msg.series;
+  const state: RunState = { writer: null, width, height, files: [], master: null };
+  runs.set(run, state);
+  try {
+    const prefix = freePrefix(msg.series.directory, msg.series.prefix);
+    state.writer = new NxmxSeriesWriter({ ...msg.series, prefix });
+  } catch (err) {
+    fail(run, state, err);
+  }
+}
+
+/** The frame as bitshuffle+LZ4, the only chunk encoding the files hold. */
+function bslz4Chunk(msg: ToWriter & { t: 'frame' }, state: RunState): Uint8Array {
+  if (msg.codec === 'bslz4') return msg.frame.chunk;
+  const dtype = msg.elemSize === 1 ? 'uint8' : msg.elemSize === 2 ? 'uint16' : 'uint32';
+  const name = msg.codec === 'raw' ? '<' : msg.codec;
+  const pixels = decoder.decode(
+    msg.frame.chunk,
+    { codec: msg.codec, elemSize: msg.elemSize, name },
+    state.width,
+    state.height,
+    dtype,
+  );
+  return nativeCodec().encodeBslz4(pixels, msg.elemSize);
+}
+
+function frame(msg: ToWriter & { t: 'frame' }): void {
+  const state = runs.get(msg.run);
+  const image = msg.frame.image;
+  if (!state?.writer) {
+    send({ t: 'not-written', run: msg.run, image, reason: 'write-failed' });
+    return;
+  }
+  try {
+    const chunk = bslz4Chunk(msg, state);
+    announce(msg.run, state.writer.write({ ...msg.frame, chunk }), state);
+    send({ t: 'written', run: msg.run, image, hit: msg.frame.result.hit });
+  } catch (err) {
+    send({ t: 'not-written', run: msg.run, image, reason: 'write-failed' });
+    fail(msg.run, state, err);
+  }
+}
+
+function finish(msg: ToWriter & { t: 'finish' }): void {
+  const state = runs.get(msg.run);
+  runs.delete(msg.run);
+  if (state?.writer) {
+    try {
+      announce(msg.run, state.writer.finish(msg.endedAt), state);
+    } catch (err) {
+      fail(msg.run, state, err);
+    }
+  }
+  send({ t: 'finished', run: msg.run, master: state?.master ?? null, files: state?.files ?? [] });
+}
+
+process.on('message', (msg: ToWriter) => {
+  if (msg.t === 'open') open(msg);
+  else if (msg.t === 'frame') frame(msg);
+  else finish(msg);
+});
+// The pipeline gone, nothing is left to write for: temporary files stay clearly partial.
+process.on('disconnect', () => process.exit(0));
