@@ -1,4 +1,6 @@
 // The validated configuration, with every default filled in (see configSchema.ts for meanings).
+// configSchema.ts is typed by these types (schemaTypes.ts): a key, type, null or enum member
+// changed here and not there, or there and not here, fails `tsc`.
 
 export interface SimulatorConfig {
   model: 'eiger2-4m' | 'eiger2-9m' | 'eiger2-16m';

@@ -4,8 +4,9 @@ import { configSchema, type SchemaNode } from './configSchema.js';
 
 function typeOf(node: SchemaNode): string {
   if (node.enum) return node.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
-  const t = Array.isArray(node.type) ? node.type.join(' \\| ') : (node.type ?? 'any');
-  if (node.type === 'array' || (Array.isArray(node.type) && node.type.includes('array'))) {
+  const types = typeof node.type === 'string' ? [node.type] : (node.type ?? ['any']);
+  const t = types.join(' \\| ');
+  if (types.includes('array')) {
     const n = node.minItems !== undefined && node.minItems === node.maxItems ? `${node.minItems} ` : '';
     return `${t} (${n}${node.items?.type === 'array' ? 'arrays' : 'numbers'})`;
   }

@@ -1,67 +1,65 @@
 // The configuration file's schema: every key, its type, its default and what it means.
 // It is the single source of truth: validation (loadConfig.ts), the defaults, and the
 // configuration reference in the README (`stream-pipeline config-docs`) all come from here.
+// It is typed by PipelineConfig (schemaTypes.ts), so a key, type or default that disagrees
+// with the type the rest of the program reads fails `tsc`.
 
 import { RESULT_LIMITS } from '../sinks/records.js';
+import type { PipelineConfig, SimulatorConfig, WorkerPoolConfig } from './PipelineConfig.js';
+import { oneOf, type NumberKeywords, type Properties, type Property, type Schema } from './schemaTypes.js';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type { SchemaNode } from './schemaTypes.js';
 
-export interface SchemaNode {
-  type?: string | string[];
-  description?: string;
-  default?: Json;
-  enum?: Json[];
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  minItems?: number;
-  maxItems?: number;
-  pattern?: string;
-  /** 'zmq-connect': an endpoint to connect to (src/config/endpoint.ts). */
-  format?: string;
-  items?: SchemaNode;
-  properties?: Record<string, SchemaNode>;
-  required?: string[];
-  additionalProperties?: boolean | SchemaNode;
-  oneOf?: SchemaNode[];
-}
+type Pipeline = PipelineConfig['pipeline'];
+type Analysis = PipelineConfig['analysis'];
 
-const positiveInt = (description: string, def: number, maximum?: number): SchemaNode => ({
+const positiveInt = (description: string, def: number, maximum?: number): Property<number> => ({
   type: 'integer',
   minimum: 1,
   ...(maximum ? { maximum } : {}),
   default: def,
   description,
 });
-const num = (description: string, def: number | null, extra: Partial<SchemaNode> = {}): SchemaNode => ({
-  type: def === null ? ['number', 'null'] : 'number',
-  default: def,
-  description,
-  ...extra,
-});
-const obj = (description: string, properties: Record<string, SchemaNode>): SchemaNode => ({
-  type: 'object',
-  description,
-  properties,
-  additionalProperties: false,
-  default: {},
-});
+function num(description: string, def: number, extra?: NumberKeywords): Property<number>;
+function num(description: string, def: null, extra?: NumberKeywords): Property<number | null>;
+function num(
+  description: string,
+  def: number | null,
+  extra: NumberKeywords = {},
+): Property<number> | Property<number | null> {
+  return def === null
+    ? { type: ['number', 'null'], default: null, description, ...extra }
+    : { type: 'number', default: def, description, ...extra };
+}
+/** The keywords of every section but its `properties`; a section's keys all have defaults, so
+ * its own default `{}` is filled in to a complete section. */
+const section = (description: string) =>
+  ({ type: 'object', description, additionalProperties: false, default: {} }) as const;
 
-const simulator = obj(
-  'Run the built-in detector simulator in-process as the detector (demo, tests). When present, ' +
+const simulator: Property<SimulatorConfig | null> = {
+  type: ['object', 'null'],
+  description:
+    'Run the built-in detector simulator in-process as the detector (demo, tests). When present, ' +
     'detector.endpoint is where the simulator binds and the pipeline connects.',
-  {
+  additionalProperties: false,
+  default: null,
+  properties: {
     model: {
       type: 'string',
-      enum: ['eiger2-4m', 'eiger2-9m', 'eiger2-16m'],
+      enum: oneOf('eiger2-4m', 'eiger2-9m', 'eiger2-16m'),
       default: 'eiger2-4m',
       description: 'Simulated detector.',
     },
     frames: positiveInt('Frames per series.', 1000),
     series: positiveInt('Number of series to send, one after another.', 1),
     rate: num('Frame rate in Hz; 0 sends as fast as possible.', 100, { minimum: 0 }),
-    stream: { type: 'string', enum: ['v1', 'v2'], default: 'v1', description: 'Wire format the simulator speaks.' },
-    dtype: { type: 'string', enum: ['uint16', 'uint32'], default: 'uint32', description: 'Pixel type.' },
+    stream: {
+      type: 'string',
+      enum: oneOf('v1', 'v2'),
+      default: 'v1',
+      description: 'Wire format the simulator speaks.',
+    },
+    dtype: { type: 'string', enum: oneOf('uint16', 'uint32'), default: 'uint32', description: 'Pixel type.' },
     hit_fraction: num('Fraction of frames with Bragg spots.', 0.1, { minimum: 0, maximum: 1 }),
     ice_rings: { type: 'boolean', default: false, description: 'Add hexagonal-ice rings to the frames.' },
     split_spots: { type: 'boolean', default: false, description: 'Double every Bragg spot (split crystal).' },
@@ -78,69 +76,73 @@ const simulator = obj(
       description: 'Write the true spot positions (JSON lines) to this file.',
     },
   },
-);
+};
 
-const detector = obj('Where the detector stream comes from.', {
-  endpoint: {
-    type: 'string',
-    default: 'tcp://127.0.0.1:9999',
-    format: 'zmq-connect',
-    description: "The detector's ZeroMQ PUSH endpoint (V1 default port 9999, V2 31001).",
+const detector: Property<PipelineConfig['detector']> = {
+  ...section('Where the detector stream comes from.'),
+  properties: {
+    endpoint: {
+      type: 'string',
+      default: 'tcp://127.0.0.1:9999',
+      format: 'zmq-connect',
+      description: "The detector's ZeroMQ PUSH endpoint (V1 default port 9999, V2 31001).",
+    },
+    distance_fallback_m: num(
+      'Sample-detector distance (m) used when the stream does not carry one (V2 without detector_translation).',
+      null,
+      { exclusiveMinimum: 0 },
+    ),
+    simulate: simulator,
   },
-  distance_fallback_m: num(
-    'Sample-detector distance (m) used when the stream does not carry one (V2 without detector_translation).',
-    null,
-    { exclusiveMinimum: 0 },
-  ),
-  simulate: { ...simulator, type: ['object', 'null'], default: null },
-});
+};
 
-const sampling: SchemaNode = obj(
-  'Which frames the fast path looks at (it also skips frames when every fast worker is busy).',
-  {
+const sampling: Property<Pipeline['fast']['sampling']> = {
+  ...section('Which frames the fast path looks at (it also skips frames when every fast worker is busy).'),
+  properties: {
     every: positiveInt('Look at every Nth frame (1 = all).', 1),
     fraction: num('Or: look at this random fraction of frames (1 = all). Applied after `every`.', 1, {
       exclusiveMinimum: 0,
       maximum: 1,
     }),
   },
-);
+};
 
-const workerPool = (name: string, spotFinder: string, extra: Record<string, SchemaNode>): SchemaNode =>
-  obj(`The ${name} path.`, {
-    workers: {
-      type: 'integer',
-      minimum: 0,
-      maximum: 256,
-      default: 1,
-      description: 'Local worker processes at start (0: only remote workers).',
-    },
-    min_workers: {
-      type: 'integer',
-      minimum: 0,
-      maximum: 256,
-      default: 1,
-      description: 'Lower bound when the pool scaler adjusts the local worker count.',
-    },
-    max_workers: {
-      type: 'integer',
-      minimum: 0,
-      maximum: 256,
-      default: 2,
-      description: 'Upper bound when the pool scaler adjusts the local worker count.',
-    },
-    spot_finder: {
-      type: 'string',
-      enum: ['dispersion', 'peakfinder8'],
-      default: spotFinder,
-      description: 'Spot-finding algorithm of this path.',
-    },
-    ...extra,
-  });
+/** The keys both worker pools have; `spotFinder` is the pool's default. */
+const workerPool = (spotFinder: WorkerPoolConfig['spot_finder']): Properties<WorkerPoolConfig> => ({
+  workers: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 256,
+    default: 1,
+    description: 'Local worker processes at start (0: only remote workers).',
+  },
+  min_workers: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 256,
+    default: 1,
+    description: 'Lower bound when the pool scaler adjusts the local worker count.',
+  },
+  max_workers: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 256,
+    default: 2,
+    description: 'Upper bound when the pool scaler adjusts the local worker count.',
+  },
+  spot_finder: {
+    type: 'string',
+    enum: oneOf('dispersion', 'peakfinder8'),
+    default: spotFinder,
+    description: 'Spot-finding algorithm of this path.',
+  },
+});
 
-const auth = obj(
-  'Who may join as a worker over TCP (ZeroMQ CURVE: encrypted, and only holders of an authorized key get in). Required when pipeline.host is not a loopback address; local workers use a private Unix socket and need no key.',
-  {
+const auth: Property<Pipeline['auth']> = {
+  ...section(
+    'Who may join as a worker over TCP (ZeroMQ CURVE: encrypted, and only holders of an authorized key get in). Required when pipeline.host is not a loopback address; local workers use a private Unix socket and need no key.',
+  ),
+  properties: {
     key_file: {
       type: ['string', 'null'],
       default: null,
@@ -154,179 +156,208 @@ const auth = obj(
         'Public keys of the workers allowed to join: their .pub files concatenated, one "public-key Z85" line each.',
     },
   },
-);
+};
 
-const pipeline = obj('The stage graph: receiver -> fast and good worker pools -> collector.', {
-  host: {
-    type: 'string',
-    default: '127.0.0.1',
-    description:
-      'Address the pipeline binds its worker and HTTP ports on (0.0.0.0 to accept remote workers; then pipeline.auth is required).',
-  },
-  auth,
-  worker_port: {
-    type: 'integer',
-    minimum: 0,
-    maximum: 65535,
-    default: 5600,
-    description:
-      'Port remote workers connect to (`stream-pipeline worker --connect tcp://HOST:PORT`); 0 picks a free one.',
-  },
-  fast: workerPool('fast (lossy, live feedback)', 'peakfinder8', { sampling }),
-  good: workerPool('good (full, lossless)', 'dispersion', {
-    memory_budget_mb: positiveInt(
-      'Frames waiting for a good worker may use this much memory; beyond it they spill to disk. The pipeline process needs memory beyond this for its receive queue and itself (`npm run bench` reports its peak RSS next to this budget).',
-      2048,
+const pipeline: Property<Pipeline> = {
+  ...section('The stage graph: receiver -> fast and good worker pools -> collector.'),
+  properties: {
+    host: {
+      type: 'string',
+      default: '127.0.0.1',
+      description:
+        'Address the pipeline binds its worker and HTTP ports on (0.0.0.0 to accept remote workers; then pipeline.auth is required).',
+    },
+    auth,
+    worker_port: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 65535,
+      default: 5600,
+      description:
+        'Port remote workers connect to (`stream-pipeline worker --connect tcp://HOST:PORT`); 0 picks a free one.',
+    },
+    fast: {
+      ...section('The fast (lossy, live feedback) path.'),
+      properties: { ...workerPool('peakfinder8'), sampling },
+    },
+    good: {
+      ...section('The good (full, lossless) path.'),
+      properties: {
+        ...workerPool('dispersion'),
+        memory_budget_mb: positiveInt(
+          'Frames waiting for a good worker may use this much memory; beyond it they spill to disk. The pipeline process needs memory beyond this for its receive queue and itself (`npm run bench` reports its peak RSS next to this budget).',
+          2048,
+        ),
+        spill_dir: {
+          type: ['string', 'null'],
+          default: null,
+          description:
+            "Where frames spill when the memory budget is used up: a directory of this user's only (created with mode 700; one that is a symlink, another user's, or open to others is refused). null: a fresh private directory under the system's temporary directory, removed at exit.",
+        },
+      },
+    },
+    heartbeat_ms: positiveInt(
+      'Worker heartbeat interval; a worker silent for 3 intervals is declared dead and its frames redelivered.',
+      1000,
+      60000,
     ),
-    spill_dir: {
+    task_timeout_s: positiveInt(
+      'A worker that holds a frame this long without answering (while still heart-beating) is dropped and its frames go to other workers.',
+      60,
+      3600,
+    ),
+    shared_memory_slot_mb: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 256,
+      default: 16,
+      description:
+        'Local workers receive frames in shared memory: one slot of this size per frame of credit, reserved in /dev/shm (a good worker holds 4, a fast one 1). Larger frames, or all when /dev/shm has no room, go over the socket; 0: always over the socket.',
+    },
+  },
+};
+
+const userMask: Property<Analysis['mask']> = {
+  ...section('Pixels to leave out of every analysis, on top of the detector pixel mask.'),
+  properties: {
+    rectangles: {
+      type: 'array',
+      default: [],
+      description: 'Rectangles in pixels, [x0, y0, x1, y1] (inclusive-exclusive).',
+      items: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 },
+    },
+    circles: {
+      type: 'array',
+      default: [],
+      description: 'Circles in pixels, [x, y, radius] (e.g. the beam stop).',
+      items: { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 },
+    },
+    d_min: num('Leave out pixels at higher resolution than this (angstrom).', null, { exclusiveMinimum: 0 }),
+    d_max: num('Leave out pixels at lower resolution than this (angstrom).', null, { exclusiveMinimum: 0 }),
+  },
+};
+
+const analysis: Property<Analysis> = {
+  ...section('Per-frame analysis parameters.'),
+  properties: {
+    mask: userMask,
+    radial: {
+      ...section('Radial profile (azimuthal average).'),
+      properties: {
+        bins: positiveInt('Number of bins.', 500, RESULT_LIMITS.radialBins),
+        unit: {
+          type: 'string',
+          enum: oneOf('q', '2theta', 'd'),
+          default: 'q',
+          description: 'Bin unit: q (1/angstrom), 2theta (degrees) or d (angstrom).',
+        },
+        range: {
+          type: ['array', 'null'],
+          items: { type: 'number' },
+          minItems: 2,
+          maxItems: 2,
+          default: null,
+          description: 'Bin range [low, high] in the unit; null: the whole detector.',
+        },
+        solid_angle: { type: 'boolean', default: false, description: 'Apply the solid-angle correction.' },
+        polarisation: num('Polarisation factor (-1..1) to correct for; null: no correction.', null, {
+          minimum: -1,
+          maximum: 1,
+        }),
+      },
+    },
+    dispersion: {
+      ...section("DIALS's dispersion spot finder."),
+      properties: {
+        algorithm: {
+          type: 'string',
+          enum: oneOf('dispersion_extended', 'dispersion'),
+          default: 'dispersion_extended',
+          description:
+            'Threshold variant: dispersion_extended (what dials.find_spots uses by default) or the classic dispersion.',
+        },
+        kernel_size: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 20,
+          default: 3,
+          description: 'Half-width of the local window ((2k+1)^2 pixels).',
+        },
+        sigma_background: num('Dispersion threshold (index of dispersion).', 6, { exclusiveMinimum: 0 }),
+        sigma_strong: num('Strong-pixel threshold in sigmas above the local mean.', 3, { exclusiveMinimum: 0 }),
+        min_local: { type: 'integer', minimum: 0, default: 2, description: 'Minimum valid pixels in the window.' },
+        gain: num('Detector gain.', 1, { exclusiveMinimum: 0 }),
+        global_threshold: num('Pixels must exceed this value.', 0, { minimum: 0 }),
+        min_spot_size: { type: 'integer', minimum: 1, default: 3, description: 'Smallest spot, pixels.' },
+        max_spot_size: { type: 'integer', minimum: 1, default: 1000, description: 'Largest spot, pixels.' },
+        connectivity: {
+          type: 'integer',
+          enum: oneOf(4, 8),
+          default: 4,
+          description: 'Pixel neighbourhood that joins strong pixels into one spot (DIALS: 4).',
+        },
+      },
+    },
+    peakfinder8: {
+      ...section('The OM / CrystFEL peakfinder8.'),
+      properties: {
+        adc_threshold: num('Absolute threshold (counts).', 5, { minimum: 0 }),
+        min_snr: num('Signal-to-noise threshold.', 6, { exclusiveMinimum: 0 }),
+        min_pix_count: { type: 'integer', minimum: 1, default: 2, description: 'Smallest peak, pixels.' },
+        max_pix_count: { type: 'integer', minimum: 1, default: 200, description: 'Largest peak, pixels.' },
+        local_bg_radius: { type: 'integer', minimum: 1, default: 3, description: 'Local background radius, pixels.' },
+        min_res: num('Inner radius limit, pixels.', 0, { minimum: 0 }),
+        max_res: num('Outer radius limit, pixels (0 = none).', 0, { minimum: 0 }),
+        max_num_peaks: positiveInt('Most peaks reported per frame.', 2048, RESULT_LIMITS.spots),
+        fast: {
+          type: 'boolean',
+          default: true,
+          description: 'Radial statistics from a sample of 100 pixels per bin (the fast mode).',
+        },
+      },
+    },
+    hit: {
+      ...section('What counts as a hit.'),
+      properties: { min_spots: positiveInt('A frame with at least this many spots is a hit.', 20) },
+    },
+  },
+};
+
+const outputs: Property<PipelineConfig['outputs']> = {
+  ...section('Where results go.'),
+  properties: {
+    results: {
+      type: ['string', 'null'],
+      default: null,
+      description: 'JSON-lines results file (series, frame and summary records); null: none.',
+    },
+    spots_in_results: {
+      type: 'boolean',
+      default: true,
+      description: "Include each good-path frame's spot list in the results.",
+    },
+    radial_in_results: {
+      type: 'boolean',
+      default: true,
+      description: "Include each good-path frame's radial profile in the results.",
+    },
+    hdf5_dir: {
       type: ['string', 'null'],
       default: null,
       description:
-        "Where frames spill when the memory budget is used up: a directory of this user's only (created with mode 700; one that is a symlink, another user's, or open to others is refused). null: a fresh private directory under the system's temporary directory, removed at exit.",
+        'Directory for hit-only NXmx HDF5 files. Not written by this version yet: a value other than null stops the pipeline at start.',
     },
-  }),
-  heartbeat_ms: positiveInt(
-    'Worker heartbeat interval; a worker silent for 3 intervals is declared dead and its frames redelivered.',
-    1000,
-    60000,
-  ),
-  task_timeout_s: positiveInt(
-    'A worker that holds a frame this long without answering (while still heart-beating) is dropped and its frames go to other workers.',
-    60,
-    3600,
-  ),
-  shared_memory_slot_mb: {
-    type: 'integer',
-    minimum: 0,
-    maximum: 256,
-    default: 16,
-    description:
-      'Local workers receive frames in shared memory: one slot of this size per frame of credit, reserved in /dev/shm (a good worker holds 4, a fast one 1). Larger frames, or all when /dev/shm has no room, go over the socket; 0: always over the socket.',
-  },
-});
-
-const userMask = obj('Pixels to leave out of every analysis, on top of the detector pixel mask.', {
-  rectangles: {
-    type: 'array',
-    default: [],
-    description: 'Rectangles in pixels, [x0, y0, x1, y1] (inclusive-exclusive).',
-    items: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 },
-  },
-  circles: {
-    type: 'array',
-    default: [],
-    description: 'Circles in pixels, [x, y, radius] (e.g. the beam stop).',
-    items: { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 },
-  },
-  d_min: num('Leave out pixels at higher resolution than this (angstrom).', null, { exclusiveMinimum: 0 }),
-  d_max: num('Leave out pixels at lower resolution than this (angstrom).', null, { exclusiveMinimum: 0 }),
-});
-
-const analysis = obj('Per-frame analysis parameters.', {
-  mask: userMask,
-  radial: obj('Radial profile (azimuthal average).', {
-    bins: positiveInt('Number of bins.', 500, RESULT_LIMITS.radialBins),
-    unit: {
-      type: 'string',
-      enum: ['q', '2theta', 'd'],
-      default: 'q',
-      description: 'Bin unit: q (1/angstrom), 2theta (degrees) or d (angstrom).',
-    },
-    range: {
-      type: ['array', 'null'],
-      items: { type: 'number' },
-      minItems: 2,
-      maxItems: 2,
-      default: null,
-      description: 'Bin range [low, high] in the unit; null: the whole detector.',
-    },
-    solid_angle: { type: 'boolean', default: false, description: 'Apply the solid-angle correction.' },
-    polarisation: num('Polarisation factor (-1..1) to correct for; null: no correction.', null, {
-      minimum: -1,
-      maximum: 1,
-    }),
-  }),
-  dispersion: obj("DIALS's dispersion spot finder.", {
-    algorithm: {
-      type: 'string',
-      enum: ['dispersion_extended', 'dispersion'],
-      default: 'dispersion_extended',
-      description:
-        'Threshold variant: dispersion_extended (what dials.find_spots uses by default) or the classic dispersion.',
-    },
-    kernel_size: {
+    http_port: {
       type: 'integer',
-      minimum: 1,
-      maximum: 20,
-      default: 3,
-      description: 'Half-width of the local window ((2k+1)^2 pixels).',
+      minimum: 0,
+      maximum: 65535,
+      default: 8080,
+      description: 'Port of the dashboard, /metrics and the results WebSocket; 0 picks a free one.',
     },
-    sigma_background: num('Dispersion threshold (index of dispersion).', 6, { exclusiveMinimum: 0 }),
-    sigma_strong: num('Strong-pixel threshold in sigmas above the local mean.', 3, { exclusiveMinimum: 0 }),
-    min_local: { type: 'integer', minimum: 0, default: 2, description: 'Minimum valid pixels in the window.' },
-    gain: num('Detector gain.', 1, { exclusiveMinimum: 0 }),
-    global_threshold: num('Pixels must exceed this value.', 0, { minimum: 0 }),
-    min_spot_size: { type: 'integer', minimum: 1, default: 3, description: 'Smallest spot, pixels.' },
-    max_spot_size: { type: 'integer', minimum: 1, default: 1000, description: 'Largest spot, pixels.' },
-    connectivity: {
-      type: 'integer',
-      enum: [4, 8],
-      default: 4,
-      description: 'Pixel neighbourhood that joins strong pixels into one spot (DIALS: 4).',
-    },
-  }),
-  peakfinder8: obj('The OM / CrystFEL peakfinder8.', {
-    adc_threshold: num('Absolute threshold (counts).', 5, { minimum: 0 }),
-    min_snr: num('Signal-to-noise threshold.', 6, { exclusiveMinimum: 0 }),
-    min_pix_count: { type: 'integer', minimum: 1, default: 2, description: 'Smallest peak, pixels.' },
-    max_pix_count: { type: 'integer', minimum: 1, default: 200, description: 'Largest peak, pixels.' },
-    local_bg_radius: { type: 'integer', minimum: 1, default: 3, description: 'Local background radius, pixels.' },
-    min_res: num('Inner radius limit, pixels.', 0, { minimum: 0 }),
-    max_res: num('Outer radius limit, pixels (0 = none).', 0, { minimum: 0 }),
-    max_num_peaks: positiveInt('Most peaks reported per frame.', 2048, RESULT_LIMITS.spots),
-    fast: {
-      type: 'boolean',
-      default: true,
-      description: 'Radial statistics from a sample of 100 pixels per bin (the fast mode).',
-    },
-  }),
-  hit: obj('What counts as a hit.', {
-    min_spots: positiveInt('A frame with at least this many spots is a hit.', 20),
-  }),
-});
+  },
+};
 
-const outputs = obj('Where results go.', {
-  results: {
-    type: ['string', 'null'],
-    default: null,
-    description: 'JSON-lines results file (series, frame and summary records); null: none.',
-  },
-  spots_in_results: {
-    type: 'boolean',
-    default: true,
-    description: "Include each good-path frame's spot list in the results.",
-  },
-  radial_in_results: {
-    type: 'boolean',
-    default: true,
-    description: "Include each good-path frame's radial profile in the results.",
-  },
-  hdf5_dir: {
-    type: ['string', 'null'],
-    default: null,
-    description:
-      'Directory for hit-only NXmx HDF5 files. Not written by this version yet: a value other than null stops the pipeline at start.',
-  },
-  http_port: {
-    type: 'integer',
-    minimum: 0,
-    maximum: 65535,
-    default: 8080,
-    description: 'Port of the dashboard, /metrics and the results WebSocket; 0 picks a free one.',
-  },
-});
-
-export const configSchema: SchemaNode = {
+export const configSchema: Schema<PipelineConfig> = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -339,13 +370,16 @@ export const configSchema: SchemaNode = {
     pipeline,
     analysis,
     outputs,
-    logging: obj('Logs (JSON lines on stderr).', {
-      level: {
-        type: 'string',
-        enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'],
-        default: 'info',
-        description: 'Least severe level logged.',
+    logging: {
+      ...section('Logs (JSON lines on stderr).'),
+      properties: {
+        level: {
+          type: 'string',
+          enum: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace'),
+          default: 'info',
+          description: 'Least severe level logged.',
+        },
       },
-    }),
+    },
   },
 };

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
-import { configSchema } from './configSchema.js';
+import { configSchema, type SchemaNode } from './configSchema.js';
 import { endpointProblem } from './endpoint.js';
 import type { PipelineConfig } from './PipelineConfig.js';
 
@@ -22,7 +22,8 @@ export class ConfigError extends Error {
 
 const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: true, allowUnionTypes: true });
 ajv.addFormat('zmq-connect', { type: 'string', validate: (v: string) => endpointProblem(v, 'connect') === null });
-const validate = ajv.compile(configSchema);
+// configSchema is typed by PipelineConfig (schemaTypes.ts), so what passes it is one.
+const validate = ajv.compile<PipelineConfig>(configSchema);
 
 /** Values set from the command line, as dotted key paths, e.g. { 'detector.endpoint': 'tcp://...' }:
  * applied to the file's values before anything is checked, so every rule sees them. */
@@ -58,9 +59,8 @@ export function parseConfig(text: string, source = 'configuration', overrides: C
     const err = validate.errors![0]!;
     throw describe(err, data, doc, lines, source);
   }
-  const config = data as unknown as PipelineConfig;
-  checkConsistency(config, doc, lines, source);
-  return config;
+  checkConsistency(data, doc, lines, source);
+  return data;
 }
 
 function applyOverrides(data: unknown, overrides: ConfigOverrides): void {
@@ -145,7 +145,7 @@ function describe(err: ErrorObject, data: unknown, doc: Document, lines: LineCou
 }
 
 function schemaAt(path: string[]) {
-  let node: typeof configSchema | undefined = configSchema;
+  let node: SchemaNode | undefined = configSchema;
   for (const p of path) node = node?.properties?.[p];
   return node;
 }
