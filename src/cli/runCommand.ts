@@ -28,10 +28,7 @@ export function registerRunCommand(program: Command): void {
     .option('--config <file>', 'pipeline configuration (YAML); see `stream-pipeline config-docs`')
     .option('--endpoint <endpoint>', "override detector.endpoint (the detector's ZeroMQ stream)", connectEndpoint)
     .option('--results <file>', 'override outputs.results (JSON-lines results file)')
-    .option(
-      '--hdf5-dir <dir>',
-      'override outputs.hdf5_dir (hit-only NXmx files: not written by this version yet, refused)',
-    )
+    .option('--hdf5-dir <dir>', 'override outputs.hdf5.directory (NXmx hit files)')
     .option('--dashboard-port <port>', 'override outputs.http_port (dashboard, /metrics, /ws)', port)
     .option('--workers-fast <n>', 'override pipeline.fast.workers (local fast workers)', count)
     .option('--workers-good <n>', 'override pipeline.good.workers (local good workers)', count)
@@ -41,7 +38,7 @@ export function registerRunCommand(program: Command): void {
       const config = loadConfig(opts.config, {
         'detector.endpoint': opts.endpoint,
         'outputs.results': opts.results,
-        'outputs.hdf5_dir': opts.hdf5Dir,
+        'outputs.hdf5.directory': opts.hdf5Dir,
         'outputs.http_port': opts.dashboardPort,
         'pipeline.fast.workers': opts.workersFast,
         'pipeline.good.workers': opts.workersGood,
@@ -52,12 +49,6 @@ export function registerRunCommand(program: Command): void {
 
 async function runPipeline(config: PipelineConfig, once: boolean): Promise<void> {
   const logger = createLogger('stream-pipeline', config.logging.level);
-  // Accepting it would promise files that never come.
-  if (config.outputs.hdf5_dir) {
-    throw new Error(
-      `outputs.hdf5_dir (--hdf5-dir ${config.outputs.hdf5_dir}): this version writes no HDF5 files yet; every frame's result is in the results file. Remove it.`,
-    );
-  }
   const pipeline = new Pipeline({ config, logger, once });
   pipeline.collector.on('summary', (s) => {
     const lost =

@@ -83,7 +83,7 @@ export interface PipelineConfig {
     results: string | null;
     spots_in_results: boolean;
     radial_in_results: boolean;
-    hdf5_dir: string | null;
+    hdf5: { directory: string | null; hits_only: boolean; frames_per_file: number; prefix: string | null };
     http_port: number;
   };
   logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };

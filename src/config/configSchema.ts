@@ -341,11 +341,28 @@ const outputs: Property<PipelineConfig['outputs']> = {
       default: true,
       description: "Include each good-path frame's radial profile in the results.",
     },
-    hdf5_dir: {
-      type: ['string', 'null'],
-      default: null,
-      description:
-        'Directory for hit-only NXmx HDF5 files. Not written by this version yet: a value other than null stops the pipeline at start.',
+    hdf5: {
+      ...section('NXmx HDF5 files of the good path (see Outputs in the README).'),
+      properties: {
+        directory: {
+          type: ['string', 'null'],
+          default: null,
+          description:
+            'Directory the files are written to (it must exist and be writable); null: no HDF5 files. Each series gets PREFIX_master.h5, PREFIX_data_000001.h5... and PREFIX.geom.',
+        },
+        hits_only: {
+          type: 'boolean',
+          default: true,
+          description: 'Write only the hits (serial crystallography); false writes every frame (rotation data).',
+        },
+        frames_per_file: positiveInt('Frames per data file.', 1000, 1_000_000),
+        prefix: {
+          type: ['string', 'null'],
+          default: null,
+          description:
+            'File-name prefix of every series (PREFIX_2... for the next one); null: the set-up name and the series id. Files are never overwritten: a taken prefix gets _2, _3...',
+        },
+      },
     },
     http_port: {
       type: 'integer',

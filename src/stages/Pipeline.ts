@@ -26,6 +26,7 @@ import { DEFAULT_SLOT_MB } from './pool/SharedFrameSlots.js';
 import { PoolScaler } from './PoolScaler.js';
 import { seriesRecord } from './collector/seriesRecord.js';
 import { ensurePrivateDirectory } from '../util/privateDirectory.js';
+import { ensureWritableDirectory } from '../util/writableDirectory.js';
 import { workerAuth } from './pool/auth/workerAuth.js';
 import { HitFiles } from '../sinks/hdf5/HitFiles.js';
 import { hitFilePrefix } from '../sinks/hdf5/hitFilePrefix.js';
@@ -148,6 +149,9 @@ export class Pipeline {
     // A spill directory another user could reach is refused now, not at the first spill.
     const spillDir = this.config.pipeline.good.spill_dir;
     if (spillDir !== null) ensurePrivateDirectory(spillDir);
+    // Hit files nobody can write are refused now, not at the first hit.
+    const hdf5Dir = this.config.outputs.hdf5.directory;
+    if (hdf5Dir !== null) ensureWritableDirectory(hdf5Dir, 'outputs.hdf5.directory');
     const workerEndpoint = await this.broker.bind();
     this.httpPort = await this.http.listen();
     const connect = this.broker.localEndpoint ?? workerEndpoint.replace(/\/\/(0\.0\.0\.0|\*)/, '//127.0.0.1');
