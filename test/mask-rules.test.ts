@@ -6,7 +6,8 @@ import { buildStaticMask, PixelMaskCache, validLimit, type MaskSource } from '..
 import { buildRadialTables } from '../src/stages/analysis/RadialBins.js';
 import { RadialProfile } from '../src/stages/analysis/RadialProfile.js';
 import { applyUserMask, validateUserMask } from '../src/stages/analysis/UserMask.js';
-import type { RadialPixels } from '../src/stages/analysis/radialNative.js';
+import { geometryVector, type RadialPixels } from '../src/stages/analysis/radialNative.js';
+import { nativeAddon } from '../src/native/addon.js';
 import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 
 const W = 64;
@@ -104,6 +105,46 @@ describe('static mask', () => {
     expect(() => validateUserMask({ d_max: 0 })).toThrow(/d_max/);
     expect(() => buildStaticMask(3, geometry, source({ width: W + 1 }))).toThrow(/65 x 48/);
     expect(() => buildStaticMask(3, geometry, source({ pixelMask: new Uint32Array(10) }))).toThrow(/10 entries/);
+  });
+
+  it('the native mask functions refuse arrays of the wrong type with ERR_INVALID_ARG naming the argument', () => {
+    const A = nativeAddon();
+    const n = W * H;
+    const g = geometryVector(geometry);
+    const refused = (fn: () => unknown, message: RegExp) => {
+      expect(fn).toThrow(message);
+      try {
+        fn();
+      } catch (e) {
+        expect((e as { code?: string }).code).toBe('ERR_INVALID_ARG');
+      }
+    };
+    const det = new Uint32Array(n);
+    det[3] = 1;
+    expect(A.maskApplyDetector(det, Buffer.alloc(n, 1))).toBe(1); // a Buffer is a Uint8Array
+    refused(
+      () => A.maskApplyDetector(new Uint8Array(det.buffer) as unknown as Uint32Array, new Uint8Array(n * 4)),
+      /detectorMask must be a Uint32Array, got a Uint8Array/,
+    );
+    refused(
+      () => A.maskApplyDetector(Array.from(det) as unknown as Uint32Array, new Uint8Array(n)),
+      /detectorMask must be a Uint32Array/,
+    );
+    refused(
+      () => A.maskApplyDetector(det, new Int8Array(n) as unknown as Uint8Array),
+      /valid must be a Uint8Array, got an Int8Array/,
+    );
+    refused(() => A.maskApplyDetector(det, new Uint8Array(n - 1)), /one word per byte/);
+    expect(A.maskApplyResolution(g, 25, 0, Buffer.alloc(n, 1))).toBeGreaterThan(0);
+    refused(
+      () => A.maskApplyResolution(Float32Array.from(g) as unknown as Float64Array, 25, 0, new Uint8Array(n)),
+      /geometry must be a Float64Array, got a Float32Array/,
+    );
+    refused(
+      () => A.maskApplyResolution(g, 25, 0, new Uint16Array(n) as unknown as Uint8Array),
+      /valid must be a Uint8Array, got a Uint16Array/,
+    );
+    refused(() => A.maskApplyResolution(g, 25, 0, new Uint8Array(n + 1)), /valid mask has/);
   });
 });
 

@@ -1,9 +1,11 @@
-// The frame codec under AddressSanitizer + UBSan: builds native/fuzz/build.sh with clang, runs the
-// fixed hostile/valid harness (native/test/asan_decode.c), then a bounded, seeded libFuzzer run
-// (native/fuzz/fuzz_decode.c) from a generated corpus of valid frames. Skips when clang or its
-// sanitizer runtime is missing.
+// The pure native kernels under AddressSanitizer + UBSan: builds native/fuzz/build.sh with clang,
+// then for the frame codec runs the fixed hostile/valid harness (native/test/asan_decode.c) and a
+// bounded, seeded libFuzzer run (native/fuzz/fuzz_decode.c) from a generated corpus of valid frames,
+// and for the radial-profile and mask kernels the same pair (native/test/asan_radial.c,
+// native/fuzz/fuzz_radial.c, which starts from nothing). Skips when clang or its sanitizer runtime
+// is missing.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'native', 'build-fuzz');
 const FUZZ_RUNS = 40_000;
+// About 15 s on the shared 2-core machine (the inputs carry tables of up to 65535 bins).
+const RADIAL_FUZZ_RUNS = 30_000;
 
 function clangCanFuzz(): string | null {
   if (spawnSync('clang', ['--version'], { stdio: 'ignore' }).status !== 0) return 'clang not found';
@@ -36,27 +40,45 @@ function clangCanFuzz(): string | null {
 const missing = clangCanFuzz();
 if (missing) console.warn(`skipping the sanitizer tests: ${missing}`);
 
-describe.skipIf(missing !== null)('frame codec under ASan/UBSan', () => {
+/** Runs a fixed-case harness from OUT; it must pass with no sanitizer report. */
+function runHarness(name: string): string {
+  const r = spawnSync(join(OUT, name), [], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1', UBSAN_OPTIONS: 'halt_on_error=1' },
+  });
+  expect(r.stderr).not.toMatch(/AddressSanitizer|runtime error|FAIL/);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/\d+ checks, 0 failures/);
+  return r.stdout;
+}
+
+/** A seeded, bounded libFuzzer run of a target from OUT (artifacts into work/); it must find nothing. */
+function runFuzzer(name: string, runs: number, work: string, corpus: string[]): void {
+  const r = spawnSync(
+    join(OUT, name),
+    ['-seed=1', `-runs=${runs}`, '-max_len=4096', '-rss_limit_mb=2048', `-artifact_prefix=${work}/`, ...corpus],
+    { encoding: 'utf8', timeout: 170_000 },
+  );
+  expect(r.stderr).not.toMatch(/ERROR: (AddressSanitizer|libFuzzer)|runtime error|deadly signal/);
+  expect(r.status, r.stderr.slice(-3000)).toBe(0);
+  expect(r.stderr).toMatch(new RegExp(`Done ${runs} runs`));
+}
+
+describe.skipIf(missing !== null)('frame codec and radial kernels under ASan/UBSan', () => {
   const work = mkdtempSync(join(tmpdir(), 'codec-fuzz-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('builds the harness, the fuzzer and the corpus generator', () => {
+  it('builds the harnesses, the fuzzers and the corpus generator', () => {
     const r = spawnSync('sh', [join(ROOT, 'native', 'fuzz', 'build.sh'), OUT], { encoding: 'utf8', timeout: 170_000 });
     expect(r.status, r.stderr).toBe(0);
   }, 180_000);
 
   it('the fixed hostile and round-trip cases pass with no sanitizer report', () => {
-    const r = spawnSync(join(OUT, 'asan_decode'), [], {
-      encoding: 'utf8',
-      timeout: 120_000,
-      env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1', UBSAN_OPTIONS: 'halt_on_error=1' },
-    });
-    expect(r.stderr).not.toMatch(/AddressSanitizer|runtime error|FAIL/);
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/\d+ checks, 0 failures/);
+    const out = runHarness('asan_decode');
     // Each hostile case printed its distinct error.
     for (const code of ['ERR_TRUNCATED', 'ERR_BAD_HEADER', 'ERR_SIZE_MISMATCH', 'ERR_LZ4_CORRUPT', 'ERR_INVALID_ARG']) {
-      expect(r.stdout).toContain(code);
+      expect(out).toContain(code);
     }
   }, 130_000);
 
@@ -67,13 +89,22 @@ describe.skipIf(missing !== null)('frame codec under ASan/UBSan', () => {
     });
     expect(gen.status, gen.stderr).toBe(0);
     expect(readdirSync(corpus).length).toBeGreaterThan(100);
-    const r = spawnSync(
-      join(OUT, 'fuzz_decode'),
-      ['-seed=1', `-runs=${FUZZ_RUNS}`, '-max_len=4096', '-rss_limit_mb=2048', `-artifact_prefix=${work}/`, corpus],
-      { encoding: 'utf8', timeout: 170_000 },
-    );
-    expect(r.stderr).not.toMatch(/ERROR: (AddressSanitizer|libFuzzer)|runtime error|deadly signal/);
-    expect(r.status, r.stderr.slice(-3000)).toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`Done ${FUZZ_RUNS} runs`));
+    runFuzzer('fuzz_decode', FUZZ_RUNS, work, [corpus]);
+  }, 180_000);
+
+  it('the radial and mask kernels pass their reference and hostile cases with no sanitizer report', () => {
+    const out = runHarness('asan_radial');
+    // Each kind of refusal was met, and the corrupt tables and special values were survived.
+    for (const status of ['BAD_GEOMETRY', 'BAD_EDGES', 'BAD_NBINS', 'BAD_PIXELS', 'BAD_SCRATCH', 'BAD_LIMIT']) {
+      expect(out).toContain(status);
+    }
+    expect(out).toContain('every uint16 as a table entry, nbins 65535');
+    expect(out).toContain('f32 limit -1: no valid pixel');
+  }, 130_000);
+
+  it(`a seeded fuzz run of ${RADIAL_FUZZ_RUNS} radial inputs finds nothing`, () => {
+    const corpus = join(work, 'radial-corpus');
+    mkdirSync(corpus);
+    runFuzzer('fuzz_radial', RADIAL_FUZZ_RUNS, work, [corpus]);
   }, 180_000);
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { buildStaticMask, validLimit } from '../src/stages/analysis/PixelMask.js';
 import { buildRadialTables, radialEdges, resolveBinSpec, RadialTableCache } from '../src/stages/analysis/RadialBins.js';
 import { RadialProfile, RadialProfiler } from '../src/stages/analysis/RadialProfile.js';
-import { radialAddon, type RadialPixels } from '../src/stages/analysis/radialNative.js';
+import { nativeAddon } from '../src/native/addon.js';
+import type { RadialPixels } from '../src/stages/analysis/radialNative.js';
 import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 
 const W = 120;
@@ -183,14 +184,23 @@ describe('geometry-only tables are built once', () => {
   });
 });
 
+/** The `.code` of what fn throws (undefined when it does not throw). */
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+}
+
 describe('native kernel on hostile input', () => {
-  const A = radialAddon();
+  const A = nativeAddon();
   const nb = 8;
   const scratch = new Float64Array(A.radialScratchLength(nb));
   const args = (over: Partial<Record<string, unknown>> = {}) => {
     const a = {
       pixels: new Uint16Array(100).fill(1) as RadialPixels,
-      dtype: 1,
       table: new Uint16Array(100),
       nbins: nb,
       limit: 1000,
@@ -205,7 +215,6 @@ describe('native kernel on hostile input', () => {
     return () =>
       A.radialAccumulate(
         a.pixels as RadialPixels,
-        a.dtype as number,
         a.table as Uint16Array,
         a.nbins as number,
         a.limit as number,
@@ -218,19 +227,98 @@ describe('native kernel on hostile input', () => {
       );
   };
 
-  it('throws ERR_INVALID_ARG for mismatched lengths and bad codes', () => {
+  it('throws ERR_INVALID_ARG for mismatched lengths and unsupported pixel types', () => {
     expect(args({ pixels: new Uint16Array(99) })).toThrow(/pixels/);
-    expect(args({ pixels: new Uint32Array(100) })).toThrow(/pixels/);
-    expect(args({ dtype: 9 })).toThrow(/dtype/);
+    expect(args({ pixels: new Uint32Array(99) })).toThrow(/pixels/);
+    expect(args({ pixels: new Float64Array(100) })).toThrow(/pixels/);
     expect(args({ scratch: new Float64Array(3) })).toThrow(/scratch/);
     expect(args({ mean: new Float64Array(nb - 1) })).toThrow(/mean/);
     expect(args({ staticNorm: new Float64Array(nb) })).toThrow(/factor/);
     expect(args({ nbins: 0 })).toThrow(/nbins/);
     expect(args({ limit: Number.NaN })).toThrow(/limit/);
-    try {
-      args({ dtype: 9 })();
-    } catch (e) {
-      expect((e as { code?: string }).code).toBe('ERR_INVALID_ARG');
+    expect(codeOf(args({ pixels: new Int16Array(100) }))).toBe('ERR_INVALID_ARG');
+  });
+
+  it('reads the pixel type from the array: the same counts give the same profile in every type', () => {
+    const counts = Array.from({ length: 100 }, (_, i) => (i * 37) % 200);
+    const table = Uint16Array.from({ length: 100 }, (_, i) => i % nb);
+    const run = (pixels: RadialPixels) => {
+      const mean = new Float64Array(nb);
+      const staticCount = new Uint32Array(nb);
+      for (const b of table) staticCount[b]!++;
+      args({ pixels, table, staticCount, mean })();
+      return mean;
+    };
+    const want = run(Uint8Array.from(counts));
+    for (const T of [Uint16Array, Uint32Array, Int32Array, Float32Array]) expect(run(T.from(counts))).toEqual(want);
+    expect(run(Buffer.from(counts))).toEqual(want);
+  });
+
+  it('refuses an array of the wrong type, naming the argument and the type it must be', () => {
+    const u16 = new Uint16Array(100);
+    const cases: [Partial<Record<string, unknown>>, RegExp][] = [
+      [{ table: new Float64Array(100) }, /table must be a Uint16Array, got a Float64Array/],
+      [{ table: new Uint8Array(u16.buffer) }, /table must be a Uint16Array, got a Uint8Array/],
+      [{ table: new DataView(u16.buffer) }, /table must be a Uint16Array/],
+      [{ table: Array.from(u16) }, /table must be a Uint16Array/],
+      [{ scratch: new Float32Array(scratch.length) }, /scratch must be a Float64Array/],
+      [{ staticCount: new Int32Array(nb) }, /staticCount must be a Uint32Array/],
+      [{ staticNorm: new Float32Array(0) }, /staticNorm must be a Float64Array/],
+      [{ factor: new Float64Array(0) }, /factor must be a Float32Array/],
+      [{ mean: new Float32Array(nb) }, /mean must be a Float64Array/],
+      [{ count: new Uint16Array(nb) }, /count must be a Uint32Array/],
+      [{ pixels: new Float64Array(100) }, /pixels must be a Uint8Array, .*Float32Array, got a Float64Array/],
+    ];
+    for (const [over, message] of cases) {
+      expect(args(over)).toThrow(message);
+      expect(codeOf(args(over))).toBe('ERR_INVALID_ARG');
+    }
+  });
+
+  it('refuses wrong array types in the table build, naming the argument', () => {
+    const n = W * H;
+    const build = (over: Partial<Record<string, unknown>> = {}) => {
+      const a = {
+        geometry: Float64Array.from([W, H, 0.003, 0.003, 75e-6, 75e-6, 0.1, 1e-10, 0, 0, 0]),
+        edges: Float64Array.from([0, 0.1, nb]),
+        valid: new Uint8Array(0),
+        table: new Uint16Array(n),
+        staticCount: new Uint32Array(nb),
+        corrections: Float64Array.from([0, Number.NaN]),
+        factor: new Float32Array(0),
+        staticNorm: new Float64Array(0),
+        ...over,
+      };
+      return () =>
+        A.radialBuildTable(
+          a.geometry as Float64Array,
+          0,
+          a.edges as Float64Array,
+          a.valid as Uint8Array,
+          a.table as Uint16Array,
+          a.staticCount as Uint32Array,
+          a.corrections as Float64Array,
+          a.factor as Float32Array,
+          a.staticNorm as Float64Array,
+        );
+    };
+    expect(build()).not.toThrow();
+    expect(build({ valid: Buffer.alloc(n, 1) })).not.toThrow();
+    const cases: [Partial<Record<string, unknown>>, RegExp][] = [
+      [{ geometry: new Float32Array(11) }, /geometry must be a Float64Array, got a Float32Array/],
+      [{ edges: [0, 0.1, nb] }, /edges must be a Float64Array/],
+      [{ valid: new Uint16Array(n) }, /valid must be a Uint8Array, got a Uint16Array/],
+      [{ table: new Uint8Array(new Uint16Array(n).buffer) }, /table must be a Uint16Array, got a Uint8Array/],
+      [{ table: new Int16Array(n) }, /table must be a Uint16Array, got an Int16Array/],
+      [{ staticCount: new Float64Array(nb) }, /staticCount must be a Uint32Array/],
+      [{ corrections: new Float32Array(2) }, /corrections must be a Float64Array/],
+      [{ factor: new Float64Array(0) }, /factor must be a Float32Array/],
+      [{ staticNorm: new Uint32Array(0) }, /staticNorm must be a Float64Array/],
+      [{ table: new Uint16Array(n - 1) }, /table has/],
+    ];
+    for (const [over, message] of cases) {
+      expect(build(over)).toThrow(message);
+      expect(codeOf(build(over))).toBe('ERR_INVALID_ARG');
     }
   });
 

@@ -14,6 +14,7 @@
 #define SP_RADIAL_GEOMETRY_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* -std=c11 does not define M_PI. */
@@ -48,6 +49,20 @@ typedef struct {
   double p1, p2; /* in-plane offsets from the PONI (float32-rounded), for the solid angle */
 } sp_pixel_position;
 
+/* Why a geometry vector cannot be used (a message starting "geometry"), or NULL when it can.
+ * Width and height become uint32 and their product a pixel count, hence the bound. */
+static inline const char *sp_geometry_problem(const double *f) {
+  for (int i = 0; i < SP_GEOM_FIELDS; i++)
+    if (!isfinite(f[i])) return "geometry values must all be finite";
+  double w = f[SP_GEOM_WIDTH], h = f[SP_GEOM_HEIGHT];
+  if (w < 1 || h < 1 || w != floor(w) || h != floor(h) || w * h > 4294967295.0)
+    return "geometry width/height must be positive integers";
+  if (!(f[SP_GEOM_DISTANCE] > 0) || !(f[SP_GEOM_WAVELENGTH] > 0) || !(f[SP_GEOM_PIXEL1] > 0) || !(f[SP_GEOM_PIXEL2] > 0))
+    return "geometry distance, wavelength and pixel sizes must be positive";
+  return NULL;
+}
+
+/* f must have passed sp_geometry_problem. */
 static inline void sp_radial_geometry_init(sp_radial_geometry *g, const double *f) {
   g->width = (uint32_t)f[SP_GEOM_WIDTH];
   g->height = (uint32_t)f[SP_GEOM_HEIGHT];
@@ -93,6 +108,11 @@ static inline double sp_two_theta(const sp_pixel_position *p) {
 /* q in 1/nm (pyFAI's internal unit), from two-theta in radians and the wavelength in metres. */
 static inline double sp_q_nm(double two_theta, double wavelength_m) {
   return 4.0e-9 * SP_PI / wavelength_m * sin(two_theta / 2.0);
+}
+
+/* d-spacing in angstrom from q in 1/nm; +inf at the PONI. */
+static inline double sp_d_angstrom(double q_nm) {
+  return 2.0 * SP_PI / (q_nm * 0.1);
 }
 
 #endif

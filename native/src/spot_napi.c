@@ -2,62 +2,27 @@
 
 #include "napi_args.h"
 
-int sp_arg_typed(napi_env env, napi_value v, const char *what, napi_typedarray_type type, size_t min_len,
-                 void **data, size_t *len) {
-  bool is = false;
-  napi_typedarray_type t;
-  size_t length, offset;
-  napi_value ab;
-  void *ptr = NULL;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is ||
-      napi_get_typedarray_info(env, v, &t, &length, &ptr, &ab, &offset) != napi_ok || t != type) {
-    sp_throw(env, "ERR_INVALID_ARG", "%s has the wrong type", what);
-    return -1;
-  }
-  if (length < min_len) {
-    sp_throw(env, "ERR_INVALID_ARG", "%s has %zu elements, needs at least %zu", what, length, min_len);
-    return -1;
-  }
-  if (length > 0 && ptr == NULL) {
-    sp_throw(env, "ERR_INVALID_ARG", "%s is detached", what);
-    return -1;
-  }
-  *data = ptr;
-  if (len) *len = length;
-  return 0;
-}
-
 int sp_arg_pixels(napi_env env, napi_value v, size_t n, sp_pixels *out) {
-  bool is = false;
+  static const char expected[] = "a Uint16Array, Uint32Array or Int32Array";
   napi_typedarray_type t;
-  size_t length, offset;
-  napi_value ab;
-  void *ptr = NULL;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is ||
-      napi_get_typedarray_info(env, v, &t, &length, &ptr, &ab, &offset) != napi_ok) {
-    sp_throw(env, "ERR_INVALID_ARG", "pixels must be a Uint16Array, Uint32Array or Int32Array");
-    return -1;
-  }
+  size_t length;
+  void *ptr;
+  if (sp_arg_typedarray(env, v, "pixels", expected, &t, &ptr, &length)) return -1;
   switch (t) {
     case napi_uint16_array: out->type = SP_PIX_U16; break;
     case napi_uint32_array: out->type = SP_PIX_U32; break;
     case napi_int32_array: out->type = SP_PIX_I32; break;
     default:
-      sp_throw(env, "ERR_INVALID_ARG", "pixels must be a Uint16Array, Uint32Array or Int32Array");
+      sp_throw(env, "ERR_INVALID_ARG", "pixels must be %s", expected);
       return -1;
   }
   if (length != n) {
     sp_throw(env, "ERR_INVALID_ARG", "pixels has %zu elements, the frame has %zu", length, n);
     return -1;
   }
-  if (n > 0 && ptr == NULL) {
-    sp_throw(env, "ERR_INVALID_ARG", "pixels buffer is detached");
-    return -1;
-  }
   out->data = ptr;
   return 0;
 }
-
 
 static void sp_external_finalize(napi_env env, void *data, void *hint) {
   (void)env;

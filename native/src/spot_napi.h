@@ -9,10 +9,6 @@
 /* Reads a Uint16Array / Uint32Array / Int32Array of exactly n elements; throws otherwise. */
 int sp_arg_pixels(napi_env env, napi_value v, size_t n, sp_pixels *out);
 
-/* Reads a TypedArray of the given type with at least min_len elements; throws otherwise. */
-int sp_arg_typed(napi_env env, napi_value v, const char *what, napi_typedarray_type type, size_t min_len,
-                 void **data, size_t *len);
-
 /* Wraps a heap object as a JS external with a finaliser and a Node-API type tag, so a handle of
  * another kind (or from another module) is refused instead of misread; NULL (and throws) on failure. */
 napi_value sp_wrap_external(napi_env env, void *obj, void (*destroy)(void *), const napi_type_tag *tag);

@@ -12,22 +12,10 @@
 #include "bitshuffle.h"
 #include "cpu_level.h"
 #include "frame_codec.h"
+#include "harness.h"
 #include "lz4_block.h"
 
-static int failures = 0;
-static int checks = 0;
 static sp_scratch scratch;
-
-#define CHECK(cond, ...)                        \
-  do {                                          \
-    checks++;                                   \
-    if (!(cond)) {                              \
-      failures++;                               \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);             \
-      fputc('\n', stderr);                      \
-    }                                           \
-  } while (0)
 
 typedef struct {
   uint8_t *data;
@@ -324,6 +312,5 @@ int main(void) {
   unshuffle_matches_definition();
   round_trips();
   sp_scratch_free(&scratch);
-  printf("%d checks, %d failures\n", checks, failures);
-  return failures ? 1 : 0;
+  return harness_summary();
 }

@@ -70,7 +70,8 @@ export interface NativeAddon {
   pf8Find(handle: NativeHandle, pixels: SpotPixels, params: Float64Array, outSpots: Float64Array, outInfo: Float64Array): number;
   pf8RadialStats(handle: NativeHandle, pixels: SpotPixels, params: Float64Array, outOffset: Float32Array, outSigma: Float32Array, outThreshold: Float32Array): number;
 
-  // Radial profile and masks (radial_profile.c, mask_build.c).
+  // Radial profile and masks (radial_napi.c, mask_napi.c). Every array must be of the declared type (a
+  // Buffer is a Uint8Array); the pixel type is read from the array itself.
   radialBuildTable(
     geometry: Float64Array,
     unit: number,
@@ -84,7 +85,6 @@ export interface NativeAddon {
   ): void;
   radialAccumulate(
     pixels: RadialPixels,
-    dtype: number,
     table: Uint16Array,
     nbins: number,
     limit: number,

@@ -7,7 +7,8 @@
 // gives those kernels the largest valid count.
 import type { PixelDtype } from '../../receiver/events.js';
 import type { DetectorGeometry } from '../geometry/DetectorGeometry.js';
-import { radialAddon, rotationsKey, type PoniRotations } from './radialNative.js';
+import { nativeAddon } from '../../native/addon.js';
+import { rotationsKey, type PoniRotations } from './radialNative.js';
 import { applyUserMask, userMaskKey, type UserMaskConfig } from './UserMask.js';
 import { LruCache } from '../../util/LruCache.js';
 
@@ -71,7 +72,7 @@ export function buildStaticMask(
     if (source.pixelMask.length !== n) {
       throw new Error(`pixel mask: detector mask has ${source.pixelMask.length} entries, expected ${n}`);
     }
-    excludedByDetector = radialAddon().maskApplyDetector(source.pixelMask, valid);
+    excludedByDetector = nativeAddon().maskApplyDetector(source.pixelMask, valid);
   }
   const excludedByUser = userMask ? applyUserMask(valid, geometry, userMask, rotations) : 0;
   return {

@@ -11,7 +11,8 @@
 import type { DetectorGeometry } from '../geometry/DetectorGeometry.js';
 import type { StaticMask } from './PixelMask.js';
 import { LruCache } from '../../util/LruCache.js';
-import { geometryVector, radialAddon, RadialUnitCode, rotationsKey, type PoniRotations } from './radialNative.js';
+import { nativeAddon } from '../../native/addon.js';
+import { geometryVector, RadialUnitCode, rotationsKey, type PoniRotations } from './radialNative.js';
 
 export type RadialUnit = 'q' | '2theta' | 'd';
 
@@ -166,7 +167,7 @@ export function buildRadialTables(
   const staticCount = new Uint32Array(spec.count);
   const factor = new Float32Array(corrected ? n : 0);
   const staticNorm = new Float64Array(corrected ? spec.count : 0);
-  radialAddon().radialBuildTable(
+  nativeAddon().radialBuildTable(
     geometryVector(geometry, rotations),
     UNIT_CODE[spec.unit],
     Float64Array.from([edges.min0, edges.delta, spec.count]),

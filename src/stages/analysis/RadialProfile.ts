@@ -7,7 +7,8 @@
 import type { DetectorGeometry } from '../geometry/DetectorGeometry.js';
 import { PixelMaskCache, validLimit, type MaskSource, type StaticMask } from './PixelMask.js';
 import { RadialTableCache, type RadialBinSpec, type RadialCorrections, type RadialTables } from './RadialBins.js';
-import { pixelTypeCode, radialAddon, type RadialPixels, type PoniRotations } from './radialNative.js';
+import { nativeAddon } from '../../native/addon.js';
+import type { RadialPixels, PoniRotations } from './radialNative.js';
 import type { UserMaskConfig } from './UserMask.js';
 
 export interface RadialProfileResult {
@@ -28,7 +29,7 @@ export class RadialProfile {
     readonly limit: number,
   ) {
     if (Number.isNaN(limit)) throw new Error('radial profile: limit must be a number');
-    this.scratch = new Float64Array(radialAddon().radialScratchLength(tables.spec.count));
+    this.scratch = new Float64Array(nativeAddon().radialScratchLength(tables.spec.count));
   }
 
   /** A result holder sized for these bins, to be reused for every frame. */
@@ -47,9 +48,8 @@ export class RadialProfile {
       throw new Error(`radial profile: result arrays must hold ${t.spec.count} bins`);
     }
     const limit = Math.min(this.limit, Number.MAX_VALUE);
-    out.excluded = radialAddon().radialAccumulate(
+    out.excluded = nativeAddon().radialAccumulate(
       pixels,
-      pixelTypeCode(pixels),
       t.table,
       t.spec.count,
       limit,

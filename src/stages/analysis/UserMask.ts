@@ -2,7 +2,8 @@
 // limits in angstrom. A shape covers a pixel when the pixel's centre (i + 0.5, j + 0.5) lies
 // inside it (edges included), the same centre convention as the geometry.
 import type { DetectorGeometry } from '../geometry/DetectorGeometry.js';
-import { geometryVector, radialAddon, type PoniRotations } from './radialNative.js';
+import { nativeAddon } from '../../native/addon.js';
+import { geometryVector, type PoniRotations } from './radialNative.js';
 
 export interface MaskRectangle {
   x0: number;
@@ -99,7 +100,7 @@ export function applyUserMask(
     }
   }
   if (mask.d_min !== undefined || mask.d_max !== undefined) {
-    cleared += radialAddon().maskApplyResolution(
+    cleared += nativeAddon().maskApplyResolution(
       geometryVector(geometry, rotations),
       mask.d_min ?? 0,
       mask.d_max ?? 0,

@@ -1,20 +1,12 @@
-// Typed access to the native radial-profile and mask kernels (native/src/radial_profile.c,
-// native/src/mask_build.c), and the packing of a geometry into the vector they take.
-import { nativeAddon, type NativeAddon, type RadialPixels } from '../../native/addon.js';
+// The codes and vectors the native radial-profile and mask kernels take (native/src/radial_kernel.h,
+// native/src/mask_kernel.h): unit codes and the packing of a geometry. The functions themselves
+// are nativeAddon()'s (src/native/addon.ts).
+import type { RadialPixels } from '../../native/addon.js';
 import type { DetectorGeometry } from '../geometry/DetectorGeometry.js';
 
 export type { RadialPixels };
 
-/** Dtype codes shared with radial_profile.c. */
-export const enum PixelTypeCode {
-  U8 = 0,
-  U16 = 1,
-  U32 = 2,
-  I32 = 3,
-  F32 = 4,
-}
-
-/** Radial unit codes shared with radial_profile.c. */
+/** Radial unit codes shared with radial_kernel.h. */
 export const enum RadialUnitCode {
   Q = 0,
   TwoTheta = 1,
@@ -29,10 +21,6 @@ export interface PoniRotations {
   rot1: number;
   rot2: number;
   rot3: number;
-}
-
-export function radialAddon(): NativeAddon {
-  return nativeAddon();
 }
 
 /** The geometry vector of radial_geometry.h: size, PONI (m), pixel sizes (m), distance (m), wavelength (m), rotations. */
@@ -70,12 +58,4 @@ export function geometryVector(g: DetectorGeometry, rotations?: PoniRotations): 
 
 export function rotationsKey(rotations?: PoniRotations): string {
   return rotations ? `${rotations.rot1}:${rotations.rot2}:${rotations.rot3}` : '0:0:0';
-}
-
-export function pixelTypeCode(pixels: RadialPixels): PixelTypeCode {
-  if (pixels instanceof Uint8Array) return PixelTypeCode.U8;
-  if (pixels instanceof Uint16Array) return PixelTypeCode.U16;
-  if (pixels instanceof Uint32Array) return PixelTypeCode.U32;
-  if (pixels instanceof Int32Array) return PixelTypeCode.I32;
-  return PixelTypeCode.F32;
 }
