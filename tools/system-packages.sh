@@ -9,9 +9,9 @@ set -euo pipefail
 DEMO=(build-essential python3)
 # The reference tools the cross-check tests call (DIALS, pyFAI, Debian's bitshuffle, h5py with
 # hdf5plugin and the LZ4 HDF5 filter, pyzmq and cbor2 for the stream captures), the HDF5 library
-# and h5dump, clang
-# with its runtime for the ASan/libFuzzer build, and chromium for the browser tests.
-TEST=(libhdf5-dev hdf5-tools clang libclang-rt-14-dev bitshuffle hdf5-filter-plugin python3-numpy python3-h5py
+# and h5dump, clang with its runtime for the ASan/libFuzzer build, clang-format (npm run lint),
+# and chromium for the browser tests.
+TEST=(libhdf5-dev hdf5-tools clang clang-format libclang-rt-14-dev bitshuffle hdf5-filter-plugin python3-numpy python3-h5py
   python3-hdf5plugin python3-zmq python3-cbor2 python3-pyfai dials chromium)
 
 case "${1:-}" in

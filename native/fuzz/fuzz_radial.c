@@ -118,13 +118,20 @@ static uint32_t fuzz_table(input *in, const frame_shape *f, uint16_t **table, ui
   uint8_t *valid = block(valid_len, 1);
   fill(in, valid, valid_len);
 
-  sp_radial_table_args a = {
-      .geometry = f->geometry, .unit = unit, .edges = edges, .corrections = corrections,
-      .valid = valid, .valid_len = valid_len,
-      .table = block(table_len, 2), .table_len = table_len,
-      .static_count = block(count_len, 4), .static_count_len = count_len,
-      .factor = corrected ? block(f->n, 4) : NULL, .factor_len = corrected ? f->n : 0,
-      .static_norm = corrected ? block(nb, 8) : NULL, .static_norm_len = corrected ? nb : 0};
+  sp_radial_table_args a = {.geometry = f->geometry,
+                            .unit = unit,
+                            .edges = edges,
+                            .corrections = corrections,
+                            .valid = valid,
+                            .valid_len = valid_len,
+                            .table = block(table_len, 2),
+                            .table_len = table_len,
+                            .static_count = block(count_len, 4),
+                            .static_count_len = count_len,
+                            .factor = corrected ? block(f->n, 4) : NULL,
+                            .factor_len = corrected ? f->n : 0,
+                            .static_norm = corrected ? block(nb, 8) : NULL,
+                            .static_norm_len = corrected ? nb : 0};
   memset(a.table, 0xA5, table_len * 2);
   sp_radial_status st = sp_radial_build_table(&a);
   free(valid);
@@ -160,13 +167,25 @@ static void fuzz_frame(input *in, size_t n, uint32_t nbins, const uint16_t *tabl
   uint32_t *out_count = block(count_len, 4);
   memset(mean, 0x5A, mean_len * 8);
 
-  sp_radial_frame_args a = {
-      .pixels = px, .pixel_count = px_count, .pixel_type = (sp_radial_pixel_type)type,
-      .table = table, .table_len = n, .nbins = nbins, .limit = limit,
-      .scratch = scratch, .scratch_len = scratch_len,
-      .static_count = count, .static_count_len = nbins,
-      .static_norm = norm, .static_norm_len = norm_len, .factor = factor, .factor_len = factor_len,
-      .mean = mean, .mean_len = mean_len, .count = out_count, .count_len = count_len};
+  sp_radial_frame_args a = {.pixels = px,
+                            .pixel_count = px_count,
+                            .pixel_type = (sp_radial_pixel_type)type,
+                            .table = table,
+                            .table_len = n,
+                            .nbins = nbins,
+                            .limit = limit,
+                            .scratch = scratch,
+                            .scratch_len = scratch_len,
+                            .static_count = count,
+                            .static_count_len = nbins,
+                            .static_norm = norm,
+                            .static_norm_len = norm_len,
+                            .factor = factor,
+                            .factor_len = factor_len,
+                            .mean = mean,
+                            .mean_len = mean_len,
+                            .count = out_count,
+                            .count_len = count_len};
   uint64_t dropped = 0;
   sp_radial_status st = sp_radial_accumulate(&a, &dropped);
   /* A wrong length, a short scratch, a bad type and a NaN limit must be refused, and the refusal

@@ -25,7 +25,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-#define SP_GFNI __attribute__((target("avx512f,avx512bw,avx512vbmi,gfni")))
+#define SP_GFNI   __attribute__((target("avx512f,avx512bw,avx512vbmi,gfni")))
 #define SP_INLINE inline __attribute__((always_inline))
 
 #define STEP_COLUMNS 32
@@ -44,26 +44,24 @@
  * Bytes 8..15 of each lane are never read by the low unpacks.
  * (Rows per element size below: lanes L = 0..3, 16 indices each.)
  */
+/* clang-format off: one row per lane */
 static const uint8_t place_index[3][64] __attribute__((aligned(64))) = {
     /* E=1 */ {
-        0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0,
-        8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
-        16, 17, 18, 19, 20, 21, 22, 23, 0, 0, 0, 0, 0, 0, 0, 0,
-        24, 25, 26, 27, 28, 29, 30, 31, 0, 0, 0, 0, 0, 0, 0, 0,
+        0,  1,  2,  3,  4,  5,  6,  7,  0, 0, 0, 0, 0, 0, 0, 0, 8,  9,  10, 11, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+        16, 17, 18, 19, 20, 21, 22, 23, 0, 0, 0, 0, 0, 0, 0, 0, 24, 25, 26, 27, 28, 29, 30, 31, 0, 0, 0, 0, 0, 0, 0, 0,
     },
-    /* E=2 */ {
-        0, 1, 2, 3, 16, 17, 18, 19, 0, 0, 0, 0, 0, 0, 0, 0,
-        4, 5, 6, 7, 20, 21, 22, 23, 0, 0, 0, 0, 0, 0, 0, 0,
-        8, 9, 10, 11, 24, 25, 26, 27, 0, 0, 0, 0, 0, 0, 0, 0,
-        12, 13, 14, 15, 28, 29, 30, 31, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* E=2 */
+    {
+        0, 1, 2,  3,  16, 17, 18, 19, 0, 0, 0, 0, 0, 0, 0, 0, 4,  5,  6,  7,  20, 21, 22, 23, 0, 0, 0, 0, 0, 0, 0, 0,
+        8, 9, 10, 11, 24, 25, 26, 27, 0, 0, 0, 0, 0, 0, 0, 0, 12, 13, 14, 15, 28, 29, 30, 31, 0, 0, 0, 0, 0, 0, 0, 0,
     },
-    /* E=4 */ {
-        0, 1, 8, 9, 16, 17, 24, 25, 0, 0, 0, 0, 0, 0, 0, 0,
-        2, 3, 10, 11, 18, 19, 26, 27, 0, 0, 0, 0, 0, 0, 0, 0,
-        4, 5, 12, 13, 20, 21, 28, 29, 0, 0, 0, 0, 0, 0, 0, 0,
-        6, 7, 14, 15, 22, 23, 30, 31, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* E=4 */
+    {
+        0, 1, 8,  9,  16, 17, 24, 25, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 10, 11, 18, 19, 26, 27, 0, 0, 0, 0, 0, 0, 0, 0,
+        4, 5, 12, 13, 20, 21, 28, 29, 0, 0, 0, 0, 0, 0, 0, 0, 6, 7, 14, 15, 22, 23, 30, 31, 0, 0, 0, 0, 0, 0, 0, 0,
     },
 };
+/* clang-format on */
 
 /* Loads 32 columns of a row (only the columns in `mask`, zero elsewhere when partial). The upper
  * 32 bytes of a full load are undefined: the zero test looks at qwords 0-3 only and every vpermb
@@ -78,7 +76,7 @@ static SP_INLINE SP_GFNI __m512i load_row(const uint8_t *p, __mmask64 mask, int 
  * An all-zero plane step transposes to zero and skips the work.
  */
 static SP_INLINE SP_GFNI void plane_step(const uint8_t *rows, size_t m, __mmask64 mask, int partial, __m512i idx,
-                                          __m512i g[4]) {
+                                         __m512i g[4]) {
   __m512i r[8];
   for (int k = 0; k < 8; k++) r[k] = load_row(rows + (size_t)(7 - k) * m, mask, partial);
   const __m512i any = _mm512_or_si512(_mm512_or_si512(_mm512_or_si512(r[0], r[1]), _mm512_or_si512(r[2], r[3])),
@@ -118,8 +116,8 @@ static SP_INLINE SP_GFNI void unshuffle_step(const uint8_t *in, size_t m, __mmas
     store_lanes_transposed(out, g[0][0], g[0][1], g[0][2], g[0][3]);
   } else if (elem == 2) {
     for (int i = 0; i < 4; i += 2)
-      store_lanes_transposed(out + 128 * i, _mm512_unpacklo_epi8(g[0][i], g[1][i]), _mm512_unpackhi_epi8(g[0][i], g[1][i]),
-                             _mm512_unpacklo_epi8(g[0][i + 1], g[1][i + 1]),
+      store_lanes_transposed(out + 128 * i, _mm512_unpacklo_epi8(g[0][i], g[1][i]),
+                             _mm512_unpackhi_epi8(g[0][i], g[1][i]), _mm512_unpacklo_epi8(g[0][i + 1], g[1][i + 1]),
                              _mm512_unpackhi_epi8(g[0][i + 1], g[1][i + 1]));
   } else {
     for (int i = 0; i < 4; i++) {

@@ -115,7 +115,8 @@ void sp_bitunshuffle_sse2(const uint8_t *in, uint8_t *out, size_t n, size_t elem
   }
   const size_t step_elems = 8 * STEP_COLUMNS;
   for (size_t j = 0; j < full; j += STEP_COLUMNS) {
-    for (size_t b = 0; b < elem; b++) unshuffle_plane_columns(in + 8 * b * m, m, j, j + STEP_COLUMNS, tmp + b * step_elems);
+    for (size_t b = 0; b < elem; b++)
+      unshuffle_plane_columns(in + 8 * b * m, m, j, j + STEP_COLUMNS, tmp + b * step_elems);
     if (elem == 2)
       interleave2(tmp, step_elems, out + 8 * j * elem);
     else
@@ -124,7 +125,8 @@ void sp_bitunshuffle_sse2(const uint8_t *in, uint8_t *out, size_t n, size_t elem
   if (full < m) {
     /* Fewer than 32 columns left: scalar transposition and interleave. */
     const size_t rest = 8 * (m - full);
-    for (size_t b = 0; b < elem; b++) sp_bitunshuffle_plane_scalar(in + 8 * b * m + full, m, 0, m - full, tmp + b * rest);
+    for (size_t b = 0; b < elem; b++)
+      sp_bitunshuffle_plane_scalar(in + 8 * b * m + full, m, 0, m - full, tmp + b * rest);
     sp_byte_interleave_scalar(tmp, rest, elem, 0, out + 8 * full * elem);
   }
 }

@@ -22,7 +22,8 @@ static napi_value js_set_cpu_level(napi_env env, napi_callback_info info) {
   if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok)
     return sp_throw(env, "ERR_INVALID_ARG", "level must be a string: " SP_CPU_LEVEL_NAMES);
   int level = sp_cpu_parse(name);
-  if (level < 0) return sp_throw(env, "ERR_INVALID_ARG", "unknown CPU level \"%s\" (expected " SP_CPU_LEVEL_NAMES ")", name);
+  if (level < 0)
+    return sp_throw(env, "ERR_INVALID_ARG", "unknown CPU level \"%s\" (expected " SP_CPU_LEVEL_NAMES ")", name);
   if (sp_cpu_force((sp_cpu_level)level) != 0)
     return sp_throw(env, "ERR_UNSUPPORTED", "this CPU does not support level \"%s\" (best: %s)", name,
                     sp_cpu_name(sp_cpu_best()));

@@ -87,8 +87,8 @@ static void advance_columns(disp_ws *ws, const sp_pixels *px, uint32_t j) {
   if (!have_add && !have_sub) return;
   if (have_add) prep_row(ws, px, j + ky);
   ws->kern->col_update(have_add ? ring_vi(ws, j + ky) : ws->zero_vi, have_add ? ring_fl(ws, j + ky) : ws->zero_fl,
-                       have_sub ? ring_vi(ws, j - ky - 1) : ws->zero_vi, have_sub ? ring_fl(ws, j - ky - 1) : ws->zero_fl,
-                       ws->col_m, ws->col_x, ws->col_y, ws->w);
+                       have_sub ? ring_vi(ws, j - ky - 1) : ws->zero_vi,
+                       have_sub ? ring_fl(ws, j - ky - 1) : ws->zero_fl, ws->col_m, ws->col_x, ws->col_y, ws->w);
 }
 
 /* Index of the next set candidate bit at or after i (w when none), skipping zero words. */
@@ -235,37 +235,37 @@ static int core_row(disp_ws *ws, uint32_t c, size_t *n_core) {
 /* Extended mode, second pass: per-column sums (count, values) of usable non-core pixels over the
  * rows [c-ky, c+ky] (clipped), for columns [t0, t1]. A column last summed for row c-1 slides by
  * one row; others are summed afresh. */
-#define BAND_USE(T, ALL_ONES, y, t)                                                                   \
-  do {                                                                                                \
-    size_t k_ = (size_t)(y) * ws->w + (t);                                                            \
-    int64_t v_ = (int64_t)src[k_];                                                                    \
-    int use_ = (ws->mask[k_] != 0) & (ws->core_map[k_] == 0) & (v_ != (ALL_ONES)) & (v_ >= ws->lo) &  \
-               (v_ <= ws->hi) & (v_ < DISP_BIG);                                                      \
-    band_m[t] += sign * use_;                                                                         \
-    band_x[t] += use_ ? sign * v_ : 0;                                                                \
+#define BAND_USE(T, ALL_ONES, y, t)                                                                                   \
+  do {                                                                                                                \
+    size_t k_ = (size_t)(y)*ws->w + (t);                                                                              \
+    int64_t v_ = (int64_t)src[k_];                                                                                    \
+    int use_ = (ws->mask[k_] != 0) & (ws->core_map[k_] == 0) & (v_ != (ALL_ONES)) & (v_ >= ws->lo) & (v_ <= ws->hi) & \
+               (v_ < DISP_BIG);                                                                                       \
+    band_m[t] += sign * use_;                                                                                         \
+    band_x[t] += use_ ? sign * v_ : 0;                                                                                \
   } while (0)
-#define DEFINE_BAND_COLUMNS(NAME, T, ALL_ONES)                                                        \
-  static void NAME(disp_ws *ws, const T *src, uint32_t c, uint32_t t0, uint32_t t1) {                 \
-    const uint32_t ky = (uint32_t)ws->ky + 2, h = ws->h;                                              \
-    const uint32_t y0 = c >= ky ? c - ky : 0, y1 = c + ky < h ? c + ky : h - 1;                       \
-    int32_t *band_m = ws->band_m;                                                                     \
-    int64_t *band_x = ws->band_x;                                                                     \
-    for (uint32_t t = t0; t <= t1; t++) {                                                             \
-      int sign = 1;                                                                                   \
-      if (c > 0 && ws->band_row[t] == c - 1) {                                                        \
-        if (c >= ky + 1) {                                                                            \
-          sign = -1;                                                                                  \
-          BAND_USE(T, ALL_ONES, c - ky - 1, t);                                                       \
-          sign = 1;                                                                                   \
-        }                                                                                             \
-        if (c + ky < h) BAND_USE(T, ALL_ONES, c + ky, t);                                             \
-      } else if (ws->band_row[t] != c) {                                                              \
-        band_m[t] = 0;                                                                                \
-        band_x[t] = 0;                                                                                \
-        for (uint32_t y = y0; y <= y1; y++) BAND_USE(T, ALL_ONES, y, t);                              \
-      }                                                                                               \
-      ws->band_row[t] = c;                                                                            \
-    }                                                                                                 \
+#define DEFINE_BAND_COLUMNS(NAME, T, ALL_ONES)                                        \
+  static void NAME(disp_ws *ws, const T *src, uint32_t c, uint32_t t0, uint32_t t1) { \
+    const uint32_t ky = (uint32_t)ws->ky + 2, h = ws->h;                              \
+    const uint32_t y0 = c >= ky ? c - ky : 0, y1 = c + ky < h ? c + ky : h - 1;       \
+    int32_t *band_m = ws->band_m;                                                     \
+    int64_t *band_x = ws->band_x;                                                     \
+    for (uint32_t t = t0; t <= t1; t++) {                                             \
+      int sign = 1;                                                                   \
+      if (c > 0 && ws->band_row[t] == c - 1) {                                        \
+        if (c >= ky + 1) {                                                            \
+          sign = -1;                                                                  \
+          BAND_USE(T, ALL_ONES, c - ky - 1, t);                                       \
+          sign = 1;                                                                   \
+        }                                                                             \
+        if (c + ky < h) BAND_USE(T, ALL_ONES, c + ky, t);                             \
+      } else if (ws->band_row[t] != c) {                                              \
+        band_m[t] = 0;                                                                \
+        band_x[t] = 0;                                                                \
+        for (uint32_t y = y0; y <= y1; y++) BAND_USE(T, ALL_ONES, y, t);              \
+      }                                                                               \
+      ws->band_row[t] = c;                                                            \
+    }                                                                                 \
   }
 
 DEFINE_BAND_COLUMNS(band_columns_u16, uint16_t, 0xFFFF)
@@ -390,17 +390,26 @@ long disp_threshold_frame(disp_ws *ws, const sp_pixels *px) {
 
 const char *disp_check_params(const double *p) {
   const char *bad = NULL;
-  if (p[P_KX] < 1 || p[P_KX] > DISP_MAX_HALF || p[P_KX] != floor(p[P_KX])) bad = "kernel half-width (1..5)";
-  else if (p[P_KY] < 1 || p[P_KY] > DISP_MAX_HALF || p[P_KY] != floor(p[P_KY])) bad = "kernel half-height (1..5)";
-  else if (!(p[P_SIGMA_B] >= 0) || !(p[P_SIGMA_S] >= 0)) bad = "sigma_background/sigma_strong (>= 0)";
-  else if (!(p[P_GLOBAL_THRESHOLD] >= 0)) bad = "global_threshold (>= 0)";
-  else if (!(p[P_GAIN] > 0)) bad = "gain (> 0)";
-  else if (!(p[P_MIN_SPOT] >= 1) || !(p[P_MAX_SPOT] >= p[P_MIN_SPOT])) bad = "min/max spot size";
-  else if (!(p[P_MAX_STRONG_FRACTION] > 0 && p[P_MAX_STRONG_FRACTION] <= 1)) bad = "max_strong_fraction (0..1]";
-  else if (isnan(p[P_TRUSTED_LO]) || isnan(p[P_TRUSTED_HI]) || !(p[P_TRUSTED_LO] < p[P_TRUSTED_HI])) bad = "trusted range";
+  if (p[P_KX] < 1 || p[P_KX] > DISP_MAX_HALF || p[P_KX] != floor(p[P_KX]))
+    bad = "kernel half-width (1..5)";
+  else if (p[P_KY] < 1 || p[P_KY] > DISP_MAX_HALF || p[P_KY] != floor(p[P_KY]))
+    bad = "kernel half-height (1..5)";
+  else if (!(p[P_SIGMA_B] >= 0) || !(p[P_SIGMA_S] >= 0))
+    bad = "sigma_background/sigma_strong (>= 0)";
+  else if (!(p[P_GLOBAL_THRESHOLD] >= 0))
+    bad = "global_threshold (>= 0)";
+  else if (!(p[P_GAIN] > 0))
+    bad = "gain (> 0)";
+  else if (!(p[P_MIN_SPOT] >= 1) || !(p[P_MAX_SPOT] >= p[P_MIN_SPOT]))
+    bad = "min/max spot size";
+  else if (!(p[P_MAX_STRONG_FRACTION] > 0 && p[P_MAX_STRONG_FRACTION] <= 1))
+    bad = "max_strong_fraction (0..1]";
+  else if (isnan(p[P_TRUSTED_LO]) || isnan(p[P_TRUSTED_HI]) || !(p[P_TRUSTED_LO] < p[P_TRUSTED_HI]))
+    bad = "trusted range";
   else {
     double n = (2 * p[P_KX] + 1) * (2 * p[P_KY] + 1);
-    if (p[P_MIN_LOCAL] > 0 && (p[P_MIN_LOCAL] < 2 || p[P_MIN_LOCAL] > n)) bad = "min_local (2..window size, or 0 for all)";
+    if (p[P_MIN_LOCAL] > 0 && (p[P_MIN_LOCAL] < 2 || p[P_MIN_LOCAL] > n))
+      bad = "min_local (2..window size, or 0 for all)";
   }
   return bad;
 }
@@ -457,8 +466,10 @@ disp_ws *disp_create(uint32_t w, uint32_t h, const uint8_t *mask, const double *
   ws->strong_idx.elem = sizeof(uint32_t);
   ws->strong_val.elem = sizeof(double);
   sp_label_init(&ws->label);
-  if (!ws->mask || !ws->ring_vi || !ws->ring_vf || !ws->ring_fl || !ws->zero_vi || !ws->zero_fl || !ws->col_m || !ws->col_x || !ws->col_y || !ws->win_m || !ws->win_x ||
-      !ws->win_y || !ws->cand || (ws->extended && (!ws->flag_ring || !ws->hero_ring || !ws->core_map || !ws->band_m || !ws->band_x || !ws->band_row))) {
+  if (!ws->mask || !ws->ring_vi || !ws->ring_vf || !ws->ring_fl || !ws->zero_vi || !ws->zero_fl || !ws->col_m ||
+      !ws->col_x || !ws->col_y || !ws->win_m || !ws->win_x || !ws->win_y || !ws->cand ||
+      (ws->extended &&
+       (!ws->flag_ring || !ws->hero_ring || !ws->core_map || !ws->band_m || !ws->band_x || !ws->band_row))) {
     disp_destroy(ws);
     return NULL;
   }

@@ -16,13 +16,35 @@
 
 /* Parameter vector layout shared with src/stages/analysis/spotNative.ts. */
 enum {
-  P_KX, P_KY, P_SIGMA_B, P_SIGMA_S, P_MIN_LOCAL, P_GLOBAL_THRESHOLD, P_GAIN, P_TRUSTED_LO, P_TRUSTED_HI,
-  P_MIN_SPOT, P_MAX_SPOT, P_MAX_SEPARATION, P_CONN8, P_MAX_STRONG_FRACTION, P_EXTENDED, P_COUNT
+  P_KX,
+  P_KY,
+  P_SIGMA_B,
+  P_SIGMA_S,
+  P_MIN_LOCAL,
+  P_GLOBAL_THRESHOLD,
+  P_GAIN,
+  P_TRUSTED_LO,
+  P_TRUSTED_HI,
+  P_MIN_SPOT,
+  P_MAX_SPOT,
+  P_MAX_SEPARATION,
+  P_CONN8,
+  P_MAX_STRONG_FRACTION,
+  P_EXTENDED,
+  P_COUNT
 };
 
 /* Per-frame figures written to the caller's info array (same layout in spotNative.ts). */
 enum {
-  I_SPOTS, I_COMPONENTS, I_STRONG, I_VALID, I_VALID_SUM, I_SATURATED, I_TOO_MANY_STRONG, I_BACKGROUND_MEAN, I_COUNT
+  I_SPOTS,
+  I_COMPONENTS,
+  I_STRONG,
+  I_VALID,
+  I_VALID_SUM,
+  I_SATURATED,
+  I_TOO_MANY_STRONG,
+  I_BACKGROUND_MEAN,
+  I_COUNT
 };
 
 typedef struct {
@@ -48,14 +70,14 @@ typedef struct {
   int32_t *win_m, *win_x; /* window sums along the current row */
   double *win_y;
   uint8_t *cand;
-  uint8_t *flag_ring;  /* extended: rows of dispersion flags, 2*erosion-1 of them */
-  uint8_t *hero_ring;  /* extended: the same rows eroded along x */
-  uint8_t *core_map;   /* extended: full-frame map of core pixels, cleared after each frame */
-  int32_t *band_m;     /* extended: per-column sums over the grown window's rows */
+  uint8_t *flag_ring; /* extended: rows of dispersion flags, 2*erosion-1 of them */
+  uint8_t *hero_ring; /* extended: the same rows eroded along x */
+  uint8_t *core_map;  /* extended: full-frame map of core pixels, cleared after each frame */
+  int32_t *band_m;    /* extended: per-column sums over the grown window's rows */
   int64_t *band_x;
-  uint32_t *band_row;  /* extended: the core row each column's band sums belong to */
-  sp_vec strong_idx; /* uint32 */
-  sp_vec strong_val; /* double */
+  uint32_t *band_row; /* extended: the core row each column's band sums belong to */
+  sp_vec strong_idx;  /* uint32 */
+  sp_vec strong_val;  /* double */
   sp_label_ws label;
   disp_row_stats stats; /* per-frame counters */
 } disp_ws;

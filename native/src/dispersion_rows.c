@@ -7,24 +7,24 @@
 
 /* ---- portable kernels ------------------------------------------------------------------------ */
 
-#define DEFINE_PREP(NAME, T, ALL_ONES)                                                             \
-  static void NAME(const T *src, const disp_prep_args *a, disp_row_stats *st) {                    \
-    int64_t nv = 0, sum = 0, ns = 0;                                                               \
-    for (uint32_t i = 0; i < a->w; i++) {                                                          \
-      int64_t x = (int64_t)src[i];                                                                 \
-      int m = (a->mask[i] != 0) & (x != (ALL_ONES));                                               \
-      int ok = m & (x >= a->lo) & (x <= a->hi);                                                    \
-      int use = ok & (x < DISP_BIG);                                                               \
-      ns += m & (x > a->hi);                                                                       \
-      a->vi[i] = use ? (int32_t)x : 0;                                                             \
-      a->vf[i] = ok ? (float)x : 0.0f;                                                             \
-      a->fl[i] = (uint8_t)((ok ? DISP_FL_VALID : 0) | (use ? DISP_FL_SUM : 0));                    \
-      nv += ok;                                                                                    \
-      sum += use ? x : 0;                                                                          \
-    }                                                                                              \
-    st->n_valid += nv;                                                                             \
-    st->sum_valid += sum;                                                                          \
-    st->n_saturated += ns;                                                                         \
+#define DEFINE_PREP(NAME, T, ALL_ONES)                                          \
+  static void NAME(const T *src, const disp_prep_args *a, disp_row_stats *st) { \
+    int64_t nv = 0, sum = 0, ns = 0;                                            \
+    for (uint32_t i = 0; i < a->w; i++) {                                       \
+      int64_t x = (int64_t)src[i];                                              \
+      int m = (a->mask[i] != 0) & (x != (ALL_ONES));                            \
+      int ok = m & (x >= a->lo) & (x <= a->hi);                                 \
+      int use = ok & (x < DISP_BIG);                                            \
+      ns += m & (x > a->hi);                                                    \
+      a->vi[i] = use ? (int32_t)x : 0;                                          \
+      a->vf[i] = ok ? (float)x : 0.0f;                                          \
+      a->fl[i] = (uint8_t)((ok ? DISP_FL_VALID : 0) | (use ? DISP_FL_SUM : 0)); \
+      nv += ok;                                                                 \
+      sum += use ? x : 0;                                                       \
+    }                                                                           \
+    st->n_valid += nv;                                                          \
+    st->sum_valid += sum;                                                       \
+    st->n_saturated += ns;                                                      \
   }
 
 DEFINE_PREP(prep_u16, uint16_t, 0xFFFF)
@@ -103,13 +103,15 @@ int disp_screen_strong_1(int32_t wm, int32_t wx, double wy, float v, uint8_t fl,
 static void screen_strong(const int32_t *wm, const int32_t *wx, const double *wy, const float *vf, const uint8_t *fl,
                           uint8_t *cand, uint32_t w, const disp_screen_consts *c) {
   memset(cand, 0, (w + 7) / 8);
-  for (uint32_t i = 0; i < w; i++) cand[i >> 3] |= (uint8_t)(disp_screen_strong_1(wm[i], wx[i], wy[i], vf[i], fl[i], c) << (i & 7));
+  for (uint32_t i = 0; i < w; i++)
+    cand[i >> 3] |= (uint8_t)(disp_screen_strong_1(wm[i], wx[i], wy[i], vf[i], fl[i], c) << (i & 7));
 }
 
 static void screen_dispersed(const int32_t *wm, const int32_t *wx, const double *wy, const uint8_t *fl, uint8_t *cand,
                              uint32_t w, const disp_screen_consts *c) {
   memset(cand, 0, (w + 7) / 8);
-  for (uint32_t i = 0; i < w; i++) cand[i >> 3] |= (uint8_t)(disp_screen_dispersed_1(wm[i], wx[i], wy[i], fl[i], c) << (i & 7));
+  for (uint32_t i = 0; i < w; i++)
+    cand[i >> 3] |= (uint8_t)(disp_screen_dispersed_1(wm[i], wx[i], wy[i], fl[i], c) << (i & 7));
 }
 
 static const disp_row_kernels portable = {

@@ -21,9 +21,8 @@ AVX2 static inline void store_bytes(uint8_t *dst, __m256i lanes01) {
 
 /* One prepared step: x holds 8 values as int32 lanes already range-checked by the caller's
  * comparisons (ok/use/sat lane masks). */
-AVX2 static inline void prep_store(const disp_prep_args *a, uint32_t i, __m256i x, __m256i ok, __m256i use,
-                                   __m256i sat, __m256 xf, __m256i *nv, __m256i *ns, __m256i *sum_lo,
-                                   __m256i *sum_hi) {
+AVX2 static inline void prep_store(const disp_prep_args *a, uint32_t i, __m256i x, __m256i ok, __m256i use, __m256i sat,
+                                   __m256 xf, __m256i *nv, __m256i *ns, __m256i *sum_lo, __m256i *sum_hi) {
   __m256i vi = _mm256_and_si256(use, x);
   _mm256_storeu_si256((__m256i *)(a->vi + i), vi);
   _mm256_storeu_ps(a->vf + i, _mm256_and_ps(_mm256_castsi256_ps(ok), xf));
@@ -53,29 +52,28 @@ AVX2 static void prep_finish(disp_row_stats *st, __m256i nv, __m256i ns, __m256i
 static int32_t clamp32(int64_t v) { return v < INT32_MIN ? INT32_MIN : (v > INT32_MAX ? INT32_MAX : (int32_t)v); }
 
 /* Signed-lane rows (int32 data, and uint16 widened to int32). */
-#define DEFINE_PREP_SIGNED(NAME, T, LOAD, HAS_MARKER, MARKER)                                        \
-  AVX2 static void NAME(const T *src, const disp_prep_args *a, disp_row_stats *st) {                  \
-    const __m256i lo = _mm256_set1_epi32(clamp32(a->lo)), hi = _mm256_set1_epi32(clamp32(a->hi));    \
-    const __m256i one = _mm256_set1_epi32(1), big = _mm256_set1_epi32(DISP_BIG);                      \
-    const __m256i zero = _mm256_setzero_si256(), marker = _mm256_set1_epi32(MARKER);                  \
-    __m256i nv = zero, ns = zero, sum_lo = zero, sum_hi = zero;                                       \
-    uint32_t i = 0;                                                                                   \
-    for (; i + 8 <= a->w; i += 8) {                                                                   \
-      __m256i x = LOAD;                                                                               \
-      __m256i mk = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(a->mask + i)));             \
-      __m256i m = _mm256_andnot_si256(_mm256_cmpeq_epi32(mk, zero), _mm256_cmpeq_epi32(one, one));    \
-      if (HAS_MARKER) m = _mm256_andnot_si256(_mm256_cmpeq_epi32(x, marker), m);                      \
-      __m256i above = _mm256_cmpgt_epi32(x, hi);                                                      \
-      __m256i ok = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpgt_epi32(lo, x), above), m);        \
-      __m256i use = _mm256_and_si256(ok, _mm256_cmpgt_epi32(big, x));                                 \
-      prep_store(a, i, x, ok, use, _mm256_and_si256(m, above), _mm256_cvtepi32_ps(x), &nv, &ns,      \
-                 &sum_lo, &sum_hi);                                                                   \
-    }                                                                                                 \
-    prep_finish(st, nv, ns, sum_lo, sum_hi);                                                          \
-    if (i < a->w) {                                                                                   \
-      disp_prep_args rest = {a->mask + i, a->w - i, a->lo, a->hi, a->vi + i, a->vf + i, a->fl + i};   \
-      disp_row_kernels_portable()->NAME(src + i, &rest, st);                                          \
-    }                                                                                                 \
+#define DEFINE_PREP_SIGNED(NAME, T, LOAD, HAS_MARKER, MARKER)                                                      \
+  AVX2 static void NAME(const T *src, const disp_prep_args *a, disp_row_stats *st) {                               \
+    const __m256i lo = _mm256_set1_epi32(clamp32(a->lo)), hi = _mm256_set1_epi32(clamp32(a->hi));                  \
+    const __m256i one = _mm256_set1_epi32(1), big = _mm256_set1_epi32(DISP_BIG);                                   \
+    const __m256i zero = _mm256_setzero_si256(), marker = _mm256_set1_epi32(MARKER);                               \
+    __m256i nv = zero, ns = zero, sum_lo = zero, sum_hi = zero;                                                    \
+    uint32_t i = 0;                                                                                                \
+    for (; i + 8 <= a->w; i += 8) {                                                                                \
+      __m256i x = LOAD;                                                                                            \
+      __m256i mk = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(a->mask + i)));                          \
+      __m256i m = _mm256_andnot_si256(_mm256_cmpeq_epi32(mk, zero), _mm256_cmpeq_epi32(one, one));                 \
+      if (HAS_MARKER) m = _mm256_andnot_si256(_mm256_cmpeq_epi32(x, marker), m);                                   \
+      __m256i above = _mm256_cmpgt_epi32(x, hi);                                                                   \
+      __m256i ok = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpgt_epi32(lo, x), above), m);                      \
+      __m256i use = _mm256_and_si256(ok, _mm256_cmpgt_epi32(big, x));                                              \
+      prep_store(a, i, x, ok, use, _mm256_and_si256(m, above), _mm256_cvtepi32_ps(x), &nv, &ns, &sum_lo, &sum_hi); \
+    }                                                                                                              \
+    prep_finish(st, nv, ns, sum_lo, sum_hi);                                                                       \
+    if (i < a->w) {                                                                                                \
+      disp_prep_args rest = {a->mask + i, a->w - i, a->lo, a->hi, a->vi + i, a->vf + i, a->fl + i};                \
+      disp_row_kernels_portable()->NAME(src + i, &rest, st);                                                       \
+    }                                                                                                              \
   }
 
 DEFINE_PREP_SIGNED(prep_i32, int32_t, _mm256_loadu_si256((const __m256i *)(src + i)), 0, 0)
@@ -105,8 +103,9 @@ AVX2 static void prep_u32(const uint32_t *src, const disp_prep_args *a, disp_row
     __m256i ok = _mm256_andnot_si256(_mm256_or_si256(_mm256_cmpgt_epi32(lo, xs), above), m);
     __m256i use = _mm256_and_si256(ok, _mm256_cmpgt_epi32(big, xs));
     /* unsigned to float: low 31 bits, plus 2^31 where the top bit is set */
-    __m256 xf = _mm256_add_ps(_mm256_cvtepi32_ps(_mm256_andnot_si256(flip, x)),
-                              _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(zero, x)), _mm256_set1_ps(2147483648.0f)));
+    __m256 xf =
+        _mm256_add_ps(_mm256_cvtepi32_ps(_mm256_andnot_si256(flip, x)),
+                      _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(zero, x)), _mm256_set1_ps(2147483648.0f)));
     prep_store(a, i, x, ok, use, _mm256_and_si256(m, above), xf, &nv, &ns, &sum_lo, &sum_hi);
   }
   prep_finish(st, nv, ns, sum_lo, sum_hi);
@@ -139,7 +138,9 @@ AVX2 static void col_update(const int32_t *vi_add, const uint8_t *fl_add, const 
       _mm256_storeu_pd(cy + i + 4 * h, y);
     }
   }
-  if (i < w) disp_row_kernels_portable()->col_update(vi_add + i, fl_add + i, vi_sub + i, fl_sub + i, cm + i, cx + i, cy + i, w - i);
+  if (i < w)
+    disp_row_kernels_portable()->col_update(vi_add + i, fl_add + i, vi_sub + i, fl_sub + i, cm + i, cx + i, cy + i,
+                                            w - i);
 }
 
 AVX2 static void window(const int32_t *cm, const int32_t *cx, const double *cy, int32_t *wm, int32_t *wx, double *wy,
@@ -185,14 +186,15 @@ AVX2 static inline __m256 screen_a8(const int32_t *wm, const int32_t *wx, const 
   __m256 y = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(_mm256_loadu_pd(wy))),
                                   _mm256_cvtpd_ps(_mm256_loadu_pd(wy + 4)), 1);
   __m256i f = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)fl));
-  __m256 valid = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_and_si256(f, _mm256_set1_epi32(DISP_FL_VALID)),
-                                                        _mm256_setzero_si256()));
+  __m256 valid = _mm256_castsi256_ps(
+      _mm256_cmpgt_epi32(_mm256_and_si256(f, _mm256_set1_epi32(DISP_FL_VALID)), _mm256_setzero_si256()));
   __m256 inv = _mm256_div_ps(one, _mm256_max_ps(m, one));
   __m256 mean = _mm256_mul_ps(x, inv), ey2 = _mm256_mul_ps(y, inv), m1 = _mm256_sub_ps(m, one);
   __m256 mean2 = _mm256_mul_ps(mean, mean);
   __m256 gm = _mm256_mul_ps(g, mean);
   __m256 an = _mm256_sub_ps(_mm256_sub_ps(ey2, mean2), _mm256_mul_ps(_mm256_mul_ps(gm, m1), inv));
-  __m256 tol = _mm256_fmadd_ps(_mm256_set1_ps(1e-5f), _mm256_add_ps(_mm256_add_ps(ey2, mean2), gm), _mm256_set1_ps(1e-6f));
+  __m256 tol =
+      _mm256_fmadd_ps(_mm256_set1_ps(1e-5f), _mm256_add_ps(_mm256_add_ps(ey2, mean2), gm), _mm256_set1_ps(1e-6f));
   __m256 at = _mm256_add_ps(an, tol);
   __m256 cn2 = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(c->gain * c->gain * c->sigma_b2x2 * 0.9999f), mean2),
                              _mm256_mul_ps(m1, _mm256_mul_ps(inv, inv)));
@@ -203,8 +205,8 @@ AVX2 static inline __m256 screen_a8(const int32_t *wm, const int32_t *wx, const 
   return _mm256_and_ps(base, pa);
 }
 
-AVX2 static void screen_strong(const int32_t *wm, const int32_t *wx, const double *wy, const float *vf, const uint8_t *fl,
-                               uint8_t *cand, uint32_t w, const disp_screen_consts *c) {
+AVX2 static void screen_strong(const int32_t *wm, const int32_t *wx, const double *wy, const float *vf,
+                               const uint8_t *fl, uint8_t *cand, uint32_t w, const disp_screen_consts *c) {
   const __m256 zero = _mm256_setzero_ps(), eps = _mm256_set1_ps(1e-5f), tiny = _mm256_set1_ps(1e-6f);
   const __m256 ss2g = _mm256_set1_ps(c->sigma_s2 * c->gain * 0.9999f);
   const __m256 thr = _mm256_set1_ps(c->threshold * (1.0f - 1e-6f) - 1e-6f);
@@ -225,8 +227,8 @@ AVX2 static void screen_strong(const int32_t *wm, const int32_t *wx, const doubl
   }
 }
 
-AVX2 static void screen_dispersed(const int32_t *wm, const int32_t *wx, const double *wy, const uint8_t *fl, uint8_t *cand,
-                                  uint32_t w, const disp_screen_consts *c) {
+AVX2 static void screen_dispersed(const int32_t *wm, const int32_t *wx, const double *wy, const uint8_t *fl,
+                                  uint8_t *cand, uint32_t w, const disp_screen_consts *c) {
   uint32_t i = 0;
   for (; i + 8 <= w; i += 8) {
     __m256 mean;

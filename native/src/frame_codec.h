@@ -43,15 +43,14 @@ typedef struct {
 const char *sp_status_code(sp_status status);
 
 /* Sets err and returns status; a printf-style message. */
-sp_status sp_fail(sp_codec_error *err, sp_status status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+sp_status sp_fail(sp_codec_error *err, sp_status status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Limits on what a header may claim; beyond them the header is rejected as bad. */
-#define SP_MAX_FRAME_BYTES ((uint64_t)1 << 32)       /* 4 GiB: 16M uint32 frames are 72 MB */
-#define SP_BSLZ4_MAX_BLOCK_BYTES ((uint32_t)1 << 26) /* 64 MiB; writers use 8 KiB by default */
-#define SP_LZ4_MAX_BLOCK_BYTES ((uint32_t)1 << 30)   /* 1 GiB, the filter 32004 default */
+#define SP_MAX_FRAME_BYTES           ((uint64_t)1 << 32) /* 4 GiB: 16M uint32 frames are 72 MB */
+#define SP_BSLZ4_MAX_BLOCK_BYTES     ((uint32_t)1 << 26) /* 64 MiB; writers use 8 KiB by default */
+#define SP_LZ4_MAX_BLOCK_BYTES       ((uint32_t)1 << 30) /* 1 GiB, the filter 32004 default */
 #define SP_BSLZ4_DEFAULT_BLOCK_BYTES 8192u
-#define SP_FRAME_HEADER_BYTES 12
+#define SP_FRAME_HEADER_BYTES        12
 
 /*
  * Scratch memory owned by the caller and reused across frames: the bslz4 decoder needs room for
@@ -73,8 +72,8 @@ sp_status sp_decoded_size(const uint8_t *src, size_t src_len, int codec, int ele
                           sp_codec_error *err);
 
 /* Decodes a whole frame into dst, which must be exactly the decoded size. */
-sp_status sp_decode_frame(const uint8_t *src, size_t src_len, int codec, int elem_size, uint8_t *dst,
-                          size_t dst_len, sp_scratch *scratch, sp_codec_error *err);
+sp_status sp_decode_frame(const uint8_t *src, size_t src_len, int codec, int elem_size, uint8_t *dst, size_t dst_len,
+                          sp_scratch *scratch, sp_codec_error *err);
 
 /* ---- encoders (simulator and tests) ---- */
 
@@ -82,7 +81,7 @@ sp_status sp_decode_frame(const uint8_t *src, size_t src_len, int codec, int ele
 size_t sp_lz4_block_bound(size_t n);
 
 /* Bytes needed for the encoders' hash table (caller-provided so encoding allocates nothing). */
-#define SP_LZ4_HASH_LOG 12
+#define SP_LZ4_HASH_LOG         12
 #define SP_LZ4_HASH_TABLE_BYTES (sizeof(uint32_t) << SP_LZ4_HASH_LOG)
 
 /* Worst-case sizes of the framed encodings, or 0 when the arguments are invalid. */

@@ -50,11 +50,12 @@ static sp_status read_header(const uint8_t *src, size_t src_len, int codec, int 
   if (h->block_bytes == 0) return sp_fail(err, SP_ERR_BAD_HEADER, "%s header: block size is 0", name);
   if (codec == SP_CODEC_BSLZ4) {
     if (h->block_bytes % (uint32_t)(8 * elem) != 0)
-      return sp_fail(err, SP_ERR_BAD_HEADER, "bslz4 header: block size %u bytes is not a multiple of 8 elements of %d bytes",
-                     h->block_bytes, elem);
+      return sp_fail(err, SP_ERR_BAD_HEADER,
+                     "bslz4 header: block size %u bytes is not a multiple of 8 elements of %d bytes", h->block_bytes,
+                     elem);
     if (h->block_bytes > SP_BSLZ4_MAX_BLOCK_BYTES)
-      return sp_fail(err, SP_ERR_BAD_HEADER, "bslz4 header: block size %u bytes exceeds the %u-byte limit", h->block_bytes,
-                     SP_BSLZ4_MAX_BLOCK_BYTES);
+      return sp_fail(err, SP_ERR_BAD_HEADER, "bslz4 header: block size %u bytes exceeds the %u-byte limit",
+                     h->block_bytes, SP_BSLZ4_MAX_BLOCK_BYTES);
   } else if (h->block_bytes > SP_LZ4_MAX_BLOCK_BYTES) {
     return sp_fail(err, SP_ERR_BAD_HEADER, "lz4 header: block size %u bytes exceeds the %u-byte limit", h->block_bytes,
                    SP_LZ4_MAX_BLOCK_BYTES);
@@ -102,8 +103,9 @@ static sp_status decode_exact(const char *name, size_t index, const uint8_t *src
 
 static sp_status check_no_trailing(const char *name, size_t pos, size_t src_len, sp_codec_error *err) {
   if (pos != src_len)
-    return sp_fail(err, SP_ERR_TRAILING_DATA, "%s: %zu bytes of trailing data after the frame (frame ends at offset %zu)",
-                   name, src_len - pos, pos);
+    return sp_fail(err, SP_ERR_TRAILING_DATA,
+                   "%s: %zu bytes of trailing data after the frame (frame ends at offset %zu)", name, src_len - pos,
+                   pos);
   return SP_OK;
 }
 
@@ -180,8 +182,7 @@ static sp_status decode_bslz4(const uint8_t *src, size_t src_len, int elem, uint
 static sp_status check_codec_args(int codec, int elem, sp_codec_error *err) {
   if (codec < SP_CODEC_RAW || codec > SP_CODEC_BSLZ4)
     return sp_fail(err, SP_ERR_INVALID_ARG, "unknown codec %d (expected 0 raw, 1 lz4-block, 2 lz4, 3 bslz4)", codec);
-  if (!valid_elem_size(elem))
-    return sp_fail(err, SP_ERR_INVALID_ARG, "element size %d is not 1, 2 or 4", elem);
+  if (!valid_elem_size(elem)) return sp_fail(err, SP_ERR_INVALID_ARG, "element size %d is not 1, 2 or 4", elem);
   return SP_OK;
 }
 
@@ -203,8 +204,8 @@ sp_status sp_decoded_size(const uint8_t *src, size_t src_len, int codec, int ele
   return SP_OK;
 }
 
-sp_status sp_decode_frame(const uint8_t *src, size_t src_len, int codec, int elem_size, uint8_t *dst,
-                          size_t dst_len, sp_scratch *scratch, sp_codec_error *err) {
+sp_status sp_decode_frame(const uint8_t *src, size_t src_len, int codec, int elem_size, uint8_t *dst, size_t dst_len,
+                          sp_scratch *scratch, sp_codec_error *err) {
   sp_status s = check_codec_args(codec, elem_size, err);
   if (s != SP_OK) return s;
   if (dst_len % (size_t)elem_size != 0)
@@ -224,9 +225,7 @@ sp_status sp_decode_frame(const uint8_t *src, size_t src_len, int codec, int ele
                        dst_len);
       return SP_OK;
     }
-    case SP_CODEC_LZ4_FRAMED:
-      return decode_lz4_framed(src, src_len, elem_size, dst, dst_len, err);
-    default:
-      return decode_bslz4(src, src_len, elem_size, dst, dst_len, scratch, err);
+    case SP_CODEC_LZ4_FRAMED: return decode_lz4_framed(src, src_len, elem_size, dst, dst_len, err);
+    default: return decode_bslz4(src, src_len, elem_size, dst, dst_len, scratch, err);
   }
 }

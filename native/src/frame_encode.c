@@ -38,11 +38,12 @@ static sp_status bslz4_check_args(size_t nbytes, int elem, uint32_t block_bytes,
     return sp_fail(err, SP_ERR_INVALID_ARG, "element size %d is not 1, 2 or 4", elem);
   if (nbytes >= MAX_ENCODE_BYTES) return sp_fail(err, SP_ERR_INVALID_ARG, "input of %zu bytes is too large", nbytes);
   if (nbytes % (size_t)elem != 0)
-    return sp_fail(err, SP_ERR_INVALID_ARG, "input of %zu bytes is not a whole number of %d-byte elements", nbytes, elem);
+    return sp_fail(err, SP_ERR_INVALID_ARG, "input of %zu bytes is not a whole number of %d-byte elements", nbytes,
+                   elem);
   if (block_bytes == 0 || block_bytes % (uint32_t)(8 * elem) != 0 || block_bytes > SP_BSLZ4_MAX_BLOCK_BYTES)
     return sp_fail(err, SP_ERR_INVALID_ARG,
-                   "bslz4 block size %u bytes must be a positive multiple of %d (8 elements) and at most %u", block_bytes,
-                   8 * elem, SP_BSLZ4_MAX_BLOCK_BYTES);
+                   "bslz4 block size %u bytes must be a positive multiple of %d (8 elements) and at most %u",
+                   block_bytes, 8 * elem, SP_BSLZ4_MAX_BLOCK_BYTES);
   return SP_OK;
 }
 
@@ -112,7 +113,8 @@ sp_status sp_encode_lz4_framed(const uint8_t *src, size_t n, uint32_t block_byte
                    SP_LZ4_MAX_BLOCK_BYTES);
   if (n >= MAX_ENCODE_BYTES) return sp_fail(err, SP_ERR_INVALID_ARG, "input of %zu bytes is too large", n);
   const size_t need = sp_lz4_framed_max_size(n, block_bytes);
-  if (dst_cap < need) return sp_fail(err, SP_ERR_INVALID_ARG, "output has %zu bytes, lz4 needs up to %zu", dst_cap, need);
+  if (dst_cap < need)
+    return sp_fail(err, SP_ERR_INVALID_ARG, "output has %zu bytes, lz4 needs up to %zu", dst_cap, need);
   /* Like the HDF5 filter, the header records the block size clipped to the data size. */
   const uint32_t block = lz4_effective_block(n, block_bytes);
   sp_status s = sp_scratch_reserve(scratch, sp_lz4_framed_encode_scratch_size(n, block_bytes), err);

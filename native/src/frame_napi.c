@@ -146,7 +146,8 @@ static sp_status run_lz4_block(const void *ctx, uint8_t *dst, size_t cap, sp_scr
   return sp_encode_lz4_block(a->src, a->len, dst, cap, s, w, e);
 }
 
-static sp_status run_lz4_framed(const void *ctx, uint8_t *dst, size_t cap, sp_scratch *s, size_t *w, sp_codec_error *e) {
+static sp_status run_lz4_framed(const void *ctx, uint8_t *dst, size_t cap, sp_scratch *s, size_t *w,
+                                sp_codec_error *e) {
   const encode_args *a = ctx;
   return sp_encode_lz4_framed(a->src, a->len, a->block, dst, cap, s, w, e);
 }
@@ -257,4 +258,3 @@ static napi_value js_encode_lz4_framed(napi_env env, napi_callback_info info) {
   return encode_to_new_buffer(env, bound, run_lz4_framed, &a);
 }
 SP_EXPORT("encodeLz4Framed", js_encode_lz4_framed)
-

@@ -15,41 +15,87 @@ typedef struct {
   int value;
 } layout_entry;
 
-#define END {NULL, 0}
+#define END \
+  { NULL, 0 }
 
-static const layout_entry DISPERSION_PARAMS[] = {
-  {"kx", P_KX}, {"ky", P_KY}, {"sigmaBackground", P_SIGMA_B}, {"sigmaStrong", P_SIGMA_S}, {"minLocal", P_MIN_LOCAL},
-  {"globalThreshold", P_GLOBAL_THRESHOLD}, {"gain", P_GAIN}, {"trustedLo", P_TRUSTED_LO}, {"trustedHi", P_TRUSTED_HI},
-  {"minSpotSize", P_MIN_SPOT}, {"maxSpotSize", P_MAX_SPOT}, {"maxSeparation", P_MAX_SEPARATION}, {"conn8", P_CONN8},
-  {"maxStrongFraction", P_MAX_STRONG_FRACTION}, {"extended", P_EXTENDED}, {"count", P_COUNT}, END};
+static const layout_entry DISPERSION_PARAMS[] = {{"kx", P_KX},
+                                                 {"ky", P_KY},
+                                                 {"sigmaBackground", P_SIGMA_B},
+                                                 {"sigmaStrong", P_SIGMA_S},
+                                                 {"minLocal", P_MIN_LOCAL},
+                                                 {"globalThreshold", P_GLOBAL_THRESHOLD},
+                                                 {"gain", P_GAIN},
+                                                 {"trustedLo", P_TRUSTED_LO},
+                                                 {"trustedHi", P_TRUSTED_HI},
+                                                 {"minSpotSize", P_MIN_SPOT},
+                                                 {"maxSpotSize", P_MAX_SPOT},
+                                                 {"maxSeparation", P_MAX_SEPARATION},
+                                                 {"conn8", P_CONN8},
+                                                 {"maxStrongFraction", P_MAX_STRONG_FRACTION},
+                                                 {"extended", P_EXTENDED},
+                                                 {"count", P_COUNT},
+                                                 END};
 
-static const layout_entry DISPERSION_INFO[] = {
-  {"spots", I_SPOTS}, {"components", I_COMPONENTS}, {"strongPixels", I_STRONG}, {"validPixels", I_VALID},
-  {"validSum", I_VALID_SUM}, {"saturatedPixels", I_SATURATED}, {"tooManyStrong", I_TOO_MANY_STRONG},
-  {"backgroundMean", I_BACKGROUND_MEAN}, {"count", I_COUNT}, END};
+static const layout_entry DISPERSION_INFO[] = {{"spots", I_SPOTS},
+                                               {"components", I_COMPONENTS},
+                                               {"strongPixels", I_STRONG},
+                                               {"validPixels", I_VALID},
+                                               {"validSum", I_VALID_SUM},
+                                               {"saturatedPixels", I_SATURATED},
+                                               {"tooManyStrong", I_TOO_MANY_STRONG},
+                                               {"backgroundMean", I_BACKGROUND_MEAN},
+                                               {"count", I_COUNT},
+                                               END};
 
 static const layout_entry PF8_CREATE_PARAMS[] = {
-  {"minRes", PC_MIN_RES}, {"maxRes", PC_MAX_RES}, {"samplesPerBin", PC_SAMPLES_PER_BIN}, {"count", PC_COUNT}, END};
+    {"minRes", PC_MIN_RES}, {"maxRes", PC_MAX_RES}, {"samplesPerBin", PC_SAMPLES_PER_BIN}, {"count", PC_COUNT}, END};
 
-static const layout_entry PF8_PARAMS[] = {
-  {"adcThreshold", PF_ADC}, {"minSnr", PF_MIN_SNR}, {"minPixCount", PF_MIN_PIX}, {"maxPixCount", PF_MAX_PIX},
-  {"localBgRadius", PF_LOCAL_BG_RADIUS}, {"fast", PF_FAST}, {"trustedLo", PF_TRUSTED_LO}, {"trustedHi", PF_TRUSTED_HI},
-  {"maxNumPeaks", PF_MAX_PEAKS}, {"iterations", PF_ITERATIONS}, {"count", PF_COUNT}, END};
+static const layout_entry PF8_PARAMS[] = {{"adcThreshold", PF_ADC},
+                                          {"minSnr", PF_MIN_SNR},
+                                          {"minPixCount", PF_MIN_PIX},
+                                          {"maxPixCount", PF_MAX_PIX},
+                                          {"localBgRadius", PF_LOCAL_BG_RADIUS},
+                                          {"fast", PF_FAST},
+                                          {"trustedLo", PF_TRUSTED_LO},
+                                          {"trustedHi", PF_TRUSTED_HI},
+                                          {"maxNumPeaks", PF_MAX_PEAKS},
+                                          {"iterations", PF_ITERATIONS},
+                                          {"count", PF_COUNT},
+                                          END};
 
-static const layout_entry PF8_INFO[] = {
-  {"peaks", PI_PEAKS}, {"sizedPeaks", PI_SIZED}, {"validPixels", PI_VALID}, {"validSum", PI_VALID_SUM},
-  {"saturatedPixels", PI_SATURATED}, {"truncated", PI_TRUNCATED}, {"count", PI_COUNT}, END};
+static const layout_entry PF8_INFO[] = {{"peaks", PI_PEAKS},
+                                        {"sizedPeaks", PI_SIZED},
+                                        {"validPixels", PI_VALID},
+                                        {"validSum", PI_VALID_SUM},
+                                        {"saturatedPixels", PI_SATURATED},
+                                        {"truncated", PI_TRUNCATED},
+                                        {"count", PI_COUNT},
+                                        END};
 
-static const layout_entry SPOT_COLUMNS[] = {
-  {"x", SP_SPOT_X}, {"y", SP_SPOT_Y}, {"intensity", SP_SPOT_INTENSITY}, {"npix", SP_SPOT_NPIX}, {"max", SP_SPOT_MAX},
-  {"snr", SP_SPOT_SNR}, {"background", SP_SPOT_BACKGROUND}, {"backgroundSigma", SP_SPOT_BG_SIGMA},
-  {"stride", SP_SPOT_STRIDE}, END};
+static const layout_entry SPOT_COLUMNS[] = {{"x", SP_SPOT_X},
+                                            {"y", SP_SPOT_Y},
+                                            {"intensity", SP_SPOT_INTENSITY},
+                                            {"npix", SP_SPOT_NPIX},
+                                            {"max", SP_SPOT_MAX},
+                                            {"snr", SP_SPOT_SNR},
+                                            {"background", SP_SPOT_BACKGROUND},
+                                            {"backgroundSigma", SP_SPOT_BG_SIGMA},
+                                            {"stride", SP_SPOT_STRIDE},
+                                            END};
 
-static const layout_entry GEOMETRY[] = {
-  {"width", SP_GEOM_WIDTH}, {"height", SP_GEOM_HEIGHT}, {"poni1", SP_GEOM_PONI1}, {"poni2", SP_GEOM_PONI2},
-  {"pixel1", SP_GEOM_PIXEL1}, {"pixel2", SP_GEOM_PIXEL2}, {"distance", SP_GEOM_DISTANCE},
-  {"wavelength", SP_GEOM_WAVELENGTH}, {"rot1", SP_GEOM_ROT1}, {"rot2", SP_GEOM_ROT2}, {"rot3", SP_GEOM_ROT3},
-  {"count", SP_GEOM_FIELDS}, END};
+static const layout_entry GEOMETRY[] = {{"width", SP_GEOM_WIDTH},
+                                        {"height", SP_GEOM_HEIGHT},
+                                        {"poni1", SP_GEOM_PONI1},
+                                        {"poni2", SP_GEOM_PONI2},
+                                        {"pixel1", SP_GEOM_PIXEL1},
+                                        {"pixel2", SP_GEOM_PIXEL2},
+                                        {"distance", SP_GEOM_DISTANCE},
+                                        {"wavelength", SP_GEOM_WAVELENGTH},
+                                        {"rot1", SP_GEOM_ROT1},
+                                        {"rot2", SP_GEOM_ROT2},
+                                        {"rot3", SP_GEOM_ROT3},
+                                        {"count", SP_GEOM_FIELDS},
+                                        END};
 
 static napi_value layout_object(napi_env env, const layout_entry *entries) {
   napi_value obj, v;

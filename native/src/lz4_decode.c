@@ -38,14 +38,28 @@ static SP_ALWAYS_INLINE void copy32(uint8_t *d, const uint8_t *s) { *(sp_bytes32
 #include <immintrin.h>
 
 /* Byte i of entry p is i % p: a pshufb of the first p match bytes gives 32 bytes of the period. */
-#define SP_PERIOD_ROW(p)                                                                                         \
-  {0 % p,  1 % p,  2 % p,  3 % p,  4 % p,  5 % p,  6 % p,  7 % p,  8 % p,  9 % p,  10 % p, 11 % p,               \
-   12 % p, 13 % p, 14 % p, 15 % p, 16 % p, 17 % p, 18 % p, 19 % p, 20 % p, 21 % p, 22 % p, 23 % p,               \
-   24 % p, 25 % p, 26 % p, 27 % p, 28 % p, 29 % p, 30 % p, 31 % p}
-static const uint8_t period_shuffle[16][32] __attribute__((aligned(32))) = {
-    {0},               SP_PERIOD_ROW(1),  SP_PERIOD_ROW(2),  SP_PERIOD_ROW(3),  SP_PERIOD_ROW(4),  SP_PERIOD_ROW(5),
-    SP_PERIOD_ROW(6),  SP_PERIOD_ROW(7),  SP_PERIOD_ROW(8),  SP_PERIOD_ROW(9),  SP_PERIOD_ROW(10), SP_PERIOD_ROW(11),
-    SP_PERIOD_ROW(12), SP_PERIOD_ROW(13), SP_PERIOD_ROW(14), SP_PERIOD_ROW(15)};
+#define SP_PERIOD_ROW(p)                                                                                          \
+  {                                                                                                               \
+    0 % p, 1 % p, 2 % p, 3 % p, 4 % p, 5 % p, 6 % p, 7 % p, 8 % p, 9 % p, 10 % p, 11 % p, 12 % p, 13 % p, 14 % p, \
+        15 % p, 16 % p, 17 % p, 18 % p, 19 % p, 20 % p, 21 % p, 22 % p, 23 % p, 24 % p, 25 % p, 26 % p, 27 % p,   \
+        28 % p, 29 % p, 30 % p, 31 % p                                                                            \
+  }
+static const uint8_t period_shuffle[16][32] __attribute__((aligned(32))) = {{0},
+                                                                            SP_PERIOD_ROW(1),
+                                                                            SP_PERIOD_ROW(2),
+                                                                            SP_PERIOD_ROW(3),
+                                                                            SP_PERIOD_ROW(4),
+                                                                            SP_PERIOD_ROW(5),
+                                                                            SP_PERIOD_ROW(6),
+                                                                            SP_PERIOD_ROW(7),
+                                                                            SP_PERIOD_ROW(8),
+                                                                            SP_PERIOD_ROW(9),
+                                                                            SP_PERIOD_ROW(10),
+                                                                            SP_PERIOD_ROW(11),
+                                                                            SP_PERIOD_ROW(12),
+                                                                            SP_PERIOD_ROW(13),
+                                                                            SP_PERIOD_ROW(14),
+                                                                            SP_PERIOD_ROW(15)};
 /* The largest multiple of the period p that is <= 32: consecutive stores of the same 32-byte
  * pattern advance by this much and stay in phase. */
 static const uint8_t period_step[16] = {0, 32, 32, 30, 32, 30, 30, 28, 32, 27, 30, 22, 24, 26, 28, 30};
@@ -56,7 +70,7 @@ static const uint8_t period_step[16] = {0, 32, 32, 30, 32, 30, 30, 28, 32, 27, 3
  * writes up to 32 bytes past len: the caller guarantees that room.
  */
 __attribute__((target("avx2"))) static inline void fill_period_avx2(uint8_t *op, const uint8_t *m, size_t off,
-                                                                     size_t len) {
+                                                                    size_t len) {
   __m256i seed = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)m));
   __m256i v = _mm256_shuffle_epi8(seed, _mm256_load_si256((const __m256i *)period_shuffle[off]));
   const size_t step = period_step[off];
@@ -120,7 +134,7 @@ static SP_ALWAYS_INLINE void copy_match(uint8_t *op, size_t off, size_t len, siz
 }
 
 static SP_ALWAYS_INLINE sp_status decode_block(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len,
-                                                size_t dst_cap, size_t *out_len, sp_codec_error *err, const int wide) {
+                                               size_t dst_cap, size_t *out_len, sp_codec_error *err, const int wide) {
   const uint8_t *ip = src;
   const uint8_t *const iend = src + src_len;
   uint8_t *op = dst;
@@ -136,8 +150,9 @@ static SP_ALWAYS_INLINE sp_status decode_block(const uint8_t *src, size_t src_le
 
     size_t lit = token >> 4;
     if (lit == 15 && read_extension(&ip, iend, &lit) != 0)
-      return sp_fail(err, SP_ERR_TRUNCATED, "LZ4 literal length at input offset %zu is cut off by the end of the %zu-byte input",
-                     token_pos, src_len);
+      return sp_fail(err, SP_ERR_TRUNCATED,
+                     "LZ4 literal length at input offset %zu is cut off by the end of the %zu-byte input", token_pos,
+                     src_len);
     if (lit > (size_t)(iend - ip))
       return sp_fail(err, SP_ERR_TRUNCATED,
                      "LZ4 literal run of %zu bytes at input offset %zu runs past the end of the %zu-byte input", lit,
@@ -162,7 +177,8 @@ static SP_ALWAYS_INLINE sp_status decode_block(const uint8_t *src, size_t src_le
     if (ip == iend) break; /* the last sequence has literals only */
 
     if ((size_t)(iend - ip) < 2)
-      return sp_fail(err, SP_ERR_TRUNCATED, "LZ4 match offset at input offset %zu is cut off by the end of the %zu-byte input",
+      return sp_fail(err, SP_ERR_TRUNCATED,
+                     "LZ4 match offset at input offset %zu is cut off by the end of the %zu-byte input",
                      (size_t)(ip - src), src_len);
     const size_t off = (size_t)ip[0] | ((size_t)ip[1] << 8);
     ip += 2;
@@ -175,8 +191,9 @@ static SP_ALWAYS_INLINE sp_status decode_block(const uint8_t *src, size_t src_le
 
     size_t len = token & 15;
     if (len == 15 && read_extension(&ip, iend, &len) != 0)
-      return sp_fail(err, SP_ERR_TRUNCATED, "LZ4 match length at input offset %zu is cut off by the end of the %zu-byte input",
-                     token_pos, src_len);
+      return sp_fail(err, SP_ERR_TRUNCATED,
+                     "LZ4 match length at input offset %zu is cut off by the end of the %zu-byte input", token_pos,
+                     src_len);
     len += 4;
     if (len > (size_t)(oend - op))
       return sp_fail(err, SP_ERR_LZ4_CORRUPT,

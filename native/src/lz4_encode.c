@@ -10,10 +10,10 @@
 
 #include "lz4_block.h"
 
-#define MIN_MATCH 4
+#define MIN_MATCH     4
 #define LAST_LITERALS 5
-#define MF_LIMIT 12
-#define MAX_OFFSET 65535
+#define MF_LIMIT      12
+#define MAX_OFFSET    65535
 
 size_t sp_lz4_block_bound(size_t n) { return n + n / 255 + 16; }
 
@@ -107,7 +107,8 @@ size_t sp_lz4_compress_block(const uint8_t *src, size_t n, uint8_t *dst, size_t 
           ip += len;
           anchor = ip;
           /* Remember a position inside the match so the next repetition is found. */
-          if (ip - 2 >= src && ip <= match_start_limit) hash_table[hash4(read32(ip - 2))] = (uint32_t)(ip - 2 - src) + 1;
+          if (ip - 2 >= src && ip <= match_start_limit)
+            hash_table[hash4(read32(ip - 2))] = (uint32_t)(ip - 2 - src) + 1;
           continue;
         }
       }

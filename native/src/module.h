@@ -18,10 +18,8 @@ typedef struct {
 void sp_register_export(const char *name, napi_callback fn);
 
 #define SP_EXPORT_CONCAT2(a, b) a##b
-#define SP_EXPORT_CONCAT(a, b) SP_EXPORT_CONCAT2(a, b)
-#define SP_EXPORT(js_name, c_fn)                                                     \
-  __attribute__((constructor)) static void SP_EXPORT_CONCAT(sp_reg_, c_fn)(void) {   \
-    sp_register_export(js_name, c_fn);                                                \
-  }
+#define SP_EXPORT_CONCAT(a, b)  SP_EXPORT_CONCAT2(a, b)
+#define SP_EXPORT(js_name, c_fn) \
+  __attribute__((constructor)) static void SP_EXPORT_CONCAT(sp_reg_, c_fn)(void) { sp_register_export(js_name, c_fn); }
 
 #endif

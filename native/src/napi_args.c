@@ -27,9 +27,14 @@ static int typedarray_info(napi_env env, napi_value v, napi_typedarray_type *typ
 
 static size_t typedarray_elem_size(napi_typedarray_type type) {
   switch (type) {
-    case napi_int16_array: case napi_uint16_array: return 2;
-    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
-    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
+    case napi_int16_array:
+    case napi_uint16_array: return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array: return 4;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array: return 8;
     default: return 1;
   }
 }
@@ -90,8 +95,8 @@ int sp_arg_typedarray(napi_env env, napi_value v, const char *what, const char *
   return 0;
 }
 
-int sp_arg_typed(napi_env env, napi_value v, const char *what, napi_typedarray_type type, size_t min_len,
-                 void **data, size_t *len) {
+int sp_arg_typed(napi_env env, napi_value v, const char *what, napi_typedarray_type type, size_t min_len, void **data,
+                 size_t *len) {
   napi_typedarray_type t;
   size_t count;
   const char *name = sp_typedarray_name(type);

@@ -23,8 +23,8 @@ int sp_arg_typedarray(napi_env env, napi_value v, const char *what, const char *
 
 /* Requires a TypedArray of exactly `type` with at least min_len elements; the error names the
  * argument and the type ("table must be a Uint16Array"). len may be NULL. */
-int sp_arg_typed(napi_env env, napi_value v, const char *what, napi_typedarray_type type, size_t min_len,
-                 void **data, size_t *len);
+int sp_arg_typed(napi_env env, napi_value v, const char *what, napi_typedarray_type type, size_t min_len, void **data,
+                 size_t *len);
 
 /* "a Uint16Array", "an Int32Array": the type with its article, for messages. */
 const char *sp_typedarray_name(napi_typedarray_type type);

@@ -57,7 +57,8 @@ const char *pf8_check_create(uint32_t w, uint32_t h, const uint16_t *rbin, const
   if (nasic_values % 4 != 0) return "ASIC list (4 numbers x0, y0, width, height per ASIC)";
   for (size_t i = 0; i < nasic_values; i += 4) {
     int64_t x0 = asics[i], y0 = asics[i + 1], aw = asics[i + 2], ah = asics[i + 3];
-    if (x0 < 0 || y0 < 0 || aw < 3 || ah < 3 || x0 + aw > (int64_t)w || y0 + ah > (int64_t)h) return "ASIC rectangle (inside the frame, at least 3x3)";
+    if (x0 < 0 || y0 < 0 || aw < 3 || ah < 3 || x0 + aw > (int64_t)w || y0 + ah > (int64_t)h)
+      return "ASIC rectangle (inside the frame, at least 3x3)";
   }
   if (!(p[PC_MIN_RES] >= 0) || !(p[PC_MAX_RES] >= p[PC_MIN_RES])) return "min_res/max_res (0 <= min_res <= max_res)";
   if (!(p[PC_SAMPLES_PER_BIN] >= 1 && p[PC_SAMPLES_PER_BIN] <= 1e6)) return "samples per bin (1..1e6)";
@@ -69,7 +70,8 @@ const char *pf8_read_params(const double *p, pf8_params *o) {
   if (!(p[PF_MIN_PIX] >= 1) || !(p[PF_MAX_PIX] >= p[PF_MIN_PIX])) return "min/max pixel count";
   if (!(p[PF_LOCAL_BG_RADIUS] >= 1 && p[PF_LOCAL_BG_RADIUS] <= 64)) return "local_bg_radius (1..64)";
   if (!(p[PF_ITERATIONS] >= 1 && p[PF_ITERATIONS] <= 100)) return "iterations (1..100)";
-  if (isnan(p[PF_TRUSTED_LO]) || isnan(p[PF_TRUSTED_HI]) || !(p[PF_TRUSTED_LO] < p[PF_TRUSTED_HI])) return "trusted range";
+  if (isnan(p[PF_TRUSTED_LO]) || isnan(p[PF_TRUSTED_HI]) || !(p[PF_TRUSTED_LO] < p[PF_TRUSTED_HI]))
+    return "trusted range";
   if (!(p[PF_MAX_PEAKS] >= 0)) return "max_num_peaks (>= 0)";
   if (isnan(p[PF_ADC])) return "adc_threshold";
   o->adc = p[PF_ADC];
@@ -96,7 +98,8 @@ static int build_sample(pf8_ws *ws, uint32_t per_bin) {
     free(seen);
     return -1;
   }
-  for (size_t k = 0; k < n; k++) if (ws->mask[k]) count[ws->rbin[k]]++;
+  for (size_t k = 0; k < n; k++)
+    if (ws->mask[k]) count[ws->rbin[k]]++;
   for (uint32_t b = 0; b < ws->nbins; b++) {
     uint32_t take = count[b] < per_bin ? count[b] : per_bin;
     ws->sample_off[b + 1] = ws->sample_off[b] + take;
@@ -119,7 +122,8 @@ static int build_sample(pf8_ws *ws, uint32_t per_bin) {
     uint32_t take = ws->sample_off[b + 1] - ws->sample_off[b];
     /* the j-th pixel of the bin is taken when it crosses the next of `take` evenly spaced marks */
     uint64_t j = seen[b]++;
-    if (fill[b] < take && (j * take) / count[b] != ((j + 1) * take) / count[b]) ws->sample[ws->sample_off[b] + fill[b]++] = (uint32_t)k;
+    if (fill[b] < take && (j * take) / count[b] != ((j + 1) * take) / count[b])
+      ws->sample[ws->sample_off[b] + fill[b]++] = (uint32_t)k;
   }
   free(fill);
   free(count);
@@ -153,7 +157,8 @@ pf8_ws *pf8_create(uint32_t w, uint32_t h, const uint16_t *rbin, const uint8_t *
   if (nasic == 0) {
     ws->asic[0] = (pf8_asic){0, 0, (int32_t)w, (int32_t)h};
   } else {
-    for (size_t i = 0; i < nasic; i++) ws->asic[i] = (pf8_asic){asics[4 * i], asics[4 * i + 1], asics[4 * i + 2], asics[4 * i + 3]};
+    for (size_t i = 0; i < nasic; i++)
+      ws->asic[i] = (pf8_asic){asics[4 * i], asics[4 * i + 1], asics[4 * i + 2], asics[4 * i + 3]};
   }
   ws->row_vi = (int32_t *)malloc(w * sizeof(int32_t));
   ws->row_vf = (float *)malloc(w * sizeof(float));
@@ -166,7 +171,8 @@ pf8_ws *pf8_create(uint32_t w, uint32_t h, const uint16_t *rbin, const uint8_t *
   ws->acc_sum = (double *)malloc(ws->nbins * sizeof(double));
   ws->acc_sq = (double *)malloc(ws->nbins * sizeof(double));
   ws->acc_n = (double *)malloc(ws->nbins * sizeof(double));
-  if (!ws->roffset || !ws->rsigma || !ws->rthreshold || !ws->lthreshold || !ws->acc_sum || !ws->acc_sq || !ws->acc_n) goto fail;
+  if (!ws->roffset || !ws->rsigma || !ws->rthreshold || !ws->lthreshold || !ws->acc_sum || !ws->acc_sq || !ws->acc_n)
+    goto fail;
   if (build_sample(ws, (uint32_t)p[PC_SAMPLES_PER_BIN])) goto fail;
   return ws;
 fail:
@@ -201,51 +207,49 @@ static void finish_bins(pf8_ws *ws, const pf8_params *pp) {
   }
 }
 
-
-
-#define DEFINE_RADIAL(NAME, T, ALL_ONES, PT)                                                            \
+#define DEFINE_RADIAL(NAME, T, ALL_ONES, PT)                                                       \
   static void NAME(pf8_ws *ws, const T *src, const pf8_params *pp, double *info) {                 \
-    size_t n = (size_t)ws->w * ws->h;                                                               \
-    frame_counters(ws, (const void *)src, PT, pp, info);                                            \
-    for (uint32_t b = 0; b < ws->nbins; b++) {                                                      \
-      ws->lthreshold[b] = -1e9f;                                                                    \
-      ws->rthreshold[b] = 1e9f;                                                                     \
-    }                                                                                               \
-    for (int it = 0; it < pp->iterations; it++) {                                                   \
-      memset(ws->acc_sum, 0, ws->nbins * sizeof(double));                                           \
-      memset(ws->acc_sq, 0, ws->nbins * sizeof(double));                                            \
-      memset(ws->acc_n, 0, ws->nbins * sizeof(double));                                             \
-      if (pp->fast) {                                                                               \
-        for (uint32_t b = 0; b < ws->nbins; b++) {                                                  \
-          float lt = ws->lthreshold[b], rt = ws->rthreshold[b];                                     \
-          double s = 0, q = 0, c = 0;                                                               \
-          for (uint32_t j = ws->sample_off[b]; j < ws->sample_off[b + 1]; j++) {                    \
-            uint32_t k = ws->sample[j];                                                             \
-            int64_t v = (int64_t)src[k];                                                            \
-            float f = (float)v;                                                                     \
-            if (!(v != (ALL_ONES) && v >= pp->lo && v <= pp->hi) || !(f > lt && f < rt)) continue;  \
-            s += f;                                                                                 \
-            q += (double)f * f;                                                                     \
-            c += 1;                                                                                 \
-          }                                                                                         \
-          ws->acc_sum[b] = s;                                                                       \
-          ws->acc_sq[b] = q;                                                                        \
-          ws->acc_n[b] = c;                                                                         \
-        }                                                                                           \
-      } else {                                                                                      \
-        for (size_t k = 0; k < n; k++) {                                                            \
-          int64_t v = (int64_t)src[k];                                                              \
-          if (!(ws->mask[k] && v != (ALL_ONES) && v >= pp->lo && v <= pp->hi)) continue;            \
-          uint32_t b = ws->rbin[k];                                                                 \
-          float f = (float)v;                                                                       \
-          if (!(f > ws->lthreshold[b] && f < ws->rthreshold[b])) continue;                          \
-          ws->acc_sum[b] += f;                                                                      \
-          ws->acc_sq[b] += (double)f * f;                                                           \
-          ws->acc_n[b] += 1;                                                                        \
-        }                                                                                           \
-      }                                                                                             \
-      finish_bins(ws, pp);                                                                          \
-    }                                                                                               \
+    size_t n = (size_t)ws->w * ws->h;                                                              \
+    frame_counters(ws, (const void *)src, PT, pp, info);                                           \
+    for (uint32_t b = 0; b < ws->nbins; b++) {                                                     \
+      ws->lthreshold[b] = -1e9f;                                                                   \
+      ws->rthreshold[b] = 1e9f;                                                                    \
+    }                                                                                              \
+    for (int it = 0; it < pp->iterations; it++) {                                                  \
+      memset(ws->acc_sum, 0, ws->nbins * sizeof(double));                                          \
+      memset(ws->acc_sq, 0, ws->nbins * sizeof(double));                                           \
+      memset(ws->acc_n, 0, ws->nbins * sizeof(double));                                            \
+      if (pp->fast) {                                                                              \
+        for (uint32_t b = 0; b < ws->nbins; b++) {                                                 \
+          float lt = ws->lthreshold[b], rt = ws->rthreshold[b];                                    \
+          double s = 0, q = 0, c = 0;                                                              \
+          for (uint32_t j = ws->sample_off[b]; j < ws->sample_off[b + 1]; j++) {                   \
+            uint32_t k = ws->sample[j];                                                            \
+            int64_t v = (int64_t)src[k];                                                           \
+            float f = (float)v;                                                                    \
+            if (!(v != (ALL_ONES) && v >= pp->lo && v <= pp->hi) || !(f > lt && f < rt)) continue; \
+            s += f;                                                                                \
+            q += (double)f * f;                                                                    \
+            c += 1;                                                                                \
+          }                                                                                        \
+          ws->acc_sum[b] = s;                                                                      \
+          ws->acc_sq[b] = q;                                                                       \
+          ws->acc_n[b] = c;                                                                        \
+        }                                                                                          \
+      } else {                                                                                     \
+        for (size_t k = 0; k < n; k++) {                                                           \
+          int64_t v = (int64_t)src[k];                                                             \
+          if (!(ws->mask[k] && v != (ALL_ONES) && v >= pp->lo && v <= pp->hi)) continue;           \
+          uint32_t b = ws->rbin[k];                                                                \
+          float f = (float)v;                                                                      \
+          if (!(f > ws->lthreshold[b] && f < ws->rthreshold[b])) continue;                         \
+          ws->acc_sum[b] += f;                                                                     \
+          ws->acc_sq[b] += (double)f * f;                                                          \
+          ws->acc_n[b] += 1;                                                                       \
+        }                                                                                          \
+      }                                                                                            \
+      finish_bins(ws, pp);                                                                         \
+    }                                                                                              \
   }
 
 DEFINE_RADIAL(radial_u16, uint16_t, 0xFFFF, SP_PIX_U16)
@@ -391,12 +395,12 @@ static int measure(pf8_ws *ws, const sp_pixels *px, const pf8_params *pp, const 
 
 /* Raster scan of one ASIC row for peak seeds: a cheap test (value above the bin threshold, not in
  * a peak) first, the full validity test only for those. */
-#define DEFINE_SEED_SCAN(NAME, T)                                                                     \
-  static uint32_t NAME(const pf8_ws *ws, const T *src, uint32_t k, uint32_t end) {                    \
-    for (; k < end; k++) {                                                                            \
-      if ((float)src[k] > ws->rthreshold[ws->rbin[k]] && ws->mask[k] && !ws->peakmap[k]) return k;    \
-    }                                                                                                 \
-    return end;                                                                                       \
+#define DEFINE_SEED_SCAN(NAME, T)                                                                  \
+  static uint32_t NAME(const pf8_ws *ws, const T *src, uint32_t k, uint32_t end) {                 \
+    for (; k < end; k++) {                                                                         \
+      if ((float)src[k] > ws->rthreshold[ws->rbin[k]] && ws->mask[k] && !ws->peakmap[k]) return k; \
+    }                                                                                              \
+    return end;                                                                                    \
   }
 
 DEFINE_SEED_SCAN(seed_u16, uint16_t)
@@ -407,7 +411,7 @@ DEFINE_SEED_SCAN(seed_i32, int32_t)
 #include <immintrin.h>
 /* 8 pixels per step: value vs. its bin's threshold with a gather; exact checks on hits only. */
 __attribute__((target("avx2"))) static uint32_t seed_u16_avx2(const pf8_ws *ws, const uint16_t *src, uint32_t k,
-                                                            uint32_t end) {
+                                                              uint32_t end) {
   for (; k + 8 <= end; k += 8) {
     __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(src + k))));
     __m256i b = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(ws->rbin + k)));

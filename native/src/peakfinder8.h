@@ -17,8 +17,17 @@
 enum { PC_MIN_RES, PC_MAX_RES, PC_SAMPLES_PER_BIN, PC_COUNT };
 /* Per-frame parameters. */
 enum {
-  PF_ADC, PF_MIN_SNR, PF_MIN_PIX, PF_MAX_PIX, PF_LOCAL_BG_RADIUS, PF_FAST, PF_TRUSTED_LO, PF_TRUSTED_HI,
-  PF_MAX_PEAKS, PF_ITERATIONS, PF_COUNT
+  PF_ADC,
+  PF_MIN_SNR,
+  PF_MIN_PIX,
+  PF_MAX_PIX,
+  PF_LOCAL_BG_RADIUS,
+  PF_FAST,
+  PF_TRUSTED_LO,
+  PF_TRUSTED_HI,
+  PF_MAX_PEAKS,
+  PF_ITERATIONS,
+  PF_COUNT
 };
 /* Per-frame info. */
 enum { PI_PEAKS, PI_SIZED, PI_VALID, PI_VALID_SUM, PI_SATURATED, PI_TRUNCATED, PI_COUNT };
@@ -30,20 +39,20 @@ typedef struct {
 typedef struct {
   uint32_t w, h;
   uint32_t nbins;
-  uint16_t *rbin;   /* radial bin (rounded radius in px) per pixel */
-  uint8_t *mask;    /* static mask with the resolution limits applied */
+  uint16_t *rbin; /* radial bin (rounded radius in px) per pixel */
+  uint8_t *mask;  /* static mask with the resolution limits applied */
   uint32_t nasic;
   pf8_asic *asic;
   uint32_t *sample;     /* fast mode: pixel indices, grouped by bin */
   uint32_t *sample_off; /* nbins + 1 offsets into sample */
   float *roffset, *rsigma, *rthreshold, *lthreshold;
   double *acc_sum, *acc_sq, *acc_n;
-  uint8_t *peakmap;   /* 1 = in a peak; cleared after each frame from `marked` */
-  int32_t *row_vi;    /* scratch rows for the frame counters */
+  uint8_t *peakmap; /* 1 = in a peak; cleared after each frame from `marked` */
+  int32_t *row_vi;  /* scratch rows for the frame counters */
   float *row_vf;
   uint8_t *row_fl;
-  sp_vec marked;      /* uint32 */
-  sp_vec pix;         /* uint32: pixels of the peak being grown */
+  sp_vec marked; /* uint32 */
+  sp_vec pix;    /* uint32: pixels of the peak being grown */
 } pf8_ws;
 
 typedef struct {

@@ -23,10 +23,11 @@ static napi_value pf8_create_js(napi_env env, napi_callback_info info) {
   if (sp_arg_typed(env, argv[3], "mask", napi_uint8_array, n, &mask, NULL)) return NULL;
   if (sp_arg_typed(env, argv[4], "asics", napi_int32_array, 0, &asics, &nasic_values)) return NULL;
   if (sp_arg_typed(env, argv[5], "params", napi_float64_array, PC_COUNT, &params, NULL)) return NULL;
-  const char *bad = pf8_check_create(w, h, (const uint16_t *)radius, (const int32_t *)asics, nasic_values, (const double *)params);
+  const char *bad =
+      pf8_check_create(w, h, (const uint16_t *)radius, (const int32_t *)asics, nasic_values, (const double *)params);
   if (bad) return sp_throw(env, "ERR_INVALID_ARG", "peakfinder8: invalid %s", bad);
-  pf8_ws *ws = pf8_create(w, h, (const uint16_t *)radius, (const uint8_t *)mask, (const int32_t *)asics, nasic_values / 4,
-                          (const double *)params);
+  pf8_ws *ws = pf8_create(w, h, (const uint16_t *)radius, (const uint8_t *)mask, (const int32_t *)asics,
+                          nasic_values / 4, (const double *)params);
   if (!ws) return sp_throw(env, "ERR_NO_MEMORY", "peakfinder8: out of memory");
   return sp_wrap_external(env, ws, pf8_destroy, &PF8_TAG);
 }

@@ -37,39 +37,39 @@ typedef struct {
 } sp_radial_scratch;
 
 /* One pixel: an integer add into copy K of its bin, or, rarely, the per-frame exclusion path. */
-#define SP_RADIAL_PIXEL(I, K)                                                    \
-  do {                                                                           \
-    uint32_t v_ = (uint32_t)px[(I)]; /* int32: negatives wrap above limit */     \
-    uint32_t b_ = tab[(I)];                                                      \
-    b_ &= slot_mask; /* a corrupt table never indexes out of scratch */          \
-    if (__builtin_expect(v_ > limit, 0)) {                                       \
-      excluded[b_]++;                                                            \
-      if (factor) excl_norm[b_] += factor[(I)];                                  \
-      dropped++;                                                                 \
-    } else {                                                                     \
-      sum[(size_t)b_ * SP_RADIAL_COPIES + (K)] += v_;                            \
-    }                                                                            \
+#define SP_RADIAL_PIXEL(I, K)                                                \
+  do {                                                                       \
+    uint32_t v_ = (uint32_t)px[(I)]; /* int32: negatives wrap above limit */ \
+    uint32_t b_ = tab[(I)];                                                  \
+    b_ &= slot_mask; /* a corrupt table never indexes out of scratch */      \
+    if (__builtin_expect(v_ > limit, 0)) {                                   \
+      excluded[b_]++;                                                        \
+      if (factor) excl_norm[b_] += factor[(I)];                              \
+      dropped++;                                                             \
+    } else {                                                                 \
+      sum[(size_t)b_ * SP_RADIAL_COPIES + (K)] += v_;                        \
+    }                                                                        \
   } while (0)
 
 /* Invalid this frame: a per-type test folded into one unsigned compare against `limit`.
  * noinline keeps each kernel's loop in registers (inlined into the dispatcher it spilled). */
-#define SP_RADIAL_INTEGER_KERNEL(NAME, TYPE)                                                            \
-  __attribute__((noinline)) static uint64_t NAME(const TYPE *restrict px, const uint16_t *restrict tab, \
-                                                 size_t n, uint32_t slot_mask, uint32_t limit,          \
-                                                 const float *factor, const sp_radial_scratch *s) {     \
-    uint64_t *restrict sum = s->sum;                                                                    \
-    uint32_t *restrict excluded = s->excluded;                                                          \
-    double *restrict excl_norm = s->excl_norm;                                                          \
-    uint64_t dropped = 0;                                                                               \
-    size_t i = 0;                                                                                       \
-    for (; i + SP_RADIAL_COPIES <= n; i += SP_RADIAL_COPIES) {                                          \
-      SP_RADIAL_PIXEL(i, 0);                                                                            \
-      SP_RADIAL_PIXEL(i + 1, 1);                                                                        \
-      SP_RADIAL_PIXEL(i + 2, 2);                                                                        \
-      SP_RADIAL_PIXEL(i + 3, 3);                                                                        \
-    }                                                                                                   \
-    for (; i < n; i++) SP_RADIAL_PIXEL(i, 0);                                                           \
-    return dropped;                                                                                     \
+#define SP_RADIAL_INTEGER_KERNEL(NAME, TYPE)                                                                      \
+  __attribute__((noinline)) static uint64_t NAME(const TYPE *restrict px, const uint16_t *restrict tab, size_t n, \
+                                                 uint32_t slot_mask, uint32_t limit, const float *factor,         \
+                                                 const sp_radial_scratch *s) {                                    \
+    uint64_t *restrict sum = s->sum;                                                                              \
+    uint32_t *restrict excluded = s->excluded;                                                                    \
+    double *restrict excl_norm = s->excl_norm;                                                                    \
+    uint64_t dropped = 0;                                                                                         \
+    size_t i = 0;                                                                                                 \
+    for (; i + SP_RADIAL_COPIES <= n; i += SP_RADIAL_COPIES) {                                                    \
+      SP_RADIAL_PIXEL(i, 0);                                                                                      \
+      SP_RADIAL_PIXEL(i + 1, 1);                                                                                  \
+      SP_RADIAL_PIXEL(i + 2, 2);                                                                                  \
+      SP_RADIAL_PIXEL(i + 3, 3);                                                                                  \
+    }                                                                                                             \
+    for (; i < n; i++) SP_RADIAL_PIXEL(i, 0);                                                                     \
+    return dropped;                                                                                               \
   }
 
 SP_RADIAL_INTEGER_KERNEL(sp_radial_u8, uint8_t)
@@ -80,8 +80,9 @@ SP_RADIAL_INTEGER_KERNEL(sp_radial_i32, int32_t)
 
 /* float32 (test data from other detectors): doubles, NaN and values above the limit are invalid.
  * The sums are kept in the uint64 scratch slots reinterpreted as doubles. */
-__attribute__((noinline)) static uint64_t sp_radial_f32(const float *px, const uint16_t *tab, size_t n, uint32_t slot_mask,
-                                                       double limit, const float *factor, const sp_radial_scratch *s) {
+__attribute__((noinline)) static uint64_t sp_radial_f32(const float *px, const uint16_t *tab, size_t n,
+                                                        uint32_t slot_mask, double limit, const float *factor,
+                                                        const sp_radial_scratch *s) {
   double *sum = (double *)s->sum;
   uint64_t dropped = 0;
   for (size_t i = 0; i < n; i++) {

@@ -57,7 +57,8 @@ static inline const char *sp_geometry_problem(const double *f) {
   double w = f[SP_GEOM_WIDTH], h = f[SP_GEOM_HEIGHT];
   if (w < 1 || h < 1 || w != floor(w) || h != floor(h) || w * h > 4294967295.0)
     return "geometry width/height must be positive integers";
-  if (!(f[SP_GEOM_DISTANCE] > 0) || !(f[SP_GEOM_WAVELENGTH] > 0) || !(f[SP_GEOM_PIXEL1] > 0) || !(f[SP_GEOM_PIXEL2] > 0))
+  if (!(f[SP_GEOM_DISTANCE] > 0) || !(f[SP_GEOM_WAVELENGTH] > 0) || !(f[SP_GEOM_PIXEL1] > 0) ||
+      !(f[SP_GEOM_PIXEL2] > 0))
     return "geometry distance, wavelength and pixel sizes must be positive";
   return NULL;
 }
@@ -111,8 +112,6 @@ static inline double sp_q_nm(double two_theta, double wavelength_m) {
 }
 
 /* d-spacing in angstrom from q in 1/nm; +inf at the PONI. */
-static inline double sp_d_angstrom(double q_nm) {
-  return 2.0 * SP_PI / (q_nm * 0.1);
-}
+static inline double sp_d_angstrom(double q_nm) { return 2.0 * SP_PI / (q_nm * 0.1); }
 
 #endif

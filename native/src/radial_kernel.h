@@ -88,7 +88,7 @@ typedef struct {
   const uint16_t *table; /* from sp_radial_build_table; any value is safe */
   size_t table_len;
   uint32_t nbins;
-  double limit; /* largest valid value; above it (or negative: everything) is invalid this frame */
+  double limit;    /* largest valid value; above it (or negative: everything) is invalid this frame */
   double *scratch; /* sp_radial_scratch_length(nbins) or more; overwritten */
   size_t scratch_len;
   const uint32_t *static_count; /* nbins */

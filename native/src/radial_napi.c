@@ -83,8 +83,8 @@ static napi_value throw_frame_status(napi_env env, sp_radial_status st, const sp
       return sp_throw(env, "ERR_INVALID_ARG", "scratch has %zu values, needs at least radialScratchLength(%u) = %zu",
                       a->scratch_len, a->nbins, sp_radial_scratch_length(a->nbins));
     case SP_RADIAL_BAD_STATIC_COUNT:
-      return sp_throw(env, "ERR_INVALID_ARG", "staticCount has %zu entries, expected nbins = %u",
-                      a->static_count_len, a->nbins);
+      return sp_throw(env, "ERR_INVALID_ARG", "staticCount has %zu entries, expected nbins = %u", a->static_count_len,
+                      a->nbins);
     case SP_RADIAL_BAD_MEAN:
       return sp_throw(env, "ERR_INVALID_ARG", "mean has %zu entries, expected nbins = %u", a->mean_len, a->nbins);
     case SP_RADIAL_BAD_COUNT:
@@ -110,9 +110,7 @@ static int arg_pixels(napi_env env, napi_value v, sp_radial_frame_args *a) {
     case napi_uint32_array: a->pixel_type = SP_RADIAL_U32; return 0;
     case napi_int32_array: a->pixel_type = SP_RADIAL_I32; return 0;
     case napi_float32_array: a->pixel_type = SP_RADIAL_F32; return 0;
-    default:
-      sp_throw(env, "ERR_INVALID_ARG", "pixels must be %s, got %s", expected, sp_typedarray_name(t));
-      return -1;
+    default: sp_throw(env, "ERR_INVALID_ARG", "pixels must be %s, got %s", expected, sp_typedarray_name(t)); return -1;
   }
 }
 

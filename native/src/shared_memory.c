@@ -31,7 +31,7 @@
 #include "module.h"
 #include "napi_args.h"
 
-#define NAME_PREFIX "/stream-pipeline-"
+#define NAME_PREFIX  "/stream-pipeline-"
 #define NAME_MAX_LEN 96
 /* A region larger than this is refused (the worker asks for slots x slot size). */
 #define REGION_MAX_BYTES ((size_t)1 << 32)
@@ -171,12 +171,17 @@ static napi_value sp_shm_open(napi_env env, napi_callback_info info) {
   if (fd < 0) return sp_throw(env, "ERR_SHM", "cannot open shared memory %s: %s", name, strerror(errno));
   struct stat st;
   const char *wrong = NULL;
-  if (fstat(fd, &st) != 0) wrong = "cannot be examined";
-  else if (!S_ISREG(st.st_mode)) wrong = "is not a regular file";
-  else if (st.st_uid != geteuid()) wrong = "belongs to another user";
+  if (fstat(fd, &st) != 0)
+    wrong = "cannot be examined";
+  else if (!S_ISREG(st.st_mode))
+    wrong = "is not a regular file";
+  else if (st.st_uid != geteuid())
+    wrong = "belongs to another user";
   /* A second name would be another file mapped and written under the region's name. */
-  else if (st.st_nlink != 1) wrong = "has other names (hard links)";
-  else if ((uint64_t)st.st_size != (uint64_t)bytes) wrong = "is not of the announced size";
+  else if (st.st_nlink != 1)
+    wrong = "has other names (hard links)";
+  else if ((uint64_t)st.st_size != (uint64_t)bytes)
+    wrong = "is not of the announced size";
   if (wrong) {
     close(fd);
     return sp_throw(env, "ERR_SHM", "shared memory %s %s", name, wrong);
@@ -210,7 +215,8 @@ static napi_value sp_shm_close(napi_env env, napi_callback_info info) {
   bool is_ab = false;
   void *data = NULL;
   size_t len = 0;
-  if (napi_is_arraybuffer(env, argv[0], &is_ab) != napi_ok || !is_ab) return sp_throw(env, "ERR_INVALID_ARG", "shmClose takes an ArrayBuffer");
+  if (napi_is_arraybuffer(env, argv[0], &is_ab) != napi_ok || !is_ab)
+    return sp_throw(env, "ERR_INVALID_ARG", "shmClose takes an ArrayBuffer");
   napi_get_arraybuffer_info(env, argv[0], &data, &len);
   mapping *m = mappings;
   while (m && !(m->addr == data && data != NULL)) m = m->next;

@@ -11,9 +11,9 @@
 
 /* One spot = SP_SPOT_STRIDE doubles in the output table (see src/stages/analysis/Spot.ts). */
 enum {
-  SP_SPOT_X = 0,          /* centroid, fast axis, pixel-centre convention (i + 0.5) */
-  SP_SPOT_Y = 1,          /* centroid, slow axis */
-  SP_SPOT_INTENSITY = 2,  /* summed intensity (dispersion: raw counts; pf8: above local background) */
+  SP_SPOT_X = 0,         /* centroid, fast axis, pixel-centre convention (i + 0.5) */
+  SP_SPOT_Y = 1,         /* centroid, slow axis */
+  SP_SPOT_INTENSITY = 2, /* summed intensity (dispersion: raw counts; pf8: above local background) */
   SP_SPOT_NPIX = 3,
   SP_SPOT_MAX = 4,        /* largest raw pixel value in the spot */
   SP_SPOT_SNR = 5,        /* NaN when the finder does not define one */
@@ -28,7 +28,6 @@ typedef struct {
   const void *data;
   sp_pix_type type;
 } sp_pixels;
-
 
 static inline double sp_pixel_at(const sp_pixels *p, size_t k) {
   switch (p->type) {

@@ -27,8 +27,10 @@ static uint32_t uf_find(uint32_t *parent, uint32_t a) {
 /* The smaller root wins, so every root is the first (raster-order) pixel of its component. */
 static void uf_union(uint32_t *parent, uint32_t a, uint32_t b) {
   uint32_t ra = uf_find(parent, a), rb = uf_find(parent, b);
-  if (ra < rb) parent[rb] = ra;
-  else if (rb < ra) parent[ra] = rb;
+  if (ra < rb)
+    parent[rb] = ra;
+  else if (rb < ra)
+    parent[ra] = rb;
 }
 
 /* Links each strong pixel to its strong neighbours earlier in raster order: left, and the row

@@ -12,9 +12,7 @@ int sp_arg_pixels(napi_env env, napi_value v, size_t n, sp_pixels *out) {
     case napi_uint16_array: out->type = SP_PIX_U16; break;
     case napi_uint32_array: out->type = SP_PIX_U32; break;
     case napi_int32_array: out->type = SP_PIX_I32; break;
-    default:
-      sp_throw(env, "ERR_INVALID_ARG", "pixels must be %s", expected);
-      return -1;
+    default: sp_throw(env, "ERR_INVALID_ARG", "pixels must be %s", expected); return -1;
   }
   if (length != n) {
     sp_throw(env, "ERR_INVALID_ARG", "pixels has %zu elements, the frame has %zu", length, n);
@@ -36,7 +34,8 @@ napi_value sp_wrap_external(napi_env env, void *obj, void (*destroy)(void *), co
     destroy(obj);
     return sp_throw(env, "ERR_NO_MEMORY", "cannot create a workspace handle");
   }
-  if (napi_type_tag_object(env, ext, tag) != napi_ok) return sp_throw(env, "ERR_INTERNAL", "cannot tag a workspace handle");
+  if (napi_type_tag_object(env, ext, tag) != napi_ok)
+    return sp_throw(env, "ERR_INTERNAL", "cannot tag a workspace handle");
   return ext;
 }
 
@@ -48,8 +47,8 @@ void *sp_unwrap_external(napi_env env, napi_value v, const napi_type_tag *tag, c
     sp_throw(env, "ERR_INVALID_ARG", "%s must be a workspace handle", what);
     return NULL;
   }
-  if (napi_check_object_type_tag(env, v, tag, &ok) != napi_ok || !ok || napi_get_value_external(env, v, &data) != napi_ok ||
-      data == NULL) {
+  if (napi_check_object_type_tag(env, v, tag, &ok) != napi_ok || !ok ||
+      napi_get_value_external(env, v, &data) != napi_ok || data == NULL) {
     sp_throw(env, "ERR_INVALID_ARG", "%s is a handle of another kind", what);
     return NULL;
   }

@@ -138,7 +138,8 @@ static void hostile_cases(void) {
   free(f.data);
   const uint8_t short_out[] = {0x30, 'a', 'b', 'c'};
   f = bslz4_with_block(short_out, sizeof short_out);
-  expect_error("lz4 block decodes short", &f, SP_CODEC_BSLZ4, 1, 64, SP_ERR_LZ4_CORRUPT, "decoded 3 bytes, expected 64");
+  expect_error("lz4 block decodes short", &f, SP_CODEC_BSLZ4, 1, 64, SP_ERR_LZ4_CORRUPT,
+               "decoded 3 bytes, expected 64");
   free(f.data);
   const uint8_t offset_cut[] = {0x10, 'a', 0x01};
   f = bslz4_with_block(offset_cut, sizeof offset_cut);
@@ -204,31 +205,31 @@ static void unshuffle_matches_definition(void) {
    * pattern 1 feeds the real shuffle of such pixels, whose upper planes are all-zero or all-one
    * row groups (the fast paths that skip the transposition). */
   for (int pattern = 0; pattern < 2; pattern++)
-  for (size_t e = 1; e <= 4; e *= 2)
-    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
-      size_t n = counts[c], bytes_ = n * e;
-      uint8_t *in = malloc(bytes_), *want = malloc(bytes_), *got = malloc(bytes_), *tmp = malloc(bytes_);
-      fill_detector_like(pattern ? got : in, n, (int)e, (uint32_t)(n + e));
-      if (pattern) sp_bitshuffle_scalar(got, in, n, e, tmp);
-      naive_unshuffle(in, want, n, e);
-      sp_bitunshuffle_scalar(in, got, n, e);
-      CHECK(memcmp(got, want, bytes_) == 0, "scalar unshuffle n=%zu e=%zu differs from the definition", n, e);
-      sp_bitunshuffle_sse2(in, got, n, e, tmp);
-      CHECK(memcmp(got, want, bytes_) == 0, "sse2 unshuffle n=%zu e=%zu differs from the definition", n, e);
-      if (sp_cpu_best() >= SP_CPU_AVX2) {
-        sp_bitunshuffle_avx2(in, got, n, e, tmp);
-        CHECK(memcmp(got, want, bytes_) == 0, "avx2 unshuffle n=%zu e=%zu differs from the definition", n, e);
+    for (size_t e = 1; e <= 4; e *= 2)
+      for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        size_t n = counts[c], bytes_ = n * e;
+        uint8_t *in = malloc(bytes_), *want = malloc(bytes_), *got = malloc(bytes_), *tmp = malloc(bytes_);
+        fill_detector_like(pattern ? got : in, n, (int)e, (uint32_t)(n + e));
+        if (pattern) sp_bitshuffle_scalar(got, in, n, e, tmp);
+        naive_unshuffle(in, want, n, e);
+        sp_bitunshuffle_scalar(in, got, n, e);
+        CHECK(memcmp(got, want, bytes_) == 0, "scalar unshuffle n=%zu e=%zu differs from the definition", n, e);
+        sp_bitunshuffle_sse2(in, got, n, e, tmp);
+        CHECK(memcmp(got, want, bytes_) == 0, "sse2 unshuffle n=%zu e=%zu differs from the definition", n, e);
+        if (sp_cpu_best() >= SP_CPU_AVX2) {
+          sp_bitunshuffle_avx2(in, got, n, e, tmp);
+          CHECK(memcmp(got, want, bytes_) == 0, "avx2 unshuffle n=%zu e=%zu differs from the definition", n, e);
+        }
+        if (sp_cpu_best() >= SP_CPU_AVX512_GFNI) {
+          memset(got, 0xA5, bytes_);
+          sp_bitunshuffle_avx512(in, got, n, e, tmp);
+          CHECK(memcmp(got, want, bytes_) == 0, "avx512gfni unshuffle n=%zu e=%zu differs from the definition", n, e);
+        }
+        /* Shuffling the definition's output must give the input back. */
+        sp_bitshuffle_scalar(want, got, n, e, tmp);
+        CHECK(memcmp(got, in, bytes_) == 0, "shuffle n=%zu e=%zu does not invert the unshuffle", n, e);
+        free(in), free(want), free(got), free(tmp);
       }
-      if (sp_cpu_best() >= SP_CPU_AVX512_GFNI) {
-        memset(got, 0xA5, bytes_);
-        sp_bitunshuffle_avx512(in, got, n, e, tmp);
-        CHECK(memcmp(got, want, bytes_) == 0, "avx512gfni unshuffle n=%zu e=%zu differs from the definition", n, e);
-      }
-      /* Shuffling the definition's output must give the input back. */
-      sp_bitshuffle_scalar(want, got, n, e, tmp);
-      CHECK(memcmp(got, in, bytes_) == 0, "shuffle n=%zu e=%zu does not invert the unshuffle", n, e);
-      free(in), free(want), free(got), free(tmp);
-    }
 }
 
 /* Encodes, decodes at every CPU level, checks equality; then truncates and flips bytes. */
@@ -239,7 +240,7 @@ static void round_trip(size_t n, int elem, uint32_t block_elems, int hostile) {
   fill_detector_like(px, n, elem, (uint32_t)(n * 31 + (size_t)elem));
   sp_codec_error err;
   for (int codec = SP_CODEC_RAW; codec <= SP_CODEC_BSLZ4; codec++) {
-    size_t cap = codec == SP_CODEC_BSLZ4 ? sp_bslz4_max_size(nbytes, elem, block)
+    size_t cap = codec == SP_CODEC_BSLZ4        ? sp_bslz4_max_size(nbytes, elem, block)
                  : codec == SP_CODEC_LZ4_FRAMED ? sp_lz4_framed_max_size(nbytes, block)
                                                 : sp_lz4_block_bound(nbytes);
     uint8_t *enc = malloc(cap);
@@ -270,7 +271,8 @@ static void round_trip(size_t n, int elem, uint32_t block_elems, int hostile) {
        * which shows as a size mismatch: still an error). */
       for (size_t cut = 0; cut < len; cut++) {
         s = decode(enc, cut, codec, elem, nbytes, NULL, &err);
-        CHECK(s != SP_OK || nbytes == 0, "codec %d truncated to %zu of %zu bytes decoded without error", codec, cut, len);
+        CHECK(s != SP_OK || nbytes == 0, "codec %d truncated to %zu of %zu bytes decoded without error", codec, cut,
+              len);
       }
       /* Trailing garbage is refused for the framed codecs. */
       if (codec != SP_CODEC_LZ4_BLOCK) {

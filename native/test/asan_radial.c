@@ -18,9 +18,10 @@
 #include "radial_kernel.h"
 
 static const char *status_name(sp_radial_status s) {
-  static const char *names[] = {"OK", "BAD_GEOMETRY", "BAD_UNIT", "BAD_EDGES", "BAD_NBINS", "BAD_VALID",
-                                "BAD_TABLE", "BAD_PIXEL_TYPE", "BAD_PIXELS", "BAD_LIMIT", "BAD_SCRATCH",
-                                "BAD_STATIC_COUNT", "BAD_STATIC_NORM", "BAD_FACTOR", "BAD_MEAN", "BAD_COUNT"};
+  static const char *names[] = {"OK",          "BAD_GEOMETRY",     "BAD_UNIT",        "BAD_EDGES",  "BAD_NBINS",
+                                "BAD_VALID",   "BAD_TABLE",        "BAD_PIXEL_TYPE",  "BAD_PIXELS", "BAD_LIMIT",
+                                "BAD_SCRATCH", "BAD_STATIC_COUNT", "BAD_STATIC_NORM", "BAD_FACTOR", "BAD_MEAN",
+                                "BAD_COUNT"};
   return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
@@ -45,7 +46,7 @@ typedef struct {
   uint32_t w, h, unit, nbins;
   double min, delta;
   int solid_angle;
-  double pol; /* NaN: none */
+  double pol;     /* NaN: none */
   uint8_t *valid; /* NULL: all valid */
   uint16_t *table;
   uint32_t *static_count;
@@ -72,12 +73,20 @@ static sp_radial_table_args table_args(frame *f, double *edges, double *corr) {
   int corrected = f->solid_angle || !isnan(f->pol);
   edges[0] = f->min, edges[1] = f->delta, edges[2] = f->nbins;
   corr[0] = f->solid_angle, corr[1] = f->pol;
-  sp_radial_table_args a = {
-      .geometry = f->geom, .unit = f->unit, .edges = edges, .corrections = corr,
-      .valid = f->valid, .valid_len = f->valid ? n : 0,
-      .table = f->table, .table_len = n, .static_count = f->static_count, .static_count_len = f->nbins,
-      .factor = f->factor, .factor_len = corrected ? n : 0,
-      .static_norm = f->static_norm, .static_norm_len = corrected ? f->nbins : 0};
+  sp_radial_table_args a = {.geometry = f->geom,
+                            .unit = f->unit,
+                            .edges = edges,
+                            .corrections = corr,
+                            .valid = f->valid,
+                            .valid_len = f->valid ? n : 0,
+                            .table = f->table,
+                            .table_len = n,
+                            .static_count = f->static_count,
+                            .static_count_len = f->nbins,
+                            .factor = f->factor,
+                            .factor_len = corrected ? n : 0,
+                            .static_norm = f->static_norm,
+                            .static_norm_len = corrected ? f->nbins : 0};
   return a;
 }
 
@@ -108,9 +117,7 @@ static void ref_position(const frame *f, uint32_t col, uint32_t row, double *p1,
   *tth = atan2(sqrt(*p1 * *p1 + *p2 * *p2), f->geom[SP_GEOM_DISTANCE]);
 }
 
-static double ref_d(const frame *f, double tth) {
-  return f->geom[SP_GEOM_WAVELENGTH] * 1e10 / (2.0 * sin(tth / 2.0));
-}
+static double ref_d(const frame *f, double tth) { return f->geom[SP_GEOM_WAVELENGTH] * 1e10 / (2.0 * sin(tth / 2.0)); }
 
 /* The bin coordinate (x - min) / delta of a pixel in the frame's unit. */
 static double ref_fbin(const frame *f, uint32_t col, uint32_t row) {
@@ -215,13 +222,25 @@ static frame_result accumulate(const frame *f, const uint16_t *table, sp_radial_
   size_t n = frame_pixels(f), slen = sp_radial_scratch_length(f->nbins);
   frame_result r = {exact(f->nbins, 8), exact(f->nbins, 4), 0, SP_RADIAL_OK};
   double *scratch = exact(slen, 8);
-  sp_radial_frame_args a = {
-      .pixels = px, .pixel_count = n, .pixel_type = t, .table = table, .table_len = n,
-      .nbins = f->nbins, .limit = limit, .scratch = scratch, .scratch_len = slen,
-      .static_count = f->static_count, .static_count_len = f->nbins,
-      .static_norm = corrected ? f->static_norm : NULL, .static_norm_len = corrected ? f->nbins : 0,
-      .factor = corrected ? f->factor : NULL, .factor_len = corrected ? n : 0,
-      .mean = r.mean, .mean_len = f->nbins, .count = r.count, .count_len = f->nbins};
+  sp_radial_frame_args a = {.pixels = px,
+                            .pixel_count = n,
+                            .pixel_type = t,
+                            .table = table,
+                            .table_len = n,
+                            .nbins = f->nbins,
+                            .limit = limit,
+                            .scratch = scratch,
+                            .scratch_len = slen,
+                            .static_count = f->static_count,
+                            .static_count_len = f->nbins,
+                            .static_norm = corrected ? f->static_norm : NULL,
+                            .static_norm_len = corrected ? f->nbins : 0,
+                            .factor = corrected ? f->factor : NULL,
+                            .factor_len = corrected ? n : 0,
+                            .mean = r.mean,
+                            .mean_len = f->nbins,
+                            .count = r.count,
+                            .count_len = f->nbins};
   r.status = sp_radial_accumulate(&a, &r.dropped);
   free(scratch);
   return r;
@@ -259,8 +278,9 @@ static void check_frame(const char *name, const frame *f, sp_radial_pixel_type t
   CHECK(counts_ok, "%s: per-bin counts differ from the reference", name);
   CHECK(means_ok, "%s: per-bin means differ from the reference", name);
   /* With a negative limit the integer kernels count only the nonzero pixels as dropped. */
-  if (limit >= 0) CHECK(r.dropped == invalid, "%s: dropped %llu, reference %llu", name,
-                        (unsigned long long)r.dropped, (unsigned long long)invalid);
+  if (limit >= 0)
+    CHECK(r.dropped == invalid, "%s: dropped %llu, reference %llu", name, (unsigned long long)r.dropped,
+          (unsigned long long)invalid);
   free(r.mean), free(r.count), free(sum), free(norm), free(cnt);
 }
 
@@ -317,8 +337,8 @@ static void valid_cases(void) {
         for (int t = SP_RADIAL_U8; t <= SP_RADIAL_F32; t++) {
           void *px = make_pixels((sp_radial_pixel_type)t, frame_pixels(&f));
           for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
-            snprintf(name, sizeof name, "frame unit %u nbins %u corr %d %s limit %g", unit, f.nbins, corr,
-                     type_name[t], limits[l]);
+            snprintf(name, sizeof name, "frame unit %u nbins %u corr %d %s limit %g", unit, f.nbins, corr, type_name[t],
+                     limits[l]);
             check_frame(name, &f, (sp_radial_pixel_type)t, px, limits[l], corr != 0);
           }
           free(px);
@@ -337,9 +357,27 @@ static void expect_status(const char *name, sp_radial_status got, sp_radial_stat
 
 /* What a hostile table build spoils; one at a time. */
 typedef enum {
-  GEOMETRY_NAN, GEOMETRY_INF, WIDTH_ZERO, WIDTH_FRACTION, TOO_MANY_PIXELS, DISTANCE_ZERO, WAVELENGTH_NEGATIVE,
-  UNIT_3, DELTA_ZERO, DELTA_NAN, DELTA_INF, MIN_NAN, NBINS_ZERO, NBINS_OVER, NBINS_FRACTION, NBINS_NAN,
-  VALID_SHORT, TABLE_LONG, COUNT_SHORT, NO_FACTOR, NO_NORM
+  GEOMETRY_NAN,
+  GEOMETRY_INF,
+  WIDTH_ZERO,
+  WIDTH_FRACTION,
+  TOO_MANY_PIXELS,
+  DISTANCE_ZERO,
+  WAVELENGTH_NEGATIVE,
+  UNIT_3,
+  DELTA_ZERO,
+  DELTA_NAN,
+  DELTA_INF,
+  MIN_NAN,
+  NBINS_ZERO,
+  NBINS_OVER,
+  NBINS_FRACTION,
+  NBINS_NAN,
+  VALID_SHORT,
+  TABLE_LONG,
+  COUNT_SHORT,
+  NO_FACTOR,
+  NO_NORM
 } build_spoil;
 
 static void spoil_build(build_spoil what, frame *f, sp_radial_table_args *a, double *edges) {
@@ -435,19 +473,33 @@ static void hostile_frames(void) {
   float *factor = exact(N, 4);
   for (size_t i = 0; i < N; i++) table[i] = (uint16_t)(i % NB), px[i] = (uint32_t)i, factor[i] = 1;
   for (size_t b = 0; b < NB; b++) count[b] = N / NB, norm[b] = N / NB;
-  const sp_radial_frame_args good = {
-      .pixels = px, .pixel_count = N, .pixel_type = SP_RADIAL_U32, .table = table, .table_len = N,
-      .nbins = NB, .limit = 1000, .scratch = scratch, .scratch_len = sp_radial_scratch_length(NB),
-      .static_count = count, .static_count_len = NB, .static_norm = norm, .static_norm_len = NB,
-      .factor = factor, .factor_len = N, .mean = mean, .mean_len = NB, .count = out_count, .count_len = NB};
+  const sp_radial_frame_args good = {.pixels = px,
+                                     .pixel_count = N,
+                                     .pixel_type = SP_RADIAL_U32,
+                                     .table = table,
+                                     .table_len = N,
+                                     .nbins = NB,
+                                     .limit = 1000,
+                                     .scratch = scratch,
+                                     .scratch_len = sp_radial_scratch_length(NB),
+                                     .static_count = count,
+                                     .static_count_len = NB,
+                                     .static_norm = norm,
+                                     .static_norm_len = NB,
+                                     .factor = factor,
+                                     .factor_len = N,
+                                     .mean = mean,
+                                     .mean_len = NB,
+                                     .count = out_count,
+                                     .count_len = NB};
   uint64_t dropped;
   expect_status("frame: the good call", sp_radial_accumulate(&good, &dropped), SP_RADIAL_OK);
 /* The good call with one field changed must be refused. */
-#define REFUSED(name, change, want)   \
-  do {                                \
-    sp_radial_frame_args a_ = good;   \
-    a_.change;                        \
-    refused_frame(name, a_, want);    \
+#define REFUSED(name, change, want) \
+  do {                              \
+    sp_radial_frame_args a_ = good; \
+    a_.change;                      \
+    refused_frame(name, a_, want);  \
   } while (0)
   REFUSED("frame: nbins 0", nbins = 0, SP_RADIAL_BAD_NBINS);
   REFUSED("frame: nbins 65536", nbins = SP_RADIAL_MAX_BINS + 1, SP_RADIAL_BAD_NBINS);
