@@ -56,6 +56,8 @@ export class HitFiles implements SeriesFinisher {
   private readonly queue: HitQueue;
   private readonly writer: HitWriterProcess;
   private inWriter = 0;
+  /** Frames the writer has answered (written or not), over all runs. */
+  answeredFrames = 0;
   /** In-writer frames per run, to answer for them if the writer dies. */
   private readonly inWriterByRun = new Map<number, number>();
 
@@ -74,6 +76,11 @@ export class HitFiles implements SeriesFinisher {
   /** Bytes of hits waiting in memory (counted in the good path's budget). */
   get memoryBytes(): number {
     return this.queue.memoryBytes;
+  }
+
+  /** The writer process's id while it runs (tests kill it). */
+  get writerPid(): number | null {
+    return this.writer.pid;
   }
 
   get waiting(): number {
@@ -216,6 +223,7 @@ export class HitFiles implements SeriesFinisher {
       case 'written':
       case 'not-written':
         this.inWriter--;
+        this.answeredFrames++;
         this.inWriterByRun.set(msg.run, (this.inWriterByRun.get(msg.run) ?? 1) - 1);
         if (msg.t === 'written' && files) {
           files.framesWritten++;

@@ -27,6 +27,11 @@ export class HitWriterProcess {
     private readonly logger: Logger,
   ) {}
 
+  /** The writer's process id while it runs. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
   send(msg: ToWriter): void {
     const child = this.child ?? this.spawn();
     if (msg.t === 'open') this.openRuns.add(msg.run);
