@@ -182,26 +182,16 @@ export function buildRadialTables(
 }
 
 /** Keeps the radial tables of the last few geometries/layouts; `builds` counts the rebuilds. */
-export class RadialTableCache {
-  private readonly cache: LruCache<string, RadialTables>;
-
+export class RadialTableCache extends LruCache<string, RadialTables> {
   constructor(capacity = 2) {
-    this.cache = new LruCache(capacity);
+    super(capacity);
   }
 
-  get builds(): number {
-    return this.cache.builds;
-  }
-
-  get(
-    geometry: DetectorGeometry,
-    mask: StaticMask | null,
-    binSpec: RadialBinSpec,
-    corrections: RadialCorrections = {},
-    rotations?: PoniRotations,
-  ): RadialTables {
+  /** The tables buildRadialTables makes from these arguments, built only when not kept. */
+  get(...args: Parameters<typeof buildRadialTables>): RadialTables {
+    const [geometry, mask, binSpec, corrections = {}, rotations] = args;
     const spec = resolveBinSpec(binSpec, geometry, rotations);
     const key = radialTablesKey(geometry, mask, spec, corrections, rotations);
-    return this.cache.getOrMake(key, () => buildRadialTables(geometry, mask, spec, corrections, rotations));
+    return this.getOrMake(key, () => buildRadialTables(geometry, mask, spec, corrections, rotations));
   }
 }
