@@ -84,3 +84,23 @@ export class DetectorGeometry {
     ].join(':');
   }
 }
+
+/** The pixel size of EIGER and EIGER2 sensors, 75 um square, in metres. */
+export const EIGER_PIXEL_SIZE_M = 75e-6;
+
+/**
+ * A detector with the beam at its centre and EIGER's 75 um pixels: the stand-in geometry when a
+ * series gives none, and the one assumed for frames that carry none.
+ */
+export function centredGeometry(width: number, height: number, distance: number, wavelength = 1): DetectorGeometry {
+  return new DetectorGeometry({
+    width,
+    height,
+    beamCenterX: width / 2,
+    beamCenterY: height / 2,
+    distance,
+    wavelength,
+    pixelSizeX: EIGER_PIXEL_SIZE_M,
+    pixelSizeY: EIGER_PIXEL_SIZE_M,
+  });
+}
