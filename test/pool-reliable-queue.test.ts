@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { MAX_FAILURES, MAX_HAND_BACKS, MAX_WORKER_DEATHS, ReliableQueue } from '../src/stages/pool/ReliableQueue.js';
 import type { Task } from '../src/stages/pool/Task.js';
 import { seededRandom } from './helpers/seededRandom.js';
+import { filledTask, taskHeader } from './helpers/tasks.js';
 
 const dirs: string[] = [];
 function queue(budget = 1 << 20, spillSegmentBytes?: number): ReliableQueue {
@@ -18,24 +19,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function task(id: number, size = 1000): Task {
-  const data = new Uint8Array(size).fill(id & 0xff);
-  return {
-    header: {
-      id,
-      run: 7,
-      series: 1,
-      frame: id,
-      channel: 'threshold_1',
-      width: 10,
-      height: 10,
-      dtype: 'uint16',
-      encoding: { codec: 'raw', elemSize: 2, name: '<' },
-      receivedAt: 0,
-    },
-    data,
-  };
-}
+const task = (id: number, size = 1000): Task => filledTask(taskHeader(id, 10, 10, { run: 7 }), size);
 
 /** Drives the queue like the dispatcher does and returns the ids each worker processed. */
 function drain(q: ReliableQueue, ack = true): Map<string, number[]> {
