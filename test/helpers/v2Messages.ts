@@ -30,8 +30,13 @@ export function bytesOf(values: Values, endian: Endian): Uint8Array {
   return be;
 }
 
+export interface TypedArrayOptions {
+  endian?: Endian;
+  compression?: Compression;
+}
+
 /** A typed array (tag 64-87) whose byte string is plain or compressed (tag 56500, little-endian only). */
-export function typedArray(values: Values, options: { endian?: Endian; compression?: Compression } = {}): Tag {
+export function typedArray(values: Values, options: TypedArrayOptions = {}): Tag {
   const endian = options.endian ?? 'le';
   const compression = options.compression ?? null;
   const tag = typedArrayTag(values, endian);
@@ -46,6 +51,17 @@ export function typedArray(values: Values, options: { endian?: Endian; compressi
 /** A row-major MultiDimArray (tag 40): rows = image height. */
 export function multiDim(rows: number, cols: number, typed: Tag): Tag {
   return new Tag([[rows, cols], typed], 40);
+}
+
+/** A per-channel map with one channel, threshold_1: `values` as a rows x cols typed array (an
+ * image's data, or a header array such as pixel_mask). */
+export function channel1(
+  rows: number,
+  cols: number,
+  values: Values,
+  options: TypedArrayOptions = {},
+): Record<string, Tag> {
+  return { threshold_1: multiDim(rows, cols, typedArray(values, options)) };
 }
 
 export interface EncodeOptions {
@@ -157,4 +173,24 @@ function shuffled<T>(items: T[], seed: number): T[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
+}
+
+export interface GoodSeries {
+  /** The good image's pixels (seed 1). */
+  img: Uint16Array;
+  start: Buffer;
+  /** Image 1: image 0 is left for whatever the test sends between start and end. */
+  good: Buffer;
+  end: Buffer;
+}
+
+/** A width x height uint16 series of one good image, for tests that send something bad in it. */
+export function goodSeries(width: number, height: number, compression: Compression = 'bslz4'): GoodSeries {
+  const img = pixels(Uint16Array, width * height, 1);
+  return {
+    img,
+    start: encodeMessage(startFields({ width, height })),
+    good: encodeMessage(imageFields({ imageId: 1, data: channel1(height, width, img, { compression }) })),
+    end: encodeMessage(endFields()),
+  };
 }
