@@ -6,9 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeCodec, supportedSimdLevels, type SimdLevel } from '../src/codec/nativeCodec.js';
-import type { BenchReport } from './report.js';
+import { SYSTEM_PYTHON, type BenchReport } from './report.js';
 
-const PYTHON = '/usr/bin/python3';
 const RUNS = 30;
 
 interface BenchFrame {
@@ -106,9 +105,9 @@ print(json.dumps([t * 1000 for t in timeit.repeat(run, number=1, repeat=int(sys.
 
 /** Per-run times of the reference decode (ms), or why it could not run. */
 function timeReference(f: BenchFrame): number[] | string {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
+  if (!existsSync(SYSTEM_PYTHON)) return `${SYSTEM_PYTHON} not found`;
   const args = [f.path, f.offset, f.size, f.width, f.height, f.elemSize, RUNS].map(String);
-  const r = spawnSync(PYTHON, ['-c', REFERENCE, ...args], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(SYSTEM_PYTHON, ['-c', REFERENCE, ...args], { encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) return `reference unavailable: ${r.stderr.trim().split('\n').pop() ?? 'failed'}`;
   return JSON.parse(r.stdout) as number[];
 }
