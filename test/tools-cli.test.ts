@@ -73,6 +73,13 @@ function realCaptureMessages(): { v1: Buffer[][]; v2: Buffer[][] } {
   return { v1, v2 };
 }
 
+/** The real V1 capture written as a recording named `name` in the scratch directory; its path. */
+async function v1CaptureRecording(name: string): Promise<string> {
+  const path = join(dir, name);
+  await writeRecording(path, realCaptureMessages().v1);
+  return path;
+}
+
 async function writeRecording(path: string, messages: Buffer[][]): Promise<void> {
   const writer = await RecordingWriter.create(path);
   let t = 0n;
@@ -148,9 +155,7 @@ describe('record and replay', () => {
   it.skipIf(!haveCaptures)(
     'loops with --loop until stopped, and replays the complete messages of a truncated recording',
     async () => {
-      const { v1 } = realCaptureMessages();
-      const path = join(dir, 'loop.sprec');
-      await writeRecording(path, v1);
+      const path = await v1CaptureRecording('loop.sprec');
       const { server: replay, endpoint } = await replayer(path, '--speed', 'max', '--loop');
       const out = join(dir, 'loop-copy.sprec');
       const rec = await runCli(['record', '--endpoint', endpoint, '--out', out, '--series', '2']);
@@ -206,9 +211,7 @@ describe('inspect', () => {
   it.skipIf(!haveCaptures)(
     'prints the real V1 capture as JSON lines with the sha256 of the decoded pixels, and exits 0',
     async () => {
-      const { v1 } = realCaptureMessages();
-      const path = join(dir, 'dls.sprec');
-      await writeRecording(path, v1);
+      const path = await v1CaptureRecording('dls.sprec');
       const { server: replay, endpoint } = await replayer(path, '--speed', 'max');
       const result = await runCli(['inspect', '--endpoint', endpoint, '--json']);
       expect(result.code, result.stderr).toBe(0);
