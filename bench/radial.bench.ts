@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SYSTEM_PYTHON, type BenchFigure, type BenchReport } from './report.js';
-import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
+import { eigerGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 import { buildStaticMask, validLimit } from '../src/stages/analysis/PixelMask.js';
 import { buildRadialTables } from '../src/stages/analysis/RadialBins.js';
 import { RadialProfile } from '../src/stages/analysis/RadialProfile.js';
@@ -109,16 +109,7 @@ export default async function (report: BenchReport): Promise<void> {
   for (const size of SIZES) {
     const bcx = size.width / 2 + 0.3;
     const bcy = size.height / 2 - 0.4;
-    const geometry = new DetectorGeometry({
-      width: size.width,
-      height: size.height,
-      beamCenterX: bcx,
-      beamCenterY: bcy,
-      distance: 0.15,
-      wavelength: 1,
-      pixelSizeX: 75e-6,
-      pixelSizeY: 75e-6,
-    });
+    const geometry = eigerGeometry(size.width, size.height, { beamCenterX: bcx, beamCenterY: bcy, distance: 0.15 });
     const frame = makeFrame(size.width, size.height);
     const qmax = geometry.qAt(0, 0);
     const t0 = performance.now();

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { IceRingFlag } from '../src/stages/analysis/IceRingFlag.js';
 import { validLimit } from '../src/stages/analysis/PixelMask.js';
 import { RadialProfiler, type RadialProfileResult } from '../src/stages/analysis/RadialProfile.js';
-import { centredGeometry } from '../src/stages/geometry/DetectorGeometry.js';
+import { eigerGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 import { h5pyMissing, readH5Frame, type H5Frame } from './helpers/h5frames.js';
 import { DATA_ROOT } from './radial-fixtures.js';
 
@@ -20,7 +20,7 @@ const VACUUM = join(DATA_ROOT, 'bioxtasraw', 'vac_007_data_000001.h5');
  * centre, 75 um, 150 mm, 1 A) and no masks but the frame's own all-ones gap pixels. */
 function assumedProfile(f: H5Frame, bins: number): { limit: number; result: RadialProfileResult } {
   const profiler = new RadialProfiler({ bins: { unit: 'q', count: bins } });
-  const p = profiler.profileFor(centredGeometry(f.width, f.height, 0.15), {
+  const p = profiler.profileFor(eigerGeometry(f.width, f.height, { distance: 0.15 }), {
     width: f.width,
     height: f.height,
     dtype: 'uint32',

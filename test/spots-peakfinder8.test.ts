@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { centredGeometry } from '../src/stages/geometry/DetectorGeometry.js';
+import { eigerGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 import { Peakfinder8 } from '../src/stages/analysis/Peakfinder8.js';
 import { createSpotFinder } from '../src/stages/analysis/SpotFinder.js';
 import { defaultGeometry } from '../src/simulator/BackgroundModel.js';
@@ -38,7 +38,7 @@ function poissonFrame(n: number, lambda: number, seed: number): Uint16Array {
 describe('peakfinder8 on constructed frames', () => {
   const w = 256,
     h = 256;
-  const g = centredGeometry(w, h, 0.1);
+  const g = eigerGeometry(w, h, { distance: 0.1 });
   const mask = new Uint8Array(w * h).fill(1);
 
   it('radial statistics of a Poisson frame: mean ~ lambda, sigma ~ sqrt(lambda), threshold = mean + snr sigma', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { centredGeometry, type DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
+import { eigerGeometry, type DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 import { iceRingDStarSq, IceRingFilter } from '../src/stages/analysis/IceRings.js';
 import { PerImageStatistics } from '../src/stages/analysis/PerImageStatistics.js';
 import { estimateResolution } from '../src/stages/analysis/ResolutionEstimate.js';
@@ -27,7 +27,7 @@ function table(spots: Array<{ x: number; y: number; intensity: number }>): SpotT
 }
 
 // a 4M-like geometry: 2068 x 2162, 75 um, 120 mm, 1 A, beam at the centre
-const geometry = centredGeometry(2068, 2162, 0.12);
+const geometry = eigerGeometry(2068, 2162, { distance: 0.12 });
 
 /** A pixel position (along +x from the beam) with the given d-spacing. */
 function positionAtD(g: DetectorGeometry, d: number, angle = 0): { x: number; y: number } {

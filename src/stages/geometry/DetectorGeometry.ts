@@ -88,18 +88,29 @@ export class DetectorGeometry {
 /** The pixel size of EIGER and EIGER2 sensors, 75 um square, in metres. */
 export const EIGER_PIXEL_SIZE_M = 75e-6;
 
+/** Where an EIGER sits: its distance, and the beam centre and wavelength unless the defaults. */
+export interface EigerPlacement {
+  /** Sample-detector distance in metres. */
+  distance: number;
+  /** Beam centre in pixels (fast, slow); the detector's centre when not given. */
+  beamCenterX?: number;
+  beamCenterY?: number;
+  /** Wavelength in angstrom; 1 when not given. */
+  wavelength?: number;
+}
+
 /**
- * A detector with the beam at its centre and EIGER's 75 um pixels: the stand-in geometry when a
- * series gives none, and the one assumed for frames that carry none.
+ * A detector with EIGER's 75 um pixels: the stand-in geometry when a series gives none (beam at
+ * the centre), and the one assumed for frames that carry none.
  */
-export function centredGeometry(width: number, height: number, distance: number, wavelength = 1): DetectorGeometry {
+export function eigerGeometry(width: number, height: number, at: EigerPlacement): DetectorGeometry {
   return new DetectorGeometry({
     width,
     height,
-    beamCenterX: width / 2,
-    beamCenterY: height / 2,
-    distance,
-    wavelength,
+    beamCenterX: at.beamCenterX ?? width / 2,
+    beamCenterY: at.beamCenterY ?? height / 2,
+    distance: at.distance,
+    wavelength: at.wavelength ?? 1,
     pixelSizeX: EIGER_PIXEL_SIZE_M,
     pixelSizeY: EIGER_PIXEL_SIZE_M,
   });
