@@ -11,12 +11,11 @@ import { json } from './helpers/captures.js';
 import { exchange, framesOf } from './helpers/pushPeer.js';
 import {
   channel1,
-  encodeMessage,
   goodSeries,
-  imageFields,
+  imageMessage,
   multiDim,
   pixels,
-  startFields,
+  startMessage,
   typedArray,
 } from './helpers/v2Messages.js';
 
@@ -90,7 +89,7 @@ describe('receiver V2 size limit', () => {
 
   it('a tiny bslz4 image whose header and shape agree on 3.6 GB is skipped as frame-too-large', async () => {
     const huge = new Tag(new Tag(['bslz4', 4, framedHeaderOnly(30000 * 30000 * 4, 4)], 56500), 70);
-    const bad = encodeMessage(imageFields({ imageId: 0, data: { threshold_1: multiDim(30000, 30000, huge) } }));
+    const bad = imageMessage({ imageId: 0, data: { threshold_1: multiDim(30000, 30000, huge) } });
     expect(bad.byteLength).toBeLessThan(1000);
     const x = await exchange([start, bad, good, end]);
     expect(x.stats.errors['frame-too-large']).toBe(1);
@@ -103,16 +102,16 @@ describe('receiver V2 size limit', () => {
   });
 
   it('a frame of exactly MAX_FRAME_PIXELS passes the receiver', async () => {
-    const s = encodeMessage(startFields({ width: 8192, height: 8192, extra: { image_dtype: 'uint8' } }));
+    const s = startMessage({ width: 8192, height: 8192, extra: { image_dtype: 'uint8' } });
     const atLimit = new Tag(new Tag(['bslz4', 1, framedHeaderOnly(MAX_FRAME_PIXELS, 4)], 56500), 64);
-    const msg = encodeMessage(imageFields({ imageId: 0, data: { threshold_1: multiDim(8192, 8192, atLimit) } }));
+    const msg = imageMessage({ imageId: 0, data: { threshold_1: multiDim(8192, 8192, atLimit) } });
     const x = await exchange([s, msg, end]);
     expect(x.stats.errorTotal).toBe(0);
     expect(framesOf(x.events).map((f) => [f.width, f.height])).toEqual([[8192, 8192]]);
   });
 
   it('a start message announcing a detector above the limit is refused', async () => {
-    const bad = encodeMessage(startFields({ width: 100_000, height: 100_000 }));
+    const bad = startMessage({ width: 100_000, height: 100_000 });
     const x = await exchange([bad, start, good, end]);
     expect(x.stats.errors['frame-too-large']).toBe(1);
     expect(x.stats.errorTotal).toBe(1);
@@ -129,7 +128,7 @@ describe('receiver V2 size limit', () => {
       20000,
       new Tag(new Tag(['bslz4', 4, framedHeaderOnly(20000 * 20000 * 4, 4)], 56500), 70),
     );
-    const s = encodeMessage(startFields({ width: W, height: H, extra: { pixel_mask: { threshold_1: mask } } }));
+    const s = startMessage({ width: W, height: H, extra: { pixel_mask: { threshold_1: mask } } });
     const x = await exchange([s, good, end]);
     expect(x.stats.errors['header-array']).toBe(1);
     expect(x.stats.errorTotal).toBe(1);
@@ -145,13 +144,11 @@ describe('receiver V2 size limit', () => {
     // A small message could otherwise make the receiver decode and hold large arrays nobody uses.
     const huge = multiDim(8192, 8192, new Tag(new Tag(['bslz4', 4, framedHeaderOnly(8192 * 8192 * 4, 4)], 56500), 70));
     const right = multiDim(H, W, typedArray(new Uint32Array(W * H).fill(1)));
-    const s = encodeMessage(
-      startFields({
-        width: W,
-        height: H,
-        extra: { pixel_mask: { threshold_1: right, threshold_9: right, threshold_2: huge } },
-      }),
-    );
+    const s = startMessage({
+      width: W,
+      height: H,
+      extra: { pixel_mask: { threshold_1: right, threshold_9: right, threshold_2: huge } },
+    });
     const x = await exchange([s, good, end]);
     expect(x.stats.errors['header-array']).toBe(2);
     const messages = x.log.problems.map((p) => p.message).join('\n');
@@ -159,9 +156,7 @@ describe('receiver V2 size limit', () => {
     expect(messages).toMatch(/pixel_mask\[threshold_2\]: not one of the image's channels/);
     const start = x.events[0] as { pixelMask: Record<string, Uint32Array> };
     expect(Object.keys(start.pixelMask)).toEqual(['threshold_1']);
-    const wrongShape = encodeMessage(
-      startFields({ width: W, height: H, extra: { pixel_mask: { threshold_1: huge } } }),
-    );
+    const wrongShape = startMessage({ width: W, height: H, extra: { pixel_mask: { threshold_1: huge } } });
     const y = await exchange([wrongShape, good, end]);
     expect(y.log.problems[0]!.message).toMatch(
       /pixel_mask\[threshold_1\]: shape 8192x8192 is not the image's 30x40; ignored/,
@@ -171,7 +166,7 @@ describe('receiver V2 size limit', () => {
 
   it('a 1-D compressed header array announcing more elements than the limit is dropped before decoding', async () => {
     const table = new Tag(new Tag(['bslz4', 4, framedHeaderOnly((MAX_FRAME_PIXELS + 1) * 4, 4)], 56500), 85);
-    const s = encodeMessage(startFields({ width: W, height: H, extra: { countrate_correction_lookup_table: table } }));
+    const s = startMessage({ width: W, height: H, extra: { countrate_correction_lookup_table: table } });
     const x = await exchange([s, good, end]);
     expect(x.stats.errors['header-array']).toBe(1);
     expect(x.log.problems[0]).toMatchObject({ fields: { reason: 'header-array', cause: 'frame-too-large' } });
@@ -272,12 +267,7 @@ describe('frame, image_id and series numbers must be safe non-negative integers'
     ],
     ['negative series_id', { series_id: -7 }, 'bad-field', /"series_id" must be an integer >= 0, got -7/],
   ] as const)('V2: %s is a counted error', async (_name, extra, reason, message) => {
-    const x = await exchange([
-      v2.start,
-      encodeMessage({ ...imageFields({ imageId: 0, data }), ...extra }),
-      v2.good,
-      v2.end,
-    ]);
+    const x = await exchange([v2.start, imageMessage({ imageId: 0, data, extra }), v2.good, v2.end]);
     expect(x.stats.errors[reason]).toBe(1);
     expect(x.stats.errorTotal).toBe(1);
     expect(x.log.problems[0]!.message).toMatch(message);

@@ -8,10 +8,10 @@ import {
   channel1,
   encodeMessage,
   goodSeries,
-  imageFields,
+  imageMessage,
   multiDim,
   pixels,
-  startFields,
+  startMessage,
   typedArray,
 } from './helpers/v2Messages.js';
 import { Tag } from 'cbor-x';
@@ -195,7 +195,7 @@ describe('V2 bad input', () => {
   const H = 30;
   const { img, start, good, end } = goodSeries(W, H);
   const image0 = (data: unknown, extra: Record<string, unknown> = {}) =>
-    encodeMessage(imageFields({ imageId: 0, data: { threshold_1: data as Tag }, extra }));
+    imageMessage({ imageId: 0, data: { threshold_1: data as Tag }, extra });
 
   async function withBad(bad: Buffer): Promise<Exchange> {
     const x = await exchange([start, bad, good, end]);
@@ -234,7 +234,7 @@ describe('V2 bad input', () => {
   });
 
   it('image with another series_unique_id', async () => {
-    const bad = encodeMessage(imageFields({ imageId: 0, uniqueId: '01OTHER', data: channel1(H, W, img) }));
+    const bad = imageMessage({ imageId: 0, uniqueId: '01OTHER', data: channel1(H, W, img) });
     expectRejected(
       await withBad(bad),
       'wrong-series',
@@ -302,26 +302,21 @@ describe('V2 bad input', () => {
   });
 
   it('a field holding megabytes where a number belongs: named in a short line, not printed whole', async () => {
-    const bad = encodeMessage({
-      ...imageFields({ imageId: 0, data: channel1(H, W, img) }),
-      image_id: new Uint8Array(4 << 20),
-    });
+    const bad = imageMessage({ imageId: 0, data: channel1(H, W, img), extra: { image_id: new Uint8Array(4 << 20) } });
     const x = await withBad(bad);
     expectRejected(x, 'bad-field', /"image_id" must be an integer >= 0, got (Buffer|Uint8Array) of 4194304 bytes/);
     expect(x.log.problems[0]!.message.length).toBeLessThan(300);
   });
 
   it("a bad second channel is dropped and counted, the first channel's frame kept", async () => {
-    const two = encodeMessage(startFields({ width: W, height: H, channels: ['threshold_1', 'threshold_2'] }));
-    const bad = encodeMessage(
-      imageFields({
-        imageId: 0,
-        data: {
-          threshold_1: multiDim(H, W, typedArray(img, { compression: 'bslz4' })),
-          threshold_2: multiDim(H, W, typedArray(new Float32Array(W * H))),
-        },
-      }),
-    );
+    const two = startMessage({ width: W, height: H, channels: ['threshold_1', 'threshold_2'] });
+    const bad = imageMessage({
+      imageId: 0,
+      data: {
+        threshold_1: multiDim(H, W, typedArray(img, { compression: 'bslz4' })),
+        threshold_2: multiDim(H, W, typedArray(new Float32Array(W * H))),
+      },
+    });
     const x = await exchange([two, bad, end]);
     expect(framesOf(x.events).map((f) => [f.frame, f.channel])).toEqual([[0, 'threshold_1']]);
     expect(x.stats.errors['unknown-encoding']).toBe(1);

@@ -6,28 +6,24 @@ import { StreamDecoder } from '../src/receiver/StreamDecoder.js';
 import { readCbor } from '../src/receiver/v2/cborReader.js';
 import { json } from './helpers/captures.js';
 import { exchange, framesOf, RecordingLogger } from './helpers/pushPeer.js';
-import { channel1, encodeMessage, endFields, imageFields, pixels, startFields } from './helpers/v2Messages.js';
+import { channel1, endMessage, imageMessage, pixels, startMessage } from './helpers/v2Messages.js';
 import { seededRandom } from './helpers/seededRandom.js';
 
 const W = 24;
 const H = 10;
 const v2Good = [
-  encodeMessage(
-    startFields({
-      width: W,
-      height: H,
-      extra: {
-        pixel_mask: channel1(H, W, pixels(Uint32Array, W * H, 1, 4), { compression: 'bslz4' }),
-      },
-    }),
-  ),
-  encodeMessage(
-    imageFields({
-      imageId: 0,
-      data: channel1(H, W, pixels(Uint16Array, W * H, 2), { compression: 'bslz4' }),
-    }),
-  ),
-  encodeMessage(endFields()),
+  startMessage({
+    width: W,
+    height: H,
+    extra: {
+      pixel_mask: channel1(H, W, pixels(Uint32Array, W * H, 1, 4), { compression: 'bslz4' }),
+    },
+  }),
+  imageMessage({
+    imageId: 0,
+    data: channel1(H, W, pixels(Uint16Array, W * H, 2), { compression: 'bslz4' }),
+  }),
+  endMessage(),
 ];
 const v1Good: Buffer[][] = [
   [

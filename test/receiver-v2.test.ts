@@ -10,12 +10,13 @@ import {
   channel1,
   type Compression,
   encodeMessage,
-  endFields,
   type Endian,
-  imageFields,
+  endMessage,
+  imageMessage,
   multiDim,
   pixels,
   startFields,
+  startMessage,
   typedArray,
 } from './helpers/v2Messages.js';
 
@@ -27,15 +28,21 @@ describe('V2 framing', () => {
   it('accepts messages without the d9d9f7 prefix and with shuffled key order', async () => {
     const img = pixels(Uint16Array, N, 1);
     const messages = [
-      encodeMessage(startFields({ width: W, height: H }), { prefix: false, shuffleSeed: 11 }),
-      encodeMessage(imageFields({ imageId: 0, data: channel1(H, W, img) }), {
-        prefix: false,
-        shuffleSeed: 12,
-      }),
-      encodeMessage(imageFields({ imageId: 1, data: channel1(H, W, img) }), {
-        shuffleSeed: 13,
-      }),
-      encodeMessage(endFields(), { prefix: false, shuffleSeed: 14 }),
+      startMessage({ width: W, height: H }, { prefix: false, shuffleSeed: 11 }),
+      imageMessage(
+        { imageId: 0, data: channel1(H, W, img) },
+        {
+          prefix: false,
+          shuffleSeed: 12,
+        },
+      ),
+      imageMessage(
+        { imageId: 1, data: channel1(H, W, img) },
+        {
+          shuffleSeed: 13,
+        },
+      ),
+      endMessage({ prefix: false, shuffleSeed: 14 }),
     ];
     // The shuffle really moved "type" away from the front of at least the start message.
     expect(messages[0]!.subarray(1, 6).toString('latin1')).not.toContain('type');
@@ -50,8 +57,8 @@ describe('V2 framing', () => {
   it('reads start fields, derives distance from detector_translation and times from rationals', async () => {
     const img = pixels(Uint16Array, N, 2);
     const { events } = await exchange([
-      encodeMessage(startFields({ width: W, height: H })),
-      encodeMessage(imageFields({ imageId: 3, data: channel1(H, W, img) })),
+      startMessage({ width: W, height: H }),
+      imageMessage({ imageId: 3, data: channel1(H, W, img) }),
     ]);
     const s = seriesStartOf(events);
     expect(s).toMatchObject({
@@ -81,30 +88,21 @@ describe('V2 framing', () => {
   });
 
   it('takes the configured distance when detector_translation is absent, null when neither is known', async () => {
-    const withFallback = await exchange(
-      [encodeMessage(startFields({ width: W, height: H, omit: ['detector_translation'] }))],
-      {
-        detectorDistance: 0.3,
-      },
-    );
+    const withFallback = await exchange([startMessage({ width: W, height: H, omit: ['detector_translation'] })], {
+      detectorDistance: 0.3,
+    });
     expect(seriesStartOf(withFallback.events).detectorDistance).toBe(0.3);
-    const without = await exchange([
-      encodeMessage(startFields({ width: W, height: H, omit: ['detector_translation'] })),
-    ]);
+    const without = await exchange([startMessage({ width: W, height: H, omit: ['detector_translation'] })]);
     expect(seriesStartOf(without.events).detectorDistance).toBeNull();
   });
 
   it('derives the wavelength from the energy and the energy from the wavelength', async () => {
     const a = await exchange([
-      encodeMessage(
-        startFields({ width: W, height: H, omit: ['incident_wavelength'], extra: { incident_energy: 12000 } }),
-      ),
+      startMessage({ width: W, height: H, omit: ['incident_wavelength'], extra: { incident_energy: 12000 } }),
     ]);
     expect(seriesStartOf(a.events).wavelength).toBeCloseTo(12398.4198 / 12000, 12);
     const b = await exchange([
-      encodeMessage(
-        startFields({ width: W, height: H, omit: ['incident_energy'], extra: { incident_wavelength: 0.8 } }),
-      ),
+      startMessage({ width: W, height: H, omit: ['incident_energy'], extra: { incident_wavelength: 0.8 } }),
     ]);
     expect(seriesStartOf(b.events).photonEnergy).toBeCloseTo(12398.4198 / 0.8, 9);
   });
@@ -130,7 +128,7 @@ describe('V2 typed arrays in the start message (header_detail all)', () => {
           countrate_correction_lookup_table: typedArray(table, { endian }),
         },
       });
-      const { events, log } = await exchange([encodeMessage(fields), encodeMessage(endFields())]);
+      const { events, log } = await exchange([encodeMessage(fields), endMessage()]);
       expect(log.problems).toEqual([]);
       const s = seriesStartOf(events);
       expect(s.headerDetail).toBe('all');
@@ -154,14 +152,14 @@ describe('V2 typed arrays in the start message (header_detail all)', () => {
         flatfield: channel1(H, W, flat, { compression: 'lz4' }),
       },
     });
-    const { events, log } = await exchange([encodeMessage(fields), encodeMessage(endFields())]);
+    const { events, log } = await exchange([encodeMessage(fields), endMessage()]);
     expect(log.problems).toEqual([]);
     expect(seriesStartOf(events).pixelMask['threshold_1']).toEqual(mask);
     expect(seriesStartOf(events).flatfield['threshold_1']).toEqual(flat);
   });
 
   it('header_detail basic: no arrays, headerDetail "basic"', async () => {
-    const { events } = await exchange([encodeMessage(startFields({ width: W, height: H }))]);
+    const { events } = await exchange([startMessage({ width: W, height: H })]);
     const s = seriesStartOf(events);
     expect(s.headerDetail).toBe('basic');
     expect(s.pixelMask).toEqual({});
@@ -193,9 +191,9 @@ describe('V2 frames', () => {
   it.each(cases)('$name: the frame decodes to the pixels that were sent', async ({ make, endian, compression }) => {
     const img = make();
     const { events, log } = await exchange([
-      encodeMessage(startFields({ width: W, height: H })),
-      encodeMessage(imageFields({ imageId: 0, data: channel1(H, W, img, { endian, compression }) })),
-      encodeMessage(endFields()),
+      startMessage({ width: W, height: H }),
+      imageMessage({ imageId: 0, data: channel1(H, W, img, { endian, compression }) }),
+      endMessage(),
     ]);
     expect(log.problems).toEqual([]);
     const f = framesOf(events)[0]!;
@@ -208,17 +206,15 @@ describe('V2 frames', () => {
     const a = pixels(Uint16Array, N, 18);
     const b = pixels(Uint16Array, N, 19);
     const { events } = await exchange([
-      encodeMessage(startFields({ width: W, height: H, channels: ['threshold_1', 'threshold_2'] })),
-      encodeMessage(
-        imageFields({
-          imageId: 0,
-          data: {
-            threshold_1: multiDim(H, W, typedArray(a, { compression: 'bslz4' })),
-            threshold_2: multiDim(H, W, typedArray(b, { compression: 'bslz4' })),
-          },
-        }),
-      ),
-      encodeMessage(endFields()),
+      startMessage({ width: W, height: H, channels: ['threshold_1', 'threshold_2'] }),
+      imageMessage({
+        imageId: 0,
+        data: {
+          threshold_1: multiDim(H, W, typedArray(a, { compression: 'bslz4' })),
+          threshold_2: multiDim(H, W, typedArray(b, { compression: 'bslz4' })),
+        },
+      }),
+      endMessage(),
     ]);
     expect(seriesStartOf(events).channels).toEqual(['threshold_1', 'threshold_2']);
     const fs = framesOf(events);
@@ -233,14 +229,12 @@ describe('V2 frames', () => {
 
   it('Frame.data is a view into the received message, not a copy', () => {
     const dec = new StreamDecoder({ logger: new RecordingLogger() });
-    dec.decodeMessage([encodeMessage(startFields({ width: W, height: H }))]);
+    dec.decodeMessage([startMessage({ width: W, height: H })]);
     for (const compression of [null, 'bslz4'] as Compression[]) {
-      const msg = encodeMessage(
-        imageFields({
-          imageId: 0,
-          data: channel1(H, W, pixels(Uint16Array, N, 20), { compression }),
-        }),
-      );
+      const msg = imageMessage({
+        imageId: 0,
+        data: channel1(H, W, pixels(Uint16Array, N, 20), { compression }),
+      });
       const [f] = dec.decodeMessage([msg]) as Frame[];
       expect(f!.data.buffer).toBe(msg.buffer);
       expect(f!.data.byteOffset).toBeGreaterThan(msg.byteOffset);

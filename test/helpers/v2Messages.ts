@@ -152,6 +152,11 @@ export function endFields(seriesId = 7, uniqueId = '01TESTSERIES0000000000000A')
   return { type: 'end', series_id: seriesId, series_unique_id: uniqueId };
 }
 
+/** The start, an image and the end message, encoded. */
+export const startMessage = (s: StartSpec, options?: EncodeOptions): Buffer => encodeMessage(startFields(s), options);
+export const imageMessage = (s: ImageSpec, options?: EncodeOptions): Buffer => encodeMessage(imageFields(s), options);
+export const endMessage = (options?: EncodeOptions): Buffer => encodeMessage(endFields(), options);
+
 /** Deterministic pixels: counts with a fixed-seed generator, scaled to the dtype. */
 export function pixels<T extends Uint8Array | Uint16Array | Uint32Array>(
   Kind: { new (n: number): T },
@@ -189,8 +194,8 @@ export function goodSeries(width: number, height: number, compression: Compressi
   const img = pixels(Uint16Array, width * height, 1);
   return {
     img,
-    start: encodeMessage(startFields({ width, height })),
-    good: encodeMessage(imageFields({ imageId: 1, data: channel1(height, width, img, { compression }) })),
-    end: encodeMessage(endFields()),
+    start: startMessage({ width, height }),
+    good: imageMessage({ imageId: 1, data: channel1(height, width, img, { compression }) }),
+    end: endMessage(),
   };
 }
