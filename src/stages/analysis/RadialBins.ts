@@ -58,17 +58,9 @@ function unitValueAtCorner(geometry: DetectorGeometry, unit: RadialUnit, rotatio
   if (rotations && (rotations.rot1 || rotations.rot2 || rotations.rot3)) {
     throw new Error('radial bins: give an explicit min/max when the detector is tilted');
   }
-  let best = 0;
-  for (const [x, y] of [
-    [0, 0],
-    [geometry.width, 0],
-    [0, geometry.height],
-    [geometry.width, geometry.height],
-  ] as const) {
-    const v = unit === 'q' ? geometry.qAt(x, y) : (geometry.twoThetaAt(x, y) * 180) / Math.PI;
-    best = Math.max(best, v);
-  }
-  return best;
+  return geometry.maxAtCorners((x, y) =>
+    unit === 'q' ? geometry.qAt(x, y) : (geometry.twoThetaAt(x, y) * 180) / Math.PI,
+  );
 }
 
 /** Resolves the spec's range (defaults) and checks it; throws naming what is wrong. */

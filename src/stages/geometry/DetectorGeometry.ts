@@ -70,6 +70,13 @@ export class DetectorGeometry {
     return s > 0 ? 1 / s : Infinity;
   }
 
+  /** The largest value `f` takes at the detector's four corners (on a flat detector normal to
+   * the beam, the angle from the beam is largest at one of them). */
+  maxAtCorners(f: (x: number, y: number) => number): number {
+    const [w, h] = [this.width, this.height];
+    return Math.max(f(0, 0), f(w, 0), f(0, h), f(w, h));
+  }
+
   /** Identity of a geometry, for caching tables that depend only on it. */
   key(): string {
     return [
