@@ -8,9 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { nativeCodec } from '../src/codec/nativeCodec.js';
 import { supportedCpuLevels, type CpuLevel } from '../src/native/cpuLevel.js';
 import { nativeAddon } from '../src/native/addon.js';
-import type { BenchReport } from './report.js';
+import { SYSTEM_PYTHON, type BenchReport } from './report.js';
 
-const PYTHON = '/usr/bin/python3';
 const RUNS = 30;
 
 interface BenchFrame {
@@ -108,9 +107,9 @@ print(json.dumps([t * 1000 for t in timeit.repeat(run, number=1, repeat=int(sys.
 
 /** Per-run times of the reference decode (ms), or why it could not run. */
 function timeReference(f: BenchFrame): number[] | string {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
+  if (!existsSync(SYSTEM_PYTHON)) return `${SYSTEM_PYTHON} not found`;
   const args = [f.path, f.offset, f.size, f.width, f.height, f.elemSize, RUNS].map(String);
-  const r = spawnSync(PYTHON, ['-c', REFERENCE, ...args], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(SYSTEM_PYTHON, ['-c', REFERENCE, ...args], { encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) return `reference unavailable: ${r.stderr.trim().split('\n').pop() ?? 'failed'}`;
   return JSON.parse(r.stdout) as number[];
 }

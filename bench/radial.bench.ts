@@ -6,13 +6,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { BenchReport } from './report.js';
-import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
+import { SYSTEM_PYTHON, type BenchFigure, type BenchReport } from './report.js';
+import { eigerGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 import { buildStaticMask, validLimit } from '../src/stages/analysis/PixelMask.js';
 import { buildRadialTables } from '../src/stages/analysis/RadialBins.js';
 import { RadialProfile } from '../src/stages/analysis/RadialProfile.js';
 
-const PYTHON = '/usr/bin/python3';
 const BINS = 1000;
 
 interface Size {
@@ -77,14 +76,14 @@ interface PyfaiTimes {
 }
 
 function timePyfai(frame: Uint32Array, size: Size, bcx: number, bcy: number, qmax: number): PyfaiTimes | string {
-  if (!existsSync(PYTHON)) return `${PYTHON} missing`;
+  if (!existsSync(SYSTEM_PYTHON)) return `${SYSTEM_PYTHON} missing`;
   const dir = mkdtempSync(join(tmpdir(), 'radial-bench-'));
   try {
     const path = join(dir, 'frame.u32');
     writeFileSync(path, new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength));
     const reps = Math.max(3, Math.floor(size.repeats / 4));
     const r = spawnSync(
-      PYTHON,
+      SYSTEM_PYTHON,
       [
         '-c',
         PYFAI_TIMER,
@@ -110,16 +109,7 @@ export default async function (report: BenchReport): Promise<void> {
   for (const size of SIZES) {
     const bcx = size.width / 2 + 0.3;
     const bcy = size.height / 2 - 0.4;
-    const geometry = new DetectorGeometry({
-      width: size.width,
-      height: size.height,
-      beamCenterX: bcx,
-      beamCenterY: bcy,
-      distance: 0.15,
-      wavelength: 1,
-      pixelSizeX: 75e-6,
-      pixelSizeY: 75e-6,
-    });
+    const geometry = eigerGeometry(size.width, size.height, { beamCenterX: bcx, beamCenterY: bcy, distance: 0.15 });
     const frame = makeFrame(size.width, size.height);
     const qmax = geometry.qAt(0, 0);
     const t0 = performance.now();
@@ -143,37 +133,20 @@ export default async function (report: BenchReport): Promise<void> {
     }
     const ours = stats(times);
     const py = timePyfai(frame, size, bcx, bcy, qmax);
-    const target = size.label === '4M' ? '<= 5 ms' : undefined;
+    const oursBest: BenchFigure = {
+      name: `radial profile ${size.label} uint32 ${BINS} q-bins, ours best`,
+      value: ours.best,
+      unit: 'ms/frame',
+      higherIsBetter: false,
+      target: size.label === '4M' ? '<= 5 ms' : undefined,
+    };
     if (typeof py === 'string') {
-      report.add({
-        name: `radial profile ${size.label} uint32 ${BINS} q-bins, ours best`,
-        value: ours.best,
-        unit: 'ms/frame',
-        higherIsBetter: false,
-        target,
-        note: `median ${ours.median.toFixed(2)} ms; pyFAI not measured: ${py}`,
-      });
+      report.add({ ...oursBest, note: `median ${ours.median.toFixed(2)} ms; pyFAI not measured: ${py}` });
       continue;
     }
     const note = `ours median ${ours.median.toFixed(2)} ms`;
-    report.add({
-      name: `radial profile ${size.label} uint32 ${BINS} q-bins, ours best`,
-      value: ours.best,
-      unit: 'ms/frame',
-      higherIsBetter: false,
-      target,
-      reference: { name: 'pyFAI csr 1 thread best', value: py.csr.best },
-      note,
-    });
-    report.add({
-      name: `radial profile ${size.label} uint32 ${BINS} q-bins, ours best`,
-      value: ours.best,
-      unit: 'ms/frame',
-      higherIsBetter: false,
-      target,
-      reference: { name: 'pyFAI histogram 1 thread best', value: py.histogram.best },
-      note,
-    });
+    report.add({ ...oursBest, reference: { name: 'pyFAI csr 1 thread best', value: py.csr.best }, note });
+    report.add({ ...oursBest, reference: { name: 'pyFAI histogram 1 thread best', value: py.histogram.best }, note });
     report.add({
       name: `radial profile ${size.label} uint32, ours median`,
       value: ours.median,

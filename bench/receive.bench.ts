@@ -14,7 +14,7 @@ import { Pull, Push } from 'zeromq';
 import { encodePixels } from '../src/codec/FrameEncoder.js';
 import type { StreamEvent } from '../src/receiver/events.js';
 import { StreamReceiver } from '../src/receiver/StreamReceiver.js';
-import { type BenchReport } from './report.js';
+import { SYSTEM_PYTHON, type BenchReport } from './report.js';
 
 const WIDTH = 2070;
 const HEIGHT = 2167;
@@ -182,7 +182,7 @@ function loadFrame(dir: string): { blob: Buffer; source: string } {
   const out = join(dir, 'real.bin');
   if (existsSync(REAL_FRAME)) {
     const py = spawnSync(
-      '/usr/bin/python3',
+      SYSTEM_PYTHON,
       [
         '-c',
         `import h5py,sys\nf=h5py.File(sys.argv[1],'r')\nopen(sys.argv[2],'wb').write(f['/entry/data/data'].id.read_direct_chunk((0,0,0))[1])`,

@@ -2,6 +2,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+/** The interpreter the reference tools run in (Debian's python3 and its packages). */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+
 export interface BenchFigure {
   /** What was measured, e.g. "decode bslz4 4M uint32". */
   name: string;

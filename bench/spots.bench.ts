@@ -8,14 +8,16 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchReport } from './report.js';
-import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
+import type { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 import { DispersionSpotFinder } from '../src/stages/analysis/DispersionSpotFinder.js';
 import { Peakfinder8 } from '../src/stages/analysis/Peakfinder8.js';
 import { PerImageStatistics } from '../src/stages/analysis/PerImageStatistics.js';
 import { SpotSeparation } from '../src/stages/analysis/SpotSeparation.js';
+import { defaultGeometry } from '../src/simulator/BackgroundModel.js';
 import { detectorModel, type DetectorName } from '../src/simulator/DetectorModel.js';
 import { DEFAULT_SYNTH_OPTIONS, synthesizeFrame } from '../src/simulator/FrameSynth.js';
-import { detectorModules, moduleMask, readCbf, sharedDataDir } from '../test/helpers/cbf.js';
+import { cbfGeometry, detectorModules, moduleMask, readCbf, sharedDataDir } from '../test/helpers/cbf.js';
+import { modelValidMask } from '../test/spots-helpers.js';
 
 type Pixels = Uint16Array | Uint32Array | Int32Array;
 
@@ -128,19 +130,9 @@ export function dialsPerFrame(files: string[], work: string): number | null {
 
 export function syntheticCase(name: DetectorName, label: string, nFrames: number, work: string): Case {
   const model = detectorModel(name);
-  const geometry = new DetectorGeometry({
-    width: model.width,
-    height: model.height,
-    beamCenterX: model.beamCenterX,
-    beamCenterY: model.beamCenterY,
-    distance: model.distance,
-    wavelength: model.wavelength,
-    pixelSizeX: model.pixelSizeX,
-    pixelSizeY: model.pixelSizeY,
-  });
+  const geometry = defaultGeometry(model);
   const pm = model.pixelMask();
-  const mask = new Uint8Array(model.pixelCount);
-  for (let i = 0; i < mask.length; i++) mask[i] = pm[i] === 0 ? 1 : 0;
+  const mask = modelValidMask(model);
   const frames: Pixels[] = [];
   const cbf: string[] = [];
   const sat = model.saturationValue('uint16');
@@ -188,16 +180,7 @@ function thaumatinCase(work: string, nFrames: number): Case | null {
     cbf.push(out);
   }
   const h = first!;
-  const geometry = new DetectorGeometry({
-    width: h.width,
-    height: h.height,
-    beamCenterX: h.beamX,
-    beamCenterY: h.beamY,
-    distance: h.distance,
-    wavelength: h.wavelength,
-    pixelSizeX: h.pixelSizeX,
-    pixelSizeY: h.pixelSizeY,
-  });
+  const geometry = cbfGeometry(h);
   return {
     label: 'thaumatin PILATUS3 6M',
     geometry,

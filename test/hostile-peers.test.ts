@@ -90,9 +90,7 @@ async function handWorker(
   answer: (task: TaskSeen, n: number) => object | null,
   opts: { credit?: number; path?: string } = {},
 ) {
-  const socket = new Dealer({ linger: 0, sendHighWaterMark: 100_000 });
-  sockets.push(socket);
-  socket.connect(t.workerEndpoint);
+  const socket = workerPortPeer(t, { sendHighWaterMark: 100_000 });
   const hello = encode({ t: 'hello', path: opts.path ?? 'good', pid: 4242, host: 'rogue', credit: opts.credit ?? 4 });
   await socket.send(hello);
   let tasks = 0;
@@ -123,6 +121,14 @@ async function handWorker(
   };
 }
 
+/** A DEALER socket connected to the target's worker port, closed after the test. */
+function workerPortPeer(t: Target, options: { sendHighWaterMark?: number; routingId?: string } = {}): Dealer {
+  const d = new Dealer({ linger: 0, ...options });
+  sockets.push(d);
+  d.connect(t.workerEndpoint);
+  return d;
+}
+
 async function expectSurvived(t: Target, series: number): Promise<void> {
   expect(alive(t), t.pipeline.stderr.slice(-2000)).toBe(true);
   const summary = await expectHealthySeries(t, series);
@@ -139,15 +145,11 @@ describe('a hostile peer on the worker port', () => {
       const id = Buffer.alloc(5);
       id.writeUInt32BE(0x6b8b4567 + k, 1);
       // A Buffer reaches libzmq byte for byte (a string would be UTF-8 encoded).
-      const d = new Dealer({ linger: 0, routingId: id as unknown as string });
-      sockets.push(d);
-      d.connect(t.workerEndpoint);
+      const d = workerPortPeer(t, { routingId: id as unknown as string });
       await d.send(encode({ t: 'heartbeat' }));
     }
     await pause(300);
-    const anonymous = new Dealer({ linger: 0 });
-    sockets.push(anonymous);
-    anonymous.connect(t.workerEndpoint);
+    const anonymous = workerPortPeer(t);
     await anonymous.send(encode({ t: 'heartbeat' }));
     await pause(500);
     await expectSurvived(t, 1);
@@ -155,9 +157,7 @@ describe('a hostile peer on the worker port', () => {
 
   it('survives a hello nested 20,000 levels deep and still answers /status', async () => {
     const t = await target();
-    const d = new Dealer({ linger: 0 });
-    sockets.push(d);
-    d.connect(t.workerEndpoint);
+    const d = workerPortPeer(t);
     const head = Buffer.from(encode({ t: 'hello', path: 'good', host: 'h', credit: 1, pid: 'X' }));
     const at = head.indexOf(Buffer.from(encode('X')));
     await d.send(
@@ -172,9 +172,7 @@ describe('a hostile peer on the worker port', () => {
 
   it('drops a 120 MB message without holding it (and the connection that sent it)', async () => {
     const t = await target();
-    const d = new Dealer({ linger: 0 });
-    sockets.push(d);
-    d.connect(t.workerEndpoint);
+    const d = workerPortPeer(t);
     // A msgpack array32 of 120 million empty arrays.
     const huge = Buffer.alloc(120 * 1024 * 1024, 0x90);
     huge[0] = 0xdd;
@@ -187,9 +185,7 @@ describe('a hostile peer on the worker port', () => {
 
   it('thins the log of a flood of malformed messages and counts every one', async () => {
     const t = await target();
-    const d = new Dealer({ linger: 0, sendHighWaterMark: 100_000 });
-    sockets.push(d);
-    d.connect(t.workerEndpoint);
+    const d = workerPortPeer(t, { sendHighWaterMark: 100_000 });
     const n = 20_000;
     for (let i = 0; i < n; i++) await d.send(Buffer.from([0xc1, i & 0xff]));
     const statusNow = async () =>
@@ -465,9 +461,7 @@ describe('the built-in simulator', () => {
 describe('a worker naming shared memory it does not own', () => {
   /** Says hello as a local good worker offering `layout`, answers tasks well, and returns the welcome. */
   async function helloWithSlots(t: Target, layout: { name: string; slots: number; slotBytes: number }, credit: number) {
-    const d = new Dealer({ linger: 0 });
-    sockets.push(d);
-    d.connect(t.workerEndpoint);
+    const d = workerPortPeer(t);
     await d.send(
       encode({
         t: 'hello',

@@ -7,20 +7,17 @@ import { FrameDecoder } from '../src/codec/FrameDecoder.js';
 import { MAX_FRAME_PIXELS } from '../src/codec/limits.js';
 import { encodePixels } from '../src/codec/FrameEncoder.js';
 import { v2Encoding } from '../src/codec/encodings.js';
-import type { Frame, StreamEvent } from '../src/receiver/events.js';
 import { json } from './helpers/captures.js';
-import { exchange } from './helpers/pushPeer.js';
+import { exchange, framesOf } from './helpers/pushPeer.js';
 import {
-  encodeMessage,
-  endFields,
-  imageFields,
+  channel1,
+  goodSeries,
+  imageMessage,
   multiDim,
   pixels,
-  startFields,
+  startMessage,
   typedArray,
 } from './helpers/v2Messages.js';
-
-const frames = (events: StreamEvent[]) => events.filter((e): e is Frame => e.type === 'frame');
 
 /** A bslz4/lz4 blob that is only the 12-byte header (u64 BE total, u32 BE block size) plus `tail` bytes. */
 function framedHeaderOnly(totalBytes: number, tail = 0): Uint8Array {
@@ -88,16 +85,11 @@ describe('FrameDecoder size limit', () => {
 describe('receiver V2 size limit', () => {
   const W = 40;
   const H = 30;
-  const img = pixels(Uint16Array, W * H, 1);
-  const start = encodeMessage(startFields({ width: W, height: H }));
-  const good = encodeMessage(
-    imageFields({ imageId: 1, data: { threshold_1: multiDim(H, W, typedArray(img, { compression: 'bslz4' })) } }),
-  );
-  const end = encodeMessage(endFields());
+  const { start, good, end } = goodSeries(W, H);
 
   it('a tiny bslz4 image whose header and shape agree on 3.6 GB is skipped as frame-too-large', async () => {
     const huge = new Tag(new Tag(['bslz4', 4, framedHeaderOnly(30000 * 30000 * 4, 4)], 56500), 70);
-    const bad = encodeMessage(imageFields({ imageId: 0, data: { threshold_1: multiDim(30000, 30000, huge) } }));
+    const bad = imageMessage({ imageId: 0, data: { threshold_1: multiDim(30000, 30000, huge) } });
     expect(bad.byteLength).toBeLessThan(1000);
     const x = await exchange([start, bad, good, end]);
     expect(x.stats.errors['frame-too-large']).toBe(1);
@@ -106,20 +98,20 @@ describe('receiver V2 size limit', () => {
     expect(x.log.problems[0]!.message).toMatch(
       /V2 image 0 channel threshold_1 \(tag 40 \[rows, cols\]\): shape 30000x30000 = 900000000 pixels exceeds the limit of 67108864/,
     );
-    expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
+    expect(framesOf(x.events).map((f) => f.frame)).toEqual([1]);
   });
 
   it('a frame of exactly MAX_FRAME_PIXELS passes the receiver', async () => {
-    const s = encodeMessage(startFields({ width: 8192, height: 8192, extra: { image_dtype: 'uint8' } }));
+    const s = startMessage({ width: 8192, height: 8192, extra: { image_dtype: 'uint8' } });
     const atLimit = new Tag(new Tag(['bslz4', 1, framedHeaderOnly(MAX_FRAME_PIXELS, 4)], 56500), 64);
-    const msg = encodeMessage(imageFields({ imageId: 0, data: { threshold_1: multiDim(8192, 8192, atLimit) } }));
+    const msg = imageMessage({ imageId: 0, data: { threshold_1: multiDim(8192, 8192, atLimit) } });
     const x = await exchange([s, msg, end]);
     expect(x.stats.errorTotal).toBe(0);
-    expect(frames(x.events).map((f) => [f.width, f.height])).toEqual([[8192, 8192]]);
+    expect(framesOf(x.events).map((f) => [f.width, f.height])).toEqual([[8192, 8192]]);
   });
 
   it('a start message announcing a detector above the limit is refused', async () => {
-    const bad = encodeMessage(startFields({ width: 100_000, height: 100_000 }));
+    const bad = startMessage({ width: 100_000, height: 100_000 });
     const x = await exchange([bad, start, good, end]);
     expect(x.stats.errors['frame-too-large']).toBe(1);
     expect(x.stats.errorTotal).toBe(1);
@@ -127,7 +119,7 @@ describe('receiver V2 size limit', () => {
       /V2 start message image_size_x\/y: shape 100000x100000 = 10000000000 pixels exceeds/,
     );
     expect(x.stats.series).toBe(1);
-    expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
+    expect(framesOf(x.events).map((f) => f.frame)).toEqual([1]);
   });
 
   it('a header pixel mask above the limit is dropped (header-array, cause frame-too-large), the header kept', async () => {
@@ -136,7 +128,7 @@ describe('receiver V2 size limit', () => {
       20000,
       new Tag(new Tag(['bslz4', 4, framedHeaderOnly(20000 * 20000 * 4, 4)], 56500), 70),
     );
-    const s = encodeMessage(startFields({ width: W, height: H, extra: { pixel_mask: { threshold_1: mask } } }));
+    const s = startMessage({ width: W, height: H, extra: { pixel_mask: { threshold_1: mask } } });
     const x = await exchange([s, good, end]);
     expect(x.stats.errors['header-array']).toBe(1);
     expect(x.stats.errorTotal).toBe(1);
@@ -145,20 +137,18 @@ describe('receiver V2 size limit', () => {
       /pixel_mask\[threshold_1\] \(tag 40 \[rows, cols\]\): shape 20000x20000 = 400000000 pixels exceeds .*array ignored, header kept/,
     );
     expect(x.events[0]).toMatchObject({ type: 'series-start', pixelMask: {} });
-    expect(frames(x.events)).toHaveLength(1);
+    expect(framesOf(x.events)).toHaveLength(1);
   });
 
   it('header masks of other shapes than the image, or of channels the image lacks, are dropped before decoding', async () => {
     // A small message could otherwise make the receiver decode and hold large arrays nobody uses.
     const huge = multiDim(8192, 8192, new Tag(new Tag(['bslz4', 4, framedHeaderOnly(8192 * 8192 * 4, 4)], 56500), 70));
     const right = multiDim(H, W, typedArray(new Uint32Array(W * H).fill(1)));
-    const s = encodeMessage(
-      startFields({
-        width: W,
-        height: H,
-        extra: { pixel_mask: { threshold_1: right, threshold_9: right, threshold_2: huge } },
-      }),
-    );
+    const s = startMessage({
+      width: W,
+      height: H,
+      extra: { pixel_mask: { threshold_1: right, threshold_9: right, threshold_2: huge } },
+    });
     const x = await exchange([s, good, end]);
     expect(x.stats.errors['header-array']).toBe(2);
     const messages = x.log.problems.map((p) => p.message).join('\n');
@@ -166,19 +156,17 @@ describe('receiver V2 size limit', () => {
     expect(messages).toMatch(/pixel_mask\[threshold_2\]: not one of the image's channels/);
     const start = x.events[0] as { pixelMask: Record<string, Uint32Array> };
     expect(Object.keys(start.pixelMask)).toEqual(['threshold_1']);
-    const wrongShape = encodeMessage(
-      startFields({ width: W, height: H, extra: { pixel_mask: { threshold_1: huge } } }),
-    );
+    const wrongShape = startMessage({ width: W, height: H, extra: { pixel_mask: { threshold_1: huge } } });
     const y = await exchange([wrongShape, good, end]);
     expect(y.log.problems[0]!.message).toMatch(
       /pixel_mask\[threshold_1\]: shape 8192x8192 is not the image's 30x40; ignored/,
     );
-    expect(frames(y.events)).toHaveLength(1);
+    expect(framesOf(y.events)).toHaveLength(1);
   });
 
   it('a 1-D compressed header array announcing more elements than the limit is dropped before decoding', async () => {
     const table = new Tag(new Tag(['bslz4', 4, framedHeaderOnly((MAX_FRAME_PIXELS + 1) * 4, 4)], 56500), 85);
-    const s = encodeMessage(startFields({ width: W, height: H, extra: { countrate_correction_lookup_table: table } }));
+    const s = startMessage({ width: W, height: H, extra: { countrate_correction_lookup_table: table } });
     const x = await exchange([s, good, end]);
     expect(x.stats.errors['header-array']).toBe(1);
     expect(x.log.problems[0]).toMatchObject({ fields: { reason: 'header-array', cause: 'frame-too-large' } });
@@ -210,7 +198,7 @@ describe('receiver V1 size limit (synthetic messages)', () => {
     expect(x.log.problems[0]!.message).toMatch(
       /V1 image 0: shape 20000x20000 = 400000000 pixels exceeds the limit of 67108864/,
     );
-    expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
+    expect(framesOf(x.events).map((f) => f.frame)).toEqual([1]);
   });
 
   it('a header announcing a detector above the limit is refused', async () => {
@@ -219,7 +207,7 @@ describe('receiver V1 size limit (synthetic messages)', () => {
     expect(x.stats.errorTotal).toBe(1);
     expect(x.log.problems[0]!.message).toMatch(/V1 header x\/y_pixels_in_detector: shape 100000x100000/);
     expect(x.stats.series).toBe(1);
-    expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
+    expect(framesOf(x.events).map((f) => f.frame)).toEqual([1]);
   });
 });
 
@@ -257,14 +245,11 @@ describe('frame, image_id and series numbers must be safe non-negative integers'
     expect(x.stats.errors['bad-field']).toBe(1);
     expect(x.stats.errorTotal).toBe(1);
     expect(x.log.problems[0]!.message).toMatch(message);
-    expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
+    expect(framesOf(x.events).map((f) => f.frame)).toEqual([1]);
   });
 
-  const img = pixels(Uint16Array, 40 * 30, 1);
-  const data = { threshold_1: multiDim(30, 40, typedArray(img)) };
-  const v2Start = encodeMessage(startFields({ width: 40, height: 30 }));
-  const v2Good = encodeMessage(imageFields({ imageId: 1, data }));
-  const v2End = encodeMessage(endFields());
+  const v2 = goodSeries(40, 30, null);
+  const data = channel1(30, 40, v2.img);
 
   it.each([
     [
@@ -282,15 +267,10 @@ describe('frame, image_id and series numbers must be safe non-negative integers'
     ],
     ['negative series_id', { series_id: -7 }, 'bad-field', /"series_id" must be an integer >= 0, got -7/],
   ] as const)('V2: %s is a counted error', async (_name, extra, reason, message) => {
-    const x = await exchange([
-      v2Start,
-      encodeMessage({ ...imageFields({ imageId: 0, data }), ...extra }),
-      v2Good,
-      v2End,
-    ]);
+    const x = await exchange([v2.start, imageMessage({ imageId: 0, data, extra }), v2.good, v2.end]);
     expect(x.stats.errors[reason]).toBe(1);
     expect(x.stats.errorTotal).toBe(1);
     expect(x.log.problems[0]!.message).toMatch(message);
-    expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
+    expect(framesOf(x.events).map((f) => f.frame)).toEqual([1]);
   });
 });

@@ -5,7 +5,12 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_RESTART_DELAY_MS, WorkerSupervisor, restartDelayMs } from '../src/stages/pool/WorkerSupervisor.js';
+import {
+  MAX_RESTART_DELAY_MS,
+  WorkerSupervisor,
+  restartDelayMs,
+  type WorkerSupervisorOptions,
+} from '../src/stages/pool/WorkerSupervisor.js';
 
 interface LogRecord {
   level: number;
@@ -36,6 +41,21 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_000): P
 const delays = (records: LogRecord[]) =>
   records.filter((r) => r.restartDelayMs !== undefined).map((r) => r.restartDelayMs);
 
+/** A started supervisor of one local worker (min = max = 1) with nowhere to connect to. */
+function startOneWorker(
+  options: Omit<WorkerSupervisorOptions, 'connect' | 'min' | 'max' | 'initial'>,
+): WorkerSupervisor {
+  const supervisor = new WorkerSupervisor({
+    ...options,
+    connect: 'ipc:///nonexistent/socket',
+    min: 1,
+    max: 1,
+    initial: 1,
+  });
+  supervisor.start();
+  return supervisor;
+}
+
 describe('worker restart back-off', () => {
   let supervisor: WorkerSupervisor | undefined;
   afterEach(async () => {
@@ -52,16 +72,7 @@ describe('worker restart back-off', () => {
 
   it('a worker script that does not exist: each exit is logged and restarted after a growing pause', async () => {
     const { logger, records } = recordingLogger();
-    supervisor = new WorkerSupervisor({
-      path: 'good',
-      connect: 'ipc:///nonexistent/socket',
-      min: 1,
-      max: 1,
-      initial: 1,
-      logger,
-      cli: '/nonexistent/stream-pipeline/worker.js',
-    });
-    supervisor.start();
+    supervisor = startOneWorker({ path: 'good', logger, cli: '/nonexistent/stream-pipeline/worker.js' });
     await waitFor('four failed workers', () => delays(records).length >= 4);
     expect(delays(records).slice(0, 4)).toEqual([200, 400, 800, 1600]);
     const died = records.filter((r) => r.restartDelayMs !== undefined);
@@ -77,16 +88,7 @@ describe('worker restart back-off', () => {
 
   it('a program that cannot be spawned (ENOENT): the spawn error is logged, not thrown, and retried with back-off', async () => {
     const { logger, records } = recordingLogger();
-    supervisor = new WorkerSupervisor({
-      path: 'fast',
-      connect: 'ipc:///nonexistent/socket',
-      min: 1,
-      max: 1,
-      initial: 1,
-      logger,
-      execPath: '/nonexistent/bin/node',
-    });
-    supervisor.start();
+    supervisor = startOneWorker({ path: 'fast', logger, execPath: '/nonexistent/bin/node' });
     await waitFor('three failed spawns', () => delays(records).length >= 3);
     expect(delays(records).slice(0, 3)).toEqual([200, 400, 800]);
     const errors = records.filter((r) => r.msg.startsWith('cannot start a local worker'));

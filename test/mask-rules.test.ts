@@ -8,20 +8,11 @@ import { RadialProfile } from '../src/stages/analysis/RadialProfile.js';
 import { applyUserMask, validateUserMask } from '../src/stages/analysis/UserMask.js';
 import { geometryVector, type RadialPixels } from '../src/stages/analysis/radialNative.js';
 import { nativeAddon } from '../src/native/addon.js';
-import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
+import { DetectorGeometry, eigerGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 
 const W = 64;
 const H = 48;
-const geometry = new DetectorGeometry({
-  width: W,
-  height: H,
-  beamCenterX: 20.5,
-  beamCenterY: 30.25,
-  distance: 0.05,
-  wavelength: 1.0,
-  pixelSizeX: 75e-6,
-  pixelSizeY: 75e-6,
-});
+const geometry = eigerGeometry(W, H, { beamCenterX: 20.5, beamCenterY: 30.25, distance: 0.05 });
 const source = (over: Partial<MaskSource> = {}): MaskSource => ({
   width: W,
   height: H,
@@ -157,83 +148,61 @@ describe('per-frame exclusions inside the kernel', () => {
     const r = p.integrate(pixels, p.createResult());
     return { mean: r.mean[0]!, count: r.count[0]!, excluded: r.excluded };
   }
-  const fillWith = <T extends RadialPixels>(a: T, special: [number, number][]): T => {
+  /** A frame of 10s but for `special` values (pixel index: value). */
+  const fillWith = <T extends RadialPixels>(a: T, special: Record<number, number>): T => {
     a.fill(10 as never);
-    for (const [i, v] of special) a[i] = v;
+    for (const [i, v] of Object.entries(special)) a[Number(i)] = v;
     return a;
   };
+  /** The kernel skips every special value but those in `kept`; the mean is of the rest. */
+  function expectKept(
+    frame: RadialPixels,
+    dtype: MaskSource['dtype'],
+    saturation: number | null,
+    special: Record<number, number>,
+    kept: number[],
+    digits: number,
+  ): void {
+    const r = meanOf(fillWith(frame, special), dtype, saturation);
+    const plain = W * H - Object.keys(special).length;
+    expect(r.count).toBe(plain + kept.length);
+    expect(r.excluded).toBe(W * H - plain - kept.length);
+    expect(r.mean).toBeCloseTo((10 * plain + kept.reduce((a, v) => a + v, 0)) / (plain + kept.length), digits);
+  }
 
   it('uint16: skips 0xFFFF and values above saturation; keeps the saturation value itself', () => {
-    const px = fillWith(new Uint16Array(W * H), [
-      [0, 0xffff],
-      [1, 1001],
-      [2, 1000],
-      [3, 40000],
-    ]);
-    const r = meanOf(px, 'uint16', 1000);
-    expect(r.count).toBe(W * H - 3);
-    expect(r.excluded).toBe(3);
-    expect(r.mean).toBeCloseTo((10 * (W * H - 4) + 1000) / (W * H - 3), 12);
+    expectKept(new Uint16Array(W * H), 'uint16', 1000, { 0: 0xffff, 1: 1001, 2: 1000, 3: 40000 }, [1000], 12);
   });
 
   it('uint16 without a saturation value: only the all-ones value is skipped', () => {
-    const px = fillWith(new Uint16Array(W * H), [
-      [0, 0xffff],
-      [1, 0xfffe],
-    ]);
-    const r = meanOf(px, 'uint16', null);
-    expect(r.count).toBe(W * H - 1);
-    expect(r.mean).toBeCloseTo((10 * (W * H - 2) + 0xfffe) / (W * H - 1), 10);
+    expectKept(new Uint16Array(W * H), 'uint16', null, { 0: 0xffff, 1: 0xfffe }, [0xfffe], 10);
   });
 
   it('uint8: skips 0xFF', () => {
-    const px = fillWith(new Uint8Array(W * H), [
-      [7, 0xff],
-      [8, 200],
-    ]);
-    const r = meanOf(px, 'uint8', null);
-    expect(r.count).toBe(W * H - 1);
-    expect(r.mean).toBeCloseTo((10 * (W * H - 2) + 200) / (W * H - 1), 12);
+    expectKept(new Uint8Array(W * H), 'uint8', null, { 7: 0xff, 8: 200 }, [200], 12);
   });
 
   it('uint32: skips 0xFFFFFFFF and > saturation; sums large values exactly', () => {
-    const px = fillWith(new Uint32Array(W * H), [
-      [0, 0xffffffff],
-      [1, 2_000_001],
-      [2, 2_000_000],
-    ]);
-    const r = meanOf(px, 'uint32', 2_000_000);
-    expect(r.count).toBe(W * H - 2);
-    expect(r.mean).toBeCloseTo((10 * (W * H - 3) + 2_000_000) / (W * H - 2), 9);
+    expectKept(
+      new Uint32Array(W * H),
+      'uint32',
+      2_000_000,
+      { 0: 0xffffffff, 1: 2_000_001, 2: 2_000_000 },
+      [2_000_000],
+      9,
+    );
   });
 
   it('int32 (PILATUS): skips -1 gaps and -2 dead pixels', () => {
-    const px = fillWith(new Int32Array(W * H), [
-      [0, -1],
-      [1, -2],
-      [2, 500],
-    ]);
-    const r = meanOf(px, 'int32', null);
-    expect(r.count).toBe(W * H - 2);
-    expect(r.mean).toBeCloseTo((10 * (W * H - 3) + 500) / (W * H - 2), 12);
+    expectKept(new Int32Array(W * H), 'int32', null, { 0: -1, 1: -2, 2: 500 }, [500], 12);
   });
 
   it('float32: skips NaN and values above saturation, keeps negative values', () => {
-    const px = fillWith(new Float32Array(W * H), [
-      [0, Number.NaN],
-      [1, 5000],
-      [2, -4.5],
-    ]);
-    const r = meanOf(px, 'float32', 1000);
-    expect(r.count).toBe(W * H - 2);
-    expect(r.mean).toBeCloseTo((10 * (W * H - 3) - 4.5) / (W * H - 2), 10);
+    expectKept(new Float32Array(W * H), 'float32', 1000, { 0: Number.NaN, 1: 5000, 2: -4.5 }, [-4.5], 10);
   });
 
   it('does not modify the frame', () => {
-    const px = fillWith(new Uint16Array(W * H), [
-      [0, 0xffff],
-      [1, 5000],
-    ]);
+    const px = fillWith(new Uint16Array(W * H), { 0: 0xffff, 1: 5000 });
     const copy = px.slice();
     meanOf(px, 'uint16', 1000);
     expect(px).toEqual(copy);

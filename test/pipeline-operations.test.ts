@@ -8,14 +8,18 @@ import { readResults, startPipelineRun, testConfig } from './helpers/pipelineRun
 
 beforeAll(() => assertBuilt());
 
+/** A long series (1000 uint16 frames at `rate` Hz) into a pipeline with one worker per path, left running. */
+const longRun = (rate: number) =>
+  startPipelineRun({
+    simulatorArgs: ['--frames', '1000', '--rate', String(rate), '--dtype', 'uint16'],
+    yaml: testConfig('  fast:\n    workers: 1\n    max_workers: 1\n  good:\n    workers: 1\n    max_workers: 1'),
+    timeoutMs: 120_000,
+    once: false,
+  });
+
 describe('pipeline operations', () => {
   it('on SIGINT mid-series stops receiving, finishes the frames it has, writes the summary and exits 0', async () => {
-    const run = await startPipelineRun({
-      simulatorArgs: ['--frames', '1000', '--rate', '40', '--dtype', 'uint16'],
-      yaml: testConfig('  fast:\n    workers: 1\n    max_workers: 1\n  good:\n    workers: 1\n    max_workers: 1'),
-      timeoutMs: 120_000,
-      once: false,
-    });
+    const run = await longRun(40);
     // Let a part of the series through, then interrupt.
     await run.pipeline.waitForStderr(/"msg":"series set up"[\s\S]*"msg":"series set up"/);
     await new Promise((r) => setTimeout(r, 2500));
@@ -134,12 +138,7 @@ describe('pipeline operations', () => {
   }, 140_000);
 
   it('leaves no local worker behind when the pipeline itself is killed with kill -9', async () => {
-    const run = await startPipelineRun({
-      simulatorArgs: ['--frames', '1000', '--rate', '20', '--dtype', 'uint16'],
-      yaml: testConfig('  fast:\n    workers: 1\n    max_workers: 1\n  good:\n    workers: 1\n    max_workers: 1'),
-      timeoutMs: 120_000,
-      once: false,
-    });
+    const run = await longRun(20);
     const s = (await (await fetch(run.statusUrl)).json()) as { workers: { pid: number }[] };
     const pids = s.workers.map((w) => w.pid);
     expect(pids).toHaveLength(2);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { MAX_FAILURES, MAX_HAND_BACKS, MAX_WORKER_DEATHS, ReliableQueue } from '../src/stages/pool/ReliableQueue.js';
 import type { Task } from '../src/stages/pool/Task.js';
 import { seededRandom } from './helpers/seededRandom.js';
+import { filledTask, taskHeader } from './helpers/tasks.js';
 
 const dirs: string[] = [];
 function queue(budget = 1 << 20, spillSegmentBytes?: number): ReliableQueue {
@@ -18,23 +19,17 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function task(id: number, size = 1000): Task {
-  const data = new Uint8Array(size).fill(id & 0xff);
-  return {
-    header: {
-      id,
-      run: 7,
-      series: 1,
-      frame: id,
-      channel: 'threshold_1',
-      width: 10,
-      height: 10,
-      dtype: 'uint16',
-      encoding: { codec: 'raw', elemSize: 2, name: '<' },
-      receivedAt: 0,
-    },
-    data,
-  };
+const task = (id: number, size = 1000): Task => filledTask(taskHeader(id, 10, 10, { run: 7 }), size);
+
+/** Queues tasks 0 .. n-1. */
+function enqueueTasks(q: ReliableQueue, n: number): void {
+  for (let i = 0; i < n; i++) q.enqueue(task(i));
+}
+
+/** Adds these workers, then grants each its credit. */
+function addWorkers(q: ReliableQueue, credits: Record<string, number>): void {
+  for (const id of Object.keys(credits)) q.addWorker(id);
+  for (const [id, n] of Object.entries(credits)) q.grant(id, n);
 }
 
 /** Drives the queue like the dispatcher does and returns the ids each worker processed. */
@@ -53,7 +48,7 @@ function drain(q: ReliableQueue, ack = true): Map<string, number[]> {
 describe('ReliableQueue', () => {
   it("sends nothing without credit and respects each worker's credit", () => {
     const q = queue();
-    for (let i = 0; i < 5; i++) q.enqueue(task(i));
+    enqueueTasks(q, 5);
     q.addWorker('a');
     expect(q.next()).toBeNull();
     q.grant('a', 2);
@@ -66,11 +61,8 @@ describe('ReliableQueue', () => {
 
   it('shares work round-robin between workers with credit', () => {
     const q = queue();
-    for (let i = 0; i < 6; i++) q.enqueue(task(i));
-    q.addWorker('a');
-    q.addWorker('b');
-    q.grant('a', 1);
-    q.grant('b', 1);
+    enqueueTasks(q, 6);
+    addWorkers(q, { a: 1, b: 1 });
     const got = drain(q);
     expect(got.get('a')).toEqual([0, 2, 4]);
     expect(got.get('b')).toEqual([1, 3, 5]);
@@ -78,11 +70,8 @@ describe('ReliableQueue', () => {
 
   it("redelivers a dead worker's unacknowledged tasks first, exactly once overall", () => {
     const q = queue();
-    for (let i = 0; i < 10; i++) q.enqueue(task(i));
-    q.addWorker('a');
-    q.addWorker('b');
-    q.grant('a', 3);
-    q.grant('b', 1);
+    enqueueTasks(q, 10);
+    addWorkers(q, { a: 3, b: 1 });
     const sentToA: number[] = [];
     for (let d = q.next(); d; d = q.next()) if (d.workerId === 'a') sentToA.push(d.task.header.id);
     expect(sentToA).toEqual([0, 2, 3]);
@@ -124,9 +113,8 @@ describe('ReliableQueue', () => {
 
   it('keeps using the memory budget while older tasks wait on disk; memory goes out before disk', () => {
     const q = queue(tasksOf(5));
-    for (let i = 0; i < 20; i++) q.enqueue(task(i)); // 0-4 in memory, 5-19 on disk
-    q.addWorker('a');
-    q.grant('a', 2);
+    enqueueTasks(q, 20); // 0-4 in memory, 5-19 on disk
+    addWorkers(q, { a: 2 });
     expect([q.next()!.task.header.id, q.next()!.task.header.id]).toEqual([0, 1]);
     // Room for two in memory again: new arrivals take it although the disk holds older tasks.
     expect(q.enqueue(task(100))).toBeNull();
@@ -146,7 +134,7 @@ describe('ReliableQueue', () => {
 
   it('sends redeliveries before memory and memory before disk', () => {
     const q = queue(tasksOf(4), 3 * 1300);
-    for (let i = 0; i < 12; i++) q.enqueue(task(i)); // 0-3 memory, 4-11 disk
+    enqueueTasks(q, 12); // 0-3 memory, 4-11 disk
     q.addWorker('a');
     q.addWorker('b');
     q.grant('a', 3);
@@ -161,9 +149,8 @@ describe('ReliableQueue', () => {
 
   it('puts a task handed back unprocessed in front of everything else', () => {
     const q = queue();
-    for (let i = 0; i < 4; i++) q.enqueue(task(i));
-    q.addWorker('a');
-    q.grant('a', 2);
+    enqueueTasks(q, 4);
+    addWorkers(q, { a: 2 });
     q.next();
     q.next();
     expect(q.requeue('a', 1, 'no-setup')?.id).toBe(1);
@@ -176,7 +163,7 @@ describe('ReliableQueue', () => {
 
   it('gives up a task whose holders keep dying (a frame that kills workers), and only that task', () => {
     const q = queue();
-    for (let i = 0; i < 3; i++) q.enqueue(task(i));
+    enqueueTasks(q, 3);
     const holders: string[] = [];
     for (let death = 1; death <= MAX_WORKER_DEATHS; death++) {
       const w = `w${death}`;
@@ -318,7 +305,7 @@ describe('ReliableQueue', () => {
   it('skips a spilled task it cannot read back and reports it once through drainLost', () => {
     // One record per segment, so a single damaged file takes exactly one task with it.
     const q = queue(tasksOf(2), 1);
-    for (let i = 0; i < 8; i++) q.enqueue(task(i)); // 0-1 memory, 2-7 on disk in 6 segments
+    enqueueTasks(q, 8); // 0-1 memory, 2-7 on disk in 6 segments
     const files = readdirSync(dirs[0]!).sort((a, b) => segmentNo(a) - segmentNo(b));
     expect(files).toHaveLength(6);
     truncateSync(join(dirs[0]!, files[1]!), 10); // task 3: cut short

@@ -25,6 +25,7 @@ import { parseV1Encoding } from '../src/codec/encodings.js';
 import { assertBuilt } from './helpers/cli.js';
 import { validResultBody } from './helpers/frameResults.js';
 import { testSetup } from './helpers/setups.js';
+import { taskHeader } from './helpers/tasks.js';
 
 /** A broker-side view of a worker's message (the fields the tests look at). */
 interface Seen {
@@ -219,18 +220,7 @@ describe('a worker receiving frames in shared memory', () => {
     const pixels = Uint16Array.from({ length: W * H }, (_, i) => (i * seed) % 1000);
     return { blob: encodePixels(pixels, encoding), sum: pixels.reduce((a, v) => a + v, 0) };
   };
-  const task = (id: number) => ({
-    id,
-    run: 1,
-    series: 1,
-    frame: id,
-    channel: 'threshold_1',
-    width: W,
-    height: H,
-    dtype: 'uint16',
-    encoding,
-    receivedAt: 0,
-  });
+  const task = (id: number) => taskHeader(id, W, H, { encoding });
 
   it('analyses the bytes its slots hold, and drops tasks sent before its new welcome after a reset', async () => {
     const broker = new Router({ linger: 0 });
@@ -372,25 +362,7 @@ describe("the pipeline's broker lending slots to a local worker", () => {
         id,
         pixels.reduce((a, v) => a + v, 0),
       );
-      broker.send(
-        joined,
-        {
-          t: 'task',
-          task: {
-            id,
-            run: 1,
-            series: 1,
-            frame: id,
-            channel: 'threshold_1',
-            width: W,
-            height: H,
-            dtype: 'uint16',
-            encoding,
-            receivedAt: 0,
-          },
-        },
-        blob,
-      );
+      broker.send(joined, { t: 'task', task: taskHeader(id, W, H, { encoding }) }, blob);
       // Two slots: wait for answers so a slot is free again (as credit would make the pipeline do).
       if (id % 2 === 0) await until(() => results.size === id);
     }

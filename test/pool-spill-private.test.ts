@@ -17,27 +17,12 @@ import { SpillFile, SPILL_FAILED } from '../src/stages/pool/SpillFile.js';
 import { ensurePrivateDirectory } from '../src/util/privateDirectory.js';
 import type { Task } from '../src/stages/pool/Task.js';
 import { runCli } from './helpers/cli.js';
+import { filledTask, taskHeader } from './helpers/tasks.js';
 import { tempDirs } from './helpers/tempDirs.js';
 
 const scratch = tempDirs('sp-spillpriv-');
 
-function task(id: number): Task {
-  return {
-    header: {
-      id,
-      run: 1,
-      series: 1,
-      frame: id,
-      channel: 'threshold_1',
-      width: 4,
-      height: 4,
-      dtype: 'uint16',
-      encoding: { codec: 'raw', elemSize: 2, name: '<' },
-      receivedAt: 0,
-    },
-    data: new Uint8Array(32).fill(id),
-  };
-}
+const task = (id: number): Task => filledTask(taskHeader(id, 4, 4), 32);
 
 describe('spill directory', () => {
   it('creates a missing directory with mode 700 and spills into it', () => {

@@ -6,27 +6,12 @@ import { join } from 'node:path';
 import { ReliableQueue } from '../src/stages/pool/ReliableQueue.js';
 import { SpillFile } from '../src/stages/pool/SpillFile.js';
 import type { Task } from '../src/stages/pool/Task.js';
+import { filledTask, taskHeader } from './helpers/tasks.js';
 import { tempDirs } from './helpers/tempDirs.js';
 
 const tempDir = tempDirs('sp-spill-');
 
-function task(id: number, size = 1000): Task {
-  return {
-    header: {
-      id,
-      run: 1,
-      series: 1,
-      frame: id,
-      channel: 'threshold_1',
-      width: 10,
-      height: 10,
-      dtype: 'uint16',
-      encoding: { codec: 'raw', elemSize: 2, name: '<' },
-      receivedAt: 0,
-    },
-    data: new Uint8Array(size).fill(id & 0xff),
-  };
-}
+const task = (id: number, size = 1000): Task => filledTask(taskHeader(id, 10, 10), size);
 
 /** What the files in the spill directory really take, as the file system sees it. */
 function filesBytes(dir: string): number {

@@ -8,6 +8,7 @@ import { WorkerBroker, type PathDispatcher } from '../src/stages/pool/WorkerBrok
 import { assertBuilt } from './helpers/cli.js';
 import { validResultBody } from './helpers/frameResults.js';
 import { testSetup } from './helpers/setups.js';
+import { taskHeader } from './helpers/tasks.js';
 
 const HEARTBEAT_MS = 250;
 const BUILD_MS = 2000;
@@ -66,26 +67,7 @@ describe('worker liveness during a table build', () => {
     await until(() => joined !== '', 10_000);
     const setup = testSetup(8, 8);
     broker.send(joined, { t: 'series', setup });
-    const encoding = { codec: 'raw', elemSize: 2, name: '<' };
-    broker.send(
-      joined,
-      {
-        t: 'task',
-        task: {
-          id: 1,
-          run: 1,
-          series: 1,
-          frame: 0,
-          channel: 'threshold_1',
-          width: 8,
-          height: 8,
-          dtype: 'uint16',
-          encoding,
-          receivedAt: 0,
-        } as never,
-      },
-      new Uint8Array(128),
-    );
+    broker.send(joined, { t: 'task', task: taskHeader(1, 8, 8, { frame: 0 }) }, new Uint8Array(128));
     await until(() => answered.includes(1), BUILD_MS + 5000);
     expect(broker.workersLost).toBe(0);
     expect(removed).toEqual([]);

@@ -2,7 +2,7 @@
 // pyFAI (goldens and live) and against Dioptas's reference pattern (.xy, 2theta).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildStaticMask, validLimit, type StaticMask } from '../src/stages/analysis/PixelMask.js';
 import { buildRadialTables, type RadialBinSpec } from '../src/stages/analysis/RadialBins.js';
 import { RadialProfile } from '../src/stages/analysis/RadialProfile.js';
@@ -15,9 +15,8 @@ import {
   correctionsOf,
   DATA_ROOT,
   GOLDEN_DIR,
-  pyfaiMissing,
   readGolden,
-  runLivePyfai,
+  livePyfai,
   type GoldenFile,
 } from './radial-fixtures.js';
 
@@ -137,14 +136,9 @@ describe.skipIf(!haveData)('CeO2 PILATUS 1M (tilted detector)', () => {
   });
 
   describe('live pyFAI', () => {
-    const missing = pyfaiMissing();
-    let live: { dir: string; cleanup: () => void } | null = null;
-    beforeAll(() => {
-      if (!missing) live = runLivePyfai('ceo2');
-    }, 120_000);
-    afterAll(() => live?.cleanup());
-    it.skipIf(missing !== null)('equals a pyFAI run made now', () => {
-      checkAgainst(readGolden(live!.dir, 'ceo2_pilatus1m.json'), 'live');
+    const live = livePyfai('ceo2');
+    it.skipIf(live.missing !== null)('equals a pyFAI run made now', () => {
+      checkAgainst(readGolden(live.dir(), 'ceo2_pilatus1m.json'), 'live');
     });
   });
 });

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 import type { UserMaskConfig } from '../src/stages/analysis/UserMask.js';
 import type { RadialCorrections } from '../src/stages/analysis/RadialBins.js';
@@ -135,6 +136,20 @@ export function runLivePyfai(cases: string): { dir: string; cleanup: () => void 
   });
   if (r.status !== 0) throw new Error(`make_pyfai_goldens.py failed: ${r.stderr}`);
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A pyFAI run of `cases` made before the tests of the describe block this is called in (when
+ * pyFAI is there; `missing` says why not) and removed after them; `dir()` is where it wrote.
+ */
+export function livePyfai(cases: string): { missing: string | null; dir: () => string } {
+  const missing = pyfaiMissing();
+  let live: { dir: string; cleanup: () => void } | null = null;
+  beforeAll(() => {
+    if (!missing) live = runLivePyfai(cases);
+  }, 120_000);
+  afterAll(() => live?.cleanup());
+  return { missing, dir: () => live!.dir };
 }
 
 /** Corrections named in a golden case name ("solidangle", "pol0.99"). */

@@ -7,26 +7,27 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IceRingFlag } from '../src/stages/analysis/IceRingFlag.js';
 import { validLimit } from '../src/stages/analysis/PixelMask.js';
-import { RadialProfiler } from '../src/stages/analysis/RadialProfile.js';
-import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
-import { h5pyMissing, readH5Frame } from './helpers/h5frames.js';
+import { RadialProfiler, type RadialProfileResult } from '../src/stages/analysis/RadialProfile.js';
+import { eigerGeometry } from '../src/stages/geometry/DetectorGeometry.js';
+import { h5pyMissing, readH5Frame, type H5Frame } from './helpers/h5frames.js';
 import { DATA_ROOT } from './radial-fixtures.js';
 
 const missing = h5pyMissing();
 const BITSHUFFLE = join(DATA_ROOT, 'hdf5plugin', 'bitshuffle.h5');
 const VACUUM = join(DATA_ROOT, 'bioxtasraw', 'vac_007_data_000001.h5');
 
-function assumedGeometry(width: number, height: number): DetectorGeometry {
-  return new DetectorGeometry({
-    width,
-    height,
-    beamCenterX: width / 2,
-    beamCenterY: height / 2,
-    distance: 0.15,
-    wavelength: 1,
-    pixelSizeX: 75e-6,
-    pixelSizeY: 75e-6,
+/** The profile of a uint32 frame in `bins` q bins, under the assumed geometry (beam at the
+ * centre, 75 um, 150 mm, 1 A) and no masks but the frame's own all-ones gap pixels. */
+function assumedProfile(f: H5Frame, bins: number): { limit: number; result: RadialProfileResult } {
+  const profiler = new RadialProfiler({ bins: { unit: 'q', count: bins } });
+  const p = profiler.profileFor(eigerGeometry(f.width, f.height, { distance: 0.15 }), {
+    width: f.width,
+    height: f.height,
+    dtype: 'uint32',
+    saturationValue: null,
+    pixelMask: null,
   });
+  return { limit: p.limit, result: p.integrate(f.pixels, p.createResult()) };
 }
 
 describe.skipIf(missing !== null || !existsSync(BITSHUFFLE))('EIGER 4M frame from bitshuffle.h5', () => {
@@ -40,17 +41,8 @@ describe.skipIf(missing !== null || !existsSync(BITSHUFFLE))('EIGER 4M frame fro
       if (v === 0xffffffff) gaps++;
       else sum += v;
     }
-    const g = assumedGeometry(f.width, f.height);
-    const profiler = new RadialProfiler({ bins: { unit: 'q', count: 400 } });
-    const p = profiler.profileFor(g, {
-      width: f.width,
-      height: f.height,
-      dtype: 'uint32',
-      saturationValue: null,
-      pixelMask: null,
-    });
-    const r = p.integrate(f.pixels, p.createResult());
-    expect(p.limit).toBe(validLimit('uint32', null));
+    const { limit, result: r } = assumedProfile(f, 400);
+    expect(limit).toBe(validLimit('uint32', null));
     expect(r.excluded).toBe(gaps);
     expect(gaps).toBeGreaterThan(100_000);
     let counted = 0;
@@ -78,16 +70,7 @@ describe.skipIf(missing !== null || !existsSync(VACUUM))('EIGER2 9M vacuum frame
       const f = readH5Frame(VACUUM, '/entry/data/data', index);
       expect(f.dtype).toBe('uint32');
       expect(f.frames).toBe(2);
-      const g = assumedGeometry(f.width, f.height);
-      const profiler = new RadialProfiler({ bins: { unit: 'q', count: 300 } });
-      const p = profiler.profileFor(g, {
-        width: f.width,
-        height: f.height,
-        dtype: 'uint32',
-        saturationValue: null,
-        pixelMask: null,
-      });
-      const r = p.integrate(f.pixels, p.createResult());
+      const r = assumedProfile(f, 300).result;
       let n = 0;
       let s = 0;
       for (let b = 0; b < 300; b++) {

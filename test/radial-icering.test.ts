@@ -5,19 +5,10 @@ import { IceRingFlag } from '../src/stages/analysis/IceRingFlag.js';
 import { iceRingSpacings } from '../src/stages/analysis/IceRings.js';
 import { buildRadialTables } from '../src/stages/analysis/RadialBins.js';
 import { RadialProfile } from '../src/stages/analysis/RadialProfile.js';
-import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
+import { eigerGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 
 const N = 1024;
-const geometry = new DetectorGeometry({
-  width: N,
-  height: N,
-  beamCenterX: 512.3,
-  beamCenterY: 511.7,
-  distance: 0.08,
-  wavelength: 1.0,
-  pixelSizeX: 75e-6,
-  pixelSizeY: 75e-6,
-});
+const geometry = eigerGeometry(N, N, { beamCenterX: 512.3, beamCenterY: 511.7, distance: 0.08 });
 const tables = buildRadialTables(geometry, null, { unit: 'q', count: 700, min: 0.5, max: 4.0 });
 const profile = new RadialProfile(tables, 1e9);
 

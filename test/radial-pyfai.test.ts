@@ -1,7 +1,7 @@
 // Radial profile against pyFAI 0.21 integrate1d (no pixel splitting, histogram engine) on the
 // synthetic EIGER2 4M frame: committed goldens always, and a live pyFAI run when it is installed.
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildStaticMask, validLimit, type MaskSource, type StaticMask } from '../src/stages/analysis/PixelMask.js';
 import { buildRadialTables } from '../src/stages/analysis/RadialBins.js';
 import { RadialProfile } from '../src/stages/analysis/RadialProfile.js';
@@ -9,9 +9,8 @@ import {
   compareWithPyfai,
   correctionsOf,
   GOLDEN_DIR,
-  pyfaiMissing,
   readGolden,
-  runLivePyfai,
+  livePyfai,
   SYN,
   SYN_USER_MASK,
   synGeometry,
@@ -94,16 +93,10 @@ describe('synthetic EIGER2 4M frame vs pyFAI goldens', () => {
 });
 
 describe('synthetic EIGER2 4M frame vs live pyFAI', () => {
-  const missing = pyfaiMissing();
-  let live: { dir: string; cleanup: () => void } | null = null;
-  beforeAll(() => {
-    if (!missing) live = runLivePyfai('synthetic');
-  }, 120_000);
-  afterAll(() => live?.cleanup());
-
-  it.skipIf(missing !== null)('equals a pyFAI run made now', () => {
-    expect(existsSync(live!.dir)).toBe(true);
-    checkAgainst(readGolden(live!.dir, 'synthetic_eiger4m.json'), 'live');
+  const live = livePyfai('synthetic');
+  it.skipIf(live.missing !== null)('equals a pyFAI run made now', () => {
+    expect(existsSync(live.dir())).toBe(true);
+    checkAgainst(readGolden(live.dir(), 'synthetic_eiger4m.json'), 'live');
   });
-  if (missing) it.skip(`live pyFAI comparison skipped: ${missing}`, () => {});
+  if (live.missing) it.skip(`live pyFAI comparison skipped: ${live.missing}`, () => {});
 });

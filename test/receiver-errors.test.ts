@@ -1,17 +1,17 @@
 // Every kind of bad input, through real sockets: each is skipped with a log line naming what was
 // wrong and a counter, and the good frame sent after it still arrives.
 import { describe, expect, it } from 'vitest';
-import type { Frame, StreamEvent } from '../src/receiver/events.js';
 import type { ErrorReason } from '../src/receiver/StreamError.js';
 import { json, MISSING_CAPTURES, parseJson, v1Capture } from './helpers/captures.js';
-import { exchange, type Exchange } from './helpers/pushPeer.js';
+import { exchange, framesOf, type Exchange } from './helpers/pushPeer.js';
 import {
+  channel1,
   encodeMessage,
-  endFields,
-  imageFields,
+  goodSeries,
+  imageMessage,
   multiDim,
   pixels,
-  startFields,
+  startMessage,
   typedArray,
 } from './helpers/v2Messages.js';
 import { Tag } from 'cbor-x';
@@ -19,8 +19,6 @@ import { encodePixels } from '../src/codec/FrameEncoder.js';
 
 const c = v1Capture();
 if (!c) console.warn(MISSING_CAPTURES);
-
-const frames = (events: StreamEvent[]) => events.filter((e): e is Frame => e.type === 'frame');
 
 /** The one rejection in `x`: its counter is 1, it is the only one, and its log line matches. */
 function expectRejected(x: Exchange, reason: ErrorReason, message: RegExp): void {
@@ -47,7 +45,7 @@ describe.skipIf(!c)('V1 bad input (real capture parts, altered)', () => {
   /** header, the bad message, then frame 1 and the end: the bad one is skipped, frame 1 arrives. */
   async function withBad(bad: Buffer[]): Promise<Exchange> {
     const x = await exchange([c!.header, bad, c!.images[1]!, c!.end]);
-    expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
+    expect(framesOf(x.events).map((f) => f.frame)).toEqual([1]);
     expect(x.events.at(-1)).toMatchObject({ type: 'series-end', complete: true, framesReceived: 1 });
     expect(x.stats.messages).toBe(4);
     return x;
@@ -66,7 +64,7 @@ describe.skipIf(!c)('V1 bad input (real capture parts, altered)', () => {
   it('image before any header', async () => {
     const x = await exchange([c!.images[0]!, c!.header, c!.images[1]!, c!.end]);
     expectRejected(x, 'image-before-header', /image message for series 6 arrived while no series is open/);
-    expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
+    expect(framesOf(x.events).map((f) => f.frame)).toEqual([1]);
   });
 
   it('end of series before any header', async () => {
@@ -176,7 +174,7 @@ describe.skipIf(!c)('V1 bad input (real capture parts, altered)', () => {
   it('a header with the wrong number of parts for its header_detail', async () => {
     const x = await exchange([c!.header.slice(0, 5), c!.header, c!.images[1]!, c!.end]);
     expectRejected(x, 'part-count', /V1 header \(header_detail all\) has 5 parts; expected 8, or 9 with an appendix/);
-    expect(frames(x.events)).toHaveLength(1);
+    expect(framesOf(x.events)).toHaveLength(1);
   });
 
   it('an end-of-series message for another series', async () => {
@@ -195,18 +193,13 @@ describe.skipIf(!c)('V1 bad input (real capture parts, altered)', () => {
 describe('V2 bad input', () => {
   const W = 40;
   const H = 30;
-  const img = pixels(Uint16Array, W * H, 1);
-  const start = encodeMessage(startFields({ width: W, height: H }));
-  const good = encodeMessage(
-    imageFields({ imageId: 1, data: { threshold_1: multiDim(H, W, typedArray(img, { compression: 'bslz4' })) } }),
-  );
-  const end = encodeMessage(endFields());
+  const { img, start, good, end } = goodSeries(W, H);
   const image0 = (data: unknown, extra: Record<string, unknown> = {}) =>
-    encodeMessage(imageFields({ imageId: 0, data: { threshold_1: data as Tag }, extra }));
+    imageMessage({ imageId: 0, data: { threshold_1: data as Tag }, extra });
 
   async function withBad(bad: Buffer): Promise<Exchange> {
     const x = await exchange([start, bad, good, end]);
-    expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
+    expect(framesOf(x.events).map((f) => f.frame)).toEqual([1]);
     expect(x.events.at(-1)).toMatchObject({ type: 'series-end', complete: true, framesReceived: 1 });
     return x;
   }
@@ -241,9 +234,7 @@ describe('V2 bad input', () => {
   });
 
   it('image with another series_unique_id', async () => {
-    const bad = encodeMessage(
-      imageFields({ imageId: 0, uniqueId: '01OTHER', data: { threshold_1: multiDim(H, W, typedArray(img)) } }),
-    );
+    const bad = imageMessage({ imageId: 0, uniqueId: '01OTHER', data: channel1(H, W, img) });
     expectRejected(
       await withBad(bad),
       'wrong-series',
@@ -311,28 +302,23 @@ describe('V2 bad input', () => {
   });
 
   it('a field holding megabytes where a number belongs: named in a short line, not printed whole', async () => {
-    const bad = encodeMessage({
-      ...imageFields({ imageId: 0, data: { threshold_1: multiDim(H, W, typedArray(img)) } }),
-      image_id: new Uint8Array(4 << 20),
-    });
+    const bad = imageMessage({ imageId: 0, data: channel1(H, W, img), extra: { image_id: new Uint8Array(4 << 20) } });
     const x = await withBad(bad);
     expectRejected(x, 'bad-field', /"image_id" must be an integer >= 0, got (Buffer|Uint8Array) of 4194304 bytes/);
     expect(x.log.problems[0]!.message.length).toBeLessThan(300);
   });
 
   it("a bad second channel is dropped and counted, the first channel's frame kept", async () => {
-    const two = encodeMessage(startFields({ width: W, height: H, channels: ['threshold_1', 'threshold_2'] }));
-    const bad = encodeMessage(
-      imageFields({
-        imageId: 0,
-        data: {
-          threshold_1: multiDim(H, W, typedArray(img, { compression: 'bslz4' })),
-          threshold_2: multiDim(H, W, typedArray(new Float32Array(W * H))),
-        },
-      }),
-    );
+    const two = startMessage({ width: W, height: H, channels: ['threshold_1', 'threshold_2'] });
+    const bad = imageMessage({
+      imageId: 0,
+      data: {
+        threshold_1: multiDim(H, W, typedArray(img, { compression: 'bslz4' })),
+        threshold_2: multiDim(H, W, typedArray(new Float32Array(W * H))),
+      },
+    });
     const x = await exchange([two, bad, end]);
-    expect(frames(x.events).map((f) => [f.frame, f.channel])).toEqual([[0, 'threshold_1']]);
+    expect(framesOf(x.events).map((f) => [f.frame, f.channel])).toEqual([[0, 'threshold_1']]);
     expect(x.stats.errors['unknown-encoding']).toBe(1);
     expect(x.log.problems[0]!.message).toMatch(
       /channel threshold_2: typed-array tag 85 \(float32 LE\) is not an image dtype.*; channel dropped, the image's other channels kept/,
@@ -366,13 +352,13 @@ describe('frames that can only be checked by decoding (V1 "lz4<")', () => {
   it('without verifyDecode a short lz4< frame passes (its size is not in the blob)', async () => {
     const x = await exchange([header, image(0, short), image(1, good), end]);
     expect(x.stats.errorTotal).toBe(0);
-    expect(frames(x.events).map((f) => f.frame)).toEqual([0, 1]);
+    expect(framesOf(x.events).map((f) => f.frame)).toEqual([0, 1]);
   });
 
   it('with verifyDecode it is rejected as decode-failed and the next frame arrives', async () => {
     const x = await exchange([header, image(0, short), image(1, good), end], { verifyDecode: true });
     expectRejected(x, 'decode-failed', /frame 0 of series 1 \(lz4<, 32x16 uint16\) does not decode/);
-    expect(frames(x.events).map((f) => f.frame)).toEqual([1]);
+    expect(framesOf(x.events).map((f) => f.frame)).toEqual([1]);
   });
 });
 

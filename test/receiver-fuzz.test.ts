@@ -2,43 +2,28 @@
 // decoder (deterministic seed), then a good series still decodes; one batch also goes through the
 // socket to show the iterator survives it.
 import { describe, expect, it } from 'vitest';
-import type { Frame } from '../src/receiver/events.js';
 import { StreamDecoder } from '../src/receiver/StreamDecoder.js';
 import { readCbor } from '../src/receiver/v2/cborReader.js';
 import { json } from './helpers/captures.js';
-import { exchange, RecordingLogger } from './helpers/pushPeer.js';
-import {
-  encodeMessage,
-  endFields,
-  imageFields,
-  multiDim,
-  pixels,
-  startFields,
-  typedArray,
-} from './helpers/v2Messages.js';
+import { exchange, framesOf, RecordingLogger } from './helpers/pushPeer.js';
+import { channel1, endMessage, imageMessage, pixels, startMessage } from './helpers/v2Messages.js';
 import { seededRandom } from './helpers/seededRandom.js';
 
 const W = 24;
 const H = 10;
 const v2Good = [
-  encodeMessage(
-    startFields({
-      width: W,
-      height: H,
-      extra: {
-        pixel_mask: {
-          threshold_1: multiDim(H, W, typedArray(pixels(Uint32Array, W * H, 1, 4), { compression: 'bslz4' })),
-        },
-      },
-    }),
-  ),
-  encodeMessage(
-    imageFields({
-      imageId: 0,
-      data: { threshold_1: multiDim(H, W, typedArray(pixels(Uint16Array, W * H, 2), { compression: 'bslz4' })) },
-    }),
-  ),
-  encodeMessage(endFields()),
+  startMessage({
+    width: W,
+    height: H,
+    extra: {
+      pixel_mask: channel1(H, W, pixels(Uint32Array, W * H, 1, 4), { compression: 'bslz4' }),
+    },
+  }),
+  imageMessage({
+    imageId: 0,
+    data: channel1(H, W, pixels(Uint16Array, W * H, 2), { compression: 'bslz4' }),
+  }),
+  endMessage(),
 ];
 const v1Good: Buffer[][] = [
   [
@@ -97,7 +82,7 @@ describe('hostile input', () => {
     expect(dec.stats.errors.internal).toBe(0); // every rejection was a named reason, not a receiver bug
     expect(dec.stats.errorTotal).toBeGreaterThan(1000);
     const events = [...v2Good.map((m) => dec.decodeMessage([m])), ...v1Good.map((m) => dec.decodeMessage(m))].flat();
-    expect(events.filter((e): e is Frame => e.type === 'frame')).toHaveLength(2);
+    expect(framesOf(events)).toHaveLength(2);
     expect(events.filter((e) => e.type === 'series-end' && e.complete)).toHaveLength(2);
   });
 

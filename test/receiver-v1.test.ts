@@ -4,17 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { encodePixels } from '../src/codec/FrameEncoder.js';
 import { FrameDecoder } from '../src/codec/FrameDecoder.js';
-import type { Frame, SeriesEnd, SeriesStart, StreamEvent } from '../src/receiver/events.js';
+import type { Frame, SeriesEnd, SeriesStart } from '../src/receiver/events.js';
 import { StreamDecoder } from '../src/receiver/StreamDecoder.js';
 import { json, MISSING_CAPTURES, parseJson, v1Capture, v1HeaderVariant } from './helpers/captures.js';
-import { exchange, RecordingLogger } from './helpers/pushPeer.js';
+import { exchange, framesOf, RecordingLogger, seriesStartOf } from './helpers/pushPeer.js';
 import { pixels } from './helpers/v2Messages.js';
 
 const c = v1Capture();
 if (!c) console.warn(MISSING_CAPTURES);
-
-const frames = (events: StreamEvent[]) => events.filter((e): e is Frame => e.type === 'frame');
-const startOf = (events: StreamEvent[]) => events.find((e): e is SeriesStart => e.type === 'series-start')!;
 
 describe.skipIf(!c)('V1 header_detail and appendices (from the real capture)', () => {
   for (const detail of ['all', 'basic', 'none'] as const) {
@@ -24,7 +21,7 @@ describe.skipIf(!c)('V1 header_detail and appendices (from the real capture)', (
         const x = await exchange([header, c!.images[0]!, c!.end]);
         expect(x.log.problems).toEqual([]);
         expect(x.events.map((e) => e.type)).toEqual(['series-start', 'frame', 'series-end']);
-        const s = startOf(x.events);
+        const s = seriesStartOf(x.events);
         expect(s.headerDetail).toBe(detail);
         expect(s.userData).toBe(withAppendix ? '{"acqID": "test_1"}' : null);
         if (detail === 'none') {
@@ -39,10 +36,10 @@ describe.skipIf(!c)('V1 header_detail and appendices (from the real capture)', (
             config: {},
           });
           // No count_time, so the dconfig tick cannot be derived: times are null.
-          expect(frames(x.events)[0]).toMatchObject({ width: 2070, height: 2167, startTime: null, realTime: null });
+          expect(framesOf(x.events)[0]).toMatchObject({ width: 2070, height: 2167, startTime: null, realTime: null });
         } else {
           expect(s).toMatchObject({ width: 2070, height: 2167, wavelength: parseJson(c!.header[1]!)['wavelength'] });
-          expect(frames(x.events)[0]!.realTime).toBeCloseTo(99251 * 20e-9, 12);
+          expect(framesOf(x.events)[0]!.realTime).toBeCloseTo(99251 * 20e-9, 12);
         }
         expect(s.countrateTable === null).toBe(detail !== 'all');
       });
@@ -52,7 +49,7 @@ describe.skipIf(!c)('V1 header_detail and appendices (from the real capture)', (
   it('an image appendix arrives as the frame userData', async () => {
     const x = await exchange([c!.header, [...c!.images[0]!, Buffer.from('{"shot": 17}')], c!.end]);
     expect(x.log.problems).toEqual([]);
-    expect(frames(x.events)[0]!.userData).toBe('{"shot": 17}');
+    expect(framesOf(x.events)[0]!.userData).toBe('{"shot": 17}');
   });
 
   it('a new header mid-series closes the old series as incomplete, then starts the new one', async () => {
@@ -147,7 +144,7 @@ describe('V1 encodings and header arrays (synthetic, small)', () => {
       verifyDecode: true,
     });
     expect(x.log.problems).toEqual([]);
-    const fs = frames(x.events);
+    const fs = framesOf(x.events);
     expect(fs.map((f) => f.encoding)).toEqual([
       { codec, elemSize: img.BYTES_PER_ELEMENT, name: encoding },
       { codec, elemSize: img.BYTES_PER_ELEMENT, name: encoding },
@@ -161,13 +158,13 @@ describe('V1 encodings and header arrays (synthetic, small)', () => {
 
   it('config: nimages x ntrigger, count cutoff as saturation, dtype from it, wavelength from energy, configured distance for 0', async () => {
     const x = await exchange([header('basic'), end], { detectorDistance: 0.2 });
-    expect(startOf(x.events)).toMatchObject({
+    expect(seriesStartOf(x.events)).toMatchObject({
       numberOfImages: 6,
       saturationValue: 30000,
       dtype: 'uint16',
       detectorDistance: 0.2,
     });
-    expect(startOf(x.events).wavelength).toBeCloseTo(1, 12);
+    expect(seriesStartOf(x.events).wavelength).toBeCloseTo(1, 12);
   });
 
   it('header_detail all with non-empty flatfield, mask and countrate blobs', async () => {
@@ -185,7 +182,7 @@ describe('V1 encodings and header arrays (synthetic, small)', () => {
     ];
     const x = await exchange([header('all', arrays), end]);
     expect(x.log.problems).toEqual([]);
-    const s = startOf(x.events);
+    const s = seriesStartOf(x.events);
     expect(s.flatfield['threshold_1']).toEqual(flat);
     expect(s.pixelMask['threshold_1']).toEqual(mask);
     expect(s.countrateTable).toEqual(table);
@@ -221,7 +218,7 @@ describe('V1 encodings and header arrays (synthetic, small)', () => {
         /part 5 \(dpixelmask\) has htype "flatfield-1.0", expected "dpixelmask-1.0"; array ignored/,
       ),
     ]);
-    expect(startOf(x.events).countrateTable).toHaveLength(4);
+    expect(seriesStartOf(x.events).countrateTable).toHaveLength(4);
   });
 
   it('Frame.data is the received blob itself, not a copy', () => {

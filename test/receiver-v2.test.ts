@@ -3,48 +3,53 @@
 // distance from detector_translation, header_detail basic.
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../src/codec/FrameDecoder.js';
-import type { Frame, SeriesStart, StreamEvent } from '../src/receiver/events.js';
+import type { Frame } from '../src/receiver/events.js';
 import { StreamDecoder } from '../src/receiver/StreamDecoder.js';
-import { exchange, RecordingLogger } from './helpers/pushPeer.js';
+import { exchange, framesOf, RecordingLogger, seriesStartOf } from './helpers/pushPeer.js';
 import {
+  channel1,
+  type Compression,
   encodeMessage,
-  endFields,
-  imageFields,
+  type Endian,
+  endMessage,
+  imageMessage,
   multiDim,
   pixels,
   startFields,
+  startMessage,
   typedArray,
-  type Compression,
-  type Endian,
 } from './helpers/v2Messages.js';
 
 const W = 67; // odd sizes: exercise bitshuffle's leftover elements and unaligned offsets
 const H = 45;
 const N = W * H;
 
-const frames = (events: StreamEvent[]) => events.filter((e): e is Frame => e.type === 'frame');
-const startOf = (events: StreamEvent[]) => events.find((e): e is SeriesStart => e.type === 'series-start')!;
-
 describe('V2 framing', () => {
   it('accepts messages without the d9d9f7 prefix and with shuffled key order', async () => {
     const img = pixels(Uint16Array, N, 1);
     const messages = [
-      encodeMessage(startFields({ width: W, height: H }), { prefix: false, shuffleSeed: 11 }),
-      encodeMessage(imageFields({ imageId: 0, data: { threshold_1: multiDim(H, W, typedArray(img)) } }), {
-        prefix: false,
-        shuffleSeed: 12,
-      }),
-      encodeMessage(imageFields({ imageId: 1, data: { threshold_1: multiDim(H, W, typedArray(img)) } }), {
-        shuffleSeed: 13,
-      }),
-      encodeMessage(endFields(), { prefix: false, shuffleSeed: 14 }),
+      startMessage({ width: W, height: H }, { prefix: false, shuffleSeed: 11 }),
+      imageMessage(
+        { imageId: 0, data: channel1(H, W, img) },
+        {
+          prefix: false,
+          shuffleSeed: 12,
+        },
+      ),
+      imageMessage(
+        { imageId: 1, data: channel1(H, W, img) },
+        {
+          shuffleSeed: 13,
+        },
+      ),
+      endMessage({ prefix: false, shuffleSeed: 14 }),
     ];
     // The shuffle really moved "type" away from the front of at least the start message.
     expect(messages[0]!.subarray(1, 6).toString('latin1')).not.toContain('type');
     const { events, stats, log } = await exchange(messages);
     expect(log.problems).toEqual([]);
     expect(events.map((e) => e.type)).toEqual(['series-start', 'frame', 'frame', 'series-end']);
-    expect(frames(events).map((f) => f.frame)).toEqual([0, 1]);
+    expect(framesOf(events).map((f) => f.frame)).toEqual([0, 1]);
     expect(events[3]).toMatchObject({ complete: true, framesReceived: 2 });
     expect(stats.errorTotal).toBe(0);
   });
@@ -52,10 +57,10 @@ describe('V2 framing', () => {
   it('reads start fields, derives distance from detector_translation and times from rationals', async () => {
     const img = pixels(Uint16Array, N, 2);
     const { events } = await exchange([
-      encodeMessage(startFields({ width: W, height: H })),
-      encodeMessage(imageFields({ imageId: 3, data: { threshold_1: multiDim(H, W, typedArray(img)) } })),
+      startMessage({ width: W, height: H }),
+      imageMessage({ imageId: 3, data: channel1(H, W, img) }),
     ]);
-    const s = startOf(events);
+    const s = seriesStartOf(events);
     expect(s).toMatchObject({
       series: 7,
       seriesUniqueId: '01TESTSERIES0000000000000A',
@@ -74,7 +79,7 @@ describe('V2 framing', () => {
       goniometer: { omega: { start: 10, increment: 0.5 } },
     });
     expect(s.config['arm_date']).toBe('2024-05-01T12:00:00.000+00:00');
-    const f = frames(events)[0]!;
+    const f = framesOf(events)[0]!;
     expect(f.startTime).toBeCloseTo((3 * 55_000) / 50e6, 15);
     expect(f.stopTime).toBeCloseTo((3 * 55_000 + 50_000) / 50e6, 15);
     expect(f.realTime).toBeCloseTo(0.001, 15);
@@ -83,32 +88,23 @@ describe('V2 framing', () => {
   });
 
   it('takes the configured distance when detector_translation is absent, null when neither is known', async () => {
-    const withFallback = await exchange(
-      [encodeMessage(startFields({ width: W, height: H, omit: ['detector_translation'] }))],
-      {
-        detectorDistance: 0.3,
-      },
-    );
-    expect(startOf(withFallback.events).detectorDistance).toBe(0.3);
-    const without = await exchange([
-      encodeMessage(startFields({ width: W, height: H, omit: ['detector_translation'] })),
-    ]);
-    expect(startOf(without.events).detectorDistance).toBeNull();
+    const withFallback = await exchange([startMessage({ width: W, height: H, omit: ['detector_translation'] })], {
+      detectorDistance: 0.3,
+    });
+    expect(seriesStartOf(withFallback.events).detectorDistance).toBe(0.3);
+    const without = await exchange([startMessage({ width: W, height: H, omit: ['detector_translation'] })]);
+    expect(seriesStartOf(without.events).detectorDistance).toBeNull();
   });
 
   it('derives the wavelength from the energy and the energy from the wavelength', async () => {
     const a = await exchange([
-      encodeMessage(
-        startFields({ width: W, height: H, omit: ['incident_wavelength'], extra: { incident_energy: 12000 } }),
-      ),
+      startMessage({ width: W, height: H, omit: ['incident_wavelength'], extra: { incident_energy: 12000 } }),
     ]);
-    expect(startOf(a.events).wavelength).toBeCloseTo(12398.4198 / 12000, 12);
+    expect(seriesStartOf(a.events).wavelength).toBeCloseTo(12398.4198 / 12000, 12);
     const b = await exchange([
-      encodeMessage(
-        startFields({ width: W, height: H, omit: ['incident_energy'], extra: { incident_wavelength: 0.8 } }),
-      ),
+      startMessage({ width: W, height: H, omit: ['incident_energy'], extra: { incident_wavelength: 0.8 } }),
     ]);
-    expect(startOf(b.events).photonEnergy).toBeCloseTo(12398.4198 / 0.8, 9);
+    expect(seriesStartOf(b.events).photonEnergy).toBeCloseTo(12398.4198 / 0.8, 9);
   });
 });
 
@@ -128,13 +124,13 @@ describe('V2 typed arrays in the start message (header_detail all)', () => {
             threshold_1: multiDim(H, W, typedArray(mask32, { endian })),
             threshold_2: multiDim(H, W, typedArray(mask16, { endian })),
           },
-          flatfield: { threshold_1: multiDim(H, W, typedArray(flat, { endian })) },
+          flatfield: channel1(H, W, flat, { endian }),
           countrate_correction_lookup_table: typedArray(table, { endian }),
         },
       });
-      const { events, log } = await exchange([encodeMessage(fields), encodeMessage(endFields())]);
+      const { events, log } = await exchange([encodeMessage(fields), endMessage()]);
       expect(log.problems).toEqual([]);
-      const s = startOf(events);
+      const s = seriesStartOf(events);
       expect(s.headerDetail).toBe('all');
       expect(s.pixelMask['threshold_1']).toBeInstanceOf(Uint32Array);
       expect(s.pixelMask['threshold_1']).toEqual(mask32);
@@ -152,19 +148,19 @@ describe('V2 typed arrays in the start message (header_detail all)', () => {
       width: W,
       height: H,
       extra: {
-        pixel_mask: { threshold_1: multiDim(H, W, typedArray(mask, { compression: 'bslz4' })) },
-        flatfield: { threshold_1: multiDim(H, W, typedArray(flat, { compression: 'lz4' })) },
+        pixel_mask: channel1(H, W, mask, { compression: 'bslz4' }),
+        flatfield: channel1(H, W, flat, { compression: 'lz4' }),
       },
     });
-    const { events, log } = await exchange([encodeMessage(fields), encodeMessage(endFields())]);
+    const { events, log } = await exchange([encodeMessage(fields), endMessage()]);
     expect(log.problems).toEqual([]);
-    expect(startOf(events).pixelMask['threshold_1']).toEqual(mask);
-    expect(startOf(events).flatfield['threshold_1']).toEqual(flat);
+    expect(seriesStartOf(events).pixelMask['threshold_1']).toEqual(mask);
+    expect(seriesStartOf(events).flatfield['threshold_1']).toEqual(flat);
   });
 
   it('header_detail basic: no arrays, headerDetail "basic"', async () => {
-    const { events } = await exchange([encodeMessage(startFields({ width: W, height: H }))]);
-    const s = startOf(events);
+    const { events } = await exchange([startMessage({ width: W, height: H })]);
+    const s = seriesStartOf(events);
     expect(s.headerDetail).toBe('basic');
     expect(s.pixelMask).toEqual({});
     expect(s.flatfield).toEqual({});
@@ -195,14 +191,12 @@ describe('V2 frames', () => {
   it.each(cases)('$name: the frame decodes to the pixels that were sent', async ({ make, endian, compression }) => {
     const img = make();
     const { events, log } = await exchange([
-      encodeMessage(startFields({ width: W, height: H })),
-      encodeMessage(
-        imageFields({ imageId: 0, data: { threshold_1: multiDim(H, W, typedArray(img, { endian, compression })) } }),
-      ),
-      encodeMessage(endFields()),
+      startMessage({ width: W, height: H }),
+      imageMessage({ imageId: 0, data: channel1(H, W, img, { endian, compression }) }),
+      endMessage(),
     ]);
     expect(log.problems).toEqual([]);
-    const f = frames(events)[0]!;
+    const f = framesOf(events)[0]!;
     expect(f).toMatchObject({ width: W, height: H, dtype: `uint${img.BYTES_PER_ELEMENT * 8}` });
     expect(f.encoding.codec).toBe(compression ?? 'raw');
     expect(decoder.decodeFrame(f)).toEqual(img);
@@ -212,20 +206,18 @@ describe('V2 frames', () => {
     const a = pixels(Uint16Array, N, 18);
     const b = pixels(Uint16Array, N, 19);
     const { events } = await exchange([
-      encodeMessage(startFields({ width: W, height: H, channels: ['threshold_1', 'threshold_2'] })),
-      encodeMessage(
-        imageFields({
-          imageId: 0,
-          data: {
-            threshold_1: multiDim(H, W, typedArray(a, { compression: 'bslz4' })),
-            threshold_2: multiDim(H, W, typedArray(b, { compression: 'bslz4' })),
-          },
-        }),
-      ),
-      encodeMessage(endFields()),
+      startMessage({ width: W, height: H, channels: ['threshold_1', 'threshold_2'] }),
+      imageMessage({
+        imageId: 0,
+        data: {
+          threshold_1: multiDim(H, W, typedArray(a, { compression: 'bslz4' })),
+          threshold_2: multiDim(H, W, typedArray(b, { compression: 'bslz4' })),
+        },
+      }),
+      endMessage(),
     ]);
-    expect(startOf(events).channels).toEqual(['threshold_1', 'threshold_2']);
-    const fs = frames(events);
+    expect(seriesStartOf(events).channels).toEqual(['threshold_1', 'threshold_2']);
+    const fs = framesOf(events);
     expect(fs.map((f) => [f.frame, f.channel])).toEqual([
       [0, 'threshold_1'],
       [0, 'threshold_2'],
@@ -237,14 +229,12 @@ describe('V2 frames', () => {
 
   it('Frame.data is a view into the received message, not a copy', () => {
     const dec = new StreamDecoder({ logger: new RecordingLogger() });
-    dec.decodeMessage([encodeMessage(startFields({ width: W, height: H }))]);
+    dec.decodeMessage([startMessage({ width: W, height: H })]);
     for (const compression of [null, 'bslz4'] as Compression[]) {
-      const msg = encodeMessage(
-        imageFields({
-          imageId: 0,
-          data: { threshold_1: multiDim(H, W, typedArray(pixels(Uint16Array, N, 20), { compression })) },
-        }),
-      );
+      const msg = imageMessage({
+        imageId: 0,
+        data: channel1(H, W, pixels(Uint16Array, N, 20), { compression }),
+      });
       const [f] = dec.decodeMessage([msg]) as Frame[];
       expect(f!.data.buffer).toBe(msg.buffer);
       expect(f!.data.byteOffset).toBeGreaterThan(msg.byteOffset);

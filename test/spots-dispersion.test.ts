@@ -119,14 +119,8 @@ describe('dispersion on synthetic EIGER2 frames with known spots', () => {
     const finder = new DispersionSpotFinder(model.width, model.height, modelValidMask(model), {
       trustedRange: [-1, model.saturationValue('uint16') + 1],
     });
-    const {
-      recall,
-      precision,
-      truth: truthN,
-      found: foundN,
-    } = scoreAgainstTruth(model, 3, (pixels) => finder.find(pixels).spots.toArray());
-    console.log(
-      `dispersion synthetic: recall ${recall.toFixed(3)} precision ${precision.toFixed(3)} (${truthN} truth, ${foundN} found)`,
+    const { recall, precision } = scoreAgainstTruth('dispersion', model, 3, (pixels) =>
+      finder.find(pixels).spots.toArray(),
     );
     expect(recall).toBeGreaterThanOrEqual(0.97);
     expect(precision).toBeGreaterThanOrEqual(0.97);

@@ -46,9 +46,11 @@ export function modelValidMask(model: DetectorModel): Uint8Array {
 
 /**
  * Recall and precision of a spot finder against the simulator's truth over `frames` hit frames
- * (spots matched within 1.5 px). Spots fainter than 150 counts are not expected to be found.
+ * (spots matched within 1.5 px), printed under `label`. Spots fainter than 150 counts are not
+ * expected to be found.
  */
 export function scoreAgainstTruth(
+  label: string,
   model: DetectorModel,
   frames: number,
   find: (pixels: Uint16Array | Uint32Array) => XY[],
@@ -71,5 +73,10 @@ export function scoreAgainstTruth(
     recalled += matchedFraction(visible, spots, 1.5) * visible.length;
     precise += matchedFraction(spots, truth.spots, 1.5) * spots.length;
   }
-  return { recall: recalled / truthN, precision: precise / foundN, truth: truthN, found: foundN };
+  const recall = recalled / truthN;
+  const precision = precise / foundN;
+  console.log(
+    `${label} synthetic: recall ${recall.toFixed(3)} precision ${precision.toFixed(3)} (${truthN} truth, ${foundN} found)`,
+  );
+  return { recall, precision, truth: truthN, found: foundN };
 }

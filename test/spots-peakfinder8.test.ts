@@ -4,27 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
+import { eigerGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 import { Peakfinder8 } from '../src/stages/analysis/Peakfinder8.js';
 import { createSpotFinder } from '../src/stages/analysis/SpotFinder.js';
+import { defaultGeometry } from '../src/simulator/BackgroundModel.js';
 import { detectorModel } from '../src/simulator/DetectorModel.js';
-import { detectorModules, moduleMask, readCbf, sharedDataDir } from './helpers/cbf.js';
+import { cbfGeometry, detectorModules, moduleMask, readCbf, sharedDataDir } from './helpers/cbf.js';
 import { matchedFraction, modelValidMask, scoreAgainstTruth, type XY } from './spots-helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-function flatGeometry(w: number, h: number): DetectorGeometry {
-  return new DetectorGeometry({
-    width: w,
-    height: h,
-    beamCenterX: w / 2,
-    beamCenterY: h / 2,
-    distance: 0.1,
-    wavelength: 1,
-    pixelSizeX: 75e-6,
-    pixelSizeY: 75e-6,
-  });
-}
 
 /** Poisson(lambda) pixels from a fixed-seed generator (Knuth). */
 function poissonFrame(n: number, lambda: number, seed: number): Uint16Array {
@@ -50,7 +38,7 @@ function poissonFrame(n: number, lambda: number, seed: number): Uint16Array {
 describe('peakfinder8 on constructed frames', () => {
   const w = 256,
     h = 256;
-  const g = flatGeometry(w, h);
+  const g = eigerGeometry(w, h, { distance: 0.1 });
   const mask = new Uint8Array(w * h).fill(1);
 
   it('radial statistics of a Poisson frame: mean ~ lambda, sigma ~ sqrt(lambda), threshold = mean + snr sigma', () => {
@@ -125,16 +113,7 @@ describe('peakfinder8 on constructed frames', () => {
 describe('peakfinder8 on synthetic EIGER2 4M frames with known spots', () => {
   it('reports recall and precision (full and fast mode)', () => {
     const model = detectorModel('eiger2-4m');
-    const g = new DetectorGeometry({
-      width: model.width,
-      height: model.height,
-      beamCenterX: model.beamCenterX,
-      beamCenterY: model.beamCenterY,
-      distance: model.distance,
-      wavelength: model.wavelength,
-      pixelSizeX: model.pixelSizeX,
-      pixelSizeY: model.pixelSizeY,
-    });
+    const g = defaultGeometry(model);
     const pf = new Peakfinder8(g, modelValidMask(model), {
       adcThreshold: 5,
       minSnr: 5,
@@ -146,15 +125,8 @@ describe('peakfinder8 on synthetic EIGER2 4M frames with known spots', () => {
     });
     for (const fast of [false, true]) {
       pf.setFast(fast);
-      const {
-        recall,
-        precision,
-        truth: truthN,
-        found: foundN,
-      } = scoreAgainstTruth(model, 2, (pixels) => pf.find(pixels).spots.toArray());
-      console.log(
-        `peakfinder8 ${fast ? 'fast' : 'full'} synthetic: recall ${recall.toFixed(3)} precision ${precision.toFixed(3)} (${truthN} truth, ${foundN} found)`,
-      );
+      const label = `peakfinder8 ${fast ? 'fast' : 'full'}`;
+      const { recall, precision } = scoreAgainstTruth(label, model, 2, (pixels) => pf.find(pixels).spots.toArray());
       expect(recall).toBeGreaterThan(0.8);
       expect(precision).toBeGreaterThan(0.8);
     }
@@ -166,16 +138,7 @@ const thau = data ? join(data, 'dials_data_files', 'thau_3_2_0002.cbf.bz2') : ''
 describe.skipIf(!data || !existsSync(thau))('peakfinder8 on a real thaumatin frame', () => {
   it("finds most of DIALS's spots (reported)", () => {
     const frame = readCbf(thau);
-    const g = new DetectorGeometry({
-      width: frame.width,
-      height: frame.height,
-      beamCenterX: frame.beamX,
-      beamCenterY: frame.beamY,
-      distance: frame.distance,
-      wavelength: frame.wavelength,
-      pixelSizeX: frame.pixelSizeX,
-      pixelSizeY: frame.pixelSizeY,
-    });
+    const g = cbfGeometry(frame);
     const finder = createSpotFinder('peakfinder8', g, moduleMask(frame.width, frame.height), {
       peakfinder8: {
         adcThreshold: 10,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
+import { eigerGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 import { createSpotFinder } from '../src/stages/analysis/SpotFinder.js';
 import { sharedDataDir } from './helpers/cbf.js';
 import { h5pyMissing, readH5Frame } from './helpers/h5frames.js';
@@ -19,16 +19,7 @@ describe.skipIf(why !== null)('vacuum frames', () => {
       const f = readH5Frame(file, '/entry/data/data', index);
       const pixels = f.pixels as Uint32Array;
       const mask = new Uint8Array(f.width * f.height).fill(1); // gaps are all-ones, excluded per frame
-      const g = new DetectorGeometry({
-        width: f.width,
-        height: f.height,
-        beamCenterX: f.width / 2,
-        beamCenterY: f.height / 2,
-        distance: 0.2,
-        wavelength: 1,
-        pixelSizeX: 75e-6,
-        pixelSizeY: 75e-6,
-      });
+      const g = eigerGeometry(f.width, f.height, { distance: 0.2 });
       const disp = createSpotFinder('dispersion', g, mask).find(pixels);
       const pf8 = createSpotFinder('peakfinder8', g, mask, { peakfinder8: { adcThreshold: 5, fast: true } }).find(
         pixels,

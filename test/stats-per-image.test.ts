@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
+import { eigerGeometry, type DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
 import { iceRingDStarSq, IceRingFilter } from '../src/stages/analysis/IceRings.js';
 import { PerImageStatistics } from '../src/stages/analysis/PerImageStatistics.js';
 import { estimateResolution } from '../src/stages/analysis/ResolutionEstimate.js';
 import { SPOT_STRIDE, SpotColumn, SpotTable } from '../src/stages/analysis/Spot.js';
 import { SpotSeparation } from '../src/stages/analysis/SpotSeparation.js';
-import { readCbf, sharedDataDir } from './helpers/cbf.js';
+import { cbfGeometry, readCbf, sharedDataDir } from './helpers/cbf.js';
 import { seededRandom } from './helpers/seededRandom.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -27,16 +27,7 @@ function table(spots: Array<{ x: number; y: number; intensity: number }>): SpotT
 }
 
 // a 4M-like geometry: 2068 x 2162, 75 um, 120 mm, 1 A, beam at the centre
-const geometry = new DetectorGeometry({
-  width: 2068,
-  height: 2162,
-  beamCenterX: 1034,
-  beamCenterY: 1081,
-  distance: 0.12,
-  wavelength: 1,
-  pixelSizeX: 75e-6,
-  pixelSizeY: 75e-6,
-});
+const geometry = eigerGeometry(2068, 2162, { distance: 0.12 });
 
 /** A pixel position (along +x from the beam) with the given d-spacing. */
 function positionAtD(g: DetectorGeometry, d: number, angle = 0): { x: number; y: number } {
@@ -107,16 +98,7 @@ describe('per-image statistics', () => {
   const first = data ? join(data, 'dials_data_files', 'thau_3_2_0001.cbf.bz2') : '';
   it.skipIf(!data || !existsSync(first))("on DIALS's own thaumatin spots, agrees with dials per-image analysis", () => {
     const h = readCbf(first);
-    const g = new DetectorGeometry({
-      width: h.width,
-      height: h.height,
-      beamCenterX: h.beamX,
-      beamCenterY: h.beamY,
-      distance: h.distance,
-      wavelength: h.wavelength,
-      pixelSizeX: h.pixelSizeX,
-      pixelSizeY: h.pixelSizeY,
-    });
+    const g = cbfGeometry(h);
     const stats = new PerImageStatistics(g);
     type F = {
       n: number;

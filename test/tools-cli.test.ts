@@ -12,7 +12,7 @@ import { synthesizeFrame } from '../src/simulator/FrameSynth.js';
 import type { RecordedMessage } from '../tools/replay/RecordingFormat.js';
 import { RecordingReader } from '../tools/replay/RecordingReader.js';
 import { RecordingWriter } from '../tools/replay/RecordingWriter.js';
-import { assertBuilt, runCli, startCli } from './helpers/cli.js';
+import { assertBuilt, runCli, startCli, type CliProcess } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sp-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,6 +23,18 @@ const DLS = join(CAPTURES, 'dls_v1_eiger4m');
 const TICKIT = join(CAPTURES, 'tickit_v2_eiger2_16m');
 const haveCaptures = existsSync(DLS) && existsSync(TICKIT);
 if (!haveCaptures) console.warn(`real-capture tests skipped: ${CAPTURES} not found`);
+
+/** Starts a command that serves a stream (simulate, replay) on a free loopback port; the process and its endpoint. */
+async function serving(args: string[]): Promise<{ server: CliProcess; endpoint: string }> {
+  const server = startCli([...args, '--bind', 'tcp://127.0.0.1:*']);
+  return { server, endpoint: await server.listeningEndpoint() };
+}
+
+/** `simulate` with these options (words separated by single spaces), serving on loopback. */
+const simulator = (options: string) => serving(['simulate', ...options.split(' ')]);
+
+/** `replay` of the recording at `path` with these options, serving on loopback. */
+const replayer = (path: string, ...options: string[]) => serving(['replay', path, ...options]);
 
 async function readRecording(path: string): Promise<RecordedMessage[]> {
   const reader = await RecordingReader.open(path);
@@ -45,8 +57,7 @@ function expectSameMessages(a: RecordedMessage[], b: RecordedMessage[]): void {
 
 /** Replays `file` at max speed into a new recorder; returns what the recorder captured. */
 async function replayThroughRecorder(file: string, out: string, series: number): Promise<RecordedMessage[]> {
-  const replay = startCli(['replay', file, '--bind', 'tcp://127.0.0.1:*', '--speed', 'max']);
-  const endpoint = await replay.listeningEndpoint();
+  const { server: replay, endpoint } = await replayer(file, '--speed', 'max');
   const recorded = await runCli(['record', '--endpoint', endpoint, '--out', out, '--series', String(series)]);
   expect(recorded.code, recorded.stderr).toBe(0);
   const replayed = await replay.done;
@@ -60,6 +71,13 @@ function realCaptureMessages(): { v1: Buffer[][]; v2: Buffer[][] } {
   const v1 = [range(1, 9), range(10, 13), range(14, 17), range(18, 21), [part(22)]];
   const v2 = ['start', 'image', 'end'].map((n) => [readFileSync(join(TICKIT, `${n}.cbor`))]);
   return { v1, v2 };
+}
+
+/** The real V1 capture written as a recording named `name` in the scratch directory; its path. */
+async function v1CaptureRecording(name: string): Promise<string> {
+  const path = join(dir, name);
+  await writeRecording(path, realCaptureMessages().v1);
+  return path;
 }
 
 async function writeRecording(path: string, messages: Buffer[][]): Promise<void> {
@@ -86,22 +104,9 @@ function jsonLines(text: string): Array<Record<string, unknown>> {
 describe('record and replay', () => {
   for (const stream of ['v1', 'v2'] as const) {
     it(`round-trips a simulated ${stream} series byte for byte`, async () => {
-      const sim = startCli([
-        'simulate',
-        '--frames',
-        '4',
-        '--rate',
-        'max',
-        '--stream',
-        stream,
-        '--seed',
-        '3',
-        '--bind',
-        'tcp://127.0.0.1:*',
-        '--header-appendix',
-        'hello',
-      ]);
-      const endpoint = await sim.listeningEndpoint();
+      const { server: sim, endpoint } = await simulator(
+        `--frames 4 --rate max --stream ${stream} --seed 3 --header-appendix hello`,
+      );
       const first = join(dir, `sim-${stream}.sprec`);
       const rec = await runCli(['record', '--endpoint', endpoint, '--out', first, '--series', '1']);
       expect(rec.code, rec.stderr).toBe(0);
@@ -135,8 +140,7 @@ describe('record and replay', () => {
       for (let i = 0; i < v1.length; i++) await writer.write(v1[i]!, BigInt(i) * 100_000_000n);
       await writer.close();
       for (const speedFactor of [1, 4]) {
-        const replay = startCli(['replay', path, '--bind', 'tcp://127.0.0.1:*', '--speed', String(speedFactor)]);
-        const endpoint = await replay.listeningEndpoint();
+        const { server: replay, endpoint } = await replayer(path, '--speed', String(speedFactor));
         const out = join(dir, `paced-copy-${speedFactor}.sprec`);
         const rec = await runCli(['record', '--endpoint', endpoint, '--out', out, '--series', '1']);
         expect(rec.code, rec.stderr).toBe(0);
@@ -151,11 +155,8 @@ describe('record and replay', () => {
   it.skipIf(!haveCaptures)(
     'loops with --loop until stopped, and replays the complete messages of a truncated recording',
     async () => {
-      const { v1 } = realCaptureMessages();
-      const path = join(dir, 'loop.sprec');
-      await writeRecording(path, v1);
-      const replay = startCli(['replay', path, '--bind', 'tcp://127.0.0.1:*', '--speed', 'max', '--loop']);
-      const endpoint = await replay.listeningEndpoint();
+      const path = await v1CaptureRecording('loop.sprec');
+      const { server: replay, endpoint } = await replayer(path, '--speed', 'max', '--loop');
       const out = join(dir, 'loop-copy.sprec');
       const rec = await runCli(['record', '--endpoint', endpoint, '--out', out, '--series', '2']);
       expect(rec.code, rec.stderr).toBe(0);
@@ -167,8 +168,7 @@ describe('record and replay', () => {
       // Cut the file inside the last message (the series end): the rest is still served.
       const cut = join(dir, 'cut.sprec');
       writeFileSync(cut, readFileSync(path).subarray(0, statSync(path).size - 5));
-      const cutReplay = startCli(['replay', cut, '--bind', 'tcp://127.0.0.1:*', '--speed', 'max']);
-      const cutEndpoint = await cutReplay.listeningEndpoint();
+      const { server: cutReplay, endpoint: cutEndpoint } = await replayer(cut, '--speed', 'max');
       const inspect = startCli(['inspect', '--endpoint', cutEndpoint, '--json']);
       const replayed = await cutReplay.done;
       expect(replayed.code).toBe(0);
@@ -187,20 +187,7 @@ describe('record and replay', () => {
   );
 
   it('stops recording cleanly on SIGTERM, leaving a complete readable file', async () => {
-    const sim = startCli([
-      'simulate',
-      '--frames',
-      '100000',
-      '--rate',
-      '20',
-      '--pool',
-      '2',
-      '--header-detail',
-      'basic',
-      '--bind',
-      'tcp://127.0.0.1:*',
-    ]);
-    const endpoint = await sim.listeningEndpoint();
+    const { server: sim, endpoint } = await simulator('--frames 100000 --rate 20 --pool 2 --header-detail basic');
     const out = join(dir, 'interrupted.sprec');
     const rec = startCli(['record', '--endpoint', endpoint, '--out', out]);
     await rec.waitForStderr(/recording tcp/);
@@ -224,11 +211,8 @@ describe('inspect', () => {
   it.skipIf(!haveCaptures)(
     'prints the real V1 capture as JSON lines with the sha256 of the decoded pixels, and exits 0',
     async () => {
-      const { v1 } = realCaptureMessages();
-      const path = join(dir, 'dls.sprec');
-      await writeRecording(path, v1);
-      const replay = startCli(['replay', path, '--bind', 'tcp://127.0.0.1:*', '--speed', 'max']);
-      const endpoint = await replay.listeningEndpoint();
+      const path = await v1CaptureRecording('dls.sprec');
+      const { server: replay, endpoint } = await replayer(path, '--speed', 'max');
       const result = await runCli(['inspect', '--endpoint', endpoint, '--json']);
       expect(result.code, result.stderr).toBe(0);
       await replay.done;
@@ -262,27 +246,9 @@ describe('inspect', () => {
   );
 
   it('fingerprints simulated V2 uint32 frames exactly and exits after the requested number of series', async () => {
-    const sim = startCli([
-      'simulate',
-      '--frames',
-      '2',
-      '--rate',
-      'max',
-      '--stream',
-      'v2',
-      '--dtype',
-      'uint32',
-      '--seed',
-      '8',
-      '--series',
-      '10',
-      '--series-count',
-      '2',
-      '--ice-rings',
-      '--bind',
-      'tcp://127.0.0.1:*',
-    ]);
-    const endpoint = await sim.listeningEndpoint();
+    const { server: sim, endpoint } = await simulator(
+      '--frames 2 --rate max --stream v2 --dtype uint32 --seed 8 --series 10 --series-count 2 --ice-rings',
+    );
     const result = await runCli(['inspect', '--endpoint', endpoint, '--json', '--series', '2']);
     expect(result.code, result.stderr).toBe(0);
     expect((await sim.done).code).toBe(0);
@@ -306,19 +272,7 @@ describe('inspect', () => {
   });
 
   it('follows a --repeat simulator across series until it is stopped', async () => {
-    const sim = startCli([
-      'simulate',
-      '--repeat',
-      '--frames',
-      '1',
-      '--rate',
-      'max',
-      '--series',
-      '7',
-      '--bind',
-      'tcp://127.0.0.1:*',
-    ]);
-    const endpoint = await sim.listeningEndpoint();
+    const { server: sim, endpoint } = await simulator('--repeat --frames 1 --rate max --series 7');
     const result = await runCli(['inspect', '--endpoint', endpoint, '--json', '--series', '3']);
     expect(result.code, result.stderr).toBe(0);
     const ends = jsonLines(result.stdout).filter((r) => r.type === 'series-end');
@@ -334,8 +288,7 @@ describe('inspect', () => {
   });
 
   it('prints readable text lines without --json', async () => {
-    const sim = startCli(['simulate', '--frames', '1', '--rate', 'max', '--bind', 'tcp://127.0.0.1:*']);
-    const endpoint = await sim.listeningEndpoint();
+    const { server: sim, endpoint } = await simulator('--frames 1 --rate max');
     const result = await runCli(['inspect', '--endpoint', endpoint]);
     expect(result.code, result.stderr).toBe(0);
     await sim.done;

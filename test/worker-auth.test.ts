@@ -39,6 +39,14 @@ function keys() {
   };
 }
 
+/** A good-path worker joining `t` with key file `keyFile`, trusting the pipeline's public key; killed after the test. */
+function startWorker(t: Target, keyFile: string, serverKeyFile: string, timeoutMs: number): CliProcess {
+  const args = ['--connect', t.workerEndpoint, '--path', 'good', '--key', keyFile, '--server-key', serverKeyFile];
+  const worker = startCli(['worker', ...args], timeoutMs);
+  closers.push(() => worker.child.kill('SIGKILL'));
+  return worker;
+}
+
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const status = async (t: Target) =>
   (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as {
@@ -67,21 +75,7 @@ describe('the worker port with authentication', () => {
     targets.push(t);
     const before = (await status(t)).workers.length;
     expect(before).toBe(2); // the local fast and good workers, in with the pipeline's own key
-    const worker: CliProcess = startCli(
-      [
-        'worker',
-        '--connect',
-        t.workerEndpoint,
-        '--path',
-        'good',
-        '--key',
-        k.worker.keyFile,
-        '--server-key',
-        k.pipeline.publicFile,
-      ],
-      120_000,
-    );
-    closers.push(() => worker.child.kill('SIGKILL'));
+    const worker = startWorker(t, k.worker.keyFile, k.pipeline.publicFile, 120_000);
     for (let i = 0; i < 200 && (await status(t)).workers.length === before; i++) await pause(50);
     expect((await status(t)).workers.length).toBe(before + 1);
 
@@ -122,21 +116,7 @@ describe('the worker port with authentication', () => {
     const t = await startTarget(k.yaml);
     targets.push(t);
     const stranger = writeKeyPair(join(k.dir, 'stranger'));
-    const worker = startCli(
-      [
-        'worker',
-        '--connect',
-        t.workerEndpoint,
-        '--path',
-        'good',
-        '--key',
-        stranger.keyFile,
-        '--server-key',
-        k.pipeline.publicFile,
-      ],
-      60_000,
-    );
-    closers.push(() => worker.child.kill('SIGKILL'));
+    const worker = startWorker(t, stranger.keyFile, k.pipeline.publicFile, 60_000);
     await worker.waitForStderr(
       /refused this worker's authentication: is its public key in pipeline\.auth\.authorized_workers_file/,
     );

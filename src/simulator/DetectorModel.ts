@@ -2,6 +2,7 @@
 // inter-module gaps), pixel mask, saturation and a default experiment geometry.
 import type { PixelDtype } from '../receiver/events.js';
 import { HC_EV_ANGSTROM } from '../receiver/fields.js';
+import { EIGER_PIXEL_SIZE_M } from '../stages/geometry/DetectorGeometry.js';
 import { EIGER2_LAYOUT } from '../stages/geometry/eigerModules.js';
 import { Prng } from './Prng.js';
 
@@ -18,7 +19,7 @@ const MODULE_WIDTH = EIGER2_LAYOUT.moduleWidth;
 const MODULE_HEIGHT = EIGER2_LAYOUT.moduleHeight;
 const GAP_COLUMNS = EIGER2_LAYOUT.gapColumns;
 const GAP_ROWS = EIGER2_LAYOUT.gapRows;
-export const PIXEL_SIZE_M = 75e-6;
+export const PIXEL_SIZE_M = EIGER_PIXEL_SIZE_M;
 
 interface ModelSpec {
   modulesX: number;

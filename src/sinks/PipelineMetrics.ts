@@ -5,88 +5,67 @@ import type { FrameResult } from './records.js';
 import type { ResultSink } from './ResultSink.js';
 import type { SeriesRecord, SeriesSummary } from './records.js';
 
+/** Makes metrics registered in one registry: name, label names (none: []) and help text. */
+class MetricsIn {
+  constructor(private readonly registry: Registry) {}
+
+  counter<L extends string>(name: string, labelNames: readonly L[], help: string): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  gauge<L extends string>(name: string, labelNames: readonly L[], help: string): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  histogram<L extends string>(name: string, labelNames: readonly L[], help: string, buckets: number[]): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  }
+}
+
+const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 export class PipelineMetrics implements ResultSink {
   readonly registry = new Registry();
-  readonly framesReceived = new Counter({
-    name: 'sp_frames_received_total',
-    help: 'Frames received from the detector',
-    registers: [this.registry],
-  });
-  readonly framesProcessed = new Counter({
-    name: 'sp_frames_processed_total',
-    help: 'Frames analysed, by path',
-    labelNames: ['path'] as const,
-    registers: [this.registry],
-  });
-  readonly fastSkips = new Counter({
-    name: 'sp_fast_skipped_total',
-    help: 'Frames the fast path did not analyse, by reason',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
-  readonly goodLost = new Counter({
-    name: 'sp_good_lost_total',
-    help: 'Frames the good path could not process, by reason',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
-  readonly hits = new Counter({
-    name: 'sp_hits_total',
-    help: 'Good-path frames that were hits',
-    registers: [this.registry],
-  });
-  readonly receiverErrors = new Gauge({
-    name: 'sp_receiver_errors',
-    help: 'Messages the receiver rejected, by reason',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
-  readonly latency = new Histogram({
-    name: 'sp_result_latency_seconds',
-    help: 'Frame arrival to result at the collector',
-    labelNames: ['path'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
-  readonly queueDepth = new Gauge({
-    name: 'sp_good_queue_frames',
-    help: 'Good-path frames waiting for a worker',
-    labelNames: ['where'] as const,
-    registers: [this.registry],
-  });
-  readonly inFlight = new Gauge({
-    name: 'sp_in_flight_frames',
-    help: 'Frames at workers, by path',
-    labelNames: ['path'] as const,
-    registers: [this.registry],
-  });
-  readonly workers = new Gauge({
-    name: 'sp_workers',
-    help: 'Workers in each pool',
-    labelNames: ['path', 'where'] as const,
-    registers: [this.registry],
-  });
-  readonly spilled = new Gauge({
-    name: 'sp_good_spilled_total',
-    help: 'Good-path frames that went to disk because the memory budget was used up',
-    registers: [this.registry],
-  });
-  readonly tasksByTransport = new Gauge({
-    name: 'sp_tasks_sent_total',
-    help: 'Tasks sent to workers, by how their bytes travelled (shared memory or socket)',
-    labelNames: ['transport'] as const,
-    registers: [this.registry],
-  });
-  readonly redelivered = new Gauge({
-    name: 'sp_good_redelivered_total',
-    help: 'Good-path frames handed to another worker after theirs died',
-    registers: [this.registry],
-  });
-  readonly seriesCompleted = new Counter({
-    name: 'sp_series_completed_total',
-    help: 'Series summarised',
-    registers: [this.registry],
-  });
+  private readonly m = new MetricsIn(this.registry);
+  readonly framesReceived = this.m.counter('sp_frames_received_total', [], 'Frames received from the detector');
+  readonly framesProcessed = this.m.counter('sp_frames_processed_total', ['path'], 'Frames analysed, by path');
+  readonly fastSkips = this.m.counter(
+    'sp_fast_skipped_total',
+    ['reason'],
+    'Frames the fast path did not analyse, by reason',
+  );
+  readonly goodLost = this.m.counter(
+    'sp_good_lost_total',
+    ['reason'],
+    'Frames the good path could not process, by reason',
+  );
+  readonly hits = this.m.counter('sp_hits_total', [], 'Good-path frames that were hits');
+  readonly receiverErrors = this.m.gauge('sp_receiver_errors', ['reason'], 'Messages the receiver rejected, by reason');
+  readonly latency = this.m.histogram(
+    'sp_result_latency_seconds',
+    ['path'],
+    'Frame arrival to result at the collector',
+    LATENCY_BUCKETS_S,
+  );
+  readonly queueDepth = this.m.gauge('sp_good_queue_frames', ['where'], 'Good-path frames waiting for a worker');
+  readonly inFlight = this.m.gauge('sp_in_flight_frames', ['path'], 'Frames at workers, by path');
+  readonly workers = this.m.gauge('sp_workers', ['path', 'where'], 'Workers in each pool');
+  readonly spilled = this.m.gauge(
+    'sp_good_spilled_total',
+    [],
+    'Good-path frames that went to disk because the memory budget was used up',
+  );
+  readonly tasksByTransport = this.m.gauge(
+    'sp_tasks_sent_total',
+    ['transport'],
+    'Tasks sent to workers, by how their bytes travelled (shared memory or socket)',
+  );
+  readonly redelivered = this.m.gauge(
+    'sp_good_redelivered_total',
+    [],
+    'Good-path frames handed to another worker after theirs died',
+  );
+  readonly seriesCompleted = this.m.counter('sp_series_completed_total', [], 'Series summarised');
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sp_process_' });

@@ -46,12 +46,12 @@ export type NotWrittenReason = (typeof NOT_WRITTEN_REASONS)[number];
 
 /** Why the fast path did not analyse a frame. */
 export const SKIP_REASONS = [
-  'sampled-out',
-  'busy',
-  'setting-up',
-  'no-workers',
-  'worker-lost',
-  ...FAILURE_CODES.map((c) => `failed-${c}` as const),
+  'sampled-out', // the fast path's sampling (every n-th frame, a fraction) passed it over
+  'busy', //        workers ready for its series, none with credit to spare
+  'setting-up', //  no worker had its series' set-up ready yet
+  'no-workers', //  no fast worker was connected
+  'worker-lost', // the worker it was sent to went away before answering
+  ...FAILURE_CODES.map((c) => `failed-${c}` as const), // the worker's failure code
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

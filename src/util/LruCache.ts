@@ -3,11 +3,15 @@
 // the first key is the least recently used once each hit is moved to the end.
 export class LruCache<K, V> {
   private readonly entries = new Map<K, V>();
-  /** Values made because the key was not there. */
-  builds = 0;
+  private made = 0;
 
   constructor(private readonly capacity: number) {
     if (!(capacity >= 1)) throw new Error(`an LRU cache holds at least one entry, not ${capacity}`);
+  }
+
+  /** Values made because the key was not there. */
+  get builds(): number {
+    return this.made;
   }
 
   get size(): number {
@@ -23,7 +27,7 @@ export class LruCache<K, V> {
       return hit;
     }
     const value = make();
-    this.builds++;
+    this.made++;
     this.entries.set(key, value);
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as K);
     return value;

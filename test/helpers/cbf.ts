@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DetectorGeometry } from '../../src/stages/geometry/DetectorGeometry.js';
 
 export interface CbfFrame {
   width: number;
@@ -20,6 +21,20 @@ export interface CbfFrame {
   beamY: number; // pixels, slow
   countCutoff: number;
   detector: string;
+}
+
+/** The experiment geometry a frame's header gives. */
+export function cbfGeometry(frame: CbfFrame): DetectorGeometry {
+  return new DetectorGeometry({
+    width: frame.width,
+    height: frame.height,
+    beamCenterX: frame.beamX,
+    beamCenterY: frame.beamY,
+    distance: frame.distance,
+    wavelength: frame.wavelength,
+    pixelSizeX: frame.pixelSizeX,
+    pixelSizeY: frame.pixelSizeY,
+  });
 }
 
 /** The shared data folder (../shared/data from the project root), or null when absent. Works

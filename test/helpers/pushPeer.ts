@@ -54,7 +54,7 @@ export class RecordingLogger {
   }
 }
 
-import type { StreamEvent } from '../../src/receiver/events.js';
+import type { Frame, SeriesStart, StreamEvent } from '../../src/receiver/events.js';
 import { StreamReceiver, type StreamReceiverOptions } from '../../src/receiver/StreamReceiver.js';
 import type { ReceiverStats } from '../../src/receiver/ReceiverStats.js';
 
@@ -94,4 +94,14 @@ export async function exchange(
     peer.close();
   }
   return { events, stats: receiver.stats, log };
+}
+
+/** The frames among `events`. */
+export function framesOf(events: readonly StreamEvent[]): Frame[] {
+  return events.filter((e): e is Frame => e.type === 'frame');
+}
+
+/** The first series start among `events` (the test expects one). */
+export function seriesStartOf(events: readonly StreamEvent[]): SeriesStart {
+  return events.find((e): e is SeriesStart => e.type === 'series-start')!;
 }

@@ -30,8 +30,13 @@ export function bytesOf(values: Values, endian: Endian): Uint8Array {
   return be;
 }
 
+export interface TypedArrayOptions {
+  endian?: Endian;
+  compression?: Compression;
+}
+
 /** A typed array (tag 64-87) whose byte string is plain or compressed (tag 56500, little-endian only). */
-export function typedArray(values: Values, options: { endian?: Endian; compression?: Compression } = {}): Tag {
+export function typedArray(values: Values, options: TypedArrayOptions = {}): Tag {
   const endian = options.endian ?? 'le';
   const compression = options.compression ?? null;
   const tag = typedArrayTag(values, endian);
@@ -46,6 +51,17 @@ export function typedArray(values: Values, options: { endian?: Endian; compressi
 /** A row-major MultiDimArray (tag 40): rows = image height. */
 export function multiDim(rows: number, cols: number, typed: Tag): Tag {
   return new Tag([[rows, cols], typed], 40);
+}
+
+/** A per-channel map with one channel, threshold_1: `values` as a rows x cols typed array (an
+ * image's data, or a header array such as pixel_mask). */
+export function channel1(
+  rows: number,
+  cols: number,
+  values: Values,
+  options: TypedArrayOptions = {},
+): Record<string, Tag> {
+  return { threshold_1: multiDim(rows, cols, typedArray(values, options)) };
 }
 
 export interface EncodeOptions {
@@ -136,6 +152,11 @@ export function endFields(seriesId = 7, uniqueId = '01TESTSERIES0000000000000A')
   return { type: 'end', series_id: seriesId, series_unique_id: uniqueId };
 }
 
+/** The start, an image and the end message, encoded. */
+export const startMessage = (s: StartSpec, options?: EncodeOptions): Buffer => encodeMessage(startFields(s), options);
+export const imageMessage = (s: ImageSpec, options?: EncodeOptions): Buffer => encodeMessage(imageFields(s), options);
+export const endMessage = (options?: EncodeOptions): Buffer => encodeMessage(endFields(), options);
+
 /** Deterministic pixels: counts with a fixed-seed generator, scaled to the dtype. */
 export function pixels<T extends Uint8Array | Uint16Array | Uint32Array>(
   Kind: { new (n: number): T },
@@ -157,4 +178,24 @@ function shuffled<T>(items: T[], seed: number): T[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
+}
+
+export interface GoodSeries {
+  /** The good image's pixels (seed 1). */
+  img: Uint16Array;
+  start: Buffer;
+  /** Image 1: image 0 is left for whatever the test sends between start and end. */
+  good: Buffer;
+  end: Buffer;
+}
+
+/** A width x height uint16 series of one good image, for tests that send something bad in it. */
+export function goodSeries(width: number, height: number, compression: Compression = 'bslz4'): GoodSeries {
+  const img = pixels(Uint16Array, width * height, 1);
+  return {
+    img,
+    start: startMessage({ width, height }),
+    good: imageMessage({ imageId: 1, data: channel1(height, width, img, { compression }) }),
+    end: endMessage(),
+  };
 }

@@ -41,9 +41,7 @@ export function registerInspectCommand(program: Command): void {
         '  {"type":"series-end","series":S,"frames":N,"complete":true|false}\n' +
         'Exit code 0 after --series series have ended; 1 when a frame failed to decode or the stream stopped early.',
     )
-    .action(async (options: InspectOptions) => {
-      await inspect(options);
-    });
+    .action(inspect);
 }
 
 async function inspect(o: InspectOptions): Promise<void> {
@@ -87,6 +85,11 @@ async function inspect(o: InspectOptions): Promise<void> {
 
 type Row = Record<string, unknown> & { type: string };
 
+/** The image shape, as the start and the frame records both give it. */
+function shapeOf(e: SeriesStart | Frame): Pick<Row, 'width' | 'height' | 'dtype'> {
+  return { width: e.width, height: e.height, dtype: e.dtype };
+}
+
 function startRecord(e: SeriesStart): Row {
   return {
     type: 'series-start',
@@ -95,9 +98,7 @@ function startRecord(e: SeriesStart): Row {
     seriesUniqueId: e.seriesUniqueId,
     headerDetail: e.headerDetail,
     detector: e.detectorDescription,
-    width: e.width,
-    height: e.height,
-    dtype: e.dtype,
+    ...shapeOf(e),
     nimages: e.numberOfImages,
     channels: e.channels,
     beamCenterX: e.beamCenterX,
@@ -123,9 +124,7 @@ function frameRecord(e: Frame, decoder: FrameDecoder | null): Row & { error?: st
     series: e.series,
     frame: e.frame,
     channel: e.channel,
-    width: e.width,
-    height: e.height,
-    dtype: e.dtype,
+    ...shapeOf(e),
     encoding: e.encoding.name,
     bytes: e.data.length,
   };

@@ -39,9 +39,7 @@ export function registerRecordCommand(program: Command): void {
         'Progress (messages, frames, MB, frame rate) is shown on stderr.\n' +
         'The file format is documented in tools/replay/RecordingFormat.ts.',
     )
-    .action(async (options: RecordOptions) => {
-      await record(options);
-    });
+    .action(record);
 }
 
 async function record(o: RecordOptions): Promise<void> {

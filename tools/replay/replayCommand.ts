@@ -42,9 +42,7 @@ export function registerReplayCommand(program: Command): void {
       '\nSending starts when a receiver connects (a PUSH socket holds messages until it has a peer).\n' +
         'The bound endpoint is printed on stderr ("listening on ...").',
     )
-    .action(async (file: string, options: ReplayOptions) => {
-      await replay(file, options);
-    });
+    .action(replay);
 }
 
 async function replay(file: string, o: ReplayOptions): Promise<void> {

@@ -100,9 +100,7 @@ export function registerSimulateCommand(program: Command): void {
         '\nThe bound endpoint is printed on stderr ("listening on ..."). Frames at high rates come from a pool\n' +
         'of pre-encoded frames: frame i repeats pool entry i % pool (the truth file says which, as "source").',
     )
-    .action(async (options: SimulateOptions) => {
-      await simulate(options);
-    });
+    .action(simulate);
 }
 
 async function simulate(o: SimulateOptions): Promise<void> {

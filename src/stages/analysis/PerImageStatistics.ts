@@ -55,15 +55,7 @@ export class PerImageStatistics {
     if (!(this.hitMinSpots >= 0))
       throw new Error(`per-image statistics: hitMinSpots must be >= 0, got ${this.hitMinSpots}`);
     // rings down to the detector's highest resolution (its corners)
-    const g = geometry;
-    let maxDs2 = 0;
-    for (const [x, y] of [
-      [0, 0],
-      [g.width, 0],
-      [0, g.height],
-      [g.width, g.height],
-    ] as const)
-      maxDs2 = Math.max(maxDs2, g.dStarSqAt(x, y));
+    const maxDs2 = geometry.maxAtCorners((x, y) => geometry.dStarSqAt(x, y));
     this.ice = new IceRingFilter(1 / Math.sqrt(maxDs2), options.iceRingWidth ?? DEFAULT_ICE_RING_WIDTH);
   }
 

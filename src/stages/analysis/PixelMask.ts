@@ -90,17 +90,12 @@ export function buildStaticMask(
  * Keeps the static masks of the last few geometries. A mask is rebuilt only when the geometry,
  * the detector mask (by identity) or the user mask changes; `builds` counts the rebuilds.
  */
-export class PixelMaskCache {
-  private readonly cache: LruCache<string, StaticMask>;
+export class PixelMaskCache extends LruCache<string, StaticMask> {
   private readonly detectorMaskIds = new WeakMap<Uint32Array, number>();
   private nextId = 1;
 
   constructor(capacity = 2) {
-    this.cache = new LruCache(capacity);
-  }
-
-  get builds(): number {
-    return this.cache.builds;
+    super(capacity);
   }
 
   get(
@@ -115,7 +110,7 @@ export class PixelMaskCache {
       this.detectorMaskId(source.pixelMask),
       userMaskKey(userMask),
     ].join('|');
-    return this.cache.getOrMake(key, () => buildStaticMask(this.nextId++, geometry, source, userMask, rotations));
+    return this.getOrMake(key, () => buildStaticMask(this.nextId++, geometry, source, userMask, rotations));
   }
 
   private detectorMaskId(mask: Uint32Array | null): number {

@@ -59,17 +59,9 @@ function unitValueAtCorner(geometry: DetectorGeometry, unit: RadialUnit, rotatio
   if (rotations && (rotations.rot1 || rotations.rot2 || rotations.rot3)) {
     throw new Error('radial bins: give an explicit min/max when the detector is tilted');
   }
-  let best = 0;
-  for (const [x, y] of [
-    [0, 0],
-    [geometry.width, 0],
-    [0, geometry.height],
-    [geometry.width, geometry.height],
-  ] as const) {
-    const v = unit === 'q' ? geometry.qAt(x, y) : (geometry.twoThetaAt(x, y) * 180) / Math.PI;
-    best = Math.max(best, v);
-  }
-  return best;
+  return geometry.maxAtCorners((x, y) =>
+    unit === 'q' ? geometry.qAt(x, y) : (geometry.twoThetaAt(x, y) * 180) / Math.PI,
+  );
 }
 
 /** Resolves the spec's range (defaults) and checks it; throws naming what is wrong. */
@@ -183,26 +175,16 @@ export function buildRadialTables(
 }
 
 /** Keeps the radial tables of the last few geometries/layouts; `builds` counts the rebuilds. */
-export class RadialTableCache {
-  private readonly cache: LruCache<string, RadialTables>;
-
+export class RadialTableCache extends LruCache<string, RadialTables> {
   constructor(capacity = 2) {
-    this.cache = new LruCache(capacity);
+    super(capacity);
   }
 
-  get builds(): number {
-    return this.cache.builds;
-  }
-
-  get(
-    geometry: DetectorGeometry,
-    mask: StaticMask | null,
-    binSpec: RadialBinSpec,
-    corrections: RadialCorrections = {},
-    rotations?: PoniRotations,
-  ): RadialTables {
+  /** The tables buildRadialTables makes from these arguments, built only when not kept. */
+  get(...args: Parameters<typeof buildRadialTables>): RadialTables {
+    const [geometry, mask, binSpec, corrections = {}, rotations] = args;
     const spec = resolveBinSpec(binSpec, geometry, rotations);
     const key = radialTablesKey(geometry, mask, spec, corrections, rotations);
-    return this.cache.getOrMake(key, () => buildRadialTables(geometry, mask, spec, corrections, rotations));
+    return this.getOrMake(key, () => buildRadialTables(geometry, mask, spec, corrections, rotations));
   }
 }

@@ -30,33 +30,33 @@ export function createSpotFinder(
 ): SpotFinder {
   if (kind === 'dispersion') {
     const f = new DispersionSpotFinder(geometry.width, geometry.height, mask, options.dispersion);
-    let out: SpotFinderFrame | undefined; // reused: no allocation per frame
-    return {
-      kind,
-      find(pixels) {
-        const r = f.find(pixels);
-        out ??= { spots: r.spots, nSpots: 0, saturatedPixels: 0, backgroundMean: NaN };
-        out.nSpots = r.nSpots;
-        out.saturatedPixels = r.saturatedPixels;
-        out.backgroundMean = r.backgroundMean;
-        return out;
-      },
-    };
+    return reusingFrame(kind, f, 'nSpots', 'backgroundMean');
   }
   if (kind === 'peakfinder8') {
     const f = new Peakfinder8(geometry, mask, options.peakfinder8);
-    let out: SpotFinderFrame | undefined;
-    return {
-      kind,
-      find(pixels) {
-        const r = f.find(pixels);
-        out ??= { spots: r.spots, nSpots: 0, saturatedPixels: 0, backgroundMean: NaN };
-        out.nSpots = r.nPeaks;
-        out.saturatedPixels = r.saturatedPixels;
-        out.backgroundMean = r.meanValid;
-        return out;
-      },
-    };
+    return reusingFrame(kind, f, 'nPeaks', 'meanValid');
   }
   throw new Error(`spot finder: unknown kind ${String(kind)} (expected 'dispersion' or 'peakfinder8')`);
+}
+
+/** A SpotFinder over a finder with its own result type: the spot count and background mean are
+ * read from the named fields into one object, made on the first frame and reused after (no
+ * allocation per frame). */
+function reusingFrame<
+  N extends string,
+  B extends string,
+  R extends { spots: SpotTable; saturatedPixels: number } & Record<N | B, number>,
+>(kind: SpotFinderKind, finder: { find(pixels: SpotPixels): R }, nSpots: N, backgroundMean: B): SpotFinder {
+  let out: SpotFinderFrame | undefined;
+  return {
+    kind,
+    find(pixels) {
+      const r = finder.find(pixels);
+      out ??= { spots: r.spots, nSpots: 0, saturatedPixels: 0, backgroundMean: NaN };
+      out.nSpots = r[nSpots];
+      out.saturatedPixels = r.saturatedPixels;
+      out.backgroundMean = r[backgroundMean];
+      return out;
+    },
+  };
 }

@@ -70,6 +70,13 @@ export class DetectorGeometry {
     return s > 0 ? 1 / s : Infinity;
   }
 
+  /** The largest value `f` takes at the detector's four corners (on a flat detector normal to
+   * the beam, the angle from the beam is largest at one of them). */
+  maxAtCorners(f: (x: number, y: number) => number): number {
+    const [w, h] = [this.width, this.height];
+    return Math.max(f(0, 0), f(w, 0), f(0, h), f(w, h));
+  }
+
   /** Identity of a geometry, for caching tables that depend only on it. */
   key(): string {
     return [
@@ -83,4 +90,35 @@ export class DetectorGeometry {
       this.pixelSizeY,
     ].join(':');
   }
+}
+
+/** The pixel size of EIGER and EIGER2 sensors, 75 um square, in metres. */
+export const EIGER_PIXEL_SIZE_M = 75e-6;
+
+/** Where an EIGER sits: its distance, and the beam centre and wavelength unless the defaults. */
+export interface EigerPlacement {
+  /** Sample-detector distance in metres. */
+  distance: number;
+  /** Beam centre in pixels (fast, slow); the detector's centre when not given. */
+  beamCenterX?: number;
+  beamCenterY?: number;
+  /** Wavelength in angstrom; 1 when not given. */
+  wavelength?: number;
+}
+
+/**
+ * A detector with EIGER's 75 um pixels: the stand-in geometry when a series gives none (beam at
+ * the centre), and the one assumed for frames that carry none.
+ */
+export function eigerGeometry(width: number, height: number, at: EigerPlacement): DetectorGeometry {
+  return new DetectorGeometry({
+    width,
+    height,
+    beamCenterX: at.beamCenterX ?? width / 2,
+    beamCenterY: at.beamCenterY ?? height / 2,
+    distance: at.distance,
+    wavelength: at.wavelength ?? 1,
+    pixelSizeX: EIGER_PIXEL_SIZE_M,
+    pixelSizeY: EIGER_PIXEL_SIZE_M,
+  });
 }

@@ -7,6 +7,7 @@ import type { Collector } from '../collector/Collector.js';
 import type { SeriesSetups } from './SeriesSetups.js';
 import { stampResult, type Task, type TaskHeader } from './Task.js';
 import { CreditRing } from './CreditRing.js';
+import { inFlightCount, oldestSentAt, type Outstanding } from './outstanding.js';
 import type { PathDispatcher, WorkerBroker } from './WorkerBroker.js';
 import type { WorkerMessage } from './protocol.js';
 
@@ -17,10 +18,7 @@ export interface Sampling {
 
 export type Offer = 'sent' | 'sampled-out' | 'busy';
 
-interface FastWorker {
-  inFlight: Map<number, TaskHeader>;
-  /** When each in-flight task was sent, in the order sent. */
-  sentAt: Map<number, number>;
+interface FastWorker extends Outstanding<TaskHeader> {
   /** Runs whose tables this worker has built: only their frames go to it, so a frame never
    * waits behind a table build (a second or more on a large detector). */
   ready: Set<number>;
@@ -47,9 +45,7 @@ export class FastDispatcher implements PathDispatcher {
   }
 
   get inFlight(): number {
-    let n = 0;
-    for (const w of this.workers.values()) n += w.inFlight.size;
-    return n;
+    return inFlightCount(this.workers);
   }
 
   offer(task: Task): Offer {
@@ -116,9 +112,7 @@ export class FastDispatcher implements PathDispatcher {
   }
 
   oldestSentAt(id: string): number | null {
-    const sentAt = this.workers.get(id)?.sentAt;
-    if (!sentAt || sentAt.size === 0) return null;
-    return sentAt.values().next().value as number;
+    return oldestSentAt(this.workers.get(id));
   }
 
   private anyReady(run: number): boolean {

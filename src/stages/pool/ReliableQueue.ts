@@ -21,6 +21,7 @@
 import { type LostTask, SpillFile } from './SpillFile.js';
 import { type Task, type TaskHeader, taskBytes } from './Task.js';
 import { CreditRing } from './CreditRing.js';
+import { inFlightCount, oldestSentAt, type Outstanding } from './outstanding.js';
 import type { LostReason } from '../../sinks/records.js';
 
 /** Workers that may die holding one task before it is given up as 'worker-died'. */
@@ -30,12 +31,7 @@ export const MAX_HAND_BACKS = 3;
 /** Different workers that may fail one task before it is given up with the last one's reason. */
 export const MAX_FAILURES = 3;
 
-interface WorkerState {
-  /** In the order sent, so the first entry is the one held longest. */
-  inFlight: Map<number, Task>;
-  /** When each in-flight task was sent (ms since the epoch). */
-  sentAt: Map<number, number>;
-}
+type WorkerState = Outstanding<Task>;
 
 interface Comebacks {
   deaths: number;
@@ -108,9 +104,7 @@ export class ReliableQueue {
   }
 
   get inFlight(): number {
-    let n = 0;
-    for (const w of this.workers.values()) n += w.inFlight.size;
-    return n;
+    return inFlightCount(this.workers);
   }
 
   /** Bytes of waiting tasks held in spill files. */
@@ -218,9 +212,7 @@ export class ReliableQueue {
 
   /** When the task `id` has held longest was sent, or null when it holds none. */
   oldestSentAt(id: string): number | null {
-    const sentAt = this.workers.get(id)?.sentAt;
-    if (!sentAt || sentAt.size === 0) return null;
-    return sentAt.values().next().value as number;
+    return oldestSentAt(this.workers.get(id));
   }
 
   /** A worker is gone: its unacknowledged tasks are handed to others. Returns how many. */

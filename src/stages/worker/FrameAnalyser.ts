@@ -7,7 +7,7 @@
 // spots, on a nominal geometry; what needs the real one (radial profile, d_min, ice rings,
 // 4 A counts) is then left out and the frame carries the flag "no-geometry".
 import type { PixelArray } from '../../codec/FrameDecoder.js';
-import { DetectorGeometry } from '../geometry/DetectorGeometry.js';
+import { eigerGeometry, type DetectorGeometry } from '../geometry/DetectorGeometry.js';
 import { validLimit, type MaskSource, type StaticMask } from '../analysis/PixelMask.js';
 import { RadialProfiler, type RadialProfile, type RadialProfileResult } from '../analysis/RadialProfile.js';
 import { IceRingFlag } from '../analysis/IceRingFlag.js';
@@ -81,7 +81,7 @@ export class FrameAnalyser implements Analyser {
       }
     }
     if (!geometry) {
-      geometry = nominalGeometry(setup.width, setup.height);
+      geometry = eigerGeometry(setup.width, setup.height, { distance: 0.1 }); // a stand-in (beam at the centre) for spot finding only
       mask = new RadialProfiler({ bins: { unit: 'q', count: 1 } }).masks.get(geometry, source, shapesOnly);
     }
     mask = mask!;
@@ -189,20 +189,6 @@ export function createFrameAnalyser(
   path: PoolPath,
 ): FrameAnalyser {
   return new FrameAnalyser(setup, mask, settings, path);
-}
-
-/** A stand-in geometry for spot finding when the series gave none (beam at the centre). */
-function nominalGeometry(width: number, height: number): DetectorGeometry {
-  return new DetectorGeometry({
-    width,
-    height,
-    beamCenterX: width / 2,
-    beamCenterY: height / 2,
-    distance: 0.1,
-    wavelength: 1,
-    pixelSizeX: 75e-6,
-    pixelSizeY: 75e-6,
-  });
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
