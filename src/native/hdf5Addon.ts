@@ -15,6 +15,39 @@
 // ERR_HDF5 when it reported none; bad arguments throw ERR_INVALID_ARG / ERR_SIZE_MISMATCH.
 import { loadNativeAddon } from './addon.js';
 
+/** Every `.code` an error of the addon may carry: its own, then the errno names HDF5 reports
+ * (test/hdf5-addon.test.ts checks the list against the C sources and errorCodes()). */
+export const HDF5_ERROR_CODES = [
+  'ERR_INVALID_ARG',
+  'ERR_SIZE_MISMATCH',
+  'ERR_NO_MEMORY',
+  'ERR_HDF5',
+  'ERR_ADDON_INIT',
+  'ENOSPC',
+  'EDQUOT',
+  'EACCES',
+  'EPERM',
+  'ENOENT',
+  'EEXIST',
+  'EROFS',
+  'EIO',
+  'ENOTDIR',
+  'EISDIR',
+  'EFBIG',
+  'EMFILE',
+  'ENFILE',
+  'ENAMETOOLONG',
+  'ELOOP',
+  'EBADF',
+  'ENOMEM',
+  'EAGAIN',
+  'EBUSY',
+  'ENOLCK',
+  'ENOSYS',
+  'EINVAL',
+] as const;
+export type Hdf5ErrorCode = (typeof HDF5_ERROR_CODES)[number];
+
 /** An open HDF5 object (a tagged Node-API external); closed ones are refused by every function. */
 export type H5File = { readonly __h5: 'file' };
 export type H5Group = { readonly __h5: 'group' };
