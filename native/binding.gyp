@@ -20,7 +20,7 @@
       "sources": ["<!@(ls -1 hdf5/*.c)", "src/addon.c", "src/napi_args.c"],
       "include_dirs": ["src", "<!@(pkg-config --cflags-only-I hdf5 | sed 's/-I//g')"],
       "cflags": ["-O2", "-std=c11", "-Wall", "-Wextra", "-fno-strict-aliasing"],
-      "defines": ["NAPI_VERSION=8", "_POSIX_C_SOURCE=200809L"],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "libraries": ["<!@(pkg-config --libs hdf5)"]
     }
   ]

@@ -95,6 +95,19 @@ describe('sp_hdf5: surface and errors', () => {
     h5.closeFile(f);
     expect(h5.isOpen(f)).toBe(false);
   });
+
+  it('discardFile closes a file and its open objects without writing more to it', () => {
+    const path = join(tempDir(), 'd.h5');
+    const f = h5.createFile(path);
+    const g = h5.createGroup(f, 'entry');
+    const s = h5.createImageStack(g, 'data', 4, 4, 'uint16');
+    h5.writeChunk(s, 0, nativeCodec().encodeBslz4(new Uint16Array(16), 2));
+    const before = readFileSync(path);
+    h5.discardFile(f);
+    expect(h5.isOpen(f)).toBe(false);
+    expect(readFileSync(path)).toEqual(before);
+    expect(codeOf(() => h5.closeFile(f)).code).toBe('ERR_INVALID_ARG');
+  });
 });
 
 describe.skipIf(noH5py !== null)('sp_hdf5: what h5py reads back', () => {

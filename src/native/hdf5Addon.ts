@@ -109,9 +109,15 @@ export interface Hdf5Addon {
 
   /** Creates a new file (HDF5 1.10 format); never truncates: an existing path throws EEXIST. */
   createFile(path: string): H5File;
-  /** Flushes and closes; throws (and the file may stay open) when the flush fails or when groups
-   * or datasets of the file are still open: close those first. */
+  /** Flushes and closes. Refused (the file stays open and usable) while groups, datasets or
+   * attributes of it are open. When the flush fails (a full disk) it throws and the file stays
+   * open: discard it. (Should the close itself fail after a good flush, the file is forgotten:
+   * HDF5 cannot close it again safely. Files still open when the process ends are not flushed.) */
   closeFile(file: H5File): void;
+  /** After a failure: closes the file and its open objects without writing anything more to it
+   * (what is on disk stays as it was: partial). Never throws for the file's state. Handles to its
+   * objects must not be used afterwards. */
+  discardFile(file: H5File): void;
   /** Closes a group or dataset (the id is released even when its flush fails and this throws). */
   closeObject(object: H5Group | H5Dataset): void;
   /** False once closed (or released by a failed close). */
@@ -151,6 +157,7 @@ export const HDF5_FUNCTIONS = [
   'errorCodes',
   'createFile',
   'closeFile',
+  'discardFile',
   'closeObject',
   'isOpen',
   'createGroup',

@@ -10,7 +10,16 @@ import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { hdf5Addon, type H5File } from '../../native/hdf5Addon.js';
 import { crystfelGeometry } from './crystfelGeometry.js';
-import { checkPrefix, dataName, filesOfPrefix, geometryName, masterName, publish, tempName } from './fileNames.js';
+import {
+  checkPrefix,
+  dataName,
+  filesOfPrefix,
+  geometryName,
+  masterName,
+  publish,
+  tempName,
+  withCode,
+} from './fileNames.js';
 import { FlagBits, FrameTable } from './frameTable.js';
 import type { FileRecord, HitFileSeries, HitFrame } from './hitFileTypes.js';
 import {
@@ -102,7 +111,7 @@ export class NxmxSeriesWriter {
       try {
         writeFileSync(tempGeometry, crystfelGeometry(this.s, name, frames), { flag: 'wx' });
       } catch (err) {
-        throw new Error(`hit files: cannot write ${tempGeometry}: ${(err as Error).message}`, { cause: err });
+        throw withCode(`hit files: cannot write ${tempGeometry}: ${(err as Error).message}`, err);
       }
       const geometryPath = publish(this.s.directory, geometry);
       this.state = 'finished';
@@ -126,13 +135,7 @@ export class NxmxSeriesWriter {
     const h5 = hdf5Addon();
     if (this.data) abandonDataFile(this.data);
     this.data = null;
-    if (this.master && h5.isOpen(this.master)) {
-      try {
-        h5.closeFile(this.master);
-      } catch {
-        // aborting: the error that led here is the one reported
-      }
-    }
+    if (this.master && h5.isOpen(this.master)) h5.discardFile(this.master);
     this.master = null;
   }
 

@@ -4,6 +4,14 @@
 import { existsSync, linkSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** An Error with the message and the errno code of `cause`. */
+export function withCode(message: string, cause: unknown): Error {
+  const err = new Error(message, { cause }) as Error & { code?: string };
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string') err.code = code;
+  return err;
+}
+
 export const TEMP_SUFFIX = '.tmp';
 
 export const masterName = (prefix: string): string => `${prefix}_master.h5`;
@@ -45,7 +53,7 @@ export function publish(directory: string, name: string): string {
     linkSync(from, to);
   } catch (err) {
     if (!NO_HARD_LINKS.has((err as NodeJS.ErrnoException).code ?? '')) {
-      throw new Error(`hit files: cannot publish ${from} as ${to}: ${(err as Error).message}`, { cause: err });
+      throw withCode(`hit files: cannot publish ${from} as ${to}: ${(err as Error).message}`, err);
     }
     linked = false;
   }

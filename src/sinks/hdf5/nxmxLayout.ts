@@ -332,9 +332,9 @@ export function completeDataFile(
   a.closeFile(df.file);
 }
 
-/** Closes whatever of a data file is still open, ignoring errors (after a failure). */
+/** Closes whatever of a data file is still open without writing more (after a failure). */
 export function abandonDataFile(df: OpenDataFile): void {
   const a = h5();
   if (a.isOpen(df.stack)) closeQuietly(() => a.closeObject(df.stack));
-  if (a.isOpen(df.file)) closeQuietly(() => a.closeFile(df.file));
+  if (a.isOpen(df.file)) a.discardFile(df.file);
 }
