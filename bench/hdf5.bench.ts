@@ -17,6 +17,7 @@ import { nativeCodec } from '../src/codec/nativeCodec.js';
 import { NxmxSeriesWriter, type HitFileSeries, type HitFrame } from '../src/sinks/hdf5/NxmxSeriesWriter.js';
 import { detectorModel, type DetectorName } from '../src/simulator/DetectorModel.js';
 import { DEFAULT_SYNTH_OPTIONS, synthesizeFrameInto } from '../src/simulator/FrameSynth.js';
+import { testSeries } from '../test/helpers/hitFiles.js';
 import type { BenchReport } from './report.js';
 
 const SCALE = Number(process.env['HDF5_BENCH_SCALE'] ?? 1);
@@ -85,32 +86,8 @@ function realCases(root: string): Case[] {
 }
 
 function seriesFor(c: Case, directory: string): HitFileSeries {
-  return {
-    directory,
-    prefix: 'bench',
-    framesPerFile: FRAMES_PER_FILE,
-    series: 1,
-    seriesUniqueId: null,
-    width: c.width,
-    height: c.height,
-    dtype: c.dtype,
-    beamCenterX: c.width / 2,
-    beamCenterY: c.height / 2,
-    distance: 0.15,
-    wavelength: 1,
-    pixelSizeX: 75e-6,
-    pixelSizeY: 75e-6,
-    countTime: 0.001,
-    frameTime: 0.001,
-    saturationValue: null,
-    sensorMaterial: 'Si',
-    sensorThickness: 450e-6,
-    detectorDescription: 'bench',
-    detectorSerialNumber: null,
-    pixelMask: null,
-    channel: 'threshold_1',
-    startedAt: Date.now(),
-  };
+  const { width, height, dtype } = c;
+  return testSeries(directory, { prefix: 'bench', framesPerFile: FRAMES_PER_FILE, width, height, dtype });
 }
 
 /** A hit's result with 60 spots, as the analysis would hand it over. */

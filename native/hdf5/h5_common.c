@@ -238,6 +238,7 @@ char *sp_h5_arg_string(napi_env env, napi_value v, const char *what) {
 }
 
 char *sp_h5_child_path(const sp_h5_obj *parent, const char *name) {
+  if (name[0] == '/') return strdup(name);
   const char *base = parent->kind == SP_H5_FILE ? "" : parent->path;
   size_t n = strlen(base) + strlen(name) + 2;
   char *p = malloc(n);
@@ -245,17 +246,62 @@ char *sp_h5_child_path(const sp_h5_obj *parent, const char *name) {
   return p;
 }
 
+int sp_h5_begin(napi_env env, napi_callback_info info, size_t min, size_t max, int kinds, int named, sp_h5_call *c) {
+  memset(c, 0, sizeof *c);
+  if (max > sizeof c->argv / sizeof c->argv[0]) max = sizeof c->argv / sizeof c->argv[0];
+  if (sp_get_args(env, info, min, max, c->argv, &c->argc) != 0) return -1;
+  for (size_t i = c->argc; i < max; i++) napi_get_undefined(env, &c->argv[i]);
+  if (kinds && sp_h5_unwrap(env, c->argv[0], kinds == SP_H5_LOCATION ? "parent" : "object", kinds, &c->obj) != 0)
+    return -1;
+  if (!named) return 0;
+  if (!(c->name = sp_h5_arg_string(env, c->argv[1], "name"))) return -1;
+  if (!(c->path = sp_h5_child_path(c->obj, c->name))) {
+    sp_h5_end(c);
+    sp_throw(env, "ERR_NO_MEMORY", "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+void sp_h5_end(sp_h5_call *c) {
+  free(c->name);
+  free(c->path);
+  c->name = c->path = NULL;
+}
+
+void sp_h5_close_ids(int n, ...) {
+  va_list ap;
+  va_start(ap, n);
+  for (int i = 0; i < n; i++) {
+    hid_t id = va_arg(ap, hid_t);
+    if (id < 0) continue;
+    switch (H5Iget_type(id)) {
+      case H5I_DATASET: H5Dclose(id); break;
+      case H5I_GROUP: H5Gclose(id); break;
+      case H5I_ATTR: H5Aclose(id); break;
+      case H5I_GENPROP_LST: H5Pclose(id); break;
+      case H5I_DATASPACE: H5Sclose(id); break;
+      case H5I_DATATYPE: H5Tclose(id); break;
+      default: break;
+    }
+  }
+  va_end(ap);
+  H5Eclear2(H5E_DEFAULT);
+}
+
 hid_t sp_h5_type_by_name(const char *name) {
-  if (!strcmp(name, "uint8")) return H5T_STD_U8LE;
-  if (!strcmp(name, "int8")) return H5T_STD_I8LE;
-  if (!strcmp(name, "uint16")) return H5T_STD_U16LE;
-  if (!strcmp(name, "int16")) return H5T_STD_I16LE;
-  if (!strcmp(name, "uint32")) return H5T_STD_U32LE;
-  if (!strcmp(name, "int32")) return H5T_STD_I32LE;
-  if (!strcmp(name, "uint64")) return H5T_STD_U64LE;
-  if (!strcmp(name, "int64")) return H5T_STD_I64LE;
-  if (!strcmp(name, "float32")) return H5T_IEEE_F32LE;
-  if (!strcmp(name, "float64")) return H5T_IEEE_F64LE;
+  static const struct {
+    const char *name;
+    hid_t *type;
+  } types[] = {
+    {"uint8", &H5T_STD_U8LE_g},    {"int8", &H5T_STD_I8LE_g},     {"uint16", &H5T_STD_U16LE_g},
+    {"int16", &H5T_STD_I16LE_g},   {"uint32", &H5T_STD_U32LE_g},  {"int32", &H5T_STD_I32LE_g},
+    {"uint64", &H5T_STD_U64LE_g},  {"int64", &H5T_STD_I64LE_g},   {"float32", &H5T_IEEE_F32LE_g},
+    {"float64", &H5T_IEEE_F64LE_g},
+  };
+  H5open(); /* the predefined types exist once the library is up */
+  for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+    if (!strcmp(name, types[i].name)) return *types[i].type;
   return -1;
 }
 
@@ -280,74 +326,4 @@ int sp_h5_arg_dims(napi_env env, napi_value v, const char *what, hsize_t *dims, 
     dims[i] = (hsize_t)d;
   }
   return (int)n;
-}
-
-int sp_h5_arg_numeric(napi_env env, napi_value value, napi_value shape, const char *what, sp_h5_numeric *out) {
-  memset(out, 0, sizeof *out);
-  napi_valuetype t;
-  napi_typeof(env, value, &t);
-  if (t == napi_number) {
-    if (sp_arg_double(env, value, what, &out->scalar) != 0) return -1;
-    out->type = H5T_IEEE_F64LE;
-    out->data = &out->scalar;
-    out->count = 1;
-    out->rank = 0;
-    return 0;
-  }
-  bool is = false;
-  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) {
-    sp_throw(env, "ERR_INVALID_ARG", "%s must be a number or a typed array", what);
-    return -1;
-  }
-  napi_typedarray_type tt;
-  size_t length, offset;
-  napi_value ab;
-  void *ptr;
-  napi_get_typedarray_info(env, value, &tt, &length, &ptr, &ab, &offset);
-  switch (tt) {
-    case napi_uint8_array: out->type = H5T_STD_U8LE; break;
-    case napi_int8_array: out->type = H5T_STD_I8LE; break;
-    case napi_uint16_array: out->type = H5T_STD_U16LE; break;
-    case napi_int16_array: out->type = H5T_STD_I16LE; break;
-    case napi_uint32_array: out->type = H5T_STD_U32LE; break;
-    case napi_int32_array: out->type = H5T_STD_I32LE; break;
-    case napi_float32_array: out->type = H5T_IEEE_F32LE; break;
-    case napi_float64_array: out->type = H5T_IEEE_F64LE; break;
-    case napi_bigint64_array: out->type = H5T_STD_I64LE; break;
-    case napi_biguint64_array: out->type = H5T_STD_U64LE; break;
-    default:
-      sp_throw(env, "ERR_INVALID_ARG", "%s: Uint8ClampedArray is not supported", what);
-      return -1;
-  }
-  out->data = ptr;
-  out->count = length;
-  napi_valuetype st;
-  napi_typeof(env, shape, &st);
-  if (st == napi_undefined || st == napi_null) {
-    out->rank = 1;
-    out->dims[0] = length;
-    return 0;
-  }
-  char label[96];
-  snprintf(label, sizeof label, "%s shape", what);
-  int rank = sp_h5_arg_dims(env, shape, label, out->dims, 32);
-  if (rank < 0) return -1;
-  size_t total = 1;
-  for (int i = 0; i < rank; i++) total *= (size_t)out->dims[i];
-  if (total != length) {
-    sp_throw(env, "ERR_SIZE_MISMATCH", "%s has %zu elements but its shape holds %zu", what, length, total);
-    return -1;
-  }
-  out->rank = rank;
-  return 0;
-}
-
-hid_t sp_h5_vlen_string_type(void) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  if (t < 0) return -1;
-  if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-    H5Tclose(t);
-    return -1;
-  }
-  return t;
 }

@@ -32,7 +32,7 @@ typedef struct {
   hsize_t frames, ny, nx;
 } sp_h5_obj;
 
-/* Kinds a parent may be (a location for links and attributes). */
+/* Kinds a parent may be (a location for links and attributes); 0: no object argument. */
 #define SP_H5_LOCATION (SP_H5_FILE | SP_H5_GROUP)
 #define SP_H5_ANY (SP_H5_FILE | SP_H5_GROUP | SP_H5_DATASET)
 
@@ -56,29 +56,33 @@ napi_value sp_h5_throw(napi_env env, const char *fmt, ...) __attribute__((format
 /* A UTF-8 string argument, malloc'ed (free it); NULL after throwing ERR_INVALID_ARG. */
 char *sp_h5_arg_string(napi_env env, napi_value v, const char *what);
 
-/* "<parent path>/<name>" for messages, malloc'ed. */
+/* The path of `name` under `parent`, for messages ("/entry/data"; absolute names as they are),
+ * malloc'ed. */
 char *sp_h5_child_path(const sp_h5_obj *parent, const char *name);
+
+/* The arguments of a call on an object: argv (missing ones undefined), the object argv[0] and,
+ * for calls that name a child in argv[1], that name and its path. */
+typedef struct {
+  napi_value argv[8];
+  size_t argc;
+  sp_h5_obj *obj;
+  char *name;
+  char *path;
+} sp_h5_call;
+
+/* Reads min..max arguments, argv[0] as an open object of `kinds` and, when `named`, argv[1] as a
+ * child name. 0, or -1 after throwing (nothing to release then); release with sp_h5_end. */
+int sp_h5_begin(napi_env env, napi_callback_info info, size_t min, size_t max, int kinds, int named, sp_h5_call *c);
+void sp_h5_end(sp_h5_call *c);
+
+/* Closes the ids given (datasets, groups, attributes, property lists, dataspaces, datatypes;
+ * negative ones are skipped), then clears HDF5's error stack: call it after any throw. */
+void sp_h5_close_ids(int n, ...);
 
 /* Numeric element types by name ("uint8" ... "float64"); -1 when unknown. */
 hid_t sp_h5_type_by_name(const char *name);
 
-/* A dimension list argument (array of non-negative integers, at most 32); returns the rank or -1. */
+/* A dimension list argument (array of non-negative integers, at most max_rank); the rank or -1. */
 int sp_h5_arg_dims(napi_env env, napi_value v, const char *what, hsize_t *dims, int max_rank);
-
-/* A numeric value for datasets and attributes: a finite number (float64 scalar) or a typed array
- * (its own element type). `shape`, when not undefined, overrides the 1-D shape; [] is a scalar. */
-typedef struct {
-  hid_t type; /* a predefined type; never closed */
-  const void *data;
-  size_t count;
-  int rank; /* 0 = scalar */
-  hsize_t dims[32];
-  double scalar;
-} sp_h5_numeric;
-
-int sp_h5_arg_numeric(napi_env env, napi_value value, napi_value shape, const char *what, sp_h5_numeric *out);
-
-/* A variable-length UTF-8 string type (close with H5Tclose). */
-hid_t sp_h5_vlen_string_type(void);
 
 #endif

@@ -1,9 +1,12 @@
 // The hit-file layer's interface: what the writer process hands the NXmx series writer (one
 // series' metadata, then one hit frame at a time) and the records it gets back for the files it
 // completed. The layout these become is in nxmxLayout.ts.
+import type { GeometryParams } from '../../stages/geometry/DetectorGeometry.js';
 
-/** One series' metadata, fixed for its files. */
-export interface HitFileSeries {
+/** One series' metadata, fixed for its files. The geometry (GeometryParams): width, height,
+ * beamCenterX/Y in pixels (fast, slow) from the corner of the first pixel, distance in metres,
+ * wavelength in angstrom, pixelSizeX/Y in metres. */
+export interface HitFileSeries extends GeometryParams {
   /** Absolute; must exist and be writable. */
   directory: string;
   /** Base file name, no directory (see freePrefix). */
@@ -12,19 +15,7 @@ export interface HitFileSeries {
   framesPerFile: number;
   series: number;
   seriesUniqueId: string | null;
-  width: number;
-  height: number;
   dtype: 'uint8' | 'uint16' | 'uint32';
-  /** Pixels (fast, slow), from the corner of the first pixel. */
-  beamCenterX: number;
-  beamCenterY: number;
-  /** Metres. */
-  distance: number;
-  /** Angstrom. */
-  wavelength: number;
-  /** Metres. */
-  pixelSizeX: number;
-  pixelSizeY: number;
   /** Seconds. */
   countTime: number | null;
   frameTime: number | null;
