@@ -248,9 +248,10 @@ export function writeMasterTail(
 /** Writes the per-frame table into `parent` (a new NXcollection named "result"): image_number
  * (the detector's, 0-based), start_time (s since the series start, NaN when unknown), received_at
  * (ms since the epoch), n_spots, n_spots_no_ice, n_spots_4A, d_min (angstrom, NaN when none), hit
- * (0/1), flags (bit i = flag_names[i]), total_intensity, and CXI's nPeaks plus, when `peaks` is
- * given, peakXPosRaw/peakYPosRaw/peakTotalIntensity [frames, width] float32 padded with 0 (pixel
- * indices: the first pixel's centre is 0, as Cheetah writes them). */
+ * (0/1), flags (bit i = flag_names[i]), total_intensity, and CXI's nPeaks and
+ * peakXPosRaw/peakYPosRaw/peakTotalIntensity [frames, width] float32 padded with 0 (pixel indices:
+ * the first pixel's centre is 0, as Cheetah writes them): written here ('inline', a data file) or
+ * virtual over the data files' (the master). */
 export function writeFrameTable(
   parent: H5Location,
   table: FrameTable,
