@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The Debian 12 packages stream-pipeline needs, installed when missing (as root, or with sudo).
-#   bash tools/system-packages.sh demo   # to build and run it: compilers for the native addon
+#   bash tools/system-packages.sh demo   # to build and run it: compilers and HDF5 for the native addons
 #   bash tools/system-packages.sh test   # and what the test suite uses (CI: .ci/run)
 # This is the one list of system packages; the README's quick start and .ci/run both use it.
 set -euo pipefail
 
-# Compilers and headers for the Node-API addon (node-gyp: make, g++, python3).
-DEMO=(build-essential python3)
+# Compilers and headers for the Node-API addons (node-gyp: make, g++, python3); the HDF5 library,
+# its headers and pkg-config for the hit-file addon (sp_hdf5); and the HDF5 filter plugins that
+# readers of the hit files need: bitshuffle/LZ4 (32008, in Debian's bitshuffle package) and LZ4.
+DEMO=(build-essential python3 pkg-config libhdf5-dev hdf5-filter-plugin bitshuffle)
 # The reference tools the cross-check tests call (DIALS, pyFAI, Debian's bitshuffle, h5py with
 # hdf5plugin and the LZ4 HDF5 filter, pyzmq and cbor2 for the stream captures), the HDF5 library
 # and h5dump, clang with its runtime for the ASan/libFuzzer build, clang-format (npm run lint),
 # and chromium for the browser tests.
-TEST=(libhdf5-dev hdf5-tools clang clang-format libclang-rt-14-dev bitshuffle hdf5-filter-plugin python3-numpy python3-h5py
+TEST=(pkg-config libhdf5-dev hdf5-tools clang clang-format libclang-rt-14-dev bitshuffle hdf5-filter-plugin python3-numpy python3-h5py
   python3-hdf5plugin python3-zmq python3-cbor2 python3-pyfai dials chromium)
 
 case "${1:-}" in

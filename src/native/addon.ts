@@ -134,21 +134,28 @@ function findProjectRoot(): string {
   throw new Error('stream-pipeline: cannot find the project root (package.json next to native/)');
 }
 
-let cached: NativeAddon | undefined;
-
-/** The loaded addon; throws a clear error when it has not been built or lacks a function. */
-export function nativeAddon(): NativeAddon {
-  if (cached) return cached;
-  const path = join(findProjectRoot(), 'native', 'build', 'Release', 'sp_native.node');
+/** Loads native/build/Release/<file> and checks that it exports every one of `functions`: one
+ * clear error when the addon has not been built, or is stale and lacks some. */
+export function loadNativeAddon<T>(file: string, functions: readonly string[]): T {
+  const path = join(findProjectRoot(), 'native', 'build', 'Release', file);
   if (!existsSync(path)) {
     throw new Error(`stream-pipeline: native addon missing at ${path}; run "npm run build:native"`);
   }
   const addon = createRequire(import.meta.url)(path) as Record<string, unknown>;
-  const missing = NATIVE_FUNCTIONS.filter((name) => typeof addon[name] !== 'function');
+  const missing = functions.filter((name) => typeof addon[name] !== 'function');
   if (missing.length > 0) {
     throw new Error(`stream-pipeline: native addon at ${path} lacks ${missing.join(', ')}; rebuild with "npm run build:native"`);
   }
-  const loaded = addon as unknown as NativeAddon;
+  return addon as unknown as T;
+}
+
+let cached: NativeAddon | undefined;
+
+/** The loaded addon, at the CPU level CPU_LEVEL_ENV forces (if set); throws a clear error when it
+ * has not been built, lacks a function, or the forced level is not available. */
+export function nativeAddon(): NativeAddon {
+  if (cached) return cached;
+  const loaded = loadNativeAddon<NativeAddon>('sp_native.node', NATIVE_FUNCTIONS);
   const forced = process.env[CPU_LEVEL_ENV];
   if (forced) {
     try {

@@ -6,7 +6,7 @@ import type { Codec } from '../../receiver/events.js';
 import { SpillFile, type SpillRecord } from '../../stages/pool/SpillFile.js';
 import type { LostTask } from '../../stages/pool/SpillFile.js';
 import type { NotWrittenReason } from '../records.js';
-import type { HitResult } from './hitFileTypes.js';
+import type { HitFrameResult } from './hitFileTypes.js';
 
 /** What is kept of a frame besides its bytes (spilled as msgpack with them). */
 export interface HitHeader {
@@ -17,7 +17,7 @@ export interface HitHeader {
   codec: Codec;
   elemSize: 1 | 2 | 4;
   receivedAt: number;
-  result: HitResult;
+  result: HitFrameResult;
 }
 
 export type Hit = SpillRecord<HitHeader>;

@@ -1,29 +1,26 @@
-// What the hit-file writer is told: a series' description (what NXmx needs of it) and each
-// frame to write (its bitshuffle+LZ4 chunk and its per-image results). Shared by the pipeline
-// side (HitFiles) and the writer process (NxmxSeriesWriter).
-import type { FrameResult } from '../records.js';
+// The hit-file layer's interface: what the writer process hands the NXmx series writer (one
+// series' metadata, then one hit frame at a time) and the records it gets back for the files it
+// completed. The layout these become is in nxmxLayout.ts.
+import type { GeometryParams } from '../../stages/geometry/DetectorGeometry.js';
+import type { FileRecord } from '../records.js';
 
-export interface HitFileSeries {
+/** A file the writer completed: the output vocabulary's record (records.ts). */
+export type { FileRecord };
+
+/** One series' metadata, fixed for its files. The geometry (GeometryParams): width, height,
+ * beamCenterX/Y in pixels (fast, slow) from the corner of the first pixel, distance in metres,
+ * wavelength in angstrom, pixelSizeX/Y in metres. */
+export interface HitFileSeries extends GeometryParams {
   /** Absolute; must exist and be writable. */
   directory: string;
-  /** Base file name, no directory: <prefix>_master.h5, <prefix>_data_000001.h5, <prefix>.geom. */
+  /** Base file name, no directory (see freePrefix). */
   prefix: string;
+  /** Frames per data file (1000 upstream, as DECTRIS). */
   framesPerFile: number;
   series: number;
   seriesUniqueId: string | null;
-  width: number;
-  height: number;
   dtype: 'uint8' | 'uint16' | 'uint32';
-  /** Pixels (fast, slow). */
-  beamCenterX: number;
-  beamCenterY: number;
-  /** Metres. */
-  distance: number;
-  /** Angstrom. */
-  wavelength: number;
-  /** Metres. */
-  pixelSizeX: number;
-  pixelSizeY: number;
+  /** Seconds. */
   countTime: number | null;
   frameTime: number | null;
   saturationValue: number | null;
@@ -32,28 +29,35 @@ export interface HitFileSeries {
   sensorThickness: number | null;
   detectorDescription: string | null;
   detectorSerialNumber: string | null;
-  /** The analysed channel's DECTRIS pixel mask, width*height. */
+  /** The analysed channel's DECTRIS pixel mask, width * height, nonzero = bad. */
   pixelMask: Uint32Array | null;
-  /** The analysed channel (a multi-channel V2 series writes only that one). */
+  /** The analysed channel's name (multi-channel V2 series: only that channel is written). */
   channel: string;
-  /** Ms since the epoch. */
+  /** Milliseconds since the epoch. */
   startedAt: number;
 }
 
-/** The per-image results a hit file keeps next to the pixels. */
-export type HitResult = Pick<
-  FrameResult,
-  'n_spots' | 'n_spots_no_ice' | 'n_spots_4A' | 'd_min' | 'hit' | 'flags' | 'total_intensity' | 'spots'
->;
+/** The analysis result of a frame, as the files keep it. */
+export interface HitFrameResult {
+  n_spots: number;
+  n_spots_no_ice: number;
+  n_spots_4A: number;
+  d_min: number | null;
+  hit: boolean;
+  flags: string[];
+  total_intensity: number;
+  /** x, y, intensity; DIALS pixel convention (the first pixel's centre is at 0.5, 0.5). */
+  spots: [number, number, number][];
+}
 
 export interface HitFrame {
   /** The detector's 0-based image number. */
   image: number;
-  /** Bitshuffle+LZ4 with the 12-byte header, elemSize = the dtype's bytes. */
+  /** Bitshuffle + LZ4 with the 12-byte header (an HDF5 filter 32008 chunk); elemSize = dtype bytes. */
   chunk: Uint8Array;
-  /** Detector frame start, s since the series start. */
+  /** Detector frame start, seconds since the series start. */
   startTime: number | null;
-  /** Ms since the epoch. */
+  /** Milliseconds since the epoch. */
   receivedAt: number;
-  result: HitResult;
+  result: HitFrameResult;
 }
