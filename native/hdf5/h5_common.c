@@ -120,11 +120,17 @@ static const struct {
   int value;
   const char *name;
 } ERRNO_NAMES[] = {
-  {ENOSPC, "ENOSPC"}, {EDQUOT, "EDQUOT"}, {EACCES, "EACCES"}, {EPERM, "EPERM"}, {ENOENT, "ENOENT"},
-  {EEXIST, "EEXIST"}, {EROFS, "EROFS"}, {EIO, "EIO"}, {ENOTDIR, "ENOTDIR"}, {EISDIR, "EISDIR"},
-  {EFBIG, "EFBIG"}, {EMFILE, "EMFILE"}, {ENFILE, "ENFILE"}, {ENAMETOOLONG, "ENAMETOOLONG"},
-  {ELOOP, "ELOOP"}, {EBADF, "EBADF"}, {ENOMEM, "ENOMEM"}, {EAGAIN, "EAGAIN"}, {EBUSY, "EBUSY"},
-  {ENOLCK, "ENOLCK"}, {ENOSYS, "ENOSYS"}, {EINVAL, "EINVAL"},
+    {ENOSPC, "ENOSPC"},   {EDQUOT, "EDQUOT"},
+    {EACCES, "EACCES"},   {EPERM, "EPERM"},
+    {ENOENT, "ENOENT"},   {EEXIST, "EEXIST"},
+    {EROFS, "EROFS"},     {EIO, "EIO"},
+    {ENOTDIR, "ENOTDIR"}, {EISDIR, "EISDIR"},
+    {EFBIG, "EFBIG"},     {EMFILE, "EMFILE"},
+    {ENFILE, "ENFILE"},   {ENAMETOOLONG, "ENAMETOOLONG"},
+    {ELOOP, "ELOOP"},     {EBADF, "EBADF"},
+    {ENOMEM, "ENOMEM"},   {EAGAIN, "EAGAIN"},
+    {EBUSY, "EBUSY"},     {ENOLCK, "ENOLCK"},
+    {ENOSYS, "ENOSYS"},   {EINVAL, "EINVAL"},
 };
 
 /* Every .code an error of this addon may carry (errorCodes()). */
@@ -150,10 +156,10 @@ SP_EXPORT("errorCodes", error_codes)
 
 typedef struct {
   int n;
-  int err;            /* errno found in a description, or 0 */
-  int exists;         /* HDF5 said the file exists */
-  char inner[320];    /* the innermost description (where the error was detected) */
-  char outer[320];    /* the outermost (the API call's) */
+  int err;         /* errno found in a description, or 0 */
+  int exists;      /* HDF5 said the file exists */
+  char inner[320]; /* the innermost description (where the error was detected) */
+  char outer[320]; /* the outermost (the API call's) */
 } walk_ctx;
 
 static void copy_trunc(char *dst, size_t cap, const char *src) {
@@ -294,10 +300,10 @@ hid_t sp_h5_type_by_name(const char *name) {
     const char *name;
     hid_t *type;
   } types[] = {
-    {"uint8", &H5T_STD_U8LE_g},    {"int8", &H5T_STD_I8LE_g},     {"uint16", &H5T_STD_U16LE_g},
-    {"int16", &H5T_STD_I16LE_g},   {"uint32", &H5T_STD_U32LE_g},  {"int32", &H5T_STD_I32LE_g},
-    {"uint64", &H5T_STD_U64LE_g},  {"int64", &H5T_STD_I64LE_g},   {"float32", &H5T_IEEE_F32LE_g},
-    {"float64", &H5T_IEEE_F64LE_g},
+      {"uint8", &H5T_STD_U8LE_g},     {"int8", &H5T_STD_I8LE_g},    {"uint16", &H5T_STD_U16LE_g},
+      {"int16", &H5T_STD_I16LE_g},    {"uint32", &H5T_STD_U32LE_g}, {"int32", &H5T_STD_I32LE_g},
+      {"uint64", &H5T_STD_U64LE_g},   {"int64", &H5T_STD_I64LE_g},  {"float32", &H5T_IEEE_F32LE_g},
+      {"float64", &H5T_IEEE_F64LE_g},
   };
   H5open(); /* the predefined types exist once the library is up */
   for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)

@@ -34,7 +34,7 @@ typedef struct {
 
 /* Kinds a parent may be (a location for links and attributes); 0: no object argument. */
 #define SP_H5_LOCATION (SP_H5_FILE | SP_H5_GROUP)
-#define SP_H5_ANY (SP_H5_FILE | SP_H5_GROUP | SP_H5_DATASET)
+#define SP_H5_ANY      (SP_H5_FILE | SP_H5_GROUP | SP_H5_DATASET)
 
 /* Wraps a new id; on failure closes it and throws. */
 napi_value sp_h5_wrap(napi_env env, sp_h5_kind kind, hid_t id, const char *file, const char *path);

@@ -71,10 +71,10 @@ static int read_numbers(napi_env env, napi_value value, napi_value shape, const 
       napi_typedarray_type js;
       const char *name;
     } TYPES[] = {
-      {napi_uint8_array, "uint8"},   {napi_int8_array, "int8"},         {napi_uint16_array, "uint16"},
-      {napi_int16_array, "int16"},   {napi_uint32_array, "uint32"},     {napi_int32_array, "int32"},
-      {napi_float32_array, "float32"}, {napi_float64_array, "float64"}, {napi_bigint64_array, "int64"},
-      {napi_biguint64_array, "uint64"},
+        {napi_uint8_array, "uint8"},      {napi_int8_array, "int8"},       {napi_uint16_array, "uint16"},
+        {napi_int16_array, "int16"},      {napi_uint32_array, "uint32"},   {napi_int32_array, "int32"},
+        {napi_float32_array, "float32"},  {napi_float64_array, "float64"}, {napi_bigint64_array, "int64"},
+        {napi_biguint64_array, "uint64"},
     };
     napi_typedarray_type tt;
     size_t length, offset;

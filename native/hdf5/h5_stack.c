@@ -69,7 +69,8 @@ static napi_value create_image_stack(napi_env env, napi_callback_info info) {
   if (!strcmp(dtype, "uint8") || !strcmp(dtype, "uint16") || !strcmp(dtype, "uint32") || !strcmp(dtype, "int32"))
     type = sp_h5_type_by_name(dtype);
   if (type < 0 || ny == 0 || nx == 0) {
-    sp_throw(env, "ERR_INVALID_ARG", "%s: dtype must be uint8, uint16, uint32 or int32 and the frame not empty", c.path);
+    sp_throw(env, "ERR_INVALID_ARG", "%s: dtype must be uint8, uint16, uint32 or int32 and the frame not empty",
+             c.path);
   } else if ((uint64_t)ny * nx * H5Tget_size(type) > 0xFFFFFFFFull) {
     sp_throw(env, "ERR_INVALID_ARG", "%s: a %u x %u frame is larger than HDF5's 4 GiB chunk limit", c.path, nx, ny);
   } else if ((did = create_stack(env, &c, type, ny, nx)) >= 0 &&

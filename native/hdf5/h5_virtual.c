@@ -36,7 +36,8 @@ static int get_dims_prop(napi_env env, napi_value obj, const char *prop, const c
  * {file, dataset, sourceDims, start, count, sourceStart?}: the block `count` at `sourceStart`
  * (default 0) of the source maps to the block `count` at `start` of the virtual dataset. */
 /* Adds the mapping of sources[i] to the virtual dataset's creation properties. */
-static int add_source(napi_env env, sp_h5_call *c, uint32_t i, int rank, const hsize_t *dims, hid_t vspace, hid_t dcpl) {
+static int add_source(napi_env env, sp_h5_call *c, uint32_t i, int rank, const hsize_t *dims, hid_t vspace,
+                      hid_t dcpl) {
   napi_value src, v;
   char what[48];
   snprintf(what, sizeof what, "sources[%u]", i);
@@ -90,11 +91,13 @@ static napi_value create_virtual_dataset(napi_env env, napi_callback_info info) 
   int rank = 0;
   napi_valuetype ft;
   napi_typeof(env, c.argv[5], &ft);
-  if (!(dtype = sp_h5_arg_string(env, c.argv[2], "dtype")) || (rank = sp_h5_arg_dims(env, c.argv[3], "dims", dims, 32)) < 0 ||
+  if (!(dtype = sp_h5_arg_string(env, c.argv[2], "dtype")) ||
+      (rank = sp_h5_arg_dims(env, c.argv[3], "dims", dims, 32)) < 0 ||
       (ft != napi_undefined && sp_arg_double(env, c.argv[5], "fill", &fill) != 0))
     goto done;
   if ((type = sp_h5_type_by_name(dtype)) < 0 || rank < 1 || napi_is_array(env, c.argv[4], &is) != napi_ok || !is) {
-    sp_throw(env, "ERR_INVALID_ARG", "%s: a known dtype, at least one dimension and an array of sources are needed", c.path);
+    sp_throw(env, "ERR_INVALID_ARG", "%s: a known dtype, at least one dimension and an array of sources are needed",
+             c.path);
     goto done;
   }
   napi_get_array_length(env, c.argv[4], &nsrc);

@@ -30,6 +30,11 @@ registerSimulateCommand(program);
 registerConfigCommands(program);
 registerKeygenCommand(program);
 registerExportCommand(program);
+// Internal: the pipeline's hit-file writer process (src/sinks/hdf5/writerProcess.ts).
+program.command('hdf5-writer', { hidden: true }).action(async () => {
+  const { runHitWriter } = await import('../sinks/hdf5/writerProcess.js');
+  runHitWriter();
+});
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`stream-pipeline: ${errorText(err)}\n`);

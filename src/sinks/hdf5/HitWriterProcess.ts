@@ -3,11 +3,10 @@
 // process; a run whose process died is not continued in the next one (its open files are gone),
 // so the caller counts that run's unanswered frames as 'writer-died'.
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { FromWriter, ToWriter } from './writerProtocol.js';
+import { CLI_PATH } from '../../cli/cliPath.js';
 
-const WRITER_MODULE = fileURLToPath(new URL('./writerProcess.js', import.meta.url));
 
 export interface HitWriterEvents {
   message(msg: FromWriter): void;
@@ -52,7 +51,7 @@ export class HitWriterProcess {
   }
 
   private spawn(): ChildProcess {
-    const child = fork(WRITER_MODULE, [], {
+    const child = fork(CLI_PATH, ['hdf5-writer'], {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

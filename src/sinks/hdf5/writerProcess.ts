@@ -1,4 +1,5 @@
-// Process: the hit-file writer, a child of the pipeline (forked by HitWriterProcess). The only
+// Process: the hit-file writer, a child of the pipeline (forked by HitWriterProcess as
+// `stream-pipeline hdf5-writer`). The only
 // process that loads the HDF5 addon, and one thread in it calls HDF5 (Debian's libhdf5 is not
 // thread-safe); the pipeline's event loop never waits on a disk or on HDF5.
 //
@@ -104,10 +105,14 @@ function finish(msg: ToWriter & { t: 'finish' }): void {
   send({ t: 'finished', run: msg.run, master: state?.master ?? null, files: state?.files ?? [] });
 }
 
-process.on('message', (msg: ToWriter) => {
-  if (msg.t === 'open') open(msg);
-  else if (msg.t === 'frame') frame(msg);
-  else finish(msg);
-});
-// The pipeline gone, nothing is left to write for: temporary files stay clearly partial.
-process.on('disconnect', () => process.exit(0));
+/** Serves the pipeline that forked this process (`stream-pipeline hdf5-writer`) until it goes. */
+export function runHitWriter(): void {
+  if (!process.send) throw new Error('the hit-file writer is started by the pipeline, with an IPC channel');
+  process.on('message', (msg: ToWriter) => {
+    if (msg.t === 'open') open(msg);
+    else if (msg.t === 'frame') frame(msg);
+    else finish(msg);
+  });
+  // The pipeline gone, nothing is left to write for: temporary files stay clearly partial.
+  process.on('disconnect', () => process.exit(0));
+}
