@@ -95,7 +95,7 @@ export class Pipeline {
           directory: hdf5.directory,
           hitsOnly: hdf5.hits_only,
           framesPerFile: hdf5.frames_per_file,
-          prefixOf: (start) => hitFilePrefix(hdf5.prefix ?? config.name, start),
+          prefixOf: (start) => hitFilePrefix(hdf5.prefix, config.name, start),
           memoryBudgetBytes,
           otherMemoryBytes: () => goodQueueBytes(),
           spillDir: config.pipeline.good.spill_dir,
@@ -256,7 +256,10 @@ export class Pipeline {
     }
     this.collector.finish('pipeline-stopped');
     // Summaries wait for their hit files; a writer that cannot finish is stopped with the rest.
-    await Promise.race([this.collector.drained(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))));
+    await Promise.race([this.collector.drained(), graceOver]);
+    clearTimeout(timer);
     await this.hitFiles?.close();
     await this.collector.drained();
     this.scaler?.stop();
