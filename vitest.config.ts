@@ -20,6 +20,7 @@ const INTEGRATION = [
   'test/receiver-captures.test.ts',
   'test/radial-pyfai.test.ts',
   'test/spots-dispersion.test.ts',
+  'test/hdf5-*.test.ts',
 ];
 
 export default defineConfig({

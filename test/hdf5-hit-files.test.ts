@@ -13,6 +13,7 @@ import type { TaskHeader } from '../src/stages/pool/Task.js';
 import { h5pyMissing, inspectStack, readNodes, sha256 } from './helpers/hitFiles.js';
 import { seededRandom } from './helpers/seededRandom.js';
 import { tempDirs } from './helpers/tempDirs.js';
+import { mountTmpfs, unmount } from './helpers/tmpfs.js';
 
 const missing = h5pyMissing();
 if (missing) console.warn(`skipping the hit-file pipeline tests: ${missing}`);
@@ -88,7 +89,12 @@ function header(run: number, series: number, frame: number, codec: Codec): TaskH
 }
 
 function result(run: number, series: number, frame: number, hit: boolean): FrameResult {
-  const spots: [number, number, number][] = hit ? [[10.5, 12.5, 900 + frame], [40.25, 30.75, 50]] : [];
+  const spots: [number, number, number][] = hit
+    ? [
+        [10.5, 12.5, 900 + frame],
+        [40.25, 30.75, 50],
+      ]
+    : [];
   return {
     run,
     series,
@@ -111,18 +117,29 @@ function result(run: number, series: number, frame: number, hit: boolean): Frame
   };
 }
 
-function hitFiles(directory: string, hitsOnly: boolean, files: FileRecord[] = []): HitFiles {
+function hitFiles(
+  directory: string,
+  hitsOnly: boolean,
+  files: FileRecord[] = [],
+  budget: { memoryBudgetBytes?: number; otherMemoryBytes?: () => number } = {},
+): HitFiles {
   return new HitFiles({
     directory,
     hitsOnly,
     framesPerFile: 3,
     prefixOf: (start) => `test_${start.series}`,
-    memoryBudgetBytes: 64 * 1024 * 1024,
-    otherMemoryBytes: () => 0,
+    memoryBudgetBytes: budget.memoryBudgetBytes ?? 64 * 1024 * 1024,
+    otherMemoryBytes: budget.otherMemoryBytes ?? (() => 0),
     spillDir: null,
     logger: pino({ level: 'silent' }),
     onFile: (r) => files.push(r),
   });
+}
+
+/** Noise that barely compresses, so a small disk fills after a few frames. */
+function noisePixels(seed: number): Uint16Array {
+  const rnd = seededRandom(seed);
+  return Uint16Array.from({ length: W * H }, () => Math.floor(rnd() * 65535));
 }
 
 describe.skipIf(missing !== null)('hit files from the good path', () => {
@@ -175,7 +192,8 @@ describe.skipIf(missing !== null)('hit files from the good path', () => {
     const dir = tempDir();
     const hf = hitFiles(dir, true);
     hf.seriesStart(seriesStart(9, { beamCenterX: null, detectorDistance: null }), 3, 'threshold_1');
-    for (let i = 0; i < 4; i++) hf.offer(header(3, 9, i, 'bslz4'), encoded(pixelsOf(i), 'bslz4'), result(3, 9, i, true));
+    for (let i = 0; i < 4; i++)
+      hf.offer(header(3, 9, i, 'bslz4'), encoded(pixelsOf(i), 'bslz4'), result(3, 9, i, true));
     const summary = await hf.finishRun(3);
     await hf.close();
     expect(summary).toMatchObject({ frames_written: 0, not_written: 4, not_written_reasons: { 'no-geometry': 4 } });
@@ -209,6 +227,51 @@ describe.skipIf(missing !== null)('hit files from the good path', () => {
     await hf.close();
     expect(second).toMatchObject({ frames_written: 4, not_written: 0 });
     expect(inspectStack(second!.master!).frames).toEqual([0, 1, 2, 3].map((i) => sha256(pixelsOf(i))));
+  }, 60_000);
+});
+
+describe.skipIf(missing !== null)('hit files when the writer falls behind or the disk is full', () => {
+  it('holds hits beyond the shared memory budget on disk, and writes every one in order', async () => {
+    const dir = tempDir();
+    // The good path already holds the whole budget: every hit waits on disk until the writer takes it.
+    const hf = hitFiles(dir, true, [], { memoryBudgetBytes: 1024 * 1024, otherMemoryBytes: () => 1024 * 1024 });
+    hf.seriesStart(seriesStart(20), 6, 'threshold_1');
+    const n = 80;
+    for (let i = 0; i < n; i++) hf.offer(header(6, 20, i, 'raw'), encoded(pixelsOf(i), 'raw'), result(6, 20, i, true));
+    expect(hf.memoryBytes).toBe(0);
+    expect(hf.spilledTotal).toBeGreaterThan(0);
+    const summary = await hf.finishRun(6);
+    await hf.close();
+    expect(summary).toMatchObject({ frames_written: n, not_written: 0 });
+    const stack = inspectStack(summary!.master!);
+    expect(stack.frames).toEqual(Array.from({ length: n }, (_, i) => sha256(pixelsOf(i))));
+  }, 60_000);
+
+  it('on a full disk counts what was not written as write-failed and leaves only complete files', async (ctx) => {
+    const small = tempDir();
+    const why = mountTmpfs(small, 'size=256k');
+    if (why) {
+      console.warn(`skipping the full-disk case: ${why}`);
+      ctx.skip();
+      return;
+    }
+    try {
+      const hf = hitFiles(small, false);
+      hf.seriesStart(seriesStart(21), 7, 'threshold_1');
+      const n = 60; // ~6 kB each after compression: far more than 256 kB
+      for (let i = 0; i < n; i++)
+        hf.offer(header(7, 21, i, 'raw'), encoded(noisePixels(i), 'raw'), result(7, 21, i, true));
+      const full = await hf.finishRun(7);
+      expect(full!.not_written_reasons['write-failed']).toBeGreaterThan(0);
+      expect(full!.frames_written + full!.not_written).toBe(n);
+      expect(full!.master).toBeNull();
+      // Files under final names are complete data files.
+      for (const f of readdirSync(small).filter((name) => name.endsWith('.h5')))
+        expect(inspectStack(join(small, f)).frames.length).toBe(3);
+      await hf.close();
+    } finally {
+      unmount(small);
+    }
   }, 60_000);
 });
 

@@ -91,7 +91,10 @@ describe.skipIf(missing !== null)('hit files of a pipeline run', () => {
   it('writes the hits, announces each file, and exports the same frames offline', async () => {
     const live = join(dir, 'live');
     const config = join(dir, 'pipeline.yaml');
-    writeFileSync(config, testConfig(POOLS).replace('outputs:', `outputs:\n  hdf5:\n    directory: ${live}\n    frames_per_file: 2`));
+    writeFileSync(
+      config,
+      testConfig(POOLS).replace('outputs:', `outputs:\n  hdf5:\n    directory: ${live}\n    frames_per_file: 2`),
+    );
     const replay = startCli(['replay', recording, '--bind', 'tcp://127.0.0.1:*', '--speed', 'max']);
     const endpoint = await replay.listeningEndpoint();
     const run = await runCli(

@@ -2,7 +2,7 @@
 // missing, read-only), a full disk (a small tmpfs, as root), a name already taken under its feet,
 // and a writer process killed with SIGKILL mid-series. Each failure names the path, and every file
 // left under a final name is complete (h5py reads it whole); partial files only carry `.tmp`.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,22 +11,11 @@ import { NxmxSeriesWriter } from '../src/sinks/hdf5/NxmxSeriesWriter.js';
 import { frameOf, h5pyMissing, runPython, testSeries } from './helpers/hitFiles.js';
 import { seededRandom } from './helpers/seededRandom.js';
 import { tempDirs } from './helpers/tempDirs.js';
+import { isRoot, mountTmpfs, unmount } from './helpers/tmpfs.js';
 
 const tempDir = tempDirs('hdf5-robust-');
 const noH5py = h5pyMissing();
 if (noH5py) console.warn(`hdf5-robustness: ${noH5py}; completeness checks skipped`);
-const isRoot = process.getuid?.() === 0;
-
-/** Mounts a tmpfs at `dir` (root only); null and a reason when it cannot. */
-function mountTmpfs(dir: string, options: string): string | null {
-  if (!isRoot) return 'not root';
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { encoding: 'utf8' });
-  return r.status === 0 ? null : `mount failed: ${r.stderr.trim()}`;
-}
-
-/** Lazy: a file a failed close left open in this process must not keep the mount busy. */
-const unmount = (dir: string) => spawnSync('umount', ['-l', dir]);
-
 /** Noise frames that barely compress, so a small disk fills after a few. */
 function noisyFrame(series: ReturnType<typeof testSeries>, image: number) {
   const rnd = seededRandom(image + 1);

@@ -91,6 +91,11 @@ export class HitFiles implements SeriesFinisher {
     return this.queue.onDisk;
   }
 
+  /** Hits that have waited on disk for the writer. */
+  get spilledTotal(): number {
+    return this.queue.spilledTotal;
+  }
+
   seriesStart(start: SeriesStart, run: number, channel: string | null): void {
     const files = newRun(start.series);
     this.runs.set(run, files);

@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import type { FromWriter, ToWriter } from './writerProtocol.js';
 import { CLI_PATH } from '../../cli/cliPath.js';
 
-
 export interface HitWriterEvents {
   message(msg: FromWriter): void;
   /** The process exited before it was asked to; `runs` were open in it. */
