@@ -58,7 +58,13 @@ function peakRss(pid: number): number {
 }
 
 /** Two series through a pipeline with the given local workers; stops it after the second. */
-async function runTwice(fast: number, good: number, rate: string, sharedMemorySlotMb = 16): Promise<RunResult> {
+async function runTwice(
+  fast: number,
+  good: number,
+  rate: string,
+  sharedMemorySlotMb = 16,
+  hitFiles = false,
+): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sp-pipeline-bench-'));
   try {
     const sim = child([
@@ -94,6 +100,7 @@ async function runTwice(fast: number, good: number, rate: string, sharedMemorySl
         '  http_port: 0',
         '  spots_in_results: false',
         '  radial_in_results: false',
+        ...(hitFiles ? ['  hdf5:', `    directory: ${join(dir, 'hits')}`] : []),
         'logging:',
         '  level: warn',
         '',
@@ -218,6 +225,27 @@ export default async function (report: BenchReport): Promise<void> {
     higherIsBetter: false,
     target: '<= 250 ms',
     note: `p50 ${s.latency_ms.fast.p50} ms; first series (cold tables) p99 ${both.first.latency_ms.fast.p99} ms; good path p50/p99 ${s.latency_ms.good.p50}/${s.latency_ms.good.p99} ms (a backlog by design)`,
+  });
+  // The same with the hits written to NXmx files: the writer must not cost the live path.
+  const withFiles = await runTwice(1, 1, '120', 16, true);
+  const f = withFiles.steady;
+  report.add({
+    name: 'both paths with hit files written: good path frames/s',
+    value: f.rate_fps.good as number,
+    unit: 'frames/s',
+    higherIsBetter: true,
+    reference: { name: 'without hit files (above)', value: s.rate_fps.good as number },
+    target: 'within 5 % of the reference',
+    note: `${note(withFiles)}; ${f.hit_files?.hits_written ?? 0} hits written, ${f.hit_files?.not_written ?? 0} not written`,
+  });
+  report.add({
+    name: 'both paths with hit files written: fast path latency p99',
+    value: f.latency_ms.fast.p99 ?? Number.NaN,
+    unit: 'ms',
+    higherIsBetter: false,
+    reference: { name: 'without hit files (above)', value: s.latency_ms.fast.p99 ?? Number.NaN },
+    target: 'within 5 % of the reference',
+    note: `fast path looked at ${f.processed_fast} of ${f.received}`,
   });
   const burst = await runTwice(1, 1, 'max');
   report.add({
