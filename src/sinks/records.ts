@@ -209,6 +209,8 @@ export interface PipelineStatus {
     failures: number;
   };
   fast: { inFlight: number; workers: number; lostInFlight: number };
+  /** Hits waiting for the hit-file writer (memory and disk); null when hit files are off. */
+  hitFiles: { waiting: number; waitingOnDisk: number; spilledTotal: number; writerRestarts: number } | null;
   local: { fast: number; good: number };
   workers: { path: PoolPath; pid: number; host: string }[];
   /** Rates over the last second. */

@@ -320,6 +320,12 @@ export class Pipeline {
         failures: this.good.failures,
       },
       fast: { inFlight: this.fast.inFlight, workers: this.fast.workerCount, lostInFlight: this.fast.lostInFlight },
+      hitFiles: this.hitFiles && {
+        waiting: this.hitFiles.waiting,
+        waitingOnDisk: this.hitFiles.waitingOnDisk,
+        spilledTotal: this.hitFiles.spilledTotal,
+        writerRestarts: this.hitFiles.writerRestarts,
+      },
       local: { fast: this.localPools?.fast.count ?? 0, good: this.localPools?.good.count ?? 0 },
       workers: this.broker.membersOf().map((m) => ({ path: m.path, pid: m.pid, host: m.host })),
       rates: this.scaler?.snapshot() ?? null,

@@ -91,6 +91,11 @@ export class HitFiles implements SeriesFinisher {
     return this.queue.onDisk;
   }
 
+  /** Times the writer process died and was started again. */
+  get writerRestarts(): number {
+    return this.writer.restarts;
+  }
+
   /** Hits that have waited on disk for the writer. */
   get spilledTotal(): number {
     return this.queue.spilledTotal;
