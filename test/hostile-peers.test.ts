@@ -3,6 +3,7 @@
 // its ports, then streams a series and checks that the process is still alive, the series was
 // summarised with every frame processed and none lost, every record in the results file is
 // well-formed, and the process's memory stayed within the good path's budget plus a margin.
+import { spawnSync } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
 import { Dealer, Pull } from 'zeromq';
@@ -454,6 +455,13 @@ describe('the built-in simulator', () => {
         .map((f) => f[1]!);
     }
     expect(listening).toEqual([`0100007F:${hex}`]);
+    // Killed, the pipeline leaves no simulator behind (it goes with its IPC channel).
+    const simulators = () =>
+      spawnSync('pgrep', ['-f', `simulate .*--bind tcp://127.0.0.1:${port}`], { encoding: 'utf8' }).stdout.trim();
+    expect(simulators()).not.toBe('');
+    run.child.kill('SIGKILL');
+    for (let i = 0; i < 50 && simulators() !== ''; i++) await pause(100);
+    expect(simulators()).toBe('');
     (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
   });
 });

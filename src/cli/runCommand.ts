@@ -116,7 +116,8 @@ function startSimulator(s: SimulatorConfig, endpoint: string, logger: ReturnType
     ...(s.split_spots ? ['--split-spots'] : []),
     ...(s.truth ? ['--truth', s.truth] : []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  // The IPC channel closes when this process ends however it ends, and the simulator then exits.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   child.once('exit', (code, signal) => {
     // A simulator that failed sends nothing more: say so loudly, or the run just waits.
     if (code === 0 || signal === 'SIGTERM') logger.info({ code, signal }, 'simulator finished');

@@ -104,6 +104,8 @@ export function registerSimulateCommand(program: Command): void {
 }
 
 async function simulate(o: SimulateOptions): Promise<void> {
+  // Started by a pipeline (detector.simulate) over an IPC channel: go when it goes, even killed.
+  if (process.send) process.once('disconnect', () => process.exit(0));
   if (o.repeat && o.seriesCount !== undefined) {
     fail('simulate', new Error('--repeat and --series-count exclude each other'));
     return;
