@@ -13,6 +13,7 @@ import type { TaskHeader } from '../src/stages/pool/Task.js';
 import { h5pyMissing, inspectStack, readNodes, sha256 } from './helpers/hitFiles.js';
 import { seededRandom } from './helpers/seededRandom.js';
 import { tempDirs } from './helpers/tempDirs.js';
+import { testSeriesStart } from './helpers/seriesStarts.js';
 import { mountTmpfs, unmount } from './helpers/tmpfs.js';
 
 const missing = h5pyMissing();
@@ -22,40 +23,21 @@ const W = 64;
 const H = 48;
 
 function seriesStart(series: number, overrides: Partial<SeriesStart> = {}): SeriesStart {
-  return {
-    type: 'series-start',
-    streamVersion: 2,
-    series,
-    seriesUniqueId: null,
-    headerDetail: 'all',
+  return testSeriesStart(series, {
     detectorDescription: 'test EIGER2',
-    detectorSerialNumber: null,
     width: W,
     height: H,
-    dtype: 'uint16',
     beamCenterX: 31.5,
     beamCenterY: 22.25,
     detectorDistance: 0.15,
     wavelength: 0.98,
-    photonEnergy: null,
-    pixelSizeX: 75e-6,
-    pixelSizeY: 75e-6,
     countTime: 0.01,
     frameTime: 0.01,
-    numberOfImages: null,
     saturationValue: 60000,
     sensorMaterial: 'Si',
     sensorThickness: 450e-6,
-    channels: ['threshold_1'],
-    pixelMask: {},
-    flatfield: {},
-    countrateTable: null,
-    goniometer: {},
-    userData: null,
-    config: {},
-    receivedAt: Date.now(),
     ...overrides,
-  };
+  });
 }
 
 function pixelsOf(seed: number): Uint16Array {

@@ -11,7 +11,7 @@ import { DispersionSpotFinder, type DispersionAlgorithm } from '../src/stages/an
 import { Peakfinder8 } from '../src/stages/analysis/Peakfinder8.js';
 import type { SpotPixels } from '../src/native/addon.js';
 import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
-import { moduleMask, readCbf, sharedDataDir } from './helpers/cbf.js';
+import { cbfGeometry, moduleMask, readCbf, sharedDataDir } from './helpers/cbf.js';
 
 const levels = supportedCpuLevels();
 const initial = nativeAddon().cpuLevel();
@@ -162,16 +162,7 @@ describe.skipIf(!data)('real frames at every CPU level', () => {
     const frame = readCbf(join(data!, 'dials_data_files', 'thau_3_2_0003.cbf.bz2'));
     const { width: w, height: h, pixels } = frame;
     const mask = moduleMask(w, h);
-    const geometry = new DetectorGeometry({
-      width: w,
-      height: h,
-      beamCenterX: frame.beamX,
-      beamCenterY: frame.beamY,
-      distance: frame.distance,
-      wavelength: frame.wavelength,
-      pixelSizeX: frame.pixelSizeX,
-      pixelSizeY: frame.pixelSizeY,
-    });
+    const geometry = cbfGeometry(frame);
     const dispersion = new DispersionSpotFinder(w, h, mask);
     expectSameAtEveryLevel(() => dispersionOutputs(dispersion, pixels));
     const pf8 = new Peakfinder8(geometry, mask);

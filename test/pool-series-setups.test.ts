@@ -5,41 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { MAX_UNANSWERED, SeriesSetups } from '../src/stages/pool/SeriesSetups.js';
 import type { WorkerBroker } from '../src/stages/pool/WorkerBroker.js';
 import type { SeriesStart } from '../src/receiver/events.js';
+import { testSeriesStart } from './helpers/seriesStarts.js';
 
 function start(series: number, userData: unknown = null): SeriesStart {
-  return {
-    type: 'series-start',
-    streamVersion: 2,
-    series,
-    seriesUniqueId: null,
-    headerDetail: 'all',
+  return testSeriesStart(series, {
     detectorDescription: 'EIGER2',
-    detectorSerialNumber: null,
-    width: 4,
-    height: 4,
-    dtype: 'uint16',
-    beamCenterX: 2,
-    beamCenterY: 2,
-    detectorDistance: 0.1,
-    wavelength: 1,
     photonEnergy: 12398,
-    pixelSizeX: 75e-6,
-    pixelSizeY: 75e-6,
-    countTime: null,
-    frameTime: null,
     numberOfImages: 1,
     saturationValue: 1000,
-    sensorMaterial: null,
-    sensorThickness: null,
-    channels: ['threshold_1'],
     pixelMask: { threshold_1: new Uint32Array(16) },
-    flatfield: {},
-    countrateTable: null,
-    goniometer: {},
     userData,
     config: { huge: 'x'.repeat(1000) },
     receivedAt: 0,
-  };
+  });
 }
 
 function fakeBroker(workers: string[]) {
