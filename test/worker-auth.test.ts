@@ -123,6 +123,23 @@ describe('the worker port with authentication', () => {
     expect((await status(t)).refusedWorkerConnections).toBeGreaterThan(0);
   });
 
+  it('opens the worker port to the network but keeps the HTTP port (status, results) on loopback', async () => {
+    const k = keys();
+    const t = await startTarget(`  host: 0.0.0.0\n${k.yaml}`);
+    targets.push(t);
+    const listening = (port: number): string[] => {
+      const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+      return readFileSync('/proc/net/tcp', 'utf8')
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim().split(/\s+/))
+        .filter((f) => f[1]?.endsWith(hex) && f[3] === '0A')
+        .map((f) => f[1]!.split(':')[0]!);
+    };
+    expect(listening(Number(new URL(t.workerEndpoint).port))).toEqual(['00000000']);
+    expect(listening(t.httpPort)).toEqual(['0100007F']);
+  });
+
   it('refuses to open the worker port beyond loopback without authentication, saying what to do', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sp-noauth-'));
     dirs.push(dir);

@@ -67,7 +67,7 @@ async function runPipeline(config: PipelineConfig, once: boolean): Promise<void>
   const { httpPort, workerEndpoint } = await pipeline.start();
   process.stderr.write(
     `stream-pipeline: ${config.name}: detector ${config.detector.endpoint}, workers join at ${workerEndpoint}, ` +
-      `status at http://${config.pipeline.host}:${httpPort}/status\n`,
+      `status at http://${config.outputs.http_host}:${httpPort}/status\n`,
   );
   let simulator: ChildProcess | undefined;
   if (config.detector.simulate) simulator = startSimulator(config.detector.simulate, config.detector.endpoint, logger);

@@ -84,6 +84,7 @@ export interface PipelineConfig {
     spots_in_results: boolean;
     radial_in_results: boolean;
     hdf5: { directory: string | null; hits_only: boolean; frames_per_file: number; prefix: string | null };
+    http_host: string;
     http_port: number;
   };
   logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };

@@ -364,6 +364,12 @@ const outputs: Property<PipelineConfig['outputs']> = {
         },
       },
     },
+    http_host: {
+      type: 'string',
+      default: '127.0.0.1',
+      description:
+        'Address the HTTP server (dashboard, /status, /metrics, /ws) binds. Its own setting, apart from pipeline.host: accepting remote workers does not put the results on the network. It has no access control yet: open it (0.0.0.0) only on a trusted network.',
+    },
     http_port: {
       type: 'integer',
       minimum: 0,

@@ -68,7 +68,7 @@ export class Pipeline {
     this.config = config;
     this.logger = logger;
     this.http = new HttpServer({
-      host: config.pipeline.host,
+      host: config.outputs.http_host,
       port: config.outputs.http_port,
       registry: this.metrics.registry,
       status: () => this.status(),
