@@ -153,6 +153,27 @@ describe.skipIf(missing !== null)('hit files from the good path', () => {
     expect(nodes['/entry/result/nPeaks']!.value).toEqual(codecs.map((_, i) => (i % 2 === 0 ? 2 : 0)));
   }, 60_000);
 
+  it('refuses a frame whose bytes do not fit the series alone, and writes the rest', async () => {
+    const dir = tempDir();
+    const hf = hitFiles(dir, false);
+    hf.seriesStart(seriesStart(12), 8, 'threshold_1');
+    for (let i = 0; i < 4; i++) {
+      // Frame 1 is a few pixels short (a raw frame of the wrong size), frame 2 is LZ4 garbage.
+      const bytes =
+        i === 1
+          ? encoded(pixelsOf(i), 'raw').subarray(0, 100)
+          : i === 2
+            ? new Uint8Array(64).fill(7)
+            : encoded(pixelsOf(i), 'raw');
+      hf.offer(header(8, 12, i, i === 2 ? 'lz4' : 'raw'), bytes, result(8, 12, i, true));
+    }
+    const summary = await hf.finishRun(8);
+    await hf.close();
+    expect(summary).toMatchObject({ frames_written: 2, not_written: 2, not_written_reasons: { 'bad-frame': 2 } });
+    const nodes = readNodes(summary!.master!, ['/entry/result/image_number']);
+    expect(nodes['/entry/result/image_number']!.value).toEqual([0, 3]);
+  }, 60_000);
+
   it('writes only the hits with hits_only, once each even when a result comes twice', async () => {
     const dir = tempDir();
     const hf = hitFiles(dir, true);
@@ -198,6 +219,7 @@ describe.skipIf(missing !== null)('hit files from the good path', () => {
     expect(first!.frames_written).toBe(3);
     expect(first!.not_written_reasons).toEqual({ 'writer-died': 3 });
     expect(first!.master).toBeNull();
+    expect(first!.files).toEqual([join(dir, 'test_10_data_000001.h5')]);
     // Only complete files under final names: the first data file (3 frames); the rest is temporary.
     const finals = readdirSync(dir).filter((f) => f.endsWith('.h5'));
     expect(finals).toEqual(['test_10_data_000001.h5']);
@@ -247,9 +269,11 @@ describe.skipIf(missing !== null)('hit files when the writer falls behind or the
       expect(full!.not_written_reasons['write-failed']).toBeGreaterThan(0);
       expect(full!.frames_written + full!.not_written).toBe(n);
       expect(full!.master).toBeNull();
-      // Files under final names are complete data files.
-      for (const f of readdirSync(small).filter((name) => name.endsWith('.h5')))
-        expect(inspectStack(join(small, f)).frames.length).toBe(3);
+      // Files under final names are complete data files, and exactly the frames in them count as written.
+      const complete = readdirSync(small).filter((name) => name.endsWith('.h5'));
+      for (const f of complete) expect(inspectStack(join(small, f)).frames.length).toBe(3);
+      expect(full!.frames_written).toBe(3 * complete.length);
+      expect(full!.files.sort()).toEqual(complete.map((f) => join(small, f)).sort());
       await hf.close();
     } finally {
       unmount(small);

@@ -9,7 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RecordingReader } from '../tools/replay/RecordingReader.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { h5pyMissing, inspectStack, readNodes, sha256 } from './helpers/hitFiles.js';
-import { readResults, testConfig, type ResultsRecord } from './helpers/pipelineRun.js';
+import { readResults, startPipelineRun, testConfig, type ResultsRecord } from './helpers/pipelineRun.js';
+import { readdirSync } from 'node:fs';
 import { tempDirs } from './helpers/tempDirs.js';
 
 const missing = h5pyMissing();
@@ -147,4 +148,37 @@ describe.skipIf(missing !== null)('hit files of a pipeline run', () => {
       .map((n) => `${exported}_data_${String(n).padStart(6, '0')}.h5`);
     expect(written(`${exported}_master.h5`, exportedFiles)).toEqual(w);
   }, 240_000);
+});
+
+describe.skipIf(missing !== null)('hit files when the pipeline is stopped', () => {
+  it('on SIGINT mid-series closes the files of what it wrote: complete files only, the summary says how many', async () => {
+    const run = await startPipelineRun({
+      simulatorArgs: ['--frames', '1000', '--rate', '20', '--dtype', 'uint16', '--hit-fraction', '0.5'],
+      yaml: '',
+      timeoutMs: 120_000,
+      once: false,
+      configFor: (dir) =>
+        testConfig(POOLS).replace(
+          'outputs:',
+          `outputs:\n  hdf5:\n    directory: ${join(dir, 'hits')}\n    frames_per_file: 4`,
+        ),
+    });
+    // Some files complete, then interrupt.
+    await run.pipeline.waitForStderr(/"kind":"data"[\s\S]*"kind":"data"/);
+    run.pipeline.child.kill('SIGINT');
+    const result = await run.pipeline.done;
+    run.simulator.child.kill('SIGTERM');
+    expect(result.code, result.stderr.slice(-2000)).toBe(0);
+    const summary = readResults(run.dir).find((r) => r.type === 'summary') as ResultsRecord & {
+      hits: number;
+      hit_files: { master: string; hits_written: number; frames_written: number; not_written: number };
+    };
+    expect(summary.hit_files.master).toBe(join(run.dir, 'hits', 'stream-pipeline_1_master.h5'));
+    // Every hit processed before the stop is in the files.
+    expect(summary.hit_files).toMatchObject({ hits_written: summary.hits, not_written: 0 });
+    const stack = inspectStack(summary.hit_files.master);
+    expect(stack.frames.length).toBe(summary.hits);
+    // Nothing is left half-written under a final name or as a temporary file.
+    expect(readdirSync(join(run.dir, 'hits')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 150_000);
 });

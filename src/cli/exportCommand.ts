@@ -20,9 +20,9 @@ interface ExportOptions {
   config?: string;
 }
 
-/** The stream is over once the replay has sent everything and nothing new came for this long. */
+/** The stream is over once the replay has sent everything and every series is summarised (checked this often). */
 const QUIET_MS = 1000;
-/** Quiet seconds after which an open series is taken as cut off. */
+/** Seconds without progress after which an open series is taken as cut off. */
 const MAX_QUIET_ROUNDS = 10;
 
 export function registerExportCommand(program: Command): void {
@@ -105,11 +105,13 @@ async function untilQuiet(pipeline: Pipeline): Promise<void> {
   let seen = -1;
   let quiet = 0;
   for (;;) {
-    const received = pipeline.collector.totals.received;
-    quiet = received === seen ? quiet + 1 : 0;
+    // Progress is frames arriving or being analysed: the replay ends long before the analysis.
+    const t = pipeline.collector.totals;
+    const progress = t.received + t.processedGood + t.processedFast;
+    quiet = progress === seen ? quiet + 1 : 0;
     // A recording cut before its series' end leaves that series open: stop() then closes it.
     if (quiet > 0 && (pipeline.collector.pending === 0 || quiet >= MAX_QUIET_ROUNDS)) break;
-    seen = received;
+    seen = progress;
     await new Promise((r) => setTimeout(r, QUIET_MS));
   }
   await pipeline.collector.drained();

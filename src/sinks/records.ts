@@ -36,6 +36,7 @@ export type LostReason = (typeof LOST_REASONS)[number];
 /** Why a frame due in the hit files (a hit, or any frame with hits_only off) was not written. */
 export const NOT_WRITTEN_REASONS = [
   'no-geometry', //       the series start lacks what an NXmx file needs (beam centre, distance...)
+  'bad-frame', //         its bytes could not be made a chunk of the series (wrong size, did not decode)
   'write-failed', //      the file system or HDF5 refused (full disk, vanished directory): logged with the path
   'writer-died', //       the writer process died holding it
   'spill-failed', //      the writer was behind, memory was full, and the disk refused it

@@ -31,6 +31,9 @@ import { workerAuth } from './pool/auth/workerAuth.js';
 import { HitFiles } from '../sinks/hdf5/HitFiles.js';
 import { hitFilePrefix } from '../sinks/hdf5/hitFilePrefix.js';
 
+/** Time the hit-file writer has at shutdown to close the files of what it holds. */
+const HIT_FILES_CLOSE_MS = 10_000;
+
 export interface PipelineOptions {
   config: PipelineConfig;
   logger: Logger;
@@ -254,13 +257,12 @@ export class Pipeline {
     while (this.collector.pending > 0 && Date.now() < deadline && this.good.queue.workerCount > 0) {
       await new Promise((r) => setTimeout(r, 50));
     }
+    // What workers answer from now on is counted lost below, so it is not written either.
+    this.hitFiles?.stopTaking();
     this.collector.finish('pipeline-stopped');
-    // Summaries wait for their hit files; a writer that cannot finish is stopped with the rest.
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))));
-    await Promise.race([this.collector.drained(), graceOver]);
-    clearTimeout(timer);
-    await this.hitFiles?.close();
+    // Summaries wait for their hit files: the writer goes on for what is left of the grace (at
+    // least HIT_FILES_CLOSE_MS), then the hits still queued are given up and the files closed.
+    await this.hitFiles?.close(Math.max(HIT_FILES_CLOSE_MS, deadline - Date.now()));
     await this.collector.drained();
     this.scaler?.stop();
     await this.localPools?.fast.stop();

@@ -32,6 +32,8 @@ export interface HitFilesOptions {
 /** Frames sent to the writer and not yet answered, at most (so a slow disk backs up here, where
  * it is budgeted, not in the IPC channel). */
 const MAX_IN_WRITER = 32;
+/** Time the writer has at shutdown, once the queue is given up, for the frames it holds. */
+const CLOSE_AFTER_DISCARD_MS = 5_000;
 
 interface RunFiles {
   series: number;
@@ -43,7 +45,11 @@ interface RunFiles {
   outstanding: number;
   framesWritten: number;
   hitsWritten: number;
+  /** Written frames not yet in a data file under its final name (hit or not, in order): if the
+   * run fails now they are in no complete file, and are counted not written after all. */
+  pendingHits: boolean[];
   notWritten: Partial<Record<NotWrittenReason, number>>;
+  /** Files published under their final names (from the writer's announcements). */
   files: string[];
   master: string | null;
   /** Set by finishRun: resolves the summary once every frame is answered and the files are closed. */
@@ -58,6 +64,8 @@ export class HitFiles implements SeriesFinisher {
   private inWriter = 0;
   /** Frames the writer has answered (written or not), over all runs. */
   answeredFrames = 0;
+  /** False once the pipeline stops: results that come after are counted lost by the collector. */
+  private taking = true;
   /** In-writer frames per run, to answer for them if the writer dies. */
   private readonly inWriterByRun = new Map<number, number>();
 
@@ -116,7 +124,7 @@ export class HitFiles implements SeriesFinisher {
   /** A good-path result with its frame's bytes: queued for the writer when it is due. */
   offer(header: TaskHeader, data: Uint8Array, result: FrameResult): void {
     const files = this.runs.get(header.run);
-    if (!files || files.finishSent) return;
+    if (!this.taking || !files || files.finishSent) return;
     if (this.options.hitsOnly && !result.hit) return;
     if (!files.taken.add(header.frame)) return;
     if (files.refused !== null) {
@@ -151,15 +159,30 @@ export class HitFiles implements SeriesFinisher {
     });
   }
 
-  /** Stops the writer after what it was sent; frames still waiting are counted 'pipeline-stopped'. */
-  async close(): Promise<void> {
-    for (let hit = this.queue.shift(); hit; hit = this.queue.shift()) this.answered(hit.header.run, 'pipeline-stopped');
+  /** Takes no more frames (the pipeline is stopping: what comes now the collector counts lost). */
+  stopTaking(): void {
+    this.taking = false;
+  }
+
+  /**
+   * On shutdown: the writer goes on with the queue for up to `graceMs`; then the hits still
+   * waiting are counted 'pipeline-stopped' (not read back from disk), and the writer gets a few
+   * seconds more to answer what it holds and close the runs it was asked to finish. Then it is
+   * stopped and every run still open gets its summary.
+   */
+  async close(graceMs = 30_000): Promise<void> {
+    this.taking = false;
+    const finishing = (): boolean => [...this.runs.values()].some((f) => f.finished !== null);
+    await waitWhile(finishing, graceMs);
+    for (const run of this.queue.discardAll()) this.answered(run, this.runs.get(run)?.refused ?? 'pipeline-stopped');
+    await waitWhile(finishing, CLOSE_AFTER_DISCARD_MS);
     await this.writer.stop();
     for (const [run, files] of this.runs) {
       if (files.outstanding > 0) {
         count(files.notWritten, 'pipeline-stopped', files.outstanding);
         files.outstanding = 0;
       }
+      unpublished(files, 'pipeline-stopped');
       files.finished?.(summaryOf(files, this.options.hitsOnly));
       this.runs.delete(run);
     }
@@ -238,21 +261,31 @@ export class HitFiles implements SeriesFinisher {
         if (msg.t === 'written' && files) {
           files.framesWritten++;
           if (msg.hit) files.hitsWritten++;
+          files.pendingHits.push(msg.hit);
         }
+        if (msg.t === 'not-written' && msg.detail)
+          this.options.logger.warn({ series: files?.series, frame: msg.image, err: msg.detail }, 'frame not written');
         this.answered(msg.run, msg.t === 'written' ? null : msg.reason);
         this.pump();
         break;
       case 'file':
+        if (files) {
+          files.files.push(msg.record.path);
+          if (msg.record.kind === 'master') files.master = msg.record.path;
+          if (msg.record.kind === 'data') files.pendingHits.splice(0, msg.record.frames);
+        }
         this.options.onFile(msg.record);
         break;
       case 'run-failed':
-        if (files) files.refused ??= 'write-failed';
+        if (files) {
+          files.refused ??= 'write-failed';
+          unpublished(files, 'write-failed');
+        }
         this.options.logger.error({ series: files?.series, err: msg.message }, 'hit files failed');
         break;
       case 'finished':
+        this.inWriterByRun.delete(msg.run);
         if (!files) break;
-        files.files = msg.files;
-        files.master = msg.master;
         this.runs.delete(msg.run);
         files.finished?.(summaryOf(files, this.options.hitsOnly));
         break;
@@ -274,6 +307,7 @@ export class HitFiles implements SeriesFinisher {
       const files = this.runs.get(run);
       if (!files) continue;
       files.refused = 'writer-died';
+      unpublished(files, 'writer-died');
       // Its files are gone with the process: the summary says what was written until then.
       if (files.finishSent) {
         this.runs.delete(run);
@@ -313,12 +347,28 @@ function newRun(series: number): RunFiles {
     outstanding: 0,
     framesWritten: 0,
     hitsWritten: 0,
+    pendingHits: [],
     notWritten: {},
     files: [],
     master: null,
     finished: null,
     finishSent: false,
   };
+}
+
+async function waitWhile(busy: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (busy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** The run's files failed: the frames written since its last complete data file are in none. */
+function unpublished(files: RunFiles, reason: NotWrittenReason): void {
+  const n = files.pendingHits.length;
+  if (n === 0) return;
+  files.framesWritten -= n;
+  files.hitsWritten -= files.pendingHits.filter(Boolean).length;
+  count(files.notWritten, reason, n);
+  files.pendingHits = [];
 }
 
 function count(into: Partial<Record<NotWrittenReason, number>>, reason: NotWrittenReason, n = 1): void {

@@ -102,6 +102,17 @@ export class HitQueue {
     return lost;
   }
 
+  /** Empties the queue without reading anything back from disk: the run of each hit dropped. */
+  discardAll(): number[] {
+    const runs: number[] = [];
+    for (let i = this.head; i < this.memory.length; i++) runs.push(this.memory[i]!.header.run);
+    this.memory.length = 0;
+    this.head = 0;
+    this.bytes = 0;
+    for (const h of this.spill.discardAll()) runs.push(h.run);
+    return runs;
+  }
+
   close(): void {
     this.spill.close();
   }

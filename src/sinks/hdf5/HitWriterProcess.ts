@@ -15,7 +15,7 @@ export interface HitWriterEvents {
 
 export class HitWriterProcess {
   private child: ChildProcess | null = null;
-  /** Runs opened in the current process and not yet finished. */
+  /** Runs opened in the current process whose 'finished' has not come back. */
   private readonly openRuns = new Set<number>();
   private stopping = false;
   restarts = 0;
@@ -33,7 +33,6 @@ export class HitWriterProcess {
   send(msg: ToWriter): void {
     const child = this.child ?? this.spawn();
     if (msg.t === 'open') this.openRuns.add(msg.run);
-    if (msg.t === 'finish') this.openRuns.delete(msg.run);
     child.send(msg);
   }
 
@@ -55,18 +54,28 @@ export class HitWriterProcess {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;
-    child.on('message', (msg: FromWriter) => this.events.message(msg));
+    child.on('message', (msg: FromWriter) => {
+      if (msg.t === 'finished') this.openRuns.delete(msg.run);
+      this.events.message(msg);
+    });
     child.on('error', (err) => this.logger.error({ err: err.message }, 'hit-file writer process error'));
-    child.on('exit', (code, signal) => {
-      if (this.child === child) this.child = null;
-      if (this.stopping && code === 0) return;
-      const runs = [...this.openRuns];
-      this.openRuns.clear();
-      const detail = signal ? `killed by ${signal}` : `exited with code ${String(code)}`;
-      this.restarts++;
-      this.logger.error({ runs, detail }, 'hit-file writer process died: its open series are not written further');
-      this.events.died(runs, detail);
+    // Handled once the IPC channel has closed too, so every message the child sent before it
+    // died has been delivered first (and is not counted both as answered and as lost).
+    child.once('exit', (code, signal) => {
+      if (child.connected) child.once('disconnect', () => this.exited(child, code, signal));
+      else this.exited(child, code, signal);
     });
     return child;
+  }
+
+  private exited(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child === child) this.child = null;
+    if (this.stopping && code === 0) return;
+    const runs = [...this.openRuns];
+    this.openRuns.clear();
+    const detail = signal ? `killed by ${signal}` : `exited with code ${String(code)}`;
+    this.restarts++;
+    this.logger.error({ runs, detail }, 'hit-file writer process died: its open series are not written further');
+    this.events.died(runs, detail);
   }
 }

@@ -48,6 +48,9 @@ export class NxmxSeriesWriter {
   private readonly flags = new FlagBits();
   private readonly dataFiles: DataFileEntry[] = [];
   private state: State = 'open';
+  /** Every file published under its final name so far, in order (also those of a finish that
+   * failed part-way), so a caller can announce each exactly once. */
+  readonly published: FileRecord[] = [];
 
   /** Claims the prefix (refused when any file of it, complete or partial, exists) by creating the
    * master's temporary file, and writes the series' metadata into it. */
@@ -71,6 +74,11 @@ export class NxmxSeriesWriter {
       this.abort();
       throw err;
     }
+  }
+
+  /** Still writing: a refused frame leaves it so, a failed step does not. */
+  get usable(): boolean {
+    return this.state === 'open';
   }
 
   /** Frames written so far. */
@@ -104,17 +112,6 @@ export class NxmxSeriesWriter {
       this.master = null;
       const { first, last } = this.seriesTable.imageRange();
       const frames = this.seriesTable.length;
-      const name = masterName(this.s.prefix);
-      const masterPath = publish(this.s.directory, name);
-      const geometry = geometryName(this.s.prefix);
-      const tempGeometry = this.temp(geometry);
-      try {
-        writeFileSync(tempGeometry, crystfelGeometry(this.s, name, frames), { flag: 'wx' });
-      } catch (err) {
-        throw withCode(`hit files: cannot write ${tempGeometry}: ${(err as Error).message}`, err);
-      }
-      const geometryPath = publish(this.s.directory, geometry);
-      this.state = 'finished';
       const record = (kind: FileRecord['kind'], path: string): FileRecord => ({
         type: 'file',
         kind,
@@ -124,6 +121,19 @@ export class NxmxSeriesWriter {
         first_image: first,
         last_image: last,
       });
+      const name = masterName(this.s.prefix);
+      const masterPath = publish(this.s.directory, name);
+      this.published.push(record('master', masterPath));
+      const geometry = geometryName(this.s.prefix);
+      const tempGeometry = this.temp(geometry);
+      try {
+        writeFileSync(tempGeometry, crystfelGeometry(this.s, name, frames), { flag: 'wx' });
+      } catch (err) {
+        throw withCode(`hit files: cannot write ${tempGeometry}: ${(err as Error).message}`, err);
+      }
+      const geometryPath = publish(this.s.directory, geometry);
+      this.published.push(record('geometry', geometryPath));
+      this.state = 'finished';
       return [...records, record('master', masterPath), record('geometry', geometryPath)];
     });
   }
@@ -152,7 +162,7 @@ export class NxmxSeriesWriter {
     this.dataFiles.push({ name, frames: table.length, peakWidth: table.peakWidth });
     this.fileTable = new FrameTable(true);
     const { first, last } = table.imageRange();
-    return {
+    const record: FileRecord = {
       type: 'file',
       kind: 'data',
       series: this.s.series,
@@ -161,6 +171,8 @@ export class NxmxSeriesWriter {
       first_image: first,
       last_image: last,
     };
+    this.published.push(record);
+    return record;
   }
 
   private guard<T>(step: () => T): T {

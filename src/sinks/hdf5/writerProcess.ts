@@ -5,8 +5,10 @@
 //
 // Takes series and frames over the IPC channel (writerProtocol.ts), makes chunks that did not
 // arrive as bitshuffle+LZ4 into bitshuffle+LZ4 with our codec, writes them with NxmxSeriesWriter
-// and answers each frame once. A run whose files fail (full disk, vanished directory) is closed
-// as far as it can be and its later frames are answered 'write-failed'; other runs go on.
+// and answers each frame once. A frame that cannot be made a valid chunk is refused alone
+// ('bad-frame'); a run whose files fail (full disk, vanished directory) is closed as far as it
+// can be and its later frames are answered 'write-failed'; other runs go on. Every file
+// published is announced once, also when a later step of the same run fails.
 import { FrameDecoder } from '../../codec/FrameDecoder.js';
 import { nativeCodec } from '../../codec/nativeCodec.js';
 import type { FileRecord } from '../records.js';
@@ -15,6 +17,8 @@ import type { FromWriter, ToWriter } from './writerProtocol.js';
 
 interface RunState {
   writer: NxmxSeriesWriter | null;
+  /** Of writer.published, how many were announced. */
+  announced: number;
   width: number;
   height: number;
   files: string[];
@@ -28,8 +32,11 @@ function send(msg: FromWriter): void {
   process.send?.(msg);
 }
 
-function announce(run: number, records: FileRecord[], state: RunState): void {
-  for (const record of records) {
+/** Announces the files the run's writer published since the last call. */
+function announce(run: number, state: RunState): void {
+  const published: FileRecord[] = state.writer?.published ?? [];
+  for (; state.announced < published.length; state.announced++) {
+    const record = published[state.announced]!;
     state.files.push(record.path);
     if (record.kind === 'master') state.master = record.path;
     send({ t: 'file', run, record });
@@ -38,6 +45,7 @@ function announce(run: number, records: FileRecord[], state: RunState): void {
 
 /** The run's files are lost to an error: say so once, keep what is complete. */
 function fail(run: number, state: RunState, err: unknown): void {
+  announce(run, state);
   send({ t: 'run-failed', run, message: (err as Error).message });
   try {
     state.writer?.abort();
@@ -50,7 +58,7 @@ function fail(run: number, state: RunState, err: unknown): void {
 function open(msg: ToWriter & { t: 'open' }): void {
   const run = msg.run;
   const { width, height } = msg.series;
-  const state: RunState = { writer: null, width, height, files: [], master: null };
+  const state: RunState = { writer: null, announced: 0, width, height, files: [], master: null };
   runs.set(run, state);
   try {
     const prefix = freePrefix(msg.series.directory, msg.series.prefix);
@@ -82,11 +90,24 @@ function frame(msg: ToWriter & { t: 'frame' }): void {
     send({ t: 'not-written', run: msg.run, image, reason: 'write-failed' });
     return;
   }
+  let chunk: Uint8Array;
   try {
-    const chunk = bslz4Chunk(msg, state);
-    announce(msg.run, state.writer.write({ ...msg.frame, chunk }), state);
-    send({ t: 'written', run: msg.run, image, hit: msg.frame.result.hit });
+    chunk = bslz4Chunk(msg, state);
   } catch (err) {
+    send({ t: 'not-written', run: msg.run, image, reason: 'bad-frame', detail: (err as Error).message });
+    return;
+  }
+  try {
+    state.writer.write({ ...msg.frame, chunk });
+    // The frame first, then the file it completed: the pipeline counts it in that file.
+    send({ t: 'written', run: msg.run, image, hit: msg.frame.result.hit });
+    announce(msg.run, state);
+  } catch (err) {
+    if (state.writer.usable) {
+      // Refused before anything reached the file (wrong size, impossible values): this frame only.
+      send({ t: 'not-written', run: msg.run, image, reason: 'bad-frame', detail: (err as Error).message });
+      return;
+    }
     send({ t: 'not-written', run: msg.run, image, reason: 'write-failed' });
     fail(msg.run, state, err);
   }
@@ -97,7 +118,8 @@ function finish(msg: ToWriter & { t: 'finish' }): void {
   runs.delete(msg.run);
   if (state?.writer) {
     try {
-      announce(msg.run, state.writer.finish(msg.endedAt), state);
+      state.writer.finish(msg.endedAt);
+      announce(msg.run, state);
     } catch (err) {
       fail(msg.run, state, err);
     }

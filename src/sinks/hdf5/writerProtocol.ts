@@ -15,7 +15,7 @@ export type ToWriter =
 
 export type FromWriter =
   | { t: 'written'; run: number; image: number; hit: boolean }
-  | { t: 'not-written'; run: number; image: number; reason: NotWrittenReason }
+  | { t: 'not-written'; run: number; image: number; reason: NotWrittenReason; detail?: string }
   | { t: 'file'; run: number; record: FileRecord }
   /** The run's files cannot be written any more (logged once by the pipeline, with the path). */
   | { t: 'run-failed'; run: number; message: string }

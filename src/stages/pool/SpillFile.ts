@@ -156,6 +156,27 @@ export class SpillFile<H extends SpilledHeader = TaskHeader> {
     return lost;
   }
 
+  /** Drops every record still on disk without reading it back, and says which they were. */
+  discardAll(): SpilledHeader[] {
+    const dropped: SpilledHeader[] = [];
+    for (const segment of this.segments) {
+      for (let i = segment.readRecords * STRIDE; i < segment.index.length; i += STRIDE) {
+        const [, id, run, series, frame] = segment.index.slice(i, i + STRIDE) as [
+          number,
+          number,
+          number,
+          number,
+          number,
+        ];
+        dropped.push({ id, run, series, frame });
+      }
+    }
+    while (this.segments.length > 0) this.retireHead();
+    this.count = 0;
+    this.bytes = 0;
+    return dropped;
+  }
+
   /** Removes every segment file; whatever was still on disk is dropped. */
   close(): void {
     while (this.segments.length > 0) this.retireHead();
