@@ -91,8 +91,8 @@ export class Pipeline {
     }
     const memoryBudgetBytes = config.pipeline.good.memory_budget_mb * 1024 * 1024;
     const hdf5 = config.outputs.hdf5;
-    // The good path's waiting frames and the hits waiting for the writer share one memory budget.
-    let goodQueueBytes = (): number => 0;
+    // The good path's waiting frames and the hits waiting for the writer share one memory budget
+    // (each side asks the other when it stores something, after construction).
     this.hitFiles = hdf5.directory
       ? new HitFiles({
           directory: hdf5.directory,
@@ -100,7 +100,7 @@ export class Pipeline {
           framesPerFile: hdf5.frames_per_file,
           prefixOf: (start) => hitFilePrefix(hdf5.prefix, config.name, start),
           memoryBudgetBytes,
-          otherMemoryBytes: () => goodQueueBytes(),
+          otherMemoryBytes: () => this.good.queue.waitingInMemoryBytes,
           spillDir: config.pipeline.good.spill_dir,
           logger: logger.child({ stage: 'hdf5' }),
           onFile: (record) => this.collector.file(record),
@@ -133,7 +133,6 @@ export class Pipeline {
       },
       hitFiles,
     );
-    goodQueueBytes = () => this.good.queue.waitingInMemoryBytes;
     this.fast = new FastDispatcher(
       this.broker,
       this.setups,

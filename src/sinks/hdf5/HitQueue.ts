@@ -7,6 +7,7 @@ import { SpillFile, type SpillRecord } from '../../stages/pool/SpillFile.js';
 import type { LostTask } from '../../stages/pool/SpillFile.js';
 import type { NotWrittenReason } from '../records.js';
 import type { HitFrameResult } from './hitFileTypes.js';
+import { FifoQueue } from '../../util/FifoQueue.js';
 
 /** What is kept of a frame besides its bytes (spilled as msgpack with them). */
 export interface HitHeader {
@@ -36,8 +37,7 @@ export interface HitQueueOptions {
 }
 
 export class HitQueue {
-  private readonly memory: Hit[] = [];
-  private head = 0;
+  private readonly memory = new FifoQueue<Hit>();
   private bytes = 0;
   private readonly spill: SpillFile<HitHeader>;
   private refused: LostTask[] = [];
@@ -48,7 +48,7 @@ export class HitQueue {
   }
 
   get length(): number {
-    return this.memory.length - this.head + this.spill.length;
+    return this.memory.length + this.spill.length;
   }
 
   get onDisk(): number {
@@ -78,17 +78,10 @@ export class HitQueue {
   }
 
   shift(): Hit | undefined {
-    if (this.head < this.memory.length) {
-      const hit = this.memory[this.head]!;
-      this.memory[this.head++] = undefined as unknown as Hit;
-      this.bytes -= hitBytes(hit);
-      if (this.head > 1024 && this.head * 2 > this.memory.length) {
-        this.memory.splice(0, this.head);
-        this.head = 0;
-      }
-      return hit;
-    }
-    return this.spill.shift();
+    const hit = this.memory.shift();
+    if (hit === undefined) return this.spill.shift();
+    this.bytes -= hitBytes(hit);
+    return hit;
   }
 
   /** Hits the disk refused or could not give back since the last call, with the reason. */
@@ -104,10 +97,7 @@ export class HitQueue {
 
   /** Empties the queue without reading anything back from disk: the run of each hit dropped. */
   discardAll(): number[] {
-    const runs: number[] = [];
-    for (let i = this.head; i < this.memory.length; i++) runs.push(this.memory[i]!.header.run);
-    this.memory.length = 0;
-    this.head = 0;
+    const runs = this.memory.drain().map((hit) => hit.header.run);
     this.bytes = 0;
     for (const h of this.spill.discardAll()) runs.push(h.run);
     return runs;

@@ -21,8 +21,6 @@ interface RunState {
   announced: number;
   width: number;
   height: number;
-  files: string[];
-  master: string | null;
 }
 
 const runs = new Map<number, RunState>();
@@ -37,8 +35,6 @@ function announce(run: number, state: RunState): void {
   const published: FileRecord[] = state.writer?.published ?? [];
   for (; state.announced < published.length; state.announced++) {
     const record = published[state.announced]!;
-    state.files.push(record.path);
-    if (record.kind === 'master') state.master = record.path;
     send({ t: 'file', run, record });
   }
 }
@@ -58,7 +54,7 @@ function fail(run: number, state: RunState, err: unknown): void {
 function open(msg: ToWriter & { t: 'open' }): void {
   const run = msg.run;
   const { width, height } = msg.series;
-  const state: RunState = { writer: null, announced: 0, width, height, files: [], master: null };
+  const state: RunState = { writer: null, announced: 0, width, height };
   runs.set(run, state);
   try {
     const prefix = freePrefix(msg.series.directory, msg.series.prefix);
@@ -124,7 +120,7 @@ function finish(msg: ToWriter & { t: 'finish' }): void {
       fail(msg.run, state, err);
     }
   }
-  send({ t: 'finished', run: msg.run, master: state?.master ?? null, files: state?.files ?? [] });
+  send({ t: 'finished', run: msg.run });
 }
 
 /** Serves the pipeline that forked this process (`stream-pipeline hdf5-writer`) until it goes. */

@@ -19,4 +19,5 @@ export type FromWriter =
   | { t: 'file'; run: number; record: FileRecord }
   /** The run's files cannot be written any more (logged once by the pipeline, with the path). */
   | { t: 'run-failed'; run: number; message: string }
-  | { t: 'finished'; run: number; master: string | null; files: string[] };
+  /** The run is closed (its files were announced one by one with 'file'). */
+  | { t: 'finished'; run: number };

@@ -21,6 +21,7 @@
 import { type LostTask, SpillFile } from './SpillFile.js';
 import { type Task, type TaskHeader, taskBytes } from './Task.js';
 import { CreditRing } from './CreditRing.js';
+import { FifoQueue } from '../../util/FifoQueue.js';
 import { inFlightCount, oldestSentAt, type Outstanding } from './outstanding.js';
 import type { LostReason } from '../../sinks/records.js';
 
@@ -59,8 +60,7 @@ export interface Dispatch {
 }
 
 export class ReliableQueue {
-  private readonly memory: Task[] = [];
-  private memoryHead = 0;
+  private readonly memory = new FifoQueue<Task>();
   private memoryBytes = 0;
   /** Tasks handed back after a worker died: they go out before anything newer. */
   private readonly redeliver: Task[] = [];
@@ -92,7 +92,7 @@ export class ReliableQueue {
 
   /** Tasks waiting for a worker (memory + disk + redelivery). */
   get waiting(): number {
-    return this.memory.length - this.memoryHead + this.spill.length + this.redeliver.length;
+    return this.memory.length + this.spill.length + this.redeliver.length;
   }
 
   get waitingInMemoryBytes(): number {
@@ -312,16 +312,9 @@ export class ReliableQueue {
       this.redeliver.splice(i, 1);
       return task;
     }
-    if (this.memoryHead < this.memory.length) {
-      const task = this.memory[this.memoryHead]!;
-      this.memory[this.memoryHead++] = undefined as unknown as Task;
-      this.memoryBytes -= taskBytes(task);
-      if (this.memoryHead > 1024 && this.memoryHead * 2 > this.memory.length) {
-        this.memory.splice(0, this.memoryHead);
-        this.memoryHead = 0;
-      }
-      return task;
-    }
-    return this.spill.shift();
+    const task = this.memory.shift();
+    if (task === undefined) return this.spill.shift();
+    this.memoryBytes -= taskBytes(task);
+    return task;
   }
 }
