@@ -47,7 +47,11 @@ interface Written {
   chunks: string[];
 }
 
-/** What the master holds per frame, through h5py (chunks from the data files, in order). */
+/**
+ * What the master holds per frame, through h5py (chunks from the data files, in order), put in
+ * image-number order: frames are written in the order their results come, which with several
+ * good workers is not always the detector's.
+ */
 function written(master: string, dataFiles: string[]): Written {
   const r = readNodes(master, [
     '/entry/result/image_number',
@@ -55,12 +59,18 @@ function written(master: string, dataFiles: string[]): Written {
     '/entry/result/n_spots',
     '/entry/result/peakXPosRaw',
   ]);
+  const images = r['/entry/result/image_number']!.value as number[];
+  const nPeaks = r['/entry/result/nPeaks']!.value as number[];
+  const nSpots = r['/entry/result/n_spots']!.value as number[];
+  const peakX = r['/entry/result/peakXPosRaw']!.value as number[][];
+  const chunks = dataFiles.flatMap((f) => inspectStack(f).chunks);
+  const order = images.map((_, i) => i).sort((a, b) => images[a]! - images[b]!);
   return {
-    images: r['/entry/result/image_number']!.value as number[],
-    nPeaks: r['/entry/result/nPeaks']!.value as number[],
-    nSpots: r['/entry/result/n_spots']!.value as number[],
-    peakX: r['/entry/result/peakXPosRaw']!.value as number[][],
-    chunks: dataFiles.flatMap((f) => inspectStack(f).chunks),
+    images: order.map((i) => images[i]!),
+    nPeaks: order.map((i) => nPeaks[i]!),
+    nSpots: order.map((i) => nSpots[i]!),
+    peakX: order.map((i) => peakX[i]!),
+    chunks: order.map((i) => chunks[i]!),
   };
 }
 
