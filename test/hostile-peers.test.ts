@@ -65,14 +65,16 @@ function rawExchange(port: number, bytes: Buffer | string): Promise<string> {
   });
 }
 
-/** A raw TCP connection that has completed the WebSocket handshake on /ws. */
-function rawWebSocket(port: number): Promise<Socket> {
+/** A raw TCP connection that has completed the WebSocket handshake on `path` (the dashboard's
+ * feed, or the per-frame record feed). */
+function rawWebSocket(port: number, path = '/ws'): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1');
     s.once('error', reject);
     s.on('connect', () =>
       s.write(
-        'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `GET ${path} HTTP/1.1\r\nHost: x\r\n` +
+          'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
           'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
       ),
     );
@@ -224,7 +226,7 @@ describe('a rogue worker', () => {
 
   it('writes nothing it fabricates: every malformed answer is refused and the frame analysed by an honest worker', async () => {
     const t = await target();
-    const feed = new WebSocket(`ws://127.0.0.1:${t.httpPort}/ws`);
+    const feed = new WebSocket(`ws://127.0.0.1:${t.httpPort}/ws/records`);
     sockets.push(feed);
     const records: { type?: string; series?: number }[] = [];
     feed.on('message', (m) => records.push(JSON.parse(m.toString()) as { type?: string }));
@@ -305,7 +307,7 @@ describe('a hostile HTTP or WebSocket client', () => {
     // 300 clients that never read (their TCP windows fill), 10 that announce 95 MB messages.
     const idle: Socket[] = [];
     for (let i = 0; i < 300; i++) {
-      const s = await rawWebSocket(t.httpPort).catch(() => null);
+      const s = await rawWebSocket(t.httpPort, i % 2 ? '/ws' : '/ws/records').catch(() => null);
       if (s) {
         s.pause();
         s.on('error', () => undefined);

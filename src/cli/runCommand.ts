@@ -65,9 +65,11 @@ async function runPipeline(config: PipelineConfig, once: boolean): Promise<void>
     );
   });
   const { httpPort, workerEndpoint } = await pipeline.start();
+  const base = `http://${urlHost(config.outputs.http_host)}:${httpPort}`;
+  const tokenNote = pipeline.tokenRequired ? ' (open it once as /?token=TOKEN)' : '';
   process.stderr.write(
-    `stream-pipeline: ${config.name}: detector ${config.detector.endpoint}, workers join at ${workerEndpoint}, ` +
-      `status at http://${config.outputs.http_host}:${httpPort}/status\n`,
+    `stream-pipeline: ${config.name}: detector ${config.detector.endpoint}, workers join at ${workerEndpoint}\n` +
+      `stream-pipeline: dashboard at ${base}/${tokenNote}, status at ${base}/status\n`,
   );
   let simulator: ChildProcess | undefined;
   if (config.detector.simulate) simulator = startSimulator(config.detector.simulate, config.detector.endpoint, logger);
@@ -141,4 +143,11 @@ function count(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('must be a whole number from 0 to 256');
   return n;
+}
+
+/** A host as it goes into a URL the user can open: IPv6 in brackets, "any address" as loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -85,6 +85,7 @@ export interface PipelineConfig {
     radial_in_results: boolean;
     hdf5: { directory: string | null; hits_only: boolean; frames_per_file: number; prefix: string | null };
     http_host: string;
+    http_token_file: string | null;
     http_port: number;
   };
   logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };

@@ -368,14 +368,20 @@ const outputs: Property<PipelineConfig['outputs']> = {
       type: 'string',
       default: '127.0.0.1',
       description:
-        'Address the HTTP server (dashboard, /status, /metrics, /ws) binds. Its own setting, apart from pipeline.host: accepting remote workers does not put the results on the network. It has no access control yet: open it (0.0.0.0) only on a trusted network.',
+        'Address the HTTP server (dashboard, /status, /metrics, the WebSockets) binds. Its own setting, apart from pipeline.host: accepting remote workers does not put the results on the network. Open it (0.0.0.0) only with an access token (http_token_file) or on a trusted network.',
+    },
+    http_token_file: {
+      type: ['string', 'null'],
+      default: null,
+      description:
+        'File holding the access token (16 characters or more, not readable by every user) that the dashboard, the feeds, /status and /metrics then require; or set STREAM_PIPELINE_HTTP_TOKEN. Never the token itself: the configuration is not a secret. Open the page as /?token=TOKEN once; tools send "Authorization: Bearer TOKEN".',
     },
     http_port: {
       type: 'integer',
       minimum: 0,
       maximum: 65535,
       default: 8080,
-      description: 'Port of the dashboard, /metrics and the results WebSocket; 0 picks a free one.',
+      description: 'Port of the dashboard, /status, /metrics and the WebSockets; 0 picks a free one.',
     },
   },
 };

@@ -169,7 +169,7 @@ export interface PreviewMessage {
   spots: [number, number][];
 }
 
-export const PREVIEW_MASKED = 0xffff;
+export { PREVIEW_MASKED } from '../stages/analysis/FramePreview.js';
 
 export type DashboardMessage = StateMessage | PreviewMessage;
 

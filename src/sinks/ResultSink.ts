@@ -2,9 +2,10 @@
 import type { FileRecord, FrameResult, SeriesRecord, SeriesSummary, SkipReason } from './records.js';
 
 export interface ResultSink {
-  series(record: SeriesRecord): void;
+  /** A series started; `run` is the pipeline's number for it (frame results carry it). */
+  series(record: SeriesRecord, run: number): void;
   frame(result: FrameResult): void;
-  summary(summary: SeriesSummary): void;
+  summary(summary: SeriesSummary, run: number): void;
   /** A frame the fast path did not analyse, and why (sinks that count may implement it). */
   fastSkipped?(reason: SkipReason): void;
   /** A hit file is complete (sinks that announce files implement it). */

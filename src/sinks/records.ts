@@ -3,7 +3,7 @@
 // results reads these types; field names follow DIALS's per-image analysis where one exists.
 import type { ReceiverStats } from '../receiver/ReceiverStats.js';
 import type { RatesSnapshot } from '../stages/PoolScaler.js';
-import type { HttpCounters } from '../dashboard/HttpServer.js';
+import type { HttpCounters } from '../dashboard/httpLimits.js';
 
 /** The two analysis paths: fast (lossy, live feedback) and good (every frame, exactly once). */
 export type PoolPath = 'fast' | 'good';
@@ -102,6 +102,19 @@ export interface FrameResult {
    * and how long it had waited since its previous task (a starved worker waits). */
   timing: { decode: number; analysis: number; total: number; wait: number };
   receivedAt: number;
+  /** A small image of the frame, when the pipeline asked for one and the frame is a hit (the
+   * live-feedback screen's latest hit; never written to files). */
+  preview?: FramePreview;
+}
+
+/** A max-binned image of a frame (see stages/analysis/FramePreview). */
+export interface FramePreview {
+  /** Detector pixels per preview pixel, in x and y. */
+  bin: number;
+  width: number;
+  height: number;
+  /** width x height uint16, little-endian. */
+  pixels: Uint8Array;
 }
 
 /** A hit file (or the master, or the CrystFEL geometry beside it) is complete under its final name. */

@@ -12,7 +12,12 @@ import { StreamReceiver } from '../receiver/StreamReceiver.js';
 import { HttpServer } from '../dashboard/HttpServer.js';
 import { PipelineMetrics } from '../sinks/PipelineMetrics.js';
 import { ResultsFile } from '../sinks/ResultsFile.js';
-import { LiveFeed } from '../dashboard/LiveFeed.js';
+import { RecordFeed } from '../dashboard/RecordFeed.js';
+import { Dashboard, type PipelineHealth } from '../dashboard/Dashboard.js';
+import { DashboardPush } from '../dashboard/DashboardPush.js';
+import { PreviewRequests } from '../dashboard/PreviewRequests.js';
+import { StaticAssets } from '../dashboard/StaticAssets.js';
+import { AccessToken } from '../dashboard/AccessToken.js';
 import type { ResultSink } from '../sinks/ResultSink.js';
 import type { PipelineStatus, SeriesRecord } from '../sinks/records.js';
 import { Collector } from './collector/Collector.js';
@@ -52,6 +57,11 @@ export class Pipeline {
   readonly hitFiles: HitFiles | null;
   private readonly setups = new SeriesSetups();
   private readonly http: HttpServer;
+  /** The HTTP port wants an access token. */
+  readonly tokenRequired: boolean;
+  /** The live-feedback screen's model, and what pushes it to the page. */
+  readonly dashboard: Dashboard;
+  private readonly dashboardPush: DashboardPush;
   private receiver: StreamReceiver | undefined;
   private scaler: PoolScaler | undefined;
   private nextTaskId = 1;
@@ -70,6 +80,17 @@ export class Pipeline {
     const { config, logger } = options;
     this.config = config;
     this.logger = logger;
+    const previews = new PreviewRequests(() => this.http.dashboard.clients.size);
+    this.dashboard = new Dashboard({
+      setup: config.name,
+      tally: (run) => this.collector.tally(run),
+      health: () => this.dashboardHealth(),
+      previewReceived: () => previews.received(),
+    });
+    const token = AccessToken.load(config.outputs.http_token_file);
+    this.tokenRequired = token !== null;
+    const page = StaticAssets.load();
+    if (page.problem) logger.warn(page.problem);
     this.http = new HttpServer({
       host: config.outputs.http_host,
       port: config.outputs.http_port,
@@ -77,8 +98,13 @@ export class Pipeline {
       status: () => this.status(),
       beforeMetrics: () => this.refreshGauges(),
       logger: logger.child({ stage: 'http' }),
+      assets: page.assets,
+      token,
+      seriesView: (run) => this.dashboard.seriesView(run),
+      onDashboardClient: (client) => this.dashboardPush.welcome(client),
     });
-    const sinks: ResultSink[] = [this.metrics, new LiveFeed(this.http)];
+    this.dashboardPush = new DashboardPush(this.dashboard, this.http.dashboard);
+    const sinks: ResultSink[] = [this.metrics, this.dashboard, new RecordFeed(this.http)];
     if (config.outputs.results) {
       sinks.push(
         new ResultsFile({
@@ -139,6 +165,7 @@ export class Pipeline {
       this.collector,
       logger.child({ stage: 'fast' }),
       config.pipeline.fast.sampling,
+      previews,
     );
     this.broker.registerPath('good', this.good);
     this.broker.registerPath('fast', this.fast);
@@ -201,6 +228,7 @@ export class Pipeline {
       this.logger.child({ stage: 'scaler' }),
     );
     this.scaler.start();
+    this.dashboardPush.start();
     this.logger.info({ workerEndpoint, httpPort: this.httpPort }, 'pipeline started');
     return { workerEndpoint, httpPort: this.httpPort };
   }
@@ -269,6 +297,9 @@ export class Pipeline {
     await this.broker.close();
     this.good.close();
     await this.collector.close();
+    // The last state (every series ended) goes to the pages before the port closes.
+    this.dashboardPush.tick();
+    this.dashboardPush.stop();
     await this.http.close();
     this.logger.info('pipeline stopped');
   }
@@ -293,6 +324,20 @@ export class Pipeline {
     }
     const stats = this.receiver?.stats;
     if (stats) for (const [reason, n] of Object.entries(stats.errors)) m.receiverErrors.set({ reason }, n);
+  }
+
+  /** The pipeline's side of the dashboard's health panel. */
+  private dashboardHealth(): PipelineHealth {
+    const q = this.good.queue;
+    const rates = this.scaler?.snapshot() ?? null;
+    return {
+      inputRate: rates?.receivedPerSecond ?? 0,
+      processedRate: { good: rates?.goodPerSecond ?? 0, fast: rates?.fastPerSecond ?? 0 },
+      goodQueue: { waiting: q.waiting, onDisk: q.waitingOnDisk, spilledTotal: q.spilledTotal, inFlight: q.inFlight },
+      workers: { good: q.workerCount, fast: this.fast.workerCount },
+      hitFilesWaiting: this.hitFiles ? this.hitFiles.waiting : null,
+      dashboardClients: this.http.dashboard.clients.size,
+    };
   }
 
   status(): PipelineStatus {

@@ -8,6 +8,9 @@
 //   spots, and exceeds E + max(3 E, 3 sqrt(E)) (far outside Poisson scatter);
 // - saturation flag: saturated pixels on the frame (at least minSaturatedPixels).
 
+/** Spots closer than this (px) are "very close": split spots sit 2-4 px apart. */
+export const DEFAULT_CLOSE_RADIUS_PX = 4;
+
 export interface SeparationOptions {
   /** "Very close" radius in pixels (default 4: split spots sit 2-4 px apart). */
   closeRadius?: number;
@@ -49,7 +52,7 @@ export class SpotSeparation {
     private readonly validArea: number,
     options: SeparationOptions = {},
   ) {
-    this.closeRadius = options.closeRadius ?? 4;
+    this.closeRadius = options.closeRadius ?? DEFAULT_CLOSE_RADIUS_PX;
     this.minClose = options.minClose ?? 10;
     this.minFraction = options.minFraction ?? 0.1;
     this.minSaturated = options.minSaturatedPixels ?? 1;

@@ -74,7 +74,7 @@ export class Collector extends EventEmitter<CollectorEvents> {
 
   seriesStart(record: SeriesRecord, run: number): void {
     this.tallies.set(run, new SeriesTally(run, record.series, record.number_of_images));
-    for (const s of this.sinks) s.series(record);
+    for (const s of this.sinks) s.series(record, run);
     this.emit('series', record);
     this.prune();
   }
@@ -217,7 +217,7 @@ export class Collector extends EventEmitter<CollectorEvents> {
 
   private publishSummary(tally: SeriesTally, files: HitFilesSummary | null): void {
     const summary = tally.summary(files);
-    for (const s of this.sinks) s.summary(summary);
+    for (const s of this.sinks) s.summary(summary, tally.run);
     this.emit('summary', summary, tally.run);
     this.logger.info(summary, 'series summary');
   }

@@ -71,6 +71,11 @@ export class SeriesTally {
     return missing;
   }
 
+  /** Good-path frames lost so far, all reasons. */
+  get lostCount(): number {
+    return this.lostTotal;
+  }
+
   get neverReceived(): string {
     return this.neverReceivedImages;
   }

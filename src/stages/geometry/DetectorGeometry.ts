@@ -70,6 +70,15 @@ export class DetectorGeometry {
     return s > 0 ? 1 / s : Infinity;
   }
 
+  /** Distance in pixels (x pixel size) from the beam centre at which the d-spacing is d
+   * (Bragg: sin(theta) = lambda / 2d); null when d is below the wavelength's limit lambda / 2. */
+  radiusAtD(d: number): number | null {
+    const sinTheta = this.wavelength / (2 * d);
+    if (!(sinTheta > 0 && sinTheta < 1)) return null;
+    const twoTheta = 2 * Math.asin(sinTheta);
+    return twoTheta < Math.PI / 2 ? (this.distance * Math.tan(twoTheta)) / this.pixelSizeX : null;
+  }
+
   /** The largest value `f` takes at the detector's four corners (on a flat detector normal to
    * the beam, the angle from the beam is largest at one of them). */
   maxAtCorners(f: (x: number, y: number) => number): number {

@@ -38,6 +38,8 @@ export class FastDispatcher implements PathDispatcher {
     private readonly collector: Collector,
     private readonly logger: Logger,
     private readonly sampling: Sampling,
+    /** Says when a task should ask for a preview image (the screen's latest hit). */
+    private readonly previews: { wanted(): boolean } | null = null,
   ) {}
 
   get workerCount(): number {
@@ -63,7 +65,9 @@ export class FastDispatcher implements PathDispatcher {
     const w = this.workers.get(id)!;
     w.inFlight.set(task.header.id, task.header);
     w.sentAt.set(task.header.id, Date.now());
-    this.broker.send(id, { t: 'task', task: task.header }, task.data);
+    // The header is shared with the good path, so the request goes on a copy (a few a second).
+    const header = this.previews?.wanted() ? { ...task.header, preview: true as const } : task.header;
+    this.broker.send(id, { t: 'task', task: header }, task.data);
     return 'sent';
   }
 

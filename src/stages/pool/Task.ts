@@ -14,6 +14,9 @@ export type TaskHeader = Pick<
   id: number;
   /** The pipeline's number for the series start this frame belongs to (see SeriesSetup.run). */
   run: number;
+  /** Asks for a small image of the frame with the result, if the frame is a hit (the screen's
+   * latest hit; set on a few fast-path tasks a second). */
+  preview?: true;
 };
 
 export interface Task {

@@ -4,6 +4,7 @@
 // so pixel data is never re-encoded on its way to a worker. A worker on the pipeline's own
 // machine receives task bytes in shared memory instead (see SharedFrameSlots): the task
 // header then names the slot, and there is no second part.
+import { PREVIEW_MAX_SIDE } from '../analysis/FramePreview.js';
 import { Decoder, decode, encode } from '@msgpack/msgpack';
 import type { SeriesStart } from '../../receiver/events.js';
 import type { TaskHeader } from './Task.js';
@@ -79,8 +80,8 @@ export function encodePoolMessage(msg: WorkerMessage | BrokerMessage): Uint8Arra
 
 /**
  * The largest message a worker may send. A result with a full spot table (20,000 spots) and
- * the most radial bins the configuration allows (65,535) is about 1.1 MB; anything larger is
- * not a worker's (libzmq drops the connection of a peer that sends one).
+ * the most radial bins the configuration allows (65,535) is about 1.1 MB, 1.4 MB with a preview
+ * image (PREVIEW_MAX_SIDE squared, 16 bits); anything larger is not a worker's (libzmq drops the connection of a peer that sends one).
  */
 export const MAX_WORKER_MESSAGE_BYTES = 2 * 1024 * 1024;
 
@@ -89,7 +90,8 @@ const workerDecoder = new Decoder({
   maxArrayLength: RESULT_LIMITS.radialBins,
   maxMapLength: 64,
   maxStrLength: 4096,
-  maxBinLength: 4096,
+  // The only binary a worker sends is a preview image.
+  maxBinLength: PREVIEW_MAX_SIDE * PREVIEW_MAX_SIDE * 2,
   maxExtLength: 0,
 });
 

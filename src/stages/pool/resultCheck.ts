@@ -4,7 +4,8 @@
 // the results file cannot serialise) nor pass extra keys on to the feed. The frame's identity
 // (run, series, frame, path, receivedAt) is not taken from the worker at all: the dispatcher
 // stamps it from the task the worker was sent (stampResult).
-import { FRAME_FLAGS, RESULT_LIMITS, type FrameFlag, type FrameResult } from '../../sinks/records.js';
+import { FRAME_FLAGS, RESULT_LIMITS, type FrameFlag, type FramePreview, type FrameResult } from '../../sinks/records.js';
+import { PREVIEW_MAX_SIDE } from '../analysis/FramePreview.js';
 
 /** Counts a detector frame can hold (2^26 pixels) comfortably fit below this. */
 const MAX_COUNT = 2 ** 31;
@@ -34,6 +35,7 @@ export function checkResult(raw: unknown): CheckedResult {
     separation: separation(r['separation']),
     flags: flags(r['flags']),
     timing: timing(r['timing']),
+    ...(r['preview'] !== undefined ? { preview: preview(r['preview']) } : {}),
   };
 }
 
@@ -122,6 +124,19 @@ function timing(v: unknown): FrameResult['timing'] {
     return x;
   };
   return { decode: ms('decode'), analysis: ms('analysis'), total: ms('total'), wait: ms('wait') };
+}
+
+/** A preview the size the worker makes them (PREVIEW_MAX_SIDE), its pixels exactly its shape. */
+function preview(v: unknown): FramePreview {
+  const p = object(v, 'preview');
+  const bin = count(p, 'bin', 1024);
+  const width = count(p, 'width', PREVIEW_MAX_SIDE);
+  const height = count(p, 'height', PREVIEW_MAX_SIDE);
+  const pixels = p['pixels'];
+  if (bin < 1 || width < 1 || height < 1) throw new ResultError('preview has a zero size');
+  if (!(pixels instanceof Uint8Array) || pixels.byteLength !== width * height * 2)
+    throw new ResultError(`preview.pixels is not ${width} x ${height} uint16 values`);
+  return { bin, width, height, pixels };
 }
 
 function isFinite(v: unknown): v is number {

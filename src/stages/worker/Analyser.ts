@@ -4,13 +4,15 @@ import type { PixelArray } from '../../codec/FrameDecoder.js';
 import type { PipelineConfig } from '../../config/PipelineConfig.js';
 import type { SeriesSetup, PoolPath } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
-import type { FrameResult } from '../../sinks/records.js';
+import type { FramePreview, FrameResult } from '../../sinks/records.js';
 import type { PixelDtype } from '../../receiver/events.js';
 
 export type AnalysisOutput = Omit<FrameResult, 'run' | 'series' | 'frame' | 'path' | 'timing' | 'receivedAt'>;
 
 export interface Analyser {
   analyse(pixels: PixelArray, task: TaskHeader): AnalysisOutput;
+  /** A small image of the frame for the live-feedback screen (masked pixels left out). */
+  preview?(pixels: PixelArray): FramePreview;
   /** Why part of the analysis (radial profile, resolution) had to be left out, if it had. */
   readonly limitation?: string | null;
 }

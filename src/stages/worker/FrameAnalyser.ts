@@ -18,7 +18,8 @@ import type { SpotPixels } from '../analysis/spotNative.js';
 import { radialBinSpec, radialCorrections, userMaskConfig } from '../analysis/analysisSettings.js';
 import type { PoolPath } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
-import type { FrameFlag } from '../../sinks/records.js';
+import type { FrameFlag, FramePreview } from '../../sinks/records.js';
+import { makeFramePreview } from '../analysis/FramePreview.js';
 import { seriesGeometry } from '../geometry/seriesGeometry.js';
 import type { Analyser, AnalysisOutput, ShapedSetup, WorkerSettings } from './Analyser.js';
 import { detectorModules } from './detectorModules.js';
@@ -32,6 +33,9 @@ export class FrameAnalyser implements Analyser {
   limitation: string | null = null;
   private readonly stats: PerImageStatistics | null;
   private readonly separation: SpotSeparation;
+  /** For previews: the static mask and the largest valid count. */
+  private readonly valid: Uint8Array;
+  private readonly validLimit: number;
 
   constructor(
     private readonly setup: ShapedSetup,
@@ -85,7 +89,9 @@ export class FrameAnalyser implements Analyser {
       mask = new RadialProfiler({ bins: { unit: 'q', count: 1 } }).masks.get(geometry, source, shapesOnly);
     }
     mask = mask!;
-    this.finder = this.makeFinder(path, geometry, mask.valid, validLimit(setup.dtype, setup.saturationValue));
+    this.valid = mask.valid;
+    this.validLimit = validLimit(setup.dtype, setup.saturationValue);
+    this.finder = this.makeFinder(path, geometry, mask.valid, this.validLimit);
     this.separation = new SpotSeparation(Math.max(1, mask.validCount));
   }
 
@@ -143,6 +149,10 @@ export class FrameAnalyser implements Analyser {
       separation,
       flags,
     };
+  }
+
+  preview(pixels: PixelArray): FramePreview {
+    return makeFramePreview(pixels, this.setup.width, this.setup.height, this.valid, this.validLimit);
   }
 
   private makeFinder(path: PoolPath, geometry: DetectorGeometry, valid: Uint8Array, limit: number): SpotFinder {

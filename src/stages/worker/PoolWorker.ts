@@ -291,6 +291,7 @@ export class PoolWorker {
       const t1 = performance.now();
       const analyser = this.analyser(task);
       const out = attempt('analysis-failed', () => analyser.analyse(pixels, task));
+      if (task.preview && out.hit && analyser.preview) out.preview = analyser.preview(pixels);
       const t2 = performance.now();
       this.processed++;
       this.send({
