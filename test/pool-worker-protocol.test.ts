@@ -68,6 +68,18 @@ describe('worker messages', () => {
     ['a negative separation count', { separation: [-1] }, /separation/],
     ['a result nested 20,000 levels deep', { spots: [DEEP] }, /spots\[0\]/],
     ['no timing', { timing: undefined }, /timing/],
+    [
+      'a preview whose pixels do not fit its shape',
+      { preview: { bin: 5, width: 4, height: 4, pixels: new Uint8Array(31) } },
+      /preview.pixels/,
+    ],
+    [
+      'a preview wider than previews are made',
+      { preview: { bin: 1, width: 5000, height: 1, pixels: new Uint8Array(10_000) } },
+      /preview.width/,
+    ],
+    ['a preview of zero size', { preview: { bin: 1, width: 0, height: 0, pixels: new Uint8Array(0) } }, /zero size/],
+    ['a preview as a string', { preview: 'a picture' }, /preview is not an object/],
   ];
   for (const [what, change, reason] of bad) {
     it(`turns a result with ${what} into a bad-result failure naming the field`, () => {
@@ -76,6 +88,18 @@ describe('worker messages', () => {
       if (msg.t === 'failed') expect(msg.detail).toMatch(reason);
     });
   }
+
+  it('keeps a well-formed preview image with its bytes', () => {
+    const pixels = new Uint8Array(4 * 3 * 2).map((_, i) => i);
+    const msg = decodeResult(
+      validResultBody({ hit: true, preview: { bin: 6, width: 4, height: 3, pixels, extra: 1 } }),
+    );
+    expect(msg.t).toBe('result');
+    if (msg.t !== 'result') return;
+    const { pixels: got, ...shape } = msg.result.preview!;
+    expect(shape).toEqual({ bin: 6, width: 4, height: 3 });
+    expect([...got]).toEqual([...pixels]);
+  });
 
   it("refuses messages that are not a worker's, naming why", () => {
     expect(() => decodeWorkerMessage(new Uint8Array([0xc1]))).toThrow(WorkerMessageError);

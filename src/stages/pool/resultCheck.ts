@@ -129,9 +129,16 @@ function timing(v: unknown): FrameResult['timing'] {
 /** A preview the size the worker makes them (PREVIEW_MAX_SIDE), its pixels exactly its shape. */
 function preview(v: unknown): FramePreview {
   const p = object(v, 'preview');
-  const bin = count(p, 'bin', 1024);
-  const width = count(p, 'width', PREVIEW_MAX_SIDE);
-  const height = count(p, 'height', PREVIEW_MAX_SIDE);
+  const size = (key: string, max: number) => {
+    try {
+      return count(p, key, max);
+    } catch (err) {
+      throw new ResultError(`preview.${(err as Error).message}`);
+    }
+  };
+  const bin = size('bin', 1024);
+  const width = size('width', PREVIEW_MAX_SIDE);
+  const height = size('height', PREVIEW_MAX_SIDE);
   const pixels = p['pixels'];
   if (bin < 1 || width < 1 || height < 1) throw new ResultError('preview has a zero size');
   if (!(pixels instanceof Uint8Array) || pixels.byteLength !== width * height * 2)
