@@ -71,6 +71,11 @@ accept<Property<number>>({ type: 'number', description: '' });
 accept<Properties<{ n?: number }>>({ n: { type: 'number', default: 1, description: '' } });
 accept<Properties<{ n?: number }>>({ n: { type: 'number', description: '' } });
 
+// A section's required keys are its own.
+// @ts-expect-error: a required key the type does not have
+accept<Schema<{ on: boolean }>>({ ...inner, required: ['off'] });
+accept<Schema<{ on: boolean }>>({ ...inner, required: ['on'] });
+
 // Enums list exactly the members.
 // @ts-expect-error: a member missing
 accept<Property<'a' | 'b'>>({ type: 'string', enum: oneOf('a'), default: 'a', description: '' });

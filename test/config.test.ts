@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseConfig } from '../src/config/loadConfig.js';
+import { configSchema, type SchemaNode } from '../src/config/configSchema.js';
 
 const configsDir = join(__dirname, '..', 'configs');
 
@@ -34,6 +35,54 @@ describe('configuration files', () => {
   it('fills simulator defaults when the section is present', () => {
     const c = parseConfig('detector:\n  endpoint: tcp://127.0.0.1:1234\n  simulate:\n    frames: 10\n');
     expect(c.detector.simulate).toMatchObject({ frames: 10, model: 'eiger2-4m', stream: 'v1', rate: 100 });
+  });
+});
+
+describe('the configured grid scan', () => {
+  it('is none by default, and fills in what the file leaves out', () => {
+    expect(parseConfig('').detector.grid_scan).toBeNull();
+    const c = parseConfig('detector:\n  grid_scan:\n    cols: 20\n    rows: 15\n    dx_mm: 0.02\n');
+    expect(c.detector.grid_scan).toEqual({
+      cols: 20,
+      rows: 15,
+      snaked: false,
+      orientation: 'horizontal',
+      dx_mm: 0.02,
+      dy_mm: null,
+    });
+  });
+
+  it('requires its size, naming the missing key', () => {
+    const e = errorOf('detector:\n  grid_scan:\n    cols: 20\n    snaked: true\n');
+    expect(e.key).toBe('detector.grid_scan.rows');
+    expect(e.line).toBe(2);
+    expect(e.message).toMatch(/detector\.grid_scan\.rows: is required in this section/);
+  });
+
+  it('refuses a grid of more than a million images, and a simulated grid that is no COLSxROWS', () => {
+    const big = errorOf('detector:\n  grid_scan:\n    cols: 2000\n    rows: 2000\n');
+    expect(big.message).toMatch(/detector\.grid_scan\.cols: cols x rows must not exceed 1000000 images \(2000x2000\)/);
+    const shape = errorOf('detector:\n  endpoint: tcp://127.0.0.1:1\n  simulate:\n    grid: "20"\n');
+    expect(shape.key).toBe('detector.simulate.grid');
+    expect(shape.line).toBe(4);
+    expect(shape.message).toMatch(/a grid is COLSxROWS .*got "20"/);
+    expect(parseConfig('detector:\n  simulate:\n    grid: 20x15\n').detector.simulate?.grid).toBe('20x15');
+  });
+
+  it('is the only section with keys the file must give: every key without a default is required', () => {
+    const undefaulted: string[] = [];
+    const walk = (node: SchemaNode, path: string): void => {
+      for (const [key, child] of Object.entries(node.properties ?? {})) {
+        if (child.default === undefined) {
+          undefaulted.push(`${path}${key}`);
+          expect(node.required, `${path}${key} has no default`).toContain(key);
+        }
+        walk(child, `${path}${key}.`);
+      }
+      for (const key of node.required ?? []) expect(node.properties?.[key]?.default).toBeUndefined();
+    };
+    walk(configSchema, '');
+    expect(undefaulted).toEqual(['detector.grid_scan.cols', 'detector.grid_scan.rows']);
   });
 });
 

@@ -12,6 +12,9 @@ import {
   parseGridShape,
   type GridScan,
 } from '../src/stages/grid/gridScan.js';
+import { parseConfig } from '../src/config/loadConfig.js';
+import { seriesRecord } from '../src/stages/collector/seriesRecord.js';
+import { testSeriesStart } from './helpers/seriesStarts.js';
 
 const grid = (over: Partial<GridScan> = {}): GridScan => ({
   cols: 4,
@@ -203,5 +206,32 @@ describe('the grid in the configuration and the results file', () => {
     expect(gridScanRecord(twentyByFifteen)).toEqual(fields);
     expect(configuredGridScan(null)).toBeNull();
     expect(gridScanRecord(null)).toBeNull();
+  });
+});
+
+describe("the series record's grid_scan", () => {
+  const analysis = parseConfig('').analysis;
+  const recordOf = (userData: unknown, configuredGrid: GridScan | null) =>
+    seriesRecord(testSeriesStart(3, { userData }), analysis, configuredGrid);
+
+  it("is the header's grid, else the configured one, else null", () => {
+    const fromHeader = recordOf(JSON.stringify(header(gda)), configured);
+    expect(fromHeader.record.grid_scan).toEqual({
+      cols: 20,
+      rows: 15,
+      snaked: true,
+      orientation: 'horizontal',
+      dx_mm: 0.02,
+      dy_mm: 0.025,
+    });
+    expect(fromHeader.gridProblem).toBeNull();
+    expect(recordOf('hello', configured).record.grid_scan).toEqual(gridScanRecord(configured));
+    expect(recordOf(null, null)).toMatchObject({ record: { grid_scan: null }, gridProblem: null });
+  });
+
+  it('says what was wrong with a header description it could not use', () => {
+    const { record, gridProblem } = recordOf(header({ steps_x: 4, steps_y: 'many' }), configured);
+    expect(record.grid_scan).toEqual(gridScanRecord(configured));
+    expect(gridProblem).toMatch(/grid_scan\.steps_y/);
   });
 });

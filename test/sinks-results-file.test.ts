@@ -32,6 +32,7 @@ function record(series: number): SeriesRecord {
     pixel_size_m: 75e-6,
     number_of_images: 100,
     radial_q: [0.1, 0.2, 0.3],
+    grid_scan: null,
   };
 }
 

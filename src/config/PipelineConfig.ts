@@ -1,6 +1,7 @@
 // The validated configuration, with every default filled in (see configSchema.ts for meanings).
 // configSchema.ts is typed by these types (schemaTypes.ts): a key, type, null or enum member
 // changed here and not there, or there and not here, fails `tsc`.
+import type { GridScanFields } from '../stages/grid/gridScan.js';
 
 export interface SimulatorConfig {
   model: 'eiger2-4m' | 'eiger2-9m' | 'eiger2-16m';
@@ -14,6 +15,7 @@ export interface SimulatorConfig {
   split_spots: boolean;
   seed: number;
   truth: string | null;
+  grid: string | null;
 }
 
 export interface WorkerPoolConfig {
@@ -28,6 +30,7 @@ export interface PipelineConfig {
   detector: {
     endpoint: string;
     distance_fallback_m: number | null;
+    grid_scan: GridScanFields | null;
     simulate: SimulatorConfig | null;
   };
   pipeline: {

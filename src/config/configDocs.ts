@@ -28,7 +28,8 @@ function rows(node: SchemaNode, prefix: string, out: string[]): void {
       out.push(`| **\`${path}\`** | section | | ${child.description ?? ''} |`);
       rows(child, path, out);
     } else {
-      const def = child.default === undefined ? '' : `\`${JSON.stringify(child.default)}\``;
+      const required = node.required?.includes(key) ? 'required' : '';
+      const def = child.default === undefined ? required : `\`${JSON.stringify(child.default)}\``;
       out.push(`| \`${path}\` | ${typeOf(child)}${bounds(child)} | ${def} | ${child.description ?? ''} |`);
     }
   }

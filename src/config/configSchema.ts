@@ -5,8 +5,9 @@
 // with the type the rest of the program reads fails `tsc`.
 
 import { RESULT_LIMITS } from '../sinks/records.js';
+import { MAX_GRID_IMAGES, type GridScanFields } from '../stages/grid/gridScan.js';
 import type { PipelineConfig, SimulatorConfig, WorkerPoolConfig } from './PipelineConfig.js';
-import { oneOf, type NumberKeywords, type Properties, type Property, type Schema } from './schemaTypes.js';
+import { given, oneOf, type NumberKeywords, type Properties, type Property, type Schema } from './schemaTypes.js';
 
 export type { SchemaNode } from './schemaTypes.js';
 
@@ -75,6 +76,41 @@ const simulator: Property<SimulatorConfig | null> = {
       default: null,
       description: 'Write the true spot positions (JSON lines) to this file.',
     },
+    grid: {
+      type: ['string', 'null'],
+      default: null,
+      description:
+        'COLSxROWS (e.g. "20x15"): the first series is a grid scan of that many images over a simulated crystal (its header describes the grid; `frames` is for the series after it); null: every series is serial crystallography.',
+    },
+  },
+};
+
+const gridSteps = (description: string) =>
+  given<number>({ type: 'integer', minimum: 1, maximum: MAX_GRID_IMAGES, description });
+
+const gridScan: Property<GridScanFields | null> = {
+  type: ['object', 'null'],
+  description:
+    'The grid of every series whose header does not describe one (see Grid scans in the README): each image is one cell of the grid. null: only series whose header describes a grid are grid scans.',
+  additionalProperties: false,
+  default: null,
+  required: ['cols', 'rows'],
+  properties: {
+    cols: gridSteps('Cells along x (a row of the grid).'),
+    rows: gridSteps('Cells along y (a column of the grid).'),
+    snaked: {
+      type: 'boolean',
+      default: false,
+      description: 'Every other line of the scan runs backwards (the stage does not fly back).',
+    },
+    orientation: {
+      type: 'string',
+      enum: oneOf('horizontal', 'vertical'),
+      default: 'horizontal',
+      description: 'horizontal: the images run along a row first; vertical: down a column first.',
+    },
+    dx_mm: num('Step between columns in mm; null: not known.', null, { exclusiveMinimum: 0 }),
+    dy_mm: num('Step between rows in mm; null: not known.', null, { exclusiveMinimum: 0 }),
   },
 };
 
@@ -92,6 +128,7 @@ const detector: Property<PipelineConfig['detector']> = {
       null,
       { exclusiveMinimum: 0 },
     ),
+    grid_scan: gridScan,
     simulate: simulator,
   },
 };

@@ -6,6 +6,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
 import { configSchema, type SchemaNode } from './configSchema.js';
 import { endpointProblem } from './endpoint.js';
+import { MAX_GRID_IMAGES, parseGridShape } from '../stages/grid/gridScan.js';
 import type { PipelineConfig } from './PipelineConfig.js';
 
 export class ConfigError extends Error {
@@ -110,6 +111,19 @@ function checkConsistency(c: PipelineConfig, doc: Document, lines: LineCounter, 
   const s = c.detector.simulate;
   if (s && !/^tcp:\/\//.test(c.detector.endpoint))
     fail(['detector', 'endpoint'], 'the simulator needs a tcp:// endpoint');
+  if (s?.grid != null) {
+    try {
+      parseGridShape(s.grid);
+    } catch (err) {
+      fail(['detector', 'simulate', 'grid'], (err as Error).message);
+    }
+  }
+  const g = c.detector.grid_scan;
+  if (g && g.cols * g.rows > MAX_GRID_IMAGES)
+    fail(
+      ['detector', 'grid_scan', 'cols'],
+      `cols x rows must not exceed ${MAX_GRID_IMAGES} images (${g.cols}x${g.rows})`,
+    );
 }
 
 function describe(err: ErrorObject, data: unknown, doc: Document, lines: LineCounter, source: string): ConfigError {
@@ -125,6 +139,11 @@ function describe(err: ErrorObject, data: unknown, doc: Document, lines: LineCou
       key = [...path, extra];
       const known = Object.keys(schemaAt(path)?.properties ?? {});
       what = `unknown key${known.length ? ` (known here: ${known.join(', ')})` : ''}`;
+      break;
+    }
+    case 'required': {
+      key = [...path, String((err.params as { missingProperty: string }).missingProperty)];
+      what = 'is required in this section (it has no default)';
       break;
     }
     case 'type':

@@ -7,6 +7,8 @@
 // members of a literal union, see `oneOf`), a tuple's length (minItems = maxItems = length),
 // and its default (every key the type requires has a default of its type: the loader fills
 // them, so an empty file is a valid configuration; a key the type leaves optional has none).
+// The one exception is a key with no sensible default inside a section that may be null
+// (a grid's size): `given` marks it, and its section lists it in `required`.
 //
 // Not Ajv's JSONSchemaType<T>: it has no way to write a required `string | null` key as
 // `type: ['string', 'null']` (nor as `nullable: true`, which it reserves for optional keys),
@@ -28,6 +30,7 @@ export interface SchemaNode {
   readonly maxItems?: number;
   readonly pattern?: string;
   readonly format?: string;
+  readonly required?: readonly string[];
   readonly items?: SchemaNode;
   readonly properties?: { readonly [key: string]: SchemaNode };
   readonly additionalProperties?: boolean | SchemaNode;
@@ -88,7 +91,11 @@ type Keywords<T, U = Exclude<T, null>> = [U] extends [boolean]
         : [U] extends [readonly (infer E)[]]
           ? { readonly items: Schema<E>; readonly minItems?: number; readonly maxItems?: number }
           : [U] extends [object]
-            ? { readonly properties: Properties<U>; readonly additionalProperties: false }
+            ? {
+                readonly properties: Properties<U>;
+                readonly additionalProperties: false;
+                readonly required?: readonly (keyof U & string)[];
+              }
             : never;
 
 /** The schema of a value of type T. */
@@ -111,3 +118,10 @@ type Default<V> = [Exclude<V, null>] extends [readonly unknown[]]
 
 /** The `properties` of an object of type U: one per key, no more. */
 export type Properties<U> = { readonly [K in keyof U]-?: Property<U[K]> };
+
+/** A key the file must give when it gives its section: no default, and the section lists it in
+ * `required` (the configuration test checks that every key without a default is so listed). */
+export function given<V>(node: Schema<V> & { readonly description: string }): Property<V> {
+  // The type says every required key has a default; this key is filled by the file instead.
+  return node as unknown as Property<V>;
+}

@@ -4,6 +4,7 @@
 import type { ReceiverStats } from '../receiver/ReceiverStats.js';
 import type { RatesSnapshot } from '../stages/PoolScaler.js';
 import type { HttpCounters } from '../dashboard/httpLimits.js';
+import type { GridScanFields } from '../stages/grid/gridScan.js';
 
 /** The two analysis paths: fast (lossy, live feedback) and good (every frame, exactly once). */
 export type PoolPath = 'fast' | 'good';
@@ -162,6 +163,9 @@ export interface SeriesRecord {
   number_of_images: number | null;
   /** Radial bin centres in q (1/angstrom), matching each frame record's `radial`. */
   radial_q: number[];
+  /** The grid scan the series is (image i is one cell): as its header described it, else as
+   * configured (detector.grid_scan); null when it is no grid scan. */
+  grid_scan: GridScanFields | null;
 }
 
 export interface SeriesSummary {

@@ -19,7 +19,7 @@ import { PreviewRequests } from '../dashboard/PreviewRequests.js';
 import { StaticAssets } from '../dashboard/StaticAssets.js';
 import { AccessToken } from '../dashboard/AccessToken.js';
 import type { ResultSink } from '../sinks/ResultSink.js';
-import type { PipelineStatus, SeriesRecord } from '../sinks/records.js';
+import type { PipelineStatus } from '../sinks/records.js';
 import { Collector } from './collector/Collector.js';
 import { FastDispatcher } from './pool/FastDispatcher.js';
 import { GoodDispatcher } from './pool/GoodDispatcher.js';
@@ -30,6 +30,7 @@ import { WorkerSupervisor } from './pool/WorkerSupervisor.js';
 import { DEFAULT_SLOT_MB } from './pool/SharedFrameSlots.js';
 import { PoolScaler } from './PoolScaler.js';
 import { seriesRecord } from './collector/seriesRecord.js';
+import { configuredGridScan, type GridScan } from './grid/gridScan.js';
 import { ensurePrivateDirectory } from '../util/privateDirectory.js';
 import { ensureWritableDirectory } from '../util/writableDirectory.js';
 import { workerAuth } from './pool/auth/workerAuth.js';
@@ -75,11 +76,13 @@ export class Pipeline {
   private httpPort = 0;
   private readonly config: PipelineConfig;
   private readonly logger: Logger;
+  private readonly configuredGrid: GridScan | null;
 
   constructor(private readonly options: PipelineOptions) {
     const { config, logger } = options;
     this.config = config;
     this.logger = logger;
+    this.configuredGrid = configuredGridScan(config.detector.grid_scan);
     const previews = new PreviewRequests(() => this.http.dashboard.clients.size);
     this.dashboard = new Dashboard({
       setup: config.name,
@@ -383,7 +386,9 @@ export class Pipeline {
     const run = this.nextRun++;
     this.runs.set(start.series, { run, channel: start.channels[0] ?? null });
     this.setups.add(start, run);
-    const record: SeriesRecord = seriesRecord(start, this.config.analysis);
+    const { record, gridProblem } = seriesRecord(start, this.config.analysis, this.configuredGrid);
+    if (gridProblem)
+      this.logger.warn({ series: start.series, problem: gridProblem }, 'grid scan description not usable');
     this.collector.seriesStart(record, run);
     this.hitFiles?.seriesStart(start, run, start.channels[0] ?? null);
     this.setups.broadcast(this.broker, run);

@@ -4,7 +4,7 @@
 // the view is made only when a push goes out.
 import type { FileRecord, FrameResult, SeriesRecord } from '../../sinks/records.js';
 import type { SeriesTally } from '../../stages/collector/SeriesTally.js';
-import { configuredGridScan, type GridScanFields } from '../../stages/grid/gridScan.js';
+import { configuredGridScan } from '../../stages/grid/gridScan.js';
 import type { SeriesView } from '../dashboardMessages.js';
 import { GridHeatMap } from './GridHeatMap.js';
 import { ImageBins } from './ImageBins.js';
@@ -43,8 +43,7 @@ export class DashboardSeries {
     this.spots = new ImageBins(record.number_of_images);
     this.dMin = new ImageBins(record.number_of_images);
     this.radial = new RadialPanel(record.radial_q);
-    // TODO(merge): SeriesRecord.grid_scan arrives with the grid work.
-    const grid = configuredGridScan((record as { grid_scan?: GridScanFields | null }).grid_scan ?? null);
+    const grid = configuredGridScan(record.grid_scan);
     this.grid = grid ? new GridHeatMap(grid) : null;
     this.flags = new SeriesFlags(grid !== null);
     this.geometry = seriesGeometryView(record);

@@ -1,14 +1,23 @@
-// The results file's series record: what the detector said about the series, and the radial
-// bins every frame record's `radial` array refers to, as q in 1/angstrom.
+// The results file's series record: what the detector said about the series, the radial
+// bins every frame record's `radial` array refers to, as q in 1/angstrom, and the grid scan
+// the series is, if any.
 import type { PipelineConfig } from '../../config/PipelineConfig.js';
 import type { SeriesStart } from '../../receiver/events.js';
 import type { SeriesRecord } from '../../sinks/records.js';
 import { radialEdges, resolveBinSpec } from '../analysis/RadialBins.js';
 import { radialBinSpec } from '../analysis/analysisSettings.js';
 import { seriesGeometry } from '../geometry/seriesGeometry.js';
+import { gridScanOf, gridScanRecord, type GridScan } from '../grid/gridScan.js';
 
-export function seriesRecord(start: SeriesStart, analysis: PipelineConfig['analysis']): SeriesRecord {
-  return {
+/** The record, and what was wrong with a grid description in the header that could not be
+ * used (the configured grid is then the record's), for the caller to log. */
+export function seriesRecord(
+  start: SeriesStart,
+  analysis: PipelineConfig['analysis'],
+  configuredGrid: GridScan | null,
+): { record: SeriesRecord; gridProblem: string | null } {
+  const grid = gridScanOf(start.userData, configuredGrid);
+  const record: SeriesRecord = {
     type: 'series',
     series: start.series,
     series_unique_id: start.seriesUniqueId,
@@ -23,7 +32,9 @@ export function seriesRecord(start: SeriesStart, analysis: PipelineConfig['analy
     pixel_size_m: start.pixelSizeX,
     number_of_images: start.numberOfImages,
     radial_q: radialBinsInQ(start, analysis),
+    grid_scan: gridScanRecord(grid.grid),
   };
+  return { record, gridProblem: grid.problem };
 }
 
 /** The bins in q, or [] when the geometry gives none (missing, or values no bins can be made of). */
