@@ -55,7 +55,7 @@ logging:
     ['--config', configPath, '--endpoint', push.lastEndpoint!, '--results', resultsPath],
     180_000,
   );
-  const m = await pipeline.waitForStderr(/workers join at (tcp:\/\/\S+), status at http:\/\/[^:]+:(\d+)\//);
+  const m = await pipeline.waitForStderr(/workers join at (tcp:\/\/\S+)\n[^\n]*status at http:\/\/[^:]+:(\d+)\//);
   return { dir, pipeline, push, workerEndpoint: m[1]!.replace(/,$/, ''), httpPort: Number(m[2]), resultsPath };
 }
 

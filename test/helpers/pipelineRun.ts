@@ -75,7 +75,7 @@ export async function startPipelineRun(opts: {
     ],
     opts.timeoutMs,
   );
-  const m = await pipeline.waitForStderr(/workers join at (tcp:\/\/\S+), status at (http:\/\/\S+)/);
+  const m = await pipeline.waitForStderr(/workers join at (tcp:\/\/\S+)\n[^\n]*status at (http:\/\/\S+)/);
   return { dir, simulator, pipeline, workerEndpoint: m[1]!.replace(/,$/, ''), statusUrl: m[2]! };
 }
 
