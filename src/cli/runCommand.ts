@@ -115,6 +115,7 @@ function startSimulator(s: SimulatorConfig, endpoint: string, logger: ReturnType
     ...(s.ice_rings ? ['--ice-rings'] : []),
     ...(s.split_spots ? ['--split-spots'] : []),
     ...(s.truth ? ['--truth', s.truth] : []),
+    ...(s.grid ? ['--grid', s.grid] : []),
   ];
   // The IPC channel closes when this process ends however it ends, and the simulator then exits.
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
