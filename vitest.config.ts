@@ -17,6 +17,7 @@ const INTEGRATION = [
   'test/pool-spill-private.test.ts',
   'test/limits-worker-restarts.test.ts',
   'test/simulator-stream.test.ts',
+  'test/simulator-grid.test.ts',
   'test/receiver-captures.test.ts',
   'test/radial-pyfai.test.ts',
   'test/spots-dispersion.test.ts',

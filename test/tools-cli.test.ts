@@ -315,6 +315,8 @@ describe('option errors', () => {
     ['bad hit fraction', ['simulate', '--hit-fraction', '1.5'], /hit fraction must be a number between 0 and 1/],
     ['bad stream', ['simulate', '--stream', 'v3'], /stream must be one of v1, v2/],
     ['bad frames', ['simulate', '--frames', '-2'], /frames must be a non-negative integer/],
+    ['a grid without rows', ['simulate', '--grid', '20'], /a grid is COLSxROWS .*e\.g\. 20x15, got "20"/],
+    ['a grid too large', ['simulate', '--grid', '2000x2000'], /a grid of 2000x2000 has more than 1000000 cells/],
     [
       'repeat and count',
       ['simulate', '--repeat', '--series-count', '2', '--bind', 'tcp://127.0.0.1:*'],

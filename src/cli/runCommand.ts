@@ -1,6 +1,7 @@
 // `stream-pipeline run --config F` (or just `stream-pipeline --config F`): the pipeline.
 // Runs until SIGINT/SIGTERM (finishing the current series' outputs first) or, with --once,
-// until the first series has ended and every output is written.
+// until the first series (with the built-in simulator: its last series) has ended and every
+// output is written.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config/loadConfig.js';
@@ -32,7 +33,10 @@ export function registerRunCommand(program: Command): void {
     .option('--dashboard-port <port>', 'override outputs.http_port (dashboard, /metrics, /ws)', port)
     .option('--workers-fast <n>', 'override pipeline.fast.workers (local fast workers)', count)
     .option('--workers-good <n>', 'override pipeline.good.workers (local good workers)', count)
-    .option('--once', 'exit 0 after the first series has ended and every output is flushed')
+    .option(
+      '--once',
+      'exit 0 after the first series has ended and every output is flushed (with detector.simulate: after the last series the simulator sends)',
+    )
     .action(async (opts: RunOptions) => {
       if (!opts.config) throw new Error('--config <file> is required (try configs/demo.yaml)');
       const config = loadConfig(opts.config, {
@@ -43,13 +47,19 @@ export function registerRunCommand(program: Command): void {
         'pipeline.fast.workers': opts.workersFast,
         'pipeline.good.workers': opts.workersGood,
       });
-      await runPipeline(config, opts.once ?? false);
+      await runPipeline(config, opts.once ? seriesToAwait(config) : undefined);
     });
 }
 
-async function runPipeline(config: PipelineConfig, once: boolean): Promise<void> {
+/** With --once, the series to summarise before exiting: every one the built-in simulator sends
+ * (it knows how many), else the first. */
+function seriesToAwait(config: PipelineConfig): number {
+  return config.detector.simulate?.series ?? 1;
+}
+
+async function runPipeline(config: PipelineConfig, once: number | undefined): Promise<void> {
   const logger = createLogger('stream-pipeline', config.logging.level);
-  const pipeline = new Pipeline({ config, logger, once });
+  const pipeline = new Pipeline({ config, logger, ...(once !== undefined ? { once } : {}) });
   pipeline.collector.on('summary', (s) => {
     const lost =
       s.lost > 0
@@ -117,6 +127,7 @@ function startSimulator(s: SimulatorConfig, endpoint: string, logger: ReturnType
     ...(s.ice_rings ? ['--ice-rings'] : []),
     ...(s.split_spots ? ['--split-spots'] : []),
     ...(s.truth ? ['--truth', s.truth] : []),
+    ...(s.grid ? ['--grid', s.grid] : []),
   ];
   // The IPC channel closes when this process ends however it ends, and the simulator then exits.
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });

@@ -1,14 +1,25 @@
 // A simulated EIGER2 detector on the network: binds a ZeroMQ PUSH socket like the DCU (V1 on
 // :9999, V2 on :31001), and for each series sends the header, N frames at a fixed rate (or as fast
-// as the consumer takes them) and the end-of-series message. Optionally writes the truth of every
-// frame (hit, spots) as JSON lines.
+// as the consumer takes them) and the end-of-series message. With a grid, the first series is a
+// grid scan over a simulated crystal (SimulatedGrid.ts), its header describing the grid.
+// Optionally writes the truth of every frame (hit, spots; a grid scan's cells and crystal) as
+// JSON lines.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Push } from 'zeromq';
-import { detectorModel, type DetectorName } from './DetectorModel.js';
+import { detectorModel, type DetectorModel, type DetectorName } from './DetectorModel.js';
+import { cellOfImage, MAX_GRID_IMAGES } from '../stages/grid/gridScan.js';
+import type { EncodedFrame } from './EncodedFrame.js';
 import { FramePool } from './FramePool.js';
 import { isHitFrame, type SynthDtype, type SynthOptions } from './FrameSynth.js';
-import { makeSimulatedSeries, type HeaderDetail, type SimulatedSeries } from './SimulatedSeries.js';
+import { GridFrames } from './GridFrames.js';
+import { gridHeaderAppendix, gridTruth, simulatedGrid, type SimulatedGrid } from './SimulatedGrid.js';
+import {
+  makeSimulatedSeries,
+  type HeaderAppendix,
+  type HeaderDetail,
+  type SimulatedSeries,
+} from './SimulatedSeries.js';
 import { Stream1Encoder } from './Stream1Encoder.js';
 import { Stream2Encoder } from './Stream2Encoder.js';
 
@@ -39,8 +50,29 @@ export interface SimulatorOptions {
   truthFile?: string;
   /** Distinct frames to pre-encode; 0 = synthesise every frame live. Default: chosen from the rate. */
   poolSize?: number;
-  /** Upper bound on the pool's encoded bytes. */
+  /** Upper bound on the pool's encoded bytes (and on the grid's). */
   poolMaxBytes?: number;
+  /** The first series is a grid scan of cols x rows images (in place of `frames`); the others are
+   * serial crystallography as without it. */
+  grid?: { cols: number; rows: number };
+}
+
+/** What a series sends: its frames, its header appendix, and the grid it scans, if any. */
+interface SeriesPlan {
+  frames: number;
+  frame(index: number): EncodedFrame;
+  headerAppendix?: HeaderAppendix;
+  grid?: SimulatedGrid;
+}
+
+/** A source of frames, as progress notes describe it. */
+export interface FrameSource {
+  /** What its frames are for: "pool" (serial crystallography) or "grid". */
+  name: string;
+  live: boolean;
+  capacity: number;
+  size: number;
+  encodedBytes: number;
 }
 
 export interface SeriesReport {
@@ -85,6 +117,7 @@ export class DetectorSimulator {
   readonly options: SimulatorOptions;
   private readonly socket: Push;
   private readonly pool: FramePool;
+  private readonly grid: { sample: SimulatedGrid; frames: GridFrames } | null;
   private truth: WriteStream | undefined;
   private stopped = false;
   private boundEndpoint: string | undefined;
@@ -106,6 +139,7 @@ export class DetectorSimulator {
       size: options.poolSize ?? defaultPoolSize(options),
       ...(options.poolMaxBytes !== undefined ? { maxBytes: options.poolMaxBytes } : {}),
     });
+    this.grid = options.grid ? this.makeGrid(options.grid, model, synth) : null;
     // Linger so that the last messages (the series end) still go out when the socket closes.
     this.socket = new Push({ sendHighWaterMark: SEND_HWM, linger: 30_000 });
   }
@@ -120,6 +154,35 @@ export class DetectorSimulator {
     return this.pool;
   }
 
+  /** The frame sources the series will use (the pool only when a series is not the grid). */
+  get frameSources(): FrameSource[] {
+    const sources: FrameSource[] = [];
+    if (this.usesPool) sources.push(sourceView('pool', this.pool));
+    if (this.grid) sources.push(sourceView('grid', this.grid.frames));
+    return sources;
+  }
+
+  private get usesPool(): boolean {
+    return !this.grid || this.options.seriesCount > 1;
+  }
+
+  private makeGrid(
+    shape: { cols: number; rows: number },
+    model: DetectorModel,
+    synth: SynthOptions,
+  ): { sample: SimulatedGrid; frames: GridFrames } {
+    const sample = simulatedGrid(shape, this.options.seed);
+    const frames = new GridFrames({
+      model,
+      synth,
+      seed: this.options.seed,
+      spotCounts: sample.spotCounts,
+      live: this.pool.live,
+      ...(this.options.poolMaxBytes !== undefined ? { maxBytes: this.options.poolMaxBytes } : {}),
+    });
+    return { sample, frames };
+  }
+
   async bind(): Promise<string> {
     const endpoint = this.options.bind ?? DEFAULT_BIND[this.options.stream];
     try {
@@ -131,9 +194,11 @@ export class DetectorSimulator {
     return this.boundEndpoint;
   }
 
-  /** Pre-synthesises the frame pool (in live mode: builds the synthesis tables only). */
+  /** Pre-synthesises the frame pool and the grid's frames, in turn (in live mode: builds the
+   * synthesis tables only). */
   async prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
-    await this.pool.fill(onProgress);
+    if (this.usesPool) await this.pool.fill(onProgress);
+    await this.grid?.frames.fill(onProgress);
   }
 
   /** Sends every series; resolves when done or stopped. */
@@ -143,7 +208,7 @@ export class DetectorSimulator {
     const reports: SeriesReport[] = [];
     try {
       for (let n = 0; n < this.options.seriesCount && !this.stopped; n++) {
-        const report = await this.sendSeries(this.options.series + n);
+        const report = await this.sendSeries(this.options.series + n, this.planOf(n));
         reports.push(report);
         onSeries?.(report);
       }
@@ -168,41 +233,67 @@ export class DetectorSimulator {
     this.socket.close();
   }
 
-  private async sendSeries(series: number): Promise<SeriesReport> {
+  /** The n-th series (0-based) of the run: the grid scan first, when there is one. */
+  private planOf(n: number): SeriesPlan {
+    const o = this.options;
+    if (n === 0 && this.grid) {
+      const { sample, frames } = this.grid;
+      return {
+        frames: frames.images,
+        frame: (i) => frames.frame(i),
+        headerAppendix: gridHeaderAppendix(sample, o.headerAppendix),
+        grid: sample,
+      };
+    }
+    return {
+      frames: o.frames,
+      frame: (i) => this.pool.frame(i),
+      ...(o.headerAppendix !== undefined ? { headerAppendix: o.headerAppendix } : {}),
+    };
+  }
+
+  private async sendSeries(series: number, plan: SeriesPlan): Promise<SeriesReport> {
     const o = this.options;
     const frameTime = o.rate === 'max' ? 0.002 : 1 / o.rate;
     const setup = makeSimulatedSeries({
       model: detectorModel(o.detector),
       dtype: o.dtype,
       series,
-      nimages: o.frames,
+      nimages: plan.frames,
       frameTime,
       headerDetail: o.headerDetail,
       seed: o.seed,
-      ...(o.headerAppendix !== undefined ? { headerAppendix: o.headerAppendix } : {}),
+      ...(plan.headerAppendix !== undefined ? { headerAppendix: plan.headerAppendix } : {}),
       ...(o.imageAppendix !== undefined ? { imageAppendix: o.imageAppendix } : {}),
     });
     const wire = o.stream === 1 ? new V1Wire(setup) : new V2Wire(setup);
     await this.socket.send(wire.header());
+    if (plan.grid) await this.writeTruthLine({ series, grid: gridTruth(plan.grid) });
     const started = process.hrtime.bigint();
     let bytes = 0;
     let frames = 0;
-    for (let i = 0; i < o.frames && !this.stopped; i++) {
+    for (let i = 0; i < plan.frames && !this.stopped; i++) {
       if (o.rate !== 'max') await sleepUntil(started, i / o.rate);
-      const frame = this.pool.frame(i);
+      const frame = plan.frame(i);
       await this.socket.send(wire.image(i, frame.blob, frame.md5));
       bytes += frame.blob.length;
       frames++;
-      await this.writeTruth(series, i, frame);
+      await this.writeTruth(series, i, frame, plan.grid);
     }
     await this.socket.send(wire.end());
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { series, frames, bytes, seconds };
   }
 
-  private async writeTruth(series: number, frame: number, entry: ReturnType<FramePool['frame']>): Promise<void> {
+  private async writeTruth(series: number, frame: number, entry: EncodedFrame, grid?: SimulatedGrid): Promise<void> {
     if (!this.truth) return;
-    const record = { series, frame, source: entry.sourceIndex, hit: entry.truth.hit, spots: entry.truth.spots };
+    const cell = grid ? { cell: cellOfImage(grid.scan, frame) } : {};
+    const { hit, spots } = entry.truth;
+    await this.writeTruthLine({ series, frame, ...cell, source: entry.sourceIndex, hit, spots });
+  }
+
+  private async writeTruthLine(record: Record<string, unknown>): Promise<void> {
+    if (!this.truth) return;
     if (!this.truth.write(`${JSON.stringify(record)}\n`)) await once(this.truth, 'drain');
   }
 
@@ -286,4 +377,14 @@ function validateOptions(o: SimulatorOptions): void {
   if (o.poolSize !== undefined && (!Number.isSafeInteger(o.poolSize) || o.poolSize < 0)) {
     throw new Error(`pool size must be a non-negative integer, got ${String(o.poolSize)}`);
   }
+  if (o.grid) {
+    const { cols, rows } = o.grid;
+    if (![cols, rows].every((n) => Number.isSafeInteger(n) && n >= 1) || cols * rows > MAX_GRID_IMAGES) {
+      throw new Error(`a grid must be at least 1x1 and at most ${MAX_GRID_IMAGES} images, got ${cols}x${rows}`);
+    }
+  }
+}
+
+function sourceView(name: string, s: Omit<FrameSource, 'name'>): FrameSource {
+  return { name, live: s.live, capacity: s.capacity, size: s.size, encodedBytes: s.encodedBytes };
 }

@@ -2,20 +2,10 @@
 // up, so a bounded pool of distinct frames is synthesised and encoded once and then cycled: frame
 // i is pool entry i % size (its truth is that entry's truth). With `live`, every frame is made on
 // demand and nothing is kept, so all frames are distinct.
-import { createHash } from 'node:crypto';
-import { encodePixels } from '../codec/FrameEncoder.js';
 import { backgroundModel } from './BackgroundModel.js';
 import type { DetectorModel } from './DetectorModel.js';
-import { synthesizeFrameInto, type FrameTruth, type SynthOptions } from './FrameSynth.js';
-
-export interface EncodedFrame {
-  /** The synthesis index this frame was made from (frame index in live mode, pool slot otherwise). */
-  sourceIndex: number;
-  /** bslz4 blob with its 12-byte header. */
-  blob: Buffer;
-  md5: string;
-  truth: FrameTruth;
-}
+import { encodeSynthFrame, scratchPixels, type EncodedFrame } from './EncodedFrame.js';
+import type { SynthOptions } from './FrameSynth.js';
 
 export interface FramePoolOptions {
   model: DetectorModel;
@@ -39,8 +29,7 @@ export class FramePool {
   constructor(options: FramePoolOptions) {
     this.options = options;
     this.capacityLimit = options.size;
-    const n = options.model.pixelCount;
-    this.scratch = options.synth.dtype === 'uint16' ? new Uint16Array(n) : new Uint32Array(n);
+    this.scratch = scratchPixels(options.model, options.synth.dtype);
   }
 
   get live(): boolean {
@@ -88,11 +77,6 @@ export class FramePool {
 
   private make(sourceIndex: number): EncodedFrame {
     const { model, synth, seed } = this.options;
-    const truth = synthesizeFrameInto(model, synth, sourceIndex, seed, this.scratch);
-    const elemSize = synth.dtype === 'uint16' ? 2 : 4;
-    const encoded = encodePixels(this.scratch, { codec: 'bslz4', elemSize, name: 'bslz4' });
-    const blob = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-    const md5 = createHash('md5').update(blob).digest('hex');
-    return { sourceIndex, blob, md5, truth };
+    return encodeSynthFrame(model, synth, seed, sourceIndex, this.scratch);
   }
 }

@@ -18,6 +18,9 @@ export interface SynthOptions {
   splitSpots: boolean;
   /** Number of spots on a hit, drawn uniformly in [min, max] (before splitting). */
   spotsPerHit?: readonly [number, number];
+  /** A grid scan's frames: frame i has exactly spotCounts[i] spots (before splitting; 0 or
+   * past the end: a miss), in place of hitFraction and spotsPerHit. */
+  spotCounts?: readonly number[];
 }
 
 export const DEFAULT_SYNTH_OPTIONS: SynthOptions = {
@@ -74,10 +77,8 @@ export function isHitFrame(hitFraction: number, frameIndex: number, seed: number
 export function frameTruth(model: DetectorModel, options: SynthOptions, frameIndex: number, seed: number): FrameTruth {
   const rng = new Prng(deriveSeed(seed, frameIndex, 1));
   rng.next(); // the draw that once decided the hit: kept so spot positions stay as they were
-  const hit = isHitFrame(options.hitFraction, frameIndex, seed);
+  const { hit, count } = spotsOf(options, frameIndex, seed, rng);
   if (!hit) return { hit, spots: [] };
-  const [lo, hi] = options.spotsPerHit ?? DEFAULT_SPOTS_PER_HIT;
-  const count = rng.int(lo, hi);
   const mask = model.pixelMask();
   const spots: TruthSpot[] = [];
   for (let n = 0; n < count; n++) {
@@ -99,6 +100,17 @@ export function frameTruth(model: DetectorModel, options: SynthOptions, frameInd
     }
   }
   return { hit, spots };
+}
+
+/** Whether the frame is a hit and how many spots it has (the count draws from `rng`). */
+function spotsOf(options: SynthOptions, frameIndex: number, seed: number, rng: Prng): { hit: boolean; count: number } {
+  if (options.spotCounts) {
+    const count = options.spotCounts[frameIndex] ?? 0;
+    return { hit: count > 0, count };
+  }
+  if (!isHitFrame(options.hitFraction, frameIndex, seed)) return { hit: false, count: 0 };
+  const [lo, hi] = options.spotsPerHit ?? DEFAULT_SPOTS_PER_HIT;
+  return { hit: true, count: rng.int(lo, hi) };
 }
 
 function placeSpot(

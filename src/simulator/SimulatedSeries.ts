@@ -8,6 +8,8 @@ import { Prng } from './Prng.js';
 
 export type HeaderDetail = 'all' | 'basic' | 'none';
 
+export type HeaderAppendix = string | Record<string, unknown>;
+
 /** The detector's time base: 50 MHz (20 ns ticks), as in real V1 dconfig and V2 rationals. */
 export const CLOCK_HZ = 50_000_000;
 
@@ -21,8 +23,9 @@ export interface SimulatedSeries {
   countTime: number;
   frameTime: number;
   headerDetail: HeaderDetail;
-  /** V1 raw header appendix / V2 start user_data; omitted when undefined. */
-  headerAppendix?: string;
+  /** V1 raw header appendix / V2 start user_data; omitted when undefined. An object is sent
+   * as its JSON text in V1 and as a CBOR map in V2 (a grid scan's description). */
+  headerAppendix?: HeaderAppendix;
   /** V1 raw image appendix / V2 image user_data; omitted when undefined. */
   imageAppendix?: string;
   armDate: Date;
@@ -37,7 +40,7 @@ export interface SimulatedSeriesInput {
   /** Frame period in seconds. */
   frameTime: number;
   headerDetail?: HeaderDetail;
-  headerAppendix?: string;
+  headerAppendix?: HeaderAppendix;
   imageAppendix?: string;
   armDate?: Date;
   /** Seeds the unique id so a seeded simulation is reproducible. */

@@ -47,7 +47,9 @@ export class Stream1Encoder {
         bytesOf(table),
       );
     }
-    if (s.headerAppendix !== undefined) parts.push(Buffer.from(s.headerAppendix));
+    const appendix = s.headerAppendix;
+    if (appendix !== undefined)
+      parts.push(Buffer.from(typeof appendix === 'string' ? appendix : JSON.stringify(appendix)));
     return parts;
   }
 

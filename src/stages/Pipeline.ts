@@ -43,8 +43,9 @@ const HIT_FILES_CLOSE_MS = 10_000;
 export interface PipelineOptions {
   config: PipelineConfig;
   logger: Logger;
-  /** Exit after the first series has ended and all its outputs are written. */
-  once?: boolean;
+  /** Receive until this many series have ended and their outputs are written (undefined: until
+   * stopped). */
+  once?: number;
 }
 
 export class Pipeline {
@@ -247,16 +248,14 @@ export class Pipeline {
     if (!joined()) this.logger.warn({ fast, good }, 'local workers slow to join; receiving anyway');
   }
 
-  /** Receives from the detector until stop() (or, with `once`, the first series is summarised). */
+  /** Receives from the detector until stop() (or, with `once`, that many series are summarised). */
   async run(endpoint: string): Promise<void> {
     this.receiver = new StreamReceiver(endpoint, {
       logger: this.logger.child({ stage: 'receiver' }),
       detectorDistance: this.config.detector.distance_fallback_m,
     });
-    const firstSummary = this.options.once
-      ? new Promise<void>((resolve) => this.collector.once('summary', () => resolve()))
-      : null;
-    void firstSummary?.then(() => this.receiver?.close());
+    const summarised = this.options.once !== undefined ? this.summaries(this.options.once) : null;
+    void summarised?.then(() => this.receiver?.close());
     for await (const event of this.receiver) {
       try {
         if (event.type === 'series-start') this.onSeriesStart(event);
@@ -271,7 +270,20 @@ export class Pipeline {
         );
       }
     }
-    if (firstSummary) await firstSummary;
+    if (summarised) await summarised;
+  }
+
+  /** Resolves once `count` series summaries have been written. */
+  private summaries(count: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let seen = 0;
+      const onSummary = () => {
+        if (++seen < count) return;
+        this.collector.off('summary', onSummary);
+        resolve();
+      };
+      this.collector.on('summary', onSummary);
+    });
   }
 
   /** Stops receiving, lets the good path finish the frames it has, writes summaries, exits.

@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from 'commander';
 import { parseEndpoint } from '../../src/config/endpoint.js';
 import { errorText } from '../../src/cli/cliPath.js';
+import { parseGridShape } from '../../src/stages/grid/gridScan.js';
 
 export function positiveInteger(what: string) {
   return (value: string): number => {
@@ -75,6 +76,11 @@ export function oneOf<T extends string>(what: string, allowed: readonly T[]) {
     }
     return v as T;
   };
+}
+
+/** A grid's shape, COLSxROWS (see src/stages/grid/gridScan.ts). */
+export function gridShape(value: string): { cols: number; rows: number } {
+  return asOption(() => parseGridShape(value));
 }
 
 /** An endpoint to connect to (tcp://HOST:PORT, ipc://PATH); see src/config/endpoint.ts. */

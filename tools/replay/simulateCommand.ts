@@ -7,6 +7,7 @@ import {
   bindEndpoint,
   fail,
   fraction,
+  gridShape,
   nonNegativeInteger,
   note,
   onStopSignal,
@@ -37,6 +38,7 @@ interface SimulateOptions {
   headerAppendix?: string;
   imageAppendix?: string;
   pool?: number;
+  grid?: { cols: number; rows: number };
 }
 
 export function registerSimulateCommand(program: Command): void {
@@ -70,7 +72,10 @@ export function registerSimulateCommand(program: Command): void {
     .option('--ice-rings', 'add hexagonal ice rings to the background')
     .option('--split-spots', 'double every spot at a 2-4 px offset (split crystal)')
     .option('--seed <n>', 'random seed; the same seed gives the same frames', nonNegativeInteger('seed'), 1)
-    .option('--truth <file>', 'write the truth of every frame (hit, spots) as JSON lines')
+    .option(
+      '--truth <file>',
+      'write the truth of every frame (hit, spots; in a grid scan its cell, and a line with the crystal) as JSON lines',
+    )
     .option(
       '--bind <endpoint>',
       `endpoint to bind (default ${DEFAULT_BIND[1]} for v1, ${DEFAULT_BIND[2]} for v2; port * = any free port)`,
@@ -85,18 +90,27 @@ export function registerSimulateCommand(program: Command): void {
       oneOf('header detail', ['all', 'basic', 'none'] as const),
       'all',
     )
-    .option('--header-appendix <text>', 'header appendix (V1 last header part; V2 start user_data)')
+    .option(
+      '--header-appendix <text>',
+      'header appendix (V1 last header part; V2 start user_data). With --grid, the grid series merges its grid description into it when it is a JSON object (its own keys win, grid_scan included); any other text is sent as it is, without the description',
+    )
     .option('--image-appendix <text>', 'image appendix (V1 fifth image part; V2 image user_data)')
     .option(
       '--pool <n>',
       'distinct frames to pre-encode and cycle (0 = synthesise every frame live; default: live when synthesis keeps up with --rate, about 4 Hz for a 4M, else 16-32 frames, sized so the pool holds the hit fraction)',
       nonNegativeInteger('pool'),
     )
+    .option(
+      '--grid <COLSxROWS>',
+      'the first series is a grid scan of COLSxROWS images (e.g. 20x15; --frames is for the series after it) over a crystal at a seeded position: spots per cell fall off with the distance from it, cells more than 4 away are empty; snaked rows, 0.02 mm steps, described in the header as {"grid_scan": {"steps_x", "steps_y", "dx_mm", "dy_mm", "snaked", "orientation"}}; the truth file gives the crystal and the cell of each frame',
+      gridShape,
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  stream-pipeline simulate --detector eiger2-16m --frames 1000 --rate 100 --stream v2 --dtype uint32\n' +
         '  stream-pipeline simulate --frames 100 --rate max --bind tcp://127.0.0.1:* --truth truth.jsonl\n' +
+        '  stream-pipeline simulate --grid 20x15 --series-count 2 --frames 500 --rate 50   # a grid scan, then SSX\n' +
         '\nThe bound endpoint is printed on stderr ("listening on ..."). Frames at high rates come from a pool\n' +
         'of pre-encoded frames: frame i repeats pool entry i % pool (the truth file says which, as "source").',
     )
@@ -130,6 +144,7 @@ async function simulate(o: SimulateOptions): Promise<void> {
       ...(o.headerAppendix !== undefined ? { headerAppendix: o.headerAppendix } : {}),
       ...(o.imageAppendix !== undefined ? { imageAppendix: o.imageAppendix } : {}),
       ...(o.pool !== undefined ? { poolSize: o.pool } : {}),
+      ...(o.grid !== undefined ? { grid: o.grid } : {}),
     });
   } catch (err) {
     fail('simulate', err);
@@ -151,15 +166,17 @@ async function simulate(o: SimulateOptions): Promise<void> {
     }, STOP_GRACE_MS).unref();
   });
   try {
-    if (!sim.framePool.live) note('simulate', `pre-encoding up to ${sim.framePool.capacity} distinct frames`);
+    const pooled = sim.frameSources.filter((s) => !s.live);
+    for (const s of pooled) note('simulate', `${s.name}: pre-encoding up to ${s.capacity} distinct frames`);
     await sim.prepare();
-    if (!sim.framePool.live) {
-      note('simulate', `pool ready: ${sim.framePool.size} frames, ${(sim.framePool.encodedBytes / 1e6).toFixed(1)} MB`);
+    for (const s of sim.frameSources.filter((s) => !s.live)) {
+      note('simulate', `${s.name} ready: ${s.size} frames, ${(s.encodedBytes / 1e6).toFixed(1)} MB`);
     }
     const bound = await sim.bind();
+    const grid = o.grid ? `a ${o.grid.cols}x${o.grid.rows} grid scan, then ` : '';
     note(
       'simulate',
-      `listening on ${bound} (${o.detector}, stream ${o.stream}, ${o.dtype}, ${o.frames} frames at ${o.rate === 'max' ? 'max rate' : `${o.rate} Hz`})`,
+      `listening on ${bound} (${o.detector}, stream ${o.stream}, ${o.dtype}, ${grid}${o.frames} frames per series at ${o.rate === 'max' ? 'max rate' : `${o.rate} Hz`})`,
     );
     await sim.run((r: SeriesReport) => {
       const rateText = r.seconds > 0 ? `${(r.frames / r.seconds).toFixed(1)} frames/s` : 'n/a';
