@@ -32,7 +32,7 @@ export class AccessToken {
         if (statSync(file).mode & 0o004) throw new Error('it is readable by every user: chmod 600 it');
         text = readFileSync(file, 'utf8').trim();
       } catch (err) {
-        throw new Error(`outputs.http_token_file ${file}: ${(err as Error).message}`);
+        throw new Error(`outputs.http_token_file ${file}: ${(err as Error).message}`, { cause: err });
       }
       return new AccessToken(text);
     }

@@ -4,7 +4,13 @@
 // the results file cannot serialise) nor pass extra keys on to the feed. The frame's identity
 // (run, series, frame, path, receivedAt) is not taken from the worker at all: the dispatcher
 // stamps it from the task the worker was sent (stampResult).
-import { FRAME_FLAGS, RESULT_LIMITS, type FrameFlag, type FramePreview, type FrameResult } from '../../sinks/records.js';
+import {
+  FRAME_FLAGS,
+  RESULT_LIMITS,
+  type FrameFlag,
+  type FramePreview,
+  type FrameResult,
+} from '../../sinks/records.js';
 import { PREVIEW_MAX_SIDE } from '../analysis/FramePreview.js';
 
 /** Counts a detector frame can hold (2^26 pixels) comfortably fit below this. */
