@@ -7,7 +7,7 @@ import { build, transform } from 'esbuild';
 import { Buffer } from 'node:buffer';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -68,12 +68,11 @@ async function bundleScript(notice) {
 }
 
 /** The page imports the contract's types only; any server module in the bundle is a mistake
- * (it would also drag Node code into the browser). */
+ * (it would also drag Node code into the browser). uPlot may sit outside the tree when
+ * node_modules is a link (a worktree sharing another checkout's). */
 function checkInputs(inputs) {
-  const allowed = [`src${sep}dashboard${sep}page${sep}`, `node_modules${sep}uplot${sep}`].map((p) =>
-    p.replaceAll(sep, '/'),
-  );
-  const stray = inputs.filter((i) => !allowed.some((p) => i.startsWith(p)));
+  const allowed = [/^src\/dashboard\/page\//, /(^|\/)node_modules\/uplot\//];
+  const stray = inputs.filter((i) => !allowed.some((re) => re.test(i)));
   if (stray.length > 0) throw new Error(`dashboard bundle: unexpected inputs ${stray.join(', ')}`);
 }
 
