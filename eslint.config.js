@@ -24,4 +24,11 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The live-feedback page is browser code, typed by its own config (DOM, no Node).
+    files: ['src/dashboard/page/**/*.ts'],
+    languageOptions: {
+      parserOptions: { project: './src/dashboard/page/tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+  },
 );
