@@ -157,7 +157,7 @@ describe('SeparationPanel', () => {
     panel.add(result(1, { separation: [1, 1, 1, 1] }));
     panel.add(result(2, { path: 'fast', separation: [50] }));
     expect(panel.view().counts).toEqual([2, 3, 4, 1]);
-    expect(panel.view().closeRadiusPx).toBe(4);
+    expect(panel.view().closeRadiusPx).toBe(8);
   });
 });
 
@@ -165,17 +165,17 @@ const withFlags = (frame: number, flags: FrameFlag[], hit = true, dMin: number |
   result(frame, { flags, hit, d_min: dMin, n_spots: hit ? 50 : 0 });
 
 describe('SeriesFlags', () => {
-  it('raises ice rings at 20 % of the last 50 frames, keeps its first time, clears below 10 %', () => {
+  it('raises ice rings at 30 % of the last 50 frames, keeps its first time, clears below 15 %', () => {
     const flags = new SeriesFlags(false);
-    for (let i = 0; i < 50; i++) flags.add(withFlags(i, i % 10 < 1 ? ['ice-rings'] : []), 1000 + i);
-    expect(flags.list()).toEqual([]); // 10 %
+    for (let i = 0; i < 50; i++) flags.add(withFlags(i, i % 5 < 1 ? ['ice-rings'] : []), 1000 + i);
+    expect(flags.list()).toEqual([]); // 20 %
     for (let i = 50; i < 60; i++) flags.add(withFlags(i, ['ice-rings']), 1000 + i);
     const raised = flags.list().find((f) => f.flag === 'ice-rings')!;
     expect(raised.reason).toMatch(/^ice rings on \d+ of the last 50 frames$/);
     const since = raised.since;
     expect(raised.sinceImage).toBeGreaterThanOrEqual(50);
-    // 15 %: above the clearing level, the flag stays with its first time.
-    for (let i = 60; i < 110; i++) flags.add(withFlags(i, i % 20 < 3 ? ['ice-rings'] : []), 2000 + i);
+    // 20 %: above the clearing level, the flag stays with its first time.
+    for (let i = 60; i < 110; i++) flags.add(withFlags(i, i % 5 < 1 ? ['ice-rings'] : []), 2000 + i);
     expect(flags.list().find((f) => f.flag === 'ice-rings')?.since).toBe(since);
     for (let i = 110; i < 160; i++) flags.add(withFlags(i, []), 3000 + i);
     expect(flags.list().some((f) => f.flag === 'ice-rings')).toBe(false);

@@ -132,7 +132,8 @@ describe('spot separation', () => {
     const res = new SpotSeparation(area).analyse(table(spots), 0);
     expect(res.splitFlag).toBe(false);
     expect(res.saturationFlag).toBe(false);
-    expect(res.closeCount).toBeLessThan(10);
+    // Random neighbours closer than the radius: within Poisson scatter of what is expected.
+    expect(Math.abs(res.closeCount - res.expectedClose)).toBeLessThan(4 * Math.sqrt(res.expectedClose) + 3);
     expect(res.histogram.reduce((a, b) => a + b, 0)).toBe(500);
   });
 

@@ -14,7 +14,7 @@ export interface SynthOptions {
   /** Probability that a frame is a hit (has Bragg spots), 0..1. */
   hitFraction: number;
   iceRings: boolean;
-  /** Each spot gets a partner 2-4 px away, as from a split crystal. */
+  /** Each spot gets a partner 5-7 px away, as from a split crystal. */
   splitSpots: boolean;
   /** Number of spots on a hit, drawn uniformly in [min, max] (before splitting). */
   spotsPerHit?: readonly [number, number];
@@ -55,8 +55,11 @@ const MIN_INTENSITY = 40;
 const MAX_INTENSITY = 300_000;
 const MIN_SIGMA = 0.6;
 const MAX_SIGMA = 1.4;
-const SPLIT_MIN = 2;
-const SPLIT_MAX = 4;
+/** A split crystal's partner spot sits this far away (px): far enough for a spot finder to
+ * resolve the two (two spots of sigma ~1 px closer than ~4 px merge into one connected region,
+ * and a real split that close is indistinguishable from one elongated spot). */
+const SPLIT_MIN = 5;
+const SPLIT_MAX = 7;
 /** Keep spots this far (pixels) from the beam centre, inside the beamstop shadow region. */
 const MIN_RADIUS = 60;
 

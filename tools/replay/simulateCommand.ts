@@ -70,7 +70,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--dtype <type>', 'pixel type: uint16 or uint32', oneOf('dtype', ['uint16', 'uint32'] as const), 'uint16')
     .option('--hit-fraction <f>', 'fraction of frames with Bragg spots (0..1)', fraction('hit fraction'), 0.5)
     .option('--ice-rings', 'add hexagonal ice rings to the background')
-    .option('--split-spots', 'double every spot at a 2-4 px offset (split crystal)')
+    .option('--split-spots', 'double every spot at a 5-7 px offset (split crystal)')
     .option('--seed <n>', 'random seed; the same seed gives the same frames', nonNegativeInteger('seed'), 1)
     .option(
       '--truth <file>',

@@ -79,7 +79,8 @@ export class DashboardSeries {
 
   view(now: number, pipeline: PipelineFacts | null): SeriesView {
     if (this.final) return this.final;
-    this.hitRate.sample(now);
+    // The rate over time runs while frames arrive; after that, only results move it.
+    if (this.state === 'receiving') this.hitRate.sample(now);
     if (pipeline) this.flags.check(pipeline, now);
     const view = this.makeView();
     if (this.endedAt !== null) this.final = view;

@@ -4,7 +4,8 @@
 // threshold; a raised flag remembers since when, and the image that raised it.
 //
 // The rules (each over the frames' results as they come, both paths):
-// - ice-rings:          the frame flag 'ice-rings' on >= 20 % of the last 50 frames (clears < 10 %)
+// - ice-rings:          the frame flag 'ice-rings' on >= 30 % of the last 50 frames (clears < 15 %);
+//                       strong Bragg spots alone raise the frame flag on about one frame in ten
 // - multiple-lattices:  'multiple-lattices' on >= 20 % of the last 50 hits (clears < 10 %)
 // - saturation:         'saturation' on >= 50 % of the last 50 hits (clears < 30 %): strong spots
 //                       are cut off, attenuate
@@ -67,7 +68,7 @@ export class SeriesFlags {
     this.frames.push(facts);
     if (r.hit) this.hits.push(facts);
     const at = { now, image: r.frame };
-    this.fractionRule('ice-rings', this.frames, (f) => f.ice, 0.2, 0.1, 'ice rings on', 'frames', at);
+    this.fractionRule('ice-rings', this.frames, (f) => f.ice, 0.3, 0.15, 'ice rings on', 'frames', at);
     this.fractionRule('multiple-lattices', this.hits, (f) => f.split, 0.2, 0.1, 'split spots on', 'hits', at);
     this.fractionRule('saturation', this.hits, (f) => f.saturated, 0.5, 0.3, 'saturated pixels on', 'hits', at);
     if (this.gridScan) return;

@@ -12,6 +12,9 @@ export interface BinnedPlotSpec {
   /** The y scale's options (a range from zero, an inverted direction...). */
   y: uPlot.Scale;
   height: number;
+  /** Join the good path's values across bins without one (d_min: misses have none, and the
+   * line should follow the hits). */
+  spanGaps?: boolean;
 }
 
 export function makeBinnedPlot(spec: BinnedPlotSpec): uPlot {
@@ -21,7 +24,13 @@ export function makeBinnedPlot(spec: BinnedPlotSpec): uPlot {
       scales: { x: { time: false }, y: spec.y },
       series: [
         { label: 'image', value: legendValue((v) => `${Math.round(v)}`) },
-        { label: 'good (every frame)', stroke: COLORS.good, width: 2, value: legendValue(spec.format) },
+        {
+          label: 'good (every frame)',
+          stroke: COLORS.good,
+          width: 2,
+          spanGaps: spec.spanGaps ?? false,
+          value: legendValue(spec.format),
+        },
         {
           label: 'fast (sampled)',
           stroke: COLORS.fast,

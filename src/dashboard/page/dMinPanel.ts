@@ -25,6 +25,7 @@ export class DMinPanel implements SeriesPanel {
       format: (v) => angstrom(v),
       y: { dir: -1 },
       height: PLOT_HEIGHT,
+      spanGaps: true,
     });
   }
 

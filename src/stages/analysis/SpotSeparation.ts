@@ -8,11 +8,14 @@
 //   spots, and exceeds E + max(3 E, 3 sqrt(E)) (far outside Poisson scatter);
 // - saturation flag: saturated pixels on the frame (at least minSaturatedPixels).
 
-/** Spots closer than this (px) are "very close": split spots sit 2-4 px apart. */
-export const DEFAULT_CLOSE_RADIUS_PX = 4;
+/** Spots closer than this (px) are "very close": the partners of a split crystal's spots that a
+ * spot finder resolves as two sit 4-8 px apart (closer ones merge into one spot), while at
+ * SSX spot densities (a few hundred spots on millions of pixels) random neighbours that close
+ * are a few per cent of the spots. */
+export const DEFAULT_CLOSE_RADIUS_PX = 8;
 
 export interface SeparationOptions {
-  /** "Very close" radius in pixels (default 4: split spots sit 2-4 px apart). */
+  /** "Very close" radius in pixels (default DEFAULT_CLOSE_RADIUS_PX). */
   closeRadius?: number;
   /** Histogram range in pixels (1-px bins). */
   histogramMax?: number;

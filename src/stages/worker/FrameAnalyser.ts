@@ -15,6 +15,7 @@ import { createSpotFinder, type SpotFinder } from '../analysis/SpotFinder.js';
 import { PerImageStatistics } from '../analysis/PerImageStatistics.js';
 import { SpotSeparation } from '../analysis/SpotSeparation.js';
 import type { SpotPixels } from '../analysis/spotNative.js';
+import type { SpotTable } from '../analysis/Spot.js';
 import { radialBinSpec, radialCorrections, userMaskConfig } from '../analysis/analysisSettings.js';
 import type { PoolPath } from '../pool/protocol.js';
 import type { TaskHeader } from '../pool/Task.js';
@@ -28,7 +29,13 @@ import { detectorModules } from './detectorModules.js';
 const MIN_ICE_RINGS = 2;
 
 export class FrameAnalyser implements Analyser {
-  private readonly radial: { profile: RadialProfile; result: RadialProfileResult; ice: IceRingFlag } | null;
+  private readonly radial: {
+    profile: RadialProfile;
+    result: RadialProfileResult;
+    ice: IceRingFlag;
+    /** The profile the ice check judges (spots taken out), reused per frame. */
+    iceMean: Float64Array;
+  } | null;
   private readonly finder: SpotFinder;
   limitation: string | null = null;
   private readonly stats: PerImageStatistics | null;
@@ -74,6 +81,7 @@ export class FrameAnalyser implements Analyser {
           profile,
           result: profile.createResult(),
           ice: new IceRingFlag(spec.unit, profile.tables.edges.centres, { wavelength: geometry.wavelength }),
+          iceMean: new Float64Array(spec.count),
         };
         this.stats = new PerImageStatistics(geometry, { hitMinSpots: analysis.hit.min_spots });
       } catch (err) {
@@ -133,7 +141,7 @@ export class FrameAnalyser implements Analyser {
     }
     const stats = this.stats.compute(table, found);
     const r = this.radial.profile.integrate(pixels, this.radial.result);
-    const ice = this.radial.ice.check(r.mean, r.count);
+    const ice = this.radial.ice.check(this.withoutSpots(r, table), r.count);
     if (ice.rings.filter((ring) => ring.flagged).length >= MIN_ICE_RINGS) flags.push('ice-rings');
     return {
       n_spots: stats.nSpotsTotal,
@@ -149,6 +157,26 @@ export class FrameAnalyser implements Analyser {
       separation,
       flags,
     };
+  }
+
+  /**
+   * The radial profile with the spots' own intensity taken out. A strong Bragg spot lifts the
+   * mean of the bin it falls in by its intensity over the bin's pixel count; a frame rich in
+   * strong spots can lift two thin ring bins that way and pass for ice. Ice is a ring, in the
+   * background: it stays when the spots are gone. Each spot (background-subtracted sum) is taken
+   * from the bin of its centroid.
+   */
+  private withoutSpots(r: RadialProfileResult, spots: SpotTable): Float64Array {
+    const { iceMean, profile } = this.radial!;
+    iceMean.set(r.mean);
+    const bins = profile.tables.table;
+    const width = this.setup.width;
+    for (let i = 0; i < spots.count; i++) {
+      const bin = bins[Math.floor(spots.y(i)) * width + Math.floor(spots.x(i))];
+      if (bin === undefined || bin >= iceMean.length || r.count[bin]! === 0) continue;
+      iceMean[bin]! -= spots.intensity(i) / r.count[bin]!;
+    }
+    return iceMean;
   }
 
   preview(pixels: PixelArray): FramePreview {
