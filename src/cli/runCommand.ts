@@ -30,7 +30,7 @@ export function registerRunCommand(program: Command): void {
     .option('--endpoint <endpoint>', "override detector.endpoint (the detector's ZeroMQ stream)", connectEndpoint)
     .option('--results <file>', 'override outputs.results (JSON-lines results file)')
     .option('--hdf5-dir <dir>', 'override outputs.hdf5.directory (NXmx hit files)')
-    .option('--dashboard-port <port>', 'override outputs.http_port (dashboard, /metrics, /ws)', port)
+    .option('--dashboard-port <port>', 'override outputs.http_port (dashboard, /status, /metrics, the feeds)', port)
     .option('--workers-fast <n>', 'override pipeline.fast.workers (local fast workers)', count)
     .option('--workers-good <n>', 'override pipeline.good.workers (local good workers)', count)
     .option(

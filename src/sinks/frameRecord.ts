@@ -1,4 +1,4 @@
-// The per-frame record as it leaves the pipeline (results file and the /ws feed): the fields
+// The per-frame record as it leaves the pipeline (results file and the /ws/records feed): the fields
 // of a FrameResult under their published names, with `type: 'frame'`. The large arrays are
 // included only when asked for.
 import type { FrameResult } from './records.js';

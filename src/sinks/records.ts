@@ -1,4 +1,4 @@
-// The pipeline's output vocabulary: the records it writes (results file, the /ws feed), the
+// The pipeline's output vocabulary: the records it writes (results file, the /ws/records feed), the
 // reasons it gives for frames it lost or skipped, and the /status snapshot. Every consumer of
 // results reads these types; field names follow DIALS's per-image analysis where one exists.
 import type { ReceiverStats } from '../receiver/ReceiverStats.js';
