@@ -25,6 +25,9 @@ export interface RunResult {
   peakRssMb: number;
   /** Messages the dashboard clients received, in all. */
   dashboardMessages: number;
+  /** CPU time (user + system) the pipeline process itself used over the whole run, s (its
+   * workers are other processes). */
+  pipelineCpuS: number;
 }
 
 export interface RunOptions {
@@ -119,6 +122,7 @@ export async function runTwice(options: RunOptions): Promise<RunResult> {
     await pipe.waitFor(/series 2[^\n]*: received/);
     clearInterval(sampler);
     const dashboardMessages = pages.close();
+    const pipelineCpuS = cpuSeconds(pipe.p.pid!);
     pipe.p.kill('SIGTERM');
     const result = await pipe.done;
     const simOut = await sim.done;
@@ -144,9 +148,22 @@ export async function runTwice(options: RunOptions): Promise<RunResult> {
       sentFps: sent[1] ?? NaN,
       peakRssMb: peak,
       dashboardMessages,
+      pipelineCpuS,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** User + system CPU time of a live process, s (/proc/PID/stat fields 14 and 15, in clock
+ * ticks of 1/100 s on Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
   }
 }
 
