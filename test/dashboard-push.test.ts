@@ -72,15 +72,17 @@ async function setUp() {
       dashboardClients: 0,
     }),
   });
-  let push: DashboardPush | undefined;
+  // The server's welcome needs the push, which needs the server's channel.
+  const late: { push?: DashboardPush } = {};
   const http = new HttpServer({
     host: '127.0.0.1',
     port: 0,
     registry: new Registry(),
     status: () => ({}),
-    onDashboardClient: (client) => push!.welcome(client),
+    onDashboardClient: (client) => late.push!.welcome(client),
   });
-  push = new DashboardPush(dashboard, http.dashboard);
+  const push = new DashboardPush(dashboard, http.dashboard);
+  late.push = push;
   const port = await http.listen();
   cleanup.push(
     () => http.close(),
