@@ -22,6 +22,7 @@ const INTEGRATION = [
   'test/radial-pyfai.test.ts',
   'test/spots-dispersion.test.ts',
   'test/hdf5-*.test.ts',
+  'test/zocalo-broker.test.ts',
   'test/dashboard-*.test.ts',
 ];
 

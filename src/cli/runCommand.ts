@@ -19,6 +19,8 @@ interface RunOptions {
   dashboardPort?: number;
   workersFast?: number;
   workersGood?: number;
+  zocaloUrl?: string;
+  zocaloQueue?: string;
   once?: boolean;
 }
 
@@ -33,6 +35,8 @@ export function registerRunCommand(program: Command): void {
     .option('--dashboard-port <port>', 'override outputs.http_port (dashboard, /status, /metrics, the feeds)', port)
     .option('--workers-fast <n>', 'override pipeline.fast.workers (local fast workers)', count)
     .option('--workers-good <n>', 'override pipeline.good.workers (local good workers)', count)
+    .option('--zocalo-url <url>', 'override outputs.zocalo.url (results to a RabbitMQ broker, amqp://host:5672)')
+    .option('--zocalo-queue <name>', 'override outputs.zocalo.queue (the per-image results queue)')
     .option(
       '--once',
       'exit 0 after the first series has ended and every output is flushed (with detector.simulate: after the last series the simulator sends)',
@@ -46,6 +50,8 @@ export function registerRunCommand(program: Command): void {
         'outputs.http_port': opts.dashboardPort,
         'pipeline.fast.workers': opts.workersFast,
         'pipeline.good.workers': opts.workersGood,
+        'outputs.zocalo.url': opts.zocaloUrl,
+        'outputs.zocalo.queue': opts.zocaloQueue,
       });
       await runPipeline(config, opts.once ? seriesToAwait(config) : undefined);
     });

@@ -87,6 +87,18 @@ export interface PipelineConfig {
     spots_in_results: boolean;
     radial_in_results: boolean;
     hdf5: { directory: string | null; hits_only: boolean; frames_per_file: number; prefix: string | null };
+    zocalo: {
+      url: string | null;
+      vhost: string;
+      queue: string;
+      exchange: string | null;
+      credentials_file: string | null;
+      recipe_file: string | null;
+      recipe_step: number;
+      dcid: number | null;
+      outbox_memory_mb: number;
+      outbox_disk_mb: number;
+    };
     http_host: string;
     http_token_file: string | null;
     http_port: number;

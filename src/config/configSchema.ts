@@ -401,6 +401,49 @@ const outputs: Property<PipelineConfig['outputs']> = {
         },
       },
     },
+    zocalo: {
+      ...section('Results into the facility over RabbitMQ, as Zocalo messages (see Outputs in the README).'),
+      properties: {
+        url: {
+          type: ['string', 'null'],
+          default: null,
+          description:
+            'The broker, amqp://host:5672 (amqps:// for TLS); null: off. No user or password in it: those come from credentials_file or STREAM_PIPELINE_ZOCALO_USERNAME / _PASSWORD (else guest).',
+        },
+        vhost: { type: 'string', default: '/', description: 'RabbitMQ virtual host.' },
+        queue: {
+          type: 'string',
+          default: 'stream_pipeline.per_image_analysis',
+          description:
+            'Queue of the per-image results (series events go to QUEUE.series, X-ray centring to QUEUE.xray_centring), unless recipe_file routes them; declared durable if it does not exist.',
+        },
+        exchange: {
+          type: ['string', 'null'],
+          default: null,
+          description: 'Exchange to send through, with the queue names as routing keys; null: the default exchange.',
+        },
+        credentials_file: {
+          type: ['string', 'null'],
+          default: null,
+          description: 'YAML file with "username:" and "password:" (mode 600), as Zocalo credential files are.',
+        },
+        recipe_file: {
+          type: ['string', 'null'],
+          default: null,
+          description:
+            "A Zocalo recipe (JSON) routing the pipeline's output channels (result, series, xray-centring) to its steps; null: one made from queue.",
+        },
+        recipe_step: positiveInt("The pipeline's own step in recipe_file.", 1),
+        dcid: {
+          type: ['integer', 'null'],
+          minimum: 1,
+          default: null,
+          description: 'ISPyB data-collection id for series whose header user data names none ("dcid").',
+        },
+        outbox_memory_mb: positiveInt('Messages waiting for the broker held in memory, MB; then on disk.', 64),
+        outbox_disk_mb: positiveInt('Messages waiting for the broker on disk (the spill directory), MB; then dropped, counted.', 2048),
+      },
+    },
     http_host: {
       type: 'string',
       default: '127.0.0.1',

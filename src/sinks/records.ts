@@ -4,6 +4,7 @@
 import type { ReceiverStats } from '../receiver/ReceiverStats.js';
 import type { RatesSnapshot } from '../stages/PoolScaler.js';
 import type { HttpCounters } from '../dashboard/httpLimits.js';
+import type { ZocaloCounters } from './zocalo/ZocaloSink.js';
 import type { GridScanFields } from '../stages/grid/gridScan.js';
 
 /** The two analysis paths: fast (lossy, live feedback) and good (every frame, exactly once). */
@@ -234,4 +235,6 @@ export interface PipelineStatus {
   /** Rates over the last second. */
   rates: RatesSnapshot | null;
   http: HttpCounters & { clients: number };
+  /** Results to the broker: published, confirmed, waiting, dropped by reason; null when off. */
+  zocalo: ZocaloCounters | null;
 }

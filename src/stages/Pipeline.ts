@@ -18,6 +18,9 @@ import { DashboardPush } from '../dashboard/DashboardPush.js';
 import { PreviewRequests } from '../dashboard/PreviewRequests.js';
 import { StaticAssets } from '../dashboard/StaticAssets.js';
 import { AccessToken } from '../dashboard/AccessToken.js';
+import { zocaloFromConfig } from '../sinks/zocalo/zocaloFromConfig.js';
+import type { ZocaloSink } from '../sinks/zocalo/ZocaloSink.js';
+import { collectionIds } from '../sinks/zocalo/collectionIds.js';
 import type { ResultSink } from '../sinks/ResultSink.js';
 import type { PipelineStatus } from '../sinks/records.js';
 import { Collector } from './collector/Collector.js';
@@ -59,6 +62,8 @@ export class Pipeline {
   readonly hitFiles: HitFiles | null;
   private readonly setups = new SeriesSetups();
   private readonly http: HttpServer;
+  /** Results to the facility's broker (outputs.zocalo), or null. */
+  readonly zocalo: ZocaloSink | null;
   /** The HTTP port wants an access token. */
   readonly tokenRequired: boolean;
   /** The live-feedback screen's model, and what pushes it to the page. */
@@ -109,6 +114,8 @@ export class Pipeline {
     });
     this.dashboardPush = new DashboardPush(this.dashboard, this.http.dashboard);
     const sinks: ResultSink[] = [this.metrics, this.dashboard, new RecordFeed(this.http)];
+    this.zocalo = zocaloFromConfig(config, logger.child({ stage: 'zocalo' }), () => this.busyFraction());
+    if (this.zocalo) sinks.push(this.zocalo);
     if (config.outputs.results) {
       sinks.push(
         new ResultsFile({
@@ -233,6 +240,7 @@ export class Pipeline {
     );
     this.scaler.start();
     this.dashboardPush.start();
+    this.zocalo?.start();
     this.logger.info({ workerEndpoint, httpPort: this.httpPort }, 'pipeline started');
     return { workerEndpoint, httpPort: this.httpPort };
   }
@@ -341,6 +349,13 @@ export class Pipeline {
     if (stats) for (const [reason, n] of Object.entries(stats.errors)) m.receiverErrors.set({ reason }, n);
   }
 
+  /** 1 while any frame is being analysed or waits for a worker, else 0 (the status broadcast's
+   * utilization, sampled when it goes out). */
+  private busyFraction(): number {
+    const q = this.good.queue;
+    return q.inFlight + q.waiting + this.fast.inFlight > 0 ? 1 : 0;
+  }
+
   /** The pipeline's side of the dashboard's health panel. */
   private dashboardHealth(): PipelineHealth {
     const q = this.good.queue;
@@ -391,6 +406,7 @@ export class Pipeline {
       workers: this.broker.membersOf().map((m) => ({ path: m.path, pid: m.pid, host: m.host })),
       rates: this.scaler?.snapshot() ?? null,
       http: { clients: this.http.clients, ...this.http.counters },
+      zocalo: this.zocalo?.counters ?? null,
     };
   }
 
@@ -398,6 +414,7 @@ export class Pipeline {
     const run = this.nextRun++;
     this.runs.set(start.series, { run, channel: start.channels[0] ?? null });
     this.setups.add(start, run);
+    this.zocalo?.collection(run, collectionIds(start.userData, this.config.outputs.zocalo.dcid));
     const { record, gridProblem } = seriesRecord(start, this.config.analysis, this.configuredGrid);
     if (gridProblem)
       this.logger.warn({ series: start.series, problem: gridProblem }, 'grid scan description not usable');
