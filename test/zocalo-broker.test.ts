@@ -21,27 +21,50 @@ interface Consumed {
   headers: Record<string, unknown>;
   delivery_mode: number;
   redelivered: boolean;
-  message: { recipe: Record<string, unknown>; 'recipe-pointer': number; 'recipe-path': number[]; environment: { ID: string }; payload: Record<string, unknown> };
+  message: {
+    recipe: Record<string, unknown>;
+    'recipe-pointer': number;
+    'recipe-path': number[];
+    environment: { ID: string };
+    payload: Record<string, unknown>;
+  };
 }
 
 /** Reads `count` messages (or until idle) from the queues as a Zocalo service would. */
 function consume(port: number, queues: string[], count: number, idleS = 20): Promise<Consumed[]> {
   return new Promise((resolve, reject) => {
-    const py = spawn('/usr/bin/python3', [join(PROJECT_ROOT, 'test/helpers/zocaloConsumer.py'), String(port), queues.join(','), String(count), String(idleS)]);
+    const py = spawn('/usr/bin/python3', [
+      join(PROJECT_ROOT, 'test/helpers/zocaloConsumer.py'),
+      String(port),
+      queues.join(','),
+      String(count),
+      String(idleS),
+    ]);
     let out = '';
     let err = '';
     py.stdout.on('data', (d) => (out += d));
     py.stderr.on('data', (d) => (err += d));
     py.on('close', (code) =>
       code === 0
-        ? resolve(out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Consumed))
+        ? resolve(
+            out
+              .trim()
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as Consumed),
+          )
         : reject(new Error(`consumer failed (${code}): ${err.slice(-2000)}`)),
     );
   });
 }
 
-function zocaloYaml(url: string, queue: string, extra = ''): string {
-  return testConfig(POOLS) + `  zocalo:\n    url: ${url}\n    queue: ${queue}\n${extra}`;
+/** The test configuration with these lines added under outputs:. */
+function withOutputs(lines: string): string {
+  return testConfig(POOLS).replace('outputs:\n', `outputs:\n${lines}`);
+}
+
+function zocaloYaml(url: string, queue: string): string {
+  return withOutputs(`  zocalo:\n    url: ${url}\n    queue: ${queue}\n`);
 }
 
 const statusOf = async (url: string) => (await (await fetch(url)).json()) as { zocalo: Record<string, any> };
@@ -71,7 +94,13 @@ describe.skipIf(missing !== null)('results into RabbitMQ', () => {
     for (const m of messages) {
       expect(m.recipe).toBe(true);
       expect(m.delivery_mode).toBe(2);
-      expect(Object.keys(m.message).sort()).toEqual(['environment', 'payload', 'recipe', 'recipe-path', 'recipe-pointer']);
+      expect(Object.keys(m.message).sort()).toEqual([
+        'environment',
+        'payload',
+        'recipe',
+        'recipe-path',
+        'recipe-pointer',
+      ]);
       expect(m.message['recipe-pointer']).toBe(2);
       expect(m.message['recipe-path']).toEqual([1]);
       const p = m.message.payload;
@@ -157,7 +186,7 @@ describe.skipIf(missing !== null)('results into RabbitMQ', () => {
     execFileSync('mkdir', ['-p', dir]);
     const bad = async (zocalo: string) => {
       const config = join(dir, 'zocalo-bad.yaml');
-      writeFileSync(config, testConfig(POOLS) + zocalo);
+      writeFileSync(config, withOutputs(zocalo));
       const r = await runCli(['--config', config, '--once'], 60_000);
       expect(r.code).not.toBe(0);
       return r.stderr;
@@ -165,12 +194,20 @@ describe.skipIf(missing !== null)('results into RabbitMQ', () => {
     const creds = join(dir, 'zocalo-creds.yaml');
     writeFileSync(creds, 'username: u\n');
     chmodSync(creds, 0o600);
-    expect(await bad(`  zocalo:\n    url: ${broker.url}\n    credentials_file: ${creds}\n`)).toMatch(/credentials_file .*zocalo-creds.yaml: needs "username: NAME" and "password: SECRET"/);
+    expect(await bad(`  zocalo:\n    url: ${broker.url}\n    credentials_file: ${creds}\n`)).toMatch(
+      /credentials_file .*zocalo-creds.yaml: needs "username: NAME" and "password: SECRET"/,
+    );
     const recipe = join(dir, 'zocalo-recipe.json');
     writeFileSync(recipe, JSON.stringify({ '1': { service: 'us', output: { result: 7 } }, start: [[1, []]] }));
-    expect(await bad(`  zocalo:\n    url: ${broker.url}\n    recipe_file: ${recipe}\n`)).toMatch(/step 7 \(output "result" of step 1\) is not in the recipe/);
-    expect(await bad(`  zocalo:\n    url: ${broker.url}\n    recipe_file: ${recipe}\n    recipe_step: 3\n`)).toMatch(/step 3 \(the pipeline's, outputs.zocalo.recipe_step\) is not in the recipe/);
-    expect(await bad(`  zocalo:\n    url: amqp://user:secret@127.0.0.1:${broker.port}\n`)).toMatch(/must not hold a user or password/);
+    expect(await bad(`  zocalo:\n    url: ${broker.url}\n    recipe_file: ${recipe}\n`)).toMatch(
+      /step 7 \(output "result" of step 1\) is not in the recipe/,
+    );
+    expect(await bad(`  zocalo:\n    url: ${broker.url}\n    recipe_file: ${recipe}\n    recipe_step: 3\n`)).toMatch(
+      /step 3 \(the pipeline's, outputs.zocalo.recipe_step\) is not in the recipe/,
+    );
+    expect(await bad(`  zocalo:\n    url: amqp://user:secret@127.0.0.1:${broker.port}\n`)).toMatch(
+      /must not hold a user or password/,
+    );
   }, 120_000);
 });
 

@@ -12,9 +12,11 @@ DEMO=(build-essential python3 pkg-config libhdf5-dev hdf5-filter-plugin bitshuff
 # The reference tools the cross-check tests call (DIALS, pyFAI, Debian's bitshuffle, h5py with
 # hdf5plugin and the LZ4 HDF5 filter, pyzmq and cbor2 for the stream captures), the HDF5 library
 # and h5dump, clang with its runtime for the ASan/libFuzzer build, clang-format (npm run lint),
-# and chromium for the browser tests.
+# and chromium for the browser tests. RabbitMQ and pika for the broker tests
+# (the tests start their own broker; the system one that apt starts is not used).
 TEST=(pkg-config libhdf5-dev hdf5-tools clang clang-format libclang-rt-14-dev bitshuffle hdf5-filter-plugin python3-numpy python3-h5py
-  python3-hdf5plugin python3-zmq python3-cbor2 python3-pyfai dials chromium)
+  python3-hdf5plugin python3-zmq python3-cbor2 python3-pyfai dials chromium
+  rabbitmq-server python3-pika)
 
 case "${1:-}" in
   demo) wanted=("${DEMO[@]}") ;;

@@ -441,7 +441,10 @@ const outputs: Property<PipelineConfig['outputs']> = {
           description: 'ISPyB data-collection id for series whose header user data names none ("dcid").',
         },
         outbox_memory_mb: positiveInt('Messages waiting for the broker held in memory, MB; then on disk.', 64),
-        outbox_disk_mb: positiveInt('Messages waiting for the broker on disk (the spill directory), MB; then dropped, counted.', 2048),
+        outbox_disk_mb: positiveInt(
+          'Messages waiting for the broker on disk (the spill directory), MB; then dropped, counted.',
+          2048,
+        ),
       },
     },
     http_host: {

@@ -115,7 +115,11 @@ export class ZocaloSink implements ResultSink {
       queued: this.outbox.length,
       queuedOnDisk: this.outbox.onDisk,
       unconfirmed: this.publisher.unconfirmed,
-      dropped: { 'outbox-full': this.outbox.dropped, rejected: c.rejected, 'outbox-unreadable': this.outbox.unreadable },
+      dropped: {
+        'outbox-full': this.outbox.dropped,
+        rejected: c.rejected,
+        'outbox-unreadable': this.outbox.unreadable,
+      },
       reconnects: c.reconnects,
       lastError: this.publisher.lastError,
     };
@@ -125,7 +129,10 @@ export class ZocaloSink implements ResultSink {
     if (this.statusTimer) clearInterval(this.statusTimer);
     await this.publisher.close(CLOSE_GRACE_MS);
     if (this.outbox.length > 0)
-      this.options.logger.warn({ messages: this.outbox.length }, 'broker unreachable at shutdown: messages not delivered');
+      this.options.logger.warn(
+        { messages: this.outbox.length },
+        'broker unreachable at shutdown: messages not delivered',
+      );
     this.outbox.close();
   }
 

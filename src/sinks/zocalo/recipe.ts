@@ -46,7 +46,9 @@ export class RecipeRoutes {
       const targets = outputsOf(own.output, channel);
       this.routes.set(
         channel,
-        targets.flatMap((n) => destinationsOf(stepOf(recipe, n, `${what}: step ${n} (output "${channel}" of step ${step})`), n, what)),
+        targets.flatMap((n) =>
+          destinationsOf(stepOf(recipe, n, `${what}: step ${n} (output "${channel}" of step ${step})`), n, what),
+        ),
       );
     }
   }
@@ -95,8 +97,10 @@ export function defaultRecipe(queue: string, exchange: string | null = null): Re
 function destinationsOf(target: RecipeStep, n: number, what: string): Destination[] {
   const out: Destination[] = [];
   const exchange = typeof target.exchange === 'string' ? target.exchange : '';
-  if (typeof target.queue === 'string' && target.queue !== '') out.push({ exchange, routingKey: target.queue, pointer: n });
-  if (typeof target.topic === 'string' && target.topic !== '') out.push({ exchange: target.topic, routingKey: '', pointer: n });
+  if (typeof target.queue === 'string' && target.queue !== '')
+    out.push({ exchange, routingKey: target.queue, pointer: n });
+  if (typeof target.topic === 'string' && target.topic !== '')
+    out.push({ exchange: target.topic, routingKey: '', pointer: n });
   if (out.length === 0) throw new Error(`${what}: step ${n} has neither a queue nor a topic to send to`);
   return out;
 }
@@ -113,7 +117,8 @@ function outputsOf(output: RecipeStep['output'], channel: Channel): number[] {
   if (output === undefined) return [];
   const asList = (v: unknown): number[] => {
     const list = Array.isArray(v) ? v : [v];
-    for (const n of list) if (!Number.isInteger(n)) throw new Error(`recipe output ${JSON.stringify(v)} is not a step number`);
+    for (const n of list)
+      if (!Number.isInteger(n)) throw new Error(`recipe output ${JSON.stringify(v)} is not a step number`);
     return list as number[];
   };
   if (typeof output === 'number' || Array.isArray(output)) return channel === 'result' ? asList(output) : [];

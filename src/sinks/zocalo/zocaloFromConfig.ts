@@ -8,11 +8,7 @@ import { defaultRecipe, recipeFromFile } from './recipe.js';
 import { STATUS_INTERVAL_MS } from './statusBroadcast.js';
 import { ZocaloSink } from './ZocaloSink.js';
 
-export function zocaloFromConfig(
-  config: PipelineConfig,
-  logger: Logger,
-  utilization: () => number,
-): ZocaloSink | null {
+export function zocaloFromConfig(config: PipelineConfig, logger: Logger, utilization: () => number): ZocaloSink | null {
   const z = config.outputs.zocalo;
   if (z.url === null) return null;
   const routes = z.recipe_file ? recipeFromFile(z.recipe_file, z.recipe_step) : defaultRecipe(z.queue, z.exchange);
