@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, PROJECT_ROOT, runCli } from './helpers/cli.js';
 import { rabbitmqMissing, TestBroker } from './helpers/rabbitmq.js';
+import type { ZocaloCounters } from '../src/sinks/zocalo/ZocaloSink.js';
 import { readResults, startPipelineRun, testConfig, type ResultsRecord } from './helpers/pipelineRun.js';
 
 const missing = rabbitmqMissing();
@@ -67,7 +68,7 @@ function zocaloYaml(url: string, queue: string): string {
   return withOutputs(`  zocalo:\n    url: ${url}\n    queue: ${queue}\n`);
 }
 
-const statusOf = async (url: string) => (await (await fetch(url)).json()) as { zocalo: Record<string, any> };
+const statusOf = async (url: string) => (await (await fetch(url)).json()) as { zocalo: ZocaloCounters };
 
 describe.skipIf(missing !== null)('results into RabbitMQ', () => {
   let broker: TestBroker;
@@ -134,23 +135,23 @@ describe.skipIf(missing !== null)('results into RabbitMQ', () => {
     });
     // Let some go through, then kill the broker for a few seconds of the series.
     const deadline = Date.now() + 60_000;
-    while ((await statusOf(run.statusUrl)).zocalo['confirmed'] < 30 && Date.now() < deadline) await pause(100);
+    while ((await statusOf(run.statusUrl)).zocalo.confirmed < 30 && Date.now() < deadline) await pause(100);
     await broker.down();
     await pause(3000);
     const down = (await statusOf(run.statusUrl)).zocalo;
-    expect(down['connected']).toBe(false);
-    expect(down['queued']).toBeGreaterThan(0);
+    expect(down.connected).toBe(false);
+    expect(down.queued).toBeGreaterThan(0);
     await broker.up();
     await run.pipeline.waitForStderr(/series 1: received/, 200_000);
     // Drained in order once back.
     const until = Date.now() + 60_000;
     let z = (await statusOf(run.statusUrl)).zocalo;
-    while ((z['queued'] > 0 || z['unconfirmed'] > 0) && Date.now() < until) {
+    while ((z.queued > 0 || z.unconfirmed > 0) && Date.now() < until) {
       await pause(200);
       z = (await statusOf(run.statusUrl)).zocalo;
     }
-    expect(z['reconnects']).toBeGreaterThanOrEqual(1);
-    expect(z['dropped']).toEqual({ 'outbox-full': 0, rejected: 0, 'outbox-unreadable': 0 });
+    expect(z.reconnects).toBeGreaterThanOrEqual(1);
+    expect(z.dropped).toEqual({ 'outbox-full': 0, rejected: 0, 'outbox-unreadable': 0 });
     run.pipeline.child.kill('SIGINT');
     await run.pipeline.done;
     const summary = readResults(run.dir).find((r) => r.type === 'summary')!;
@@ -158,7 +159,7 @@ describe.skipIf(missing !== null)('results into RabbitMQ', () => {
     const messages = await consume(broker.port, [queue], 1000, 5);
     const images = new Set(messages.map((m) => m.message.payload['image_id']));
     expect(images.size).toBe(240); // every frame, at least once
-    expect(messages.length - images.size).toBeLessThanOrEqual(z['published'] - z['confirmed'] + 2000);
+    expect(messages.length - images.size).toBeLessThanOrEqual(z.published - z.confirmed + 2000);
   }, 300_000);
 
   it('starts with the broker unreachable, saying so, and delivers once it is there', async () => {
@@ -172,10 +173,10 @@ describe.skipIf(missing !== null)('results into RabbitMQ', () => {
     });
     await run.pipeline.waitForStderr(/series 1: received/, 100_000);
     expect(run.pipeline.stderr).toMatch(/broker not reachable: results wait in the outbox/);
-    expect((await statusOf(run.statusUrl)).zocalo['queued']).toBeGreaterThanOrEqual(20);
+    expect((await statusOf(run.statusUrl)).zocalo.queued).toBeGreaterThanOrEqual(20);
     await broker.up();
     const until = Date.now() + 60_000;
-    while ((await statusOf(run.statusUrl)).zocalo['confirmed'] < 22 && Date.now() < until) await pause(200);
+    while ((await statusOf(run.statusUrl)).zocalo.confirmed < 22 && Date.now() < until) await pause(200);
     run.pipeline.child.kill('SIGINT');
     await run.pipeline.done;
     expect((await consume(broker.port, [queue], 20, 5)).length).toBe(20);
