@@ -142,7 +142,7 @@ describe.skipIf(missing !== null)('results into RabbitMQ', () => {
     expect(down.connected).toBe(false);
     expect(down.queued).toBeGreaterThan(0);
     await broker.up();
-    await run.pipeline.waitForStderr(/series 1: received/, 200_000);
+    await run.pipeline.waitForStderr(/series 1: received/);
     // Drained in order once back.
     const until = Date.now() + 60_000;
     let z = (await statusOf(run.statusUrl)).zocalo;
@@ -171,7 +171,7 @@ describe.skipIf(missing !== null)('results into RabbitMQ', () => {
       timeoutMs: 120_000,
       once: false,
     });
-    await run.pipeline.waitForStderr(/series 1: received/, 100_000);
+    await run.pipeline.waitForStderr(/series 1: received/);
     expect(run.pipeline.stderr).toMatch(/broker not reachable: results wait in the outbox/);
     expect((await statusOf(run.statusUrl)).zocalo.queued).toBeGreaterThanOrEqual(20);
     await broker.up();
