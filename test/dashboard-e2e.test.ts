@@ -260,6 +260,11 @@ describe.skipIf(missing !== null)('the dashboard, fed by a real pipeline', () =>
     expect(tip).toContain(`column ${col}, row ${row}`);
     expect(tip).toContain(`image ${best['frame']}`);
     expect(tip).toContain(`${(best['n_spots'] as number).toLocaleString('en-US')} spots`);
+    // The X-ray centring, once the scan was summarised: its centre within half a cell of the crystal.
+    const centring = /X-ray centring: column ([\d.]+), row ([\d.]+)/.exec(await text(page, 'heatmap-centring'))!;
+    expect(centring).not.toBeNull();
+    expect(Math.abs(Number(centring[1]) - grid.crystal_col)).toBeLessThanOrEqual(0.5);
+    expect(Math.abs(Number(centring[2]) - grid.crystal_row)).toBeLessThanOrEqual(0.5);
     // A cell far from the crystal is empty.
     const far = gridFrames.filter((f) => f['n_spots'] === 0);
     expect(far.length).toBeGreaterThan(10);

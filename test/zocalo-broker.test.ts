@@ -4,7 +4,7 @@
 // and started again loses nothing the pipeline made and costs the series nothing; a broker
 // that is not there at start is a warning; bad settings are clear errors.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, PROJECT_ROOT, runCli } from './helpers/cli.js';
@@ -181,6 +181,45 @@ describe.skipIf(missing !== null)('results into RabbitMQ', () => {
     await run.pipeline.done;
     expect((await consume(broker.port, [queue], 20, 5)).length).toBe(20);
   }, 200_000);
+
+  it('centres a simulated grid scan on its crystal: in the results file and to the broker', async () => {
+    const queue = 'test.pia.grid';
+    const run = await startPipelineRun({
+      simulatorArgs: ['--grid', '12x9', '--rate', '40', '--dtype', 'uint16', '--seed', '34'],
+      yaml: zocaloYaml(broker.url, queue),
+      timeoutMs: 120_000,
+    });
+    const result = await run.pipeline.done;
+    expect(result.code, result.stderr.slice(-2000)).toBe(0);
+    const truth = readFileSync(join(run.dir, 'truth.jsonl'), 'utf8').split('\n');
+    const grid = JSON.parse(truth.find((l) => l.includes('"grid"'))!).grid as {
+      crystal_col: number;
+      crystal_row: number;
+    };
+    const records = readResults(run.dir);
+    const centring = records.find((r) => (r.type as string) === 'xray_centring')!;
+    expect(centring).toBeDefined();
+    // Before the summary, as the series' last word but one.
+    expect(records.findIndex((r) => (r.type as string) === 'xray_centring')).toBe(records.length - 2);
+    const [message] = await consume(broker.port, [`${queue}.xray_centring`], 1);
+    const sent = message!.message.payload as unknown as typeof centring;
+    expect(sent).toEqual(centring);
+    const c = centring as unknown as {
+      status: string;
+      centre_of_mass: { col: number; row: number };
+      best_cell: { col: number; row: number; image: number; spots: number };
+    };
+    expect(c.status).toBe('ok');
+    expect(Math.abs(c.centre_of_mass.col - grid.crystal_col)).toBeLessThanOrEqual(0.5);
+    expect(Math.abs(c.centre_of_mass.row - grid.crystal_row)).toBeLessThanOrEqual(0.5);
+    // The best cell is the one with the most spots in the results file, and next to the crystal.
+    const frames = records.filter((r) => r.type === 'frame' && r.path === 'good');
+    const most = Math.max(...frames.map((f) => f['n_spots'] as number));
+    expect(c.best_cell.spots).toBe(most);
+    expect(frames.find((f) => f['frame'] === c.best_cell.image)!['n_spots']).toBe(most);
+    expect(Math.abs(c.best_cell.col + 0.5 - grid.crystal_col)).toBeLessThanOrEqual(1);
+    expect(Math.abs(c.best_cell.row + 0.5 - grid.crystal_row)).toBeLessThanOrEqual(1);
+  }, 180_000);
 
   it('names what is wrong with bad settings: credentials file, recipe step, URL with a password', async () => {
     const dir = join(PROJECT_ROOT, 'test', 'artifacts');

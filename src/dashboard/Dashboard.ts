@@ -5,6 +5,7 @@
 import type { ResultSink } from '../sinks/ResultSink.js';
 import type { FileRecord, FrameResult, SeriesRecord, SeriesSummary, SkipReason } from '../sinks/records.js';
 import type { SeriesTally } from '../stages/collector/SeriesTally.js';
+import type { XrayCentringResult } from '../stages/grid/xrayCentring.js';
 import type { HealthView, PreviewMessage, SeriesView, StateMessage } from './dashboardMessages.js';
 import { DashboardSeries } from './aggregate/DashboardSeries.js';
 
@@ -75,6 +76,11 @@ export class Dashboard implements ResultSink {
   file(record: FileRecord): void {
     this.filesWritten++;
     for (const s of this.held.values()) if (s.record.series === record.series && s.state !== 'ended') s.file(record);
+    this.changed = true;
+  }
+
+  xrayCentring(result: XrayCentringResult, run: number): void {
+    this.held.get(run)?.centred(result);
     this.changed = true;
   }
 

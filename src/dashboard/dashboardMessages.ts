@@ -51,6 +51,14 @@ export interface GridView {
   images: number[];
   /** Row-major: the estimated resolution of each cell's image (A), null when none. */
   dMin: (number | null)[];
+  /** The X-ray centring, once the scan is summarised: the centre of the crystal's region in
+   * fractional cells (cell (c, r) spans [c, c+1) x [r, r+1)) and its extent, both ends included. */
+  centring: {
+    status: 'ok' | 'no-diffraction';
+    centre: { col: number; row: number } | null;
+    box: { minCol: number; minRow: number; maxCol: number; maxRow: number } | null;
+    regionCells: number;
+  } | null;
 }
 
 export interface SeriesView {

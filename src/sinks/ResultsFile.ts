@@ -3,6 +3,7 @@
 // collector; flushed and closed on shutdown. A failing disk (ENOSPC, EIO) is logged once and
 // the sink stops writing; a disk too slow for the results buffers up to a bound and then drops
 // records. Either way the records lost are counted in `dropped`, and the pipeline carries on.
+import type { XrayCentringResult } from '../stages/grid/xrayCentring.js';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino } from 'pino';
@@ -76,6 +77,10 @@ export class ResultsFile implements ResultSink {
 
   file(record: FileRecord): void {
     this.write(record);
+  }
+
+  xrayCentring(result: XrayCentringResult): void {
+    this.write(result);
   }
 
   /** Flushes and closes; resolves also after a write error (it has been logged and counted). */

@@ -223,7 +223,18 @@ function grid(cols: number, rows: number, random: () => number): GridView {
     return Math.round(500 * Math.exp(-(dc * dc + dr * dr) / 6) * (0.6 + 0.3 * random()) + 10 * random());
   });
   const dMin = spots.map((s) => (s === null || s < 20 ? null : round(1.8 + 120 / s, 2)));
-  return { cols, rows, snaked: true, orientation: 'horizontal', dxMm: 0.02, dyMm: 0.02, spots, images, dMin };
+  return {
+    cols,
+    rows,
+    snaked: true,
+    orientation: 'horizontal',
+    dxMm: 0.02,
+    dyMm: 0.02,
+    spots,
+    images,
+    dMin,
+    centring: null,
+  };
 }
 
 /** Where the two spots of the preview are, in detector pixels (DIALS convention). */

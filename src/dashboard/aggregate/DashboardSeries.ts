@@ -6,6 +6,7 @@ import type { FileRecord, FrameResult, SeriesRecord } from '../../sinks/records.
 import type { SeriesTally } from '../../stages/collector/SeriesTally.js';
 import { configuredGridScan } from '../../stages/grid/gridScan.js';
 import type { SeriesView } from '../dashboardMessages.js';
+import type { XrayCentringResult } from '../../stages/grid/xrayCentring.js';
 import { GridHeatMap } from './GridHeatMap.js';
 import { ImageBins } from './ImageBins.js';
 import { RadialPanel } from './RadialPanel.js';
@@ -61,6 +62,11 @@ export class DashboardSeries {
     this.separation.add(r);
     this.grid?.add(r);
     this.flags.add(r, now);
+  }
+
+  /** The grid scan's X-ray centring, for the heat map. */
+  centred(result: XrayCentringResult): void {
+    this.grid?.centred(result);
   }
 
   file(_record: FileRecord): void {

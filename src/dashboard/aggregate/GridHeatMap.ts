@@ -4,12 +4,14 @@
 import { cellOfImage, gridImageCount, imageOfCell, type GridScan } from '../../stages/grid/gridScan.js';
 import type { FrameResult } from '../../sinks/records.js';
 import type { GridView } from '../dashboardMessages.js';
+import type { XrayCentringResult } from '../../stages/grid/xrayCentring.js';
 
 export class GridHeatMap {
   private readonly spots: (number | null)[];
   private readonly dMin: (number | null)[];
   private readonly fromGood: Uint8Array;
   private readonly images: number[];
+  private centring: GridView['centring'] = null;
 
   constructor(private readonly grid: GridScan) {
     const cells = gridImageCount(grid);
@@ -31,6 +33,16 @@ export class GridHeatMap {
     this.dMin[i] = r.d_min;
   }
 
+  centred(c: XrayCentringResult): void {
+    const b = c.bounding_box;
+    this.centring = {
+      status: c.status,
+      centre: c.centre_of_mass,
+      box: b && { minCol: b.min_col, minRow: b.min_row, maxCol: b.max_col, maxRow: b.max_row },
+      regionCells: c.region_cells,
+    };
+  }
+
   view(): GridView {
     const g = this.grid;
     return {
@@ -43,6 +55,7 @@ export class GridHeatMap {
       spots: this.spots.slice(),
       images: this.images,
       dMin: this.dMin.slice(),
+      centring: this.centring,
     };
   }
 }

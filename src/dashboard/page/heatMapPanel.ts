@@ -29,6 +29,7 @@ export class HeatMapPanel implements SeriesPanel {
   private readonly title = field('heatmap-title');
   private readonly progress = field('heatmap-progress');
   private readonly best = field('heatmap-best');
+  private readonly centring = field('heatmap-centring');
   private readonly scaleMax = field('heatmap-scale-max');
   private readonly legend = field<HTMLCanvasElement>('heatmap-legend');
   private grid: GridView | null = null;
@@ -84,6 +85,7 @@ export class HeatMapPanel implements SeriesPanel {
       }
     }
     drawIndices(ctx, grid, cellW, cellH);
+    drawCentring(ctx, grid, cellW, cellH);
     if (this.hovered) {
       ctx.strokeStyle = '#ffffff';
       ctx.lineWidth = 2;
@@ -99,6 +101,7 @@ export class HeatMapPanel implements SeriesPanel {
     setText(this.progress, `${count(done)} of ${count(grid.spots.length)} cells analysed`);
     setText(this.scaleMax, count(this.maxSpots));
     setText(this.best, bestCell(grid));
+    setText(this.centring, centringText(grid));
   }
 
   private hover(e: PointerEvent): void {
@@ -145,6 +148,42 @@ function cellText(grid: GridView, col: number, row: number): string {
     spots === null ? 'not yet analysed' : `${count(spots)} spots`,
     `d_min ${angstrom(grid.dMin[i] ?? null)}`,
   ].join('\n');
+}
+
+function centringText(grid: GridView): string {
+  const c = grid.centring;
+  if (!c) return '';
+  if (c.status !== 'ok' || !c.centre) return 'X-ray centring: no diffraction on the grid';
+  const cells = `${count(c.regionCells)} cell${c.regionCells === 1 ? '' : 's'}`;
+  return `X-ray centring: column ${c.centre.col.toFixed(2)}, row ${c.centre.row.toFixed(2)} (region of ${cells})`;
+}
+
+/** The centring's region outlined and its centre marked with a cross. */
+function drawCentring(ctx: CanvasRenderingContext2D, grid: GridView, cellW: number, cellH: number): void {
+  const c = grid.centring;
+  if (!c?.centre || !c.box) return;
+  ctx.save();
+  ctx.strokeStyle = '#ff4d6d';
+  ctx.lineWidth = 2;
+  ctx.setLineDash([5, 3]);
+  const b = c.box;
+  ctx.strokeRect(
+    LEFT + b.minCol * cellW,
+    TOP + b.minRow * cellH,
+    (b.maxCol - b.minCol + 1) * cellW,
+    (b.maxRow - b.minRow + 1) * cellH,
+  );
+  ctx.setLineDash([]);
+  const x = LEFT + c.centre.col * cellW;
+  const y = TOP + c.centre.row * cellH;
+  const arm = Math.max(6, Math.min(cellW, cellH) * 0.6);
+  ctx.beginPath();
+  ctx.moveTo(x - arm, y);
+  ctx.lineTo(x + arm, y);
+  ctx.moveTo(x, y - arm);
+  ctx.lineTo(x, y + arm);
+  ctx.stroke();
+  ctx.restore();
 }
 
 function bestCell(grid: GridView): string {

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ResultSink } from '../ResultSink.js';
 import type { FrameResult, SeriesRecord, SeriesSummary } from '../records.js';
+import type { XrayCentringResult } from '../../stages/grid/xrayCentring.js';
 import { AmqpPublisher } from './AmqpPublisher.js';
 import type { BrokerCredentials } from './brokerCredentials.js';
 import type { CollectionIds } from './collectionIds.js';
@@ -101,7 +102,7 @@ export class ZocaloSink implements ResultSink {
   }
 
   /** A grid scan's centring result (with its series' context). */
-  xrayCentring(result: { series: number } & Record<string, unknown>, run: number): void {
+  xrayCentring(result: XrayCentringResult, run: number): void {
     const ctx = this.contexts.get(run);
     if (ctx) this.send('xray-centring', ctx, { ...result, ...(ctx.dcid !== null ? { dcid: ctx.dcid } : {}) });
   }

@@ -4,6 +4,7 @@
 // on, the series' files are closed (the summary says what they hold).
 // Tallies are keyed by run, the pipeline's number for a series start: a detector may reuse a
 // series id (after a restart), and the two series must not be mixed.
+import { GridCentring } from './GridCentring.js';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type {
@@ -45,6 +46,9 @@ export class Collector extends EventEmitter<CollectorEvents> {
   /** Running totals over all series (for rates). */
   readonly totals: PipelineTotals = { received: 0, processedGood: 0, processedFast: 0, fastBusy: 0 };
 
+  /** The X-ray centring of grid scans, published just before their summaries. */
+  private readonly centring = new GridCentring();
+
   /** Summaries waiting for their run's files. */
   private readonly finishing = new Set<Promise<void>>();
 
@@ -74,6 +78,7 @@ export class Collector extends EventEmitter<CollectorEvents> {
 
   seriesStart(record: SeriesRecord, run: number): void {
     this.tallies.set(run, new SeriesTally(run, record.series, record.number_of_images));
+    this.centring.start(record, run);
     for (const s of this.sinks) s.series(record, run);
     this.emit('series', record);
     this.prune();
@@ -134,6 +139,7 @@ export class Collector extends EventEmitter<CollectorEvents> {
       tally.processed++;
       this.totals.processedGood++;
       if (result.hit) tally.hits++;
+      this.centring.result(result);
     } else {
       tally.processedFast++;
       this.totals.processedFast++;
@@ -216,6 +222,11 @@ export class Collector extends EventEmitter<CollectorEvents> {
   }
 
   private publishSummary(tally: SeriesTally, files: HitFilesSummary | null): void {
+    const centring = this.centring.finish(tally.run);
+    if (centring) {
+      for (const s of this.sinks) s.xrayCentring?.(centring, tally.run);
+      this.logger.info(centring, 'X-ray centring');
+    }
     const summary = tally.summary(files);
     for (const s of this.sinks) s.summary(summary, tally.run);
     this.emit('summary', summary, tally.run);
