@@ -39,6 +39,8 @@ export interface RunOptions {
   hitFiles?: boolean;
   /** Dashboard pages (WebSocket clients on /ws that parse every message) connected throughout. */
   dashboardClients?: number;
+  /** Publish the results to this broker (outputs.zocalo.url). */
+  zocaloUrl?: string;
 }
 
 function child(args: string[]) {
@@ -72,7 +74,7 @@ function peakRss(pid: number): number {
 
 /** Two series through a pipeline with the given local workers; stops it after the second. */
 export async function runTwice(options: RunOptions): Promise<RunResult> {
-  const { fast, good, rate, sharedMemorySlotMb = 16, hitFiles = false, dashboardClients = 0 } = options;
+  const { fast, good, rate, sharedMemorySlotMb = 16, hitFiles = false, dashboardClients = 0, zocaloUrl } = options;
   const dir = mkdtempSync(join(tmpdir(), 'sp-pipeline-bench-'));
   try {
     const sim = child([
@@ -109,6 +111,7 @@ export async function runTwice(options: RunOptions): Promise<RunResult> {
         '  spots_in_results: false',
         '  radial_in_results: false',
         ...(hitFiles ? ['  hdf5:', `    directory: ${join(dir, 'hits')}`] : []),
+        ...(zocaloUrl ? ['  zocalo:', `    url: ${zocaloUrl}`, `    queue: bench.${process.pid}.${Date.now()}`] : []),
         'logging:',
         '  level: warn',
         '',

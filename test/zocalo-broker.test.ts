@@ -8,7 +8,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, PROJECT_ROOT, runCli } from './helpers/cli.js';
-import { rabbitmqMissing, TestBroker } from './helpers/rabbitmq.js';
+import { rabbitmqMissing, TestBroker } from '../tools/rabbitmq/TestBroker.js';
 import type { ZocaloCounters } from '../src/sinks/zocalo/ZocaloSink.js';
 import { readResults, startPipelineRun, testConfig, type ResultsRecord } from './helpers/pipelineRun.js';
 

@@ -1,4 +1,4 @@
-// A private RabbitMQ for tests: Debian's rabbitmq-server started on a free port with its own
+// A private RabbitMQ for tests and benchmarks: Debian's rabbitmq-server started on a free port with its own
 // node name, data and log directories (nothing shared with a system broker), stopped and
 // started again on the same port and data for the broker-down cases. Where the server is not
 // installed, tests skip and say so.
