@@ -161,6 +161,57 @@ describe('ReliableQueue', () => {
     expect(q.next()).toBeNull();
   });
 
+  it('costs a frame nothing when its holders go silent, however often, however many at once', () => {
+    const q = queue();
+    enqueueTasks(q, 300);
+    // 200 workers take frames and go silent together; they are removed one at a time, each
+    // handing its frames to others that are about to be removed too.
+    const ids = Array.from({ length: 200 }, (_, i) => `s${i}`);
+    for (const w of ids) {
+      q.addWorker(w);
+      q.grant(w, 2);
+    }
+    for (let d = q.next(); d; d = q.next());
+    for (const w of ids) q.removeWorker(w);
+    expect(q.drainLost()).toEqual([]);
+    // One worker that keeps saying hello again (removed and re-added under its id), 30 times.
+    for (let i = 0; i < 30; i++) {
+      q.addWorker('again');
+      q.grant('again', 4);
+      for (let k = 0; k < 4; k++) q.next();
+      q.removeWorker('again');
+    }
+    expect(q.drainLost()).toEqual([]);
+    // An honest worker gets every one of the 300, exactly once.
+    q.addWorker('ok');
+    q.grant('ok', 1000);
+    const got = new Set<number>();
+    for (let d = q.next(); d; d = q.next()) {
+      expect(got.has(d.task.header.id)).toBe(false);
+      got.add(d.task.header.id);
+    }
+    expect(got.size).toBe(300);
+  });
+
+  it('counts a crash reported after the worker was removed for silence, wherever its frames wait', () => {
+    const q = queue();
+    enqueueTasks(q, 1);
+    for (let crash = 1; crash <= MAX_WORKER_DEATHS; crash++) {
+      const w = `w${crash}`;
+      q.addWorker(w);
+      q.grant(w, 1);
+      expect(q.next()?.task.header.id).toBe(0);
+      q.removeWorker(w); // silent first...
+      expect(q.drainLost()).toEqual([]);
+      q.workerCrashed(w); // ...then its process is seen to exit
+      const lost = q.drainLost();
+      if (crash < MAX_WORKER_DEATHS) expect(lost).toEqual([]);
+      else expect(lost.map((l) => l.reason)).toEqual(['worker-died']);
+    }
+    // A crash report for a worker long gone, or one whose frames were since finished, costs nothing.
+    expect(q.workerCrashed('never-seen')).toBe(0);
+  });
+
   it('gives up a task whose holders keep dying (a frame that kills workers), and only that task', () => {
     const q = queue();
     enqueueTasks(q, 3);
@@ -171,7 +222,7 @@ describe('ReliableQueue', () => {
       q.addWorker(w);
       q.grant(w, 1);
       expect(q.next()?.task.header.id).toBe(0); // the poisonous task goes out first each time
-      q.removeWorker(w);
+      q.workerCrashed(w);
       const lost = q.drainLost();
       if (death < MAX_WORKER_DEATHS) expect(lost).toEqual([]);
       else expect(lost).toEqual([{ header: { id: 0, run: 7, series: 1, frame: 0 }, reason: 'worker-died' }]);
@@ -372,9 +423,9 @@ describe('ReliableQueue', () => {
       } else if (r < 0.96 && held.size > 1) {
         const w = [...held.keys()][Math.floor(rand() * held.size)]!;
         const lostHere = [...held.get(w)!].sort((a, b) => a - b);
-        expect(q.removeWorker(w)).toBe(lostHere.length);
+        expect(q.workerCrashed(w)).toBe(lostHere.length);
         held.delete(w);
-        // A task whose third holder died is given up, reported once; the rest go out next,
+        // A task whose third holder crashed is given up, reported once; the rest go out next,
         // before anything else.
         for (const l of q.drainLost()) {
           expect(l.reason).toBe('worker-died');

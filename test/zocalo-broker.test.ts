@@ -22,6 +22,8 @@ interface Consumed {
   headers: Record<string, unknown>;
   delivery_mode: number;
   redelivered: boolean;
+  body: Record<string, unknown> | null;
+  expiration: string | null;
   message: {
     recipe: Record<string, unknown>;
     'recipe-pointer': number;
@@ -127,6 +129,17 @@ describe.skipIf(missing !== null)('results into RabbitMQ', () => {
 
   it('loses nothing when the broker dies mid-series and comes back; the series is unaffected', async () => {
     const queue = 'test.pia.restart';
+    // The facility's broker has the status exchange; a monitor listens on it.
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      `import pika
+c = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", ${broker.port}))
+ch = c.channel()
+ch.exchange_declare("transient.status", exchange_type="fanout", durable=True)
+ch.queue_declare("test.status", durable=True)
+ch.queue_bind("test.status", "transient.status")
+c.close()`,
+    ]);
     const run = await startPipelineRun({
       simulatorArgs: ['--frames', '240', '--rate', '30', '--hit-fraction', '0.2', '--dtype', 'uint16', '--seed', '32'],
       yaml: zocaloYaml(broker.url, queue),
@@ -151,11 +164,27 @@ describe.skipIf(missing !== null)('results into RabbitMQ', () => {
       z = (await statusOf(run.statusUrl)).zocalo;
     }
     expect(z.reconnects).toBeGreaterThanOrEqual(1);
+    // A status broadcast since the broker came back (every 6 s).
+    const sentBefore = z.statusBroadcasts.sent;
+    while (z.statusBroadcasts.sent === sentBefore && Date.now() < until + 10_000) {
+      await pause(200);
+      z = (await statusOf(run.statusUrl)).zocalo;
+    }
+    expect(z.statusBroadcasts.sent).toBeGreaterThan(sentBefore);
     expect(z.dropped).toEqual({ 'outbox-full': 0, rejected: 0, 'outbox-unreadable': 0 });
     run.pipeline.child.kill('SIGINT');
     await run.pipeline.done;
     const summary = readResults(run.dir).find((r) => r.type === 'summary')!;
     expect(summary).toMatchObject({ received: 240, processed: 240, lost: 0 });
+    // Status broadcasts every 6 s of a series of 8 s and more (the broker was down for some).
+    const status = await consume(broker.port, ['test.status'], 100, 2);
+    expect(status.length).toBeGreaterThanOrEqual(1);
+    expect(status[0]!.recipe).toBe(false);
+    expect(status[0]!.expiration).toBe('15000');
+    expect(status[0]!.body).toMatchObject({ service: 'stream-pipeline', serviceclass: 'StreamPipeline' });
+    expect(Object.keys(status[0]!.body!)).toEqual(
+      expect.arrayContaining(['host', 'status', 'statustext', 'utilization', 'workflows']),
+    );
     const messages = await consume(broker.port, [queue], 1000, 5);
     const images = new Set(messages.map((m) => m.message.payload['image_id']));
     expect(images.size).toBe(240); // every frame, at least once

@@ -213,6 +213,7 @@ export class Pipeline {
         logger: this.logger,
         env,
         args,
+        onExit: (pid) => this.broker.processExited(pid),
       }),
       good: new WorkerSupervisor({
         path: 'good',
@@ -223,6 +224,7 @@ export class Pipeline {
         logger: this.logger,
         env,
         args,
+        onExit: (pid) => this.broker.processExited(pid),
       }),
     };
     this.localPools = supervisors;

@@ -2,7 +2,7 @@
 # nothing but what it is told to read, takes each message with its AMQP headers, keeps only
 # recipe messages (header workflows-recipe true, as the recipe wrapper checks), decodes the body
 # as JSON, acknowledges it, and prints one JSON line per message. It ends after COUNT messages
-# or IDLE seconds without one.
+# or IDLE seconds without one. Other messages (status broadcasts) are printed with their body.
 #   python3 zocaloConsumer.py PORT QUEUE[,QUEUE...] COUNT IDLE
 import json
 import sys
@@ -34,6 +34,8 @@ while got < count and time.time() - last < idle:
             "delivery_mode": properties.delivery_mode,
             "redelivered": method.redelivered,
             "message": json.loads(body) if recipe else None,
+            "body": None if recipe else json.loads(body),
+            "expiration": properties.expiration,
         }), flush=True)
         got += 1
         last = time.time()

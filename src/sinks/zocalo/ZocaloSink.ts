@@ -42,6 +42,8 @@ export interface ZocaloCounters {
   unconfirmed: number;
   dropped: { 'outbox-full': number; rejected: number; 'outbox-unreadable': number };
   reconnects: number;
+  /** Status broadcasts sent (and refused by the broker). */
+  statusBroadcasts: { sent: number; failed: number };
   lastError: string | null;
 }
 
@@ -122,6 +124,7 @@ export class ZocaloSink implements ResultSink {
         'outbox-unreadable': this.outbox.unreadable,
       },
       reconnects: c.reconnects,
+      statusBroadcasts: { ...this.publisher.broadcasts },
       lastError: this.publisher.lastError,
     };
   }

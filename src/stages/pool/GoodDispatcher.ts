@@ -72,6 +72,12 @@ export class GoodDispatcher implements PathDispatcher {
     this.pump();
   }
 
+  workerCrashed(id: string): void {
+    const n = this.queue.workerCrashed(id);
+    if (n > 0) this.logger.warn({ worker: id, frames: n }, 'good worker crashed holding frames: each counts a crash');
+    this.pump();
+  }
+
   onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): boolean {
     if (msg.t === 'failed' && msg.code === 'no-setup') {
       // Not a loss (unless it keeps happening): the worker dropped the set-up; send it again,

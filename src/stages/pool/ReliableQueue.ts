@@ -25,8 +25,10 @@ import { FifoQueue } from '../../util/FifoQueue.js';
 import { inFlightCount, oldestSentAt, type Outstanding } from './outstanding.js';
 import type { LostReason } from '../../sinks/records.js';
 
-/** Workers that may die holding one task before it is given up as 'worker-died'. */
+/** Worker processes that may crash holding one task before it is given up as 'worker-died'. */
 export const MAX_WORKER_DEATHS = 3;
+/** Workers removed (silent, gone) whose held tasks are remembered, for a crash reported later. */
+const REMEMBERED_REMOVALS = 256;
 /** Times one task may be handed back unprocessed (requeue) before it is given up. */
 export const MAX_HAND_BACKS = 3;
 /** Different workers that may fail one task before it is given up with the last one's reason. */
@@ -81,6 +83,8 @@ export class ReliableQueue {
   };
   /** Per task that has come back (death or hand-back): how often, until it is acknowledged. */
   private readonly comebacks = new Map<number, Comebacks>();
+  /** Tasks each recently removed worker held when it was removed (see workerCrashed). */
+  private readonly removed = new Map<string, number[]>();
   /** Tasks given up (see MAX_WORKER_DEATHS), until drainLost(). */
   private givenUp: LostTask[] = [];
   redelivered = 0;
@@ -215,8 +219,32 @@ export class ReliableQueue {
     return oldestSentAt(this.workers.get(id));
   }
 
-  /** A worker is gone: its unacknowledged tasks are handed to others. Returns how many. */
+  /**
+   * A worker is gone (silent, said goodbye, joined again, dropped): its unacknowledged tasks go
+   * out again, to others where others can take them, at no cost to them: a worker that went
+   * quiet on a starved machine is slow, not broken, and the frames it held did nothing wrong.
+   * Returns how many were handed back.
+   */
   removeWorker(id: string): number {
+    return this.handBack(id, false);
+  }
+
+  /**
+   * A worker's process crashed (it exited) holding tasks: each counts a death, and a task that
+   * has now been held by MAX_WORKER_DEATHS crashed workers is given up as 'worker-died' (a frame
+   * that kills workers is not tried for ever). The worker may already have been removed for
+   * silence: then the tasks it held then are counted, wherever they wait. Returns how many.
+   */
+  workerCrashed(id: string): number {
+    if (this.workers.has(id)) return this.handBack(id, true);
+    const held = this.removed.get(id);
+    this.removed.delete(id);
+    return held ? this.countDeaths(held) : 0;
+  }
+
+  /** Removes a worker, its tasks going out again before anything newer (sent to others where
+   * others can take them); with `crashed`, each counts a death first. */
+  private handBack(id: string, crashed: boolean): number {
     const w = this.workers.get(id);
     if (!w) return 0;
     this.workers.delete(id);
@@ -225,14 +253,43 @@ export class ReliableQueue {
     for (const task of tasks) {
       const c = this.comebacksOf(task.header.id);
       c.avoid.add(id);
-      if (++c.deaths >= MAX_WORKER_DEATHS) this.giveUp(task, 'worker-died');
+      if (crashed && ++c.deaths >= MAX_WORKER_DEATHS) this.giveUp(task, 'worker-died');
       else {
         this.redeliver.push(task);
         this.redelivered++;
       }
     }
+    if (crashed) this.removed.delete(id);
+    else {
+      this.removed.set(
+        id,
+        tasks.map((t) => t.header.id),
+      );
+      for (const old of this.removed.keys()) if (this.removed.size > REMEMBERED_REMOVALS) this.removed.delete(old);
+    }
     this.giveUpUntriable();
     return tasks.length;
+  }
+
+  /** Counts a crash against each task still unfinished; gives up those waiting for another try. */
+  private countDeaths(taskIds: number[]): number {
+    let counted = 0;
+    for (const taskId of taskIds) {
+      const at = this.redeliver.findIndex((t) => t.header.id === taskId);
+      const waiting = at !== -1;
+      if (!waiting && !this.isInFlight(taskId)) continue; // finished meanwhile
+      const c = this.comebacksOf(taskId);
+      counted++;
+      if (++c.deaths < MAX_WORKER_DEATHS || !waiting) continue;
+      const [task] = this.redeliver.splice(at, 1);
+      this.giveUp(task!, 'worker-died');
+    }
+    return counted;
+  }
+
+  private isInFlight(taskId: number): boolean {
+    for (const w of this.workers.values()) if (w.inFlight.has(taskId)) return true;
+    return false;
   }
 
   /** Failed tasks waiting for a worker that has not failed them, when no such worker is left

@@ -42,6 +42,9 @@ export interface PathDispatcher {
   seriesReady(id: string, run: number): void;
   grant(id: string, credit: number): void;
   removeWorker(id: string, reason: string): void;
+  /** The worker's process crashed (after or instead of removeWorker): paths that give up frames
+   * that kill workers count it. */
+  workerCrashed?(id: string): void;
   /** True when the message answered a task the worker held (its credit comes back). */
   onWorkerMessage(id: string, msg: Extract<WorkerMessage, { t: 'result' | 'failed' }>): boolean;
   /** When the task the worker has held longest was sent (ms since the epoch), or null. */
@@ -77,6 +80,8 @@ export class WorkerBroker {
   private readonly socket: Router;
   private readonly sender: SendQueue;
   private readonly members = new Map<string, PoolMember>();
+  /** Local workers that left, by pid, for their process's exit reported after (processExited). */
+  private readonly leftLocal = new Map<number, { id: string; path: PoolPath }>();
   private readonly routingIds = new Map<string, Buffer>();
   private readonly dispatchers = new Map<PoolPath, PathDispatcher>();
   /** Shared-memory frame slots of the members that offered them and could be mapped. */
@@ -336,9 +341,26 @@ export class WorkerBroker {
     }
   }
 
+  /**
+   * A local worker's process exited (its supervisor saw it): the frames it held, now or when it
+   * was last removed, count a crash. Only this makes a frame poison; silence never does.
+   */
+  processExited(pid: number): void {
+    const member = [...this.members.values()].find((m) => m.pid === pid && m.host === hostname());
+    const known = member ? { id: member.id, path: member.path } : this.leftLocal.get(pid);
+    if (!known) return;
+    this.leftLocal.delete(pid);
+    this.dispatchers.get(known.path)?.workerCrashed?.(known.id);
+    if (member) this.leave(member.id, 'its process exited');
+  }
+
   private leave(id: string, reason: string): void {
     const member = this.members.get(id);
     if (!member) return;
+    if (member.host === hostname()) {
+      this.leftLocal.set(member.pid, { id, path: member.path });
+      for (const pid of this.leftLocal.keys()) if (this.leftLocal.size > 256) this.leftLocal.delete(pid);
+    }
     this.members.delete(id);
     this.slots.get(id)?.close();
     this.slots.delete(id);

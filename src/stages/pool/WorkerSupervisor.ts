@@ -23,6 +23,8 @@ export interface WorkerSupervisorOptions {
   cli?: string;
   /** The program that runs it (default: this Node.js). */
   execPath?: string;
+  /** A child's process exited (the broker then knows the frames it held crashed with it). */
+  onExit?: (pid: number) => void;
 }
 
 /** Pause before replacing a worker; doubled for each consecutive quick failure, up to the max. */
@@ -119,7 +121,10 @@ export class WorkerSupervisor {
       logger.warn({ path, ...fields, restartDelayMs: delayMs }, `${message}; starting another in ${delayMs} ms`);
     };
     if (child.pid !== undefined) logger.info({ path, pid: child.pid }, 'started local worker');
-    child.once('exit', (code, signal) => onGone({ pid: child.pid, code, signal }, 'local worker died'));
+    child.once('exit', (code, signal) => {
+      if (child.pid !== undefined) this.options.onExit?.(child.pid);
+      onGone({ pid: child.pid, code, signal }, 'local worker died');
+    });
     // 'error': the process could not be started (ENOENT, EAGAIN, ENOMEM: no 'exit' follows), or a
     // signal or message could not be delivered to a running one (its 'exit' comes later, if at all).
     child.on('error', (err: NodeJS.ErrnoException) => {

@@ -1,0 +1,79 @@
+// A slow worker is not a dead one. A good worker stopped (SIGSTOP) past the heartbeat window,
+// again and again while it holds frames, is declared gone each time and comes back: its frames
+// go to the other worker and cost nothing, its late answers are dropped; and a series run while
+// other processes keep every core busy is processed exactly once. Only a worker process that
+// crashes holding a frame counts against that frame.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from './helpers/cli.js';
+import { readResults, startPipelineRun, status, testConfig, type ResultsRecord } from './helpers/pipelineRun.js';
+
+const hogs: ChildProcess[] = [];
+afterEach(() => {
+  for (const h of hogs.splice(0)) h.kill('SIGKILL');
+});
+beforeAll(() => assertBuilt());
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function expectEveryFrameOnce(results: ResultsRecord[], n: number): void {
+  const frames = results
+    .filter((r) => r.type === 'frame' && r.path === 'good')
+    .map((r) => r['frame'] as number)
+    .sort((a, b) => a - b);
+  expect(frames).toEqual(Array.from({ length: n }, (_, i) => i));
+}
+
+describe('a slow worker is not a dead one', () => {
+  it('loses nothing when the only good worker is stopped past the heartbeat window five times holding frames', async () => {
+    const run = await startPipelineRun({
+      simulatorArgs: ['--frames', '300', '--rate', '40', '--dtype', 'uint16', '--hit-fraction', '0.2', '--seed', '41'],
+      yaml: testConfig(
+        `  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    min_workers: 1\n    max_workers: 1`,
+      ),
+      timeoutMs: 240_000,
+    });
+    const goodPid = async () => {
+      for (;;) {
+        const w = (await status(run.statusUrl)).workers.filter((x) => x.path === 'good');
+        if (w.length >= 1) return w[0]!.pid;
+        await pause(50);
+      }
+    };
+    const pid = await goodPid();
+    let stops = 0;
+    for (let i = 0; i < 5; i++) {
+      await pause(400);
+      if (run.pipeline.child.exitCode !== null) break;
+      process.kill(pid, 'SIGSTOP');
+      await pause(1500); // 6 heartbeats of 250 ms: declared gone; its frames wait for it
+      process.kill(pid, 'SIGCONT');
+      stops++;
+    }
+    expect(stops).toBeGreaterThanOrEqual(4);
+    const result = await run.pipeline.done;
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    expect(result.stderr).toMatch(/silent for 3 heartbeats/);
+    const results = readResults(run.dir);
+    expectEveryFrameOnce(results, 300);
+    expect(results.find((r) => r.type === 'summary')).toMatchObject({ received: 300, processed: 300, lost: 0 });
+    await run.simulator.done;
+  }, 300_000);
+
+  it('processes every frame exactly once while other processes keep every core busy', async () => {
+    for (let i = 0; i < 4; i++) hogs.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    const run = await startPipelineRun({
+      simulatorArgs: ['--frames', '300', '--rate', '60', '--dtype', 'uint16', '--hit-fraction', '0.2', '--seed', '42'],
+      yaml: testConfig(
+        `  fast:\n    workers: 1\n    max_workers: 1\n  good:\n    workers: 2\n    max_workers: 2`,
+      ).replace('heartbeat_ms: 250', 'heartbeat_ms: 100'),
+      timeoutMs: 400_000,
+    });
+    const result = await run.pipeline.done;
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    const results = readResults(run.dir);
+    expectEveryFrameOnce(results, 300);
+    expect(results.find((r) => r.type === 'summary')).toMatchObject({ received: 300, processed: 300, lost: 0 });
+    await run.simulator.done;
+  }, 420_000);
+});
