@@ -4,8 +4,9 @@
 // other processes keep every core busy is processed exactly once. Only a worker process that
 // crashes holding a frame counts against that frame.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer, type Socket } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from './helpers/cli.js';
+import { assertBuilt, startCli } from './helpers/cli.js';
 import { readResults, startPipelineRun, status, testConfig, type ResultsRecord } from './helpers/pipelineRun.js';
 
 const hogs: ChildProcess[] = [];
@@ -76,4 +77,65 @@ describe('a slow worker is not a dead one', () => {
     expect(results.find((r) => r.type === 'summary')).toMatchObject({ received: 300, processed: 300, lost: 0 });
     await run.simulator.done;
   }, 420_000);
+});
+
+describe('a stalled link is not a dead worker', () => {
+  it('loses nothing when the link to a remote good worker stops forwarding for a while, twice', async () => {
+    const run = await startPipelineRun({
+      simulatorArgs: ['--frames', '240', '--rate', '30', '--dtype', 'uint16', '--hit-fraction', '0.2', '--seed', '43'],
+      yaml: testConfig(
+        `  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    min_workers: 1\n    max_workers: 1`,
+      ),
+      timeoutMs: 240_000,
+    });
+    // A proxy in front of the worker port that can stop forwarding (a stalled switch, a hung NFS
+    // client...) without closing anything.
+    const target = new URL(run.workerEndpoint.replace('tcp://', 'http://'));
+    let stalled = false;
+    const pairs: [Socket, Socket][] = [];
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      pairs.push([client, upstream]);
+      const forward = (from: Socket, to: Socket) =>
+        from.on('data', (d) => {
+          if (!stalled) to.write(d);
+        });
+      forward(client, upstream);
+      forward(upstream, client);
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', close);
+      upstream.on('error', close);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const port = (proxy.address() as { port: number }).port;
+    const remote = startCli(['worker', '--connect', `tcp://127.0.0.1:${port}`, '--path', 'good'], 240_000);
+    try {
+      for (let i = 0; i < 2; i++) {
+        await pause(2500);
+        stalled = true; // bytes sent meanwhile are dropped, as a stalled link's would be lost to its peer
+        await pause(2000);
+        stalled = false;
+      }
+      const result = await run.pipeline.done;
+      expect(result.code, result.stderr.slice(-3000)).toBe(0);
+      const results = readResults(run.dir);
+      expectEveryFrameOnce(results, 240);
+      expect(results.find((r) => r.type === 'summary')).toMatchObject({ received: 240, processed: 240, lost: 0 });
+      // The remote worker did take part, and was let go while the link stalled.
+      const lines = result.stderr.split('\n').filter((l) => l.includes(`"pid":${remote.child.pid}`));
+      expect(lines.some((l) => l.includes('worker joined'))).toBe(true);
+      expect(lines.some((l) => l.includes('worker left') && l.includes('silent for 3 heartbeats'))).toBe(true);
+    } finally {
+      remote.child.kill('SIGKILL');
+      for (const [a, b] of pairs) {
+        a.destroy();
+        b.destroy();
+      }
+      proxy.close();
+    }
+    await run.simulator.done;
+  }, 300_000);
 });
