@@ -27,7 +27,7 @@ export const LOST_REASONS = [
   ...FAILURE_CODES,
   'spill-failed', //           memory full and the disk refused the frame
   'spill-unreadable', //       spilled, and could not be read back
-  'worker-died', //            three workers died holding it
+  'worker-died', //            three worker processes crashed (exited) holding it; silence never counts
   'failed-on-every-worker', // every worker there was failed it
   'setup-missing', //          its series' set-up was gone
   'never-received', //         announced by the series start, never arrived
