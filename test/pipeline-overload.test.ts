@@ -5,8 +5,12 @@
 // crashes holding a frame counts against that frame.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, startCli } from './helpers/cli.js';
+import { mountTmpfs, unmount } from './helpers/tmpfs.js';
 import { readResults, startPipelineRun, status, testConfig, type ResultsRecord } from './helpers/pipelineRun.js';
 
 const hogs: ChildProcess[] = [];
@@ -137,5 +141,44 @@ describe('a stalled link is not a dead worker', () => {
       proxy.close();
     }
     await run.simulator.done;
+  }, 300_000);
+});
+
+describe('a full spill disk', () => {
+  it('keeps the frames the disk refuses in memory beyond the budget, counted, and loses none', async (ctx) => {
+    const spill = mkdtempSync(join(tmpdir(), 'sp-spillfull-'));
+    const why = mountTmpfs(spill, 'size=6m,mode=0700');
+    if (why) return ctx.skip(`no small tmpfs for the full-spill case (${why})`);
+    try {
+      const run = await startPipelineRun({
+        simulatorArgs: ['--frames', '60', '--rate', '60', '--dtype', 'uint16', '--hit-fraction', '0.2', '--seed', '44'],
+        yaml: testConfig(
+          `  fast:\n    workers: 0\n    min_workers: 0\n    max_workers: 0\n  good:\n    workers: 1\n    min_workers: 1\n    max_workers: 1\n    memory_budget_mb: 12\n    spill_dir: ${spill}`,
+        ),
+        timeoutMs: 240_000,
+        once: false,
+      });
+      let kept = 0;
+      let spilled = 0;
+      while (!/series 1: received/.test(run.pipeline.stderr)) {
+        const s = (await (await fetch(run.statusUrl)).json()) as {
+          good: { keptOverBudget: number; spilledTotal: number };
+        };
+        kept = s.good.keptOverBudget;
+        spilled = s.good.spilledTotal;
+        await pause(100);
+      }
+      run.pipeline.child.kill('SIGINT');
+      const result = await run.pipeline.done;
+      expect(result.code, result.stderr.slice(-3000)).toBe(0);
+      expect(spilled).toBeGreaterThan(0); // the disk took some...
+      expect(kept).toBeGreaterThan(0); // ...then refused, and memory held the rest
+      const results = readResults(run.dir);
+      expectEveryFrameOnce(results, 60);
+      expect(results.find((r) => r.type === 'summary')).toMatchObject({ received: 60, processed: 60, lost: 0 });
+    } finally {
+      unmount(spill);
+      rmSync(spill, { recursive: true, force: true });
+    }
   }, 300_000);
 });

@@ -331,21 +331,22 @@ describe('ReliableQueue', () => {
     expect(q.oldestSentAt('a')).toBeNull();
   });
 
-  it('reports an unwritable spill directory as a reason, never throws, and keeps working in memory', () => {
+  it('keeps frames the disk refuses in memory up to twice the budget, counted, then reports the reason; never throws', () => {
     const base = mkdtempSync(join(tmpdir(), 'sp-queue-'));
     dirs.push(base);
     const file = join(base, 'not-a-dir');
     writeFileSync(file, 'x');
     const q = new ReliableQueue({ memoryBudgetBytes: tasksOf(3), spillDir: join(file, 'spill'), name: 'good' });
-    const results = Array.from({ length: 6 }, (_, i) => q.enqueue(task(i)));
-    expect(results).toEqual([null, null, null, 'spill-failed', 'spill-failed', 'spill-failed']);
+    const results = Array.from({ length: 8 }, (_, i) => q.enqueue(task(i)));
+    expect(results).toEqual([null, null, null, null, null, null, 'spill-failed', 'spill-failed']);
     expect(q.lastSpillError?.message).toMatch(/ENOTDIR|EEXIST/);
     expect(q.spilledTotal).toBe(0);
-    expect(q.waiting).toBe(3);
+    expect(q.keptOverBudget).toBe(3);
+    expect(q.waiting).toBe(6);
     expect(q.waitingOnDisk).toBe(0);
     q.addWorker('a');
     q.grant('a', 1);
-    expect(drain(q).get('a')).toEqual([0, 1, 2]);
+    expect(drain(q).get('a')).toEqual([0, 1, 2, 3, 4, 5]);
     // Memory freed: new tasks are stored again.
     expect(q.enqueue(task(10))).toBeNull();
     expect(drain(q).get('a')).toEqual([10]);

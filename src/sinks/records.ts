@@ -221,6 +221,8 @@ export interface PipelineStatus {
     waiting: number;
     waitingOnDisk: number;
     spilledTotal: number;
+    /** Frames kept in memory beyond the budget because the disk refused them. */
+    keptOverBudget: number;
     inFlight: number;
     workers: number;
     redelivered: number;

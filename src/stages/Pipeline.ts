@@ -391,6 +391,7 @@ export class Pipeline {
         waiting: q.waiting,
         waitingOnDisk: q.waitingOnDisk,
         spilledTotal: q.spilledTotal,
+        keptOverBudget: q.keptOverBudget,
         inFlight: q.inFlight,
         workers: q.workerCount,
         redelivered: q.redelivered,

@@ -27,6 +27,8 @@ import type { LostReason } from '../../sinks/records.js';
 
 /** Worker processes that may crash holding one task before it is given up as 'worker-died'. */
 export const MAX_WORKER_DEATHS = 3;
+/** Memory the queue may use beyond its budget, as a multiple of it, while the disk refuses. */
+export const OVERDRAFT = 2;
 /** Workers removed (silent, gone) whose held tasks are remembered, for a crash reported later. */
 const REMEMBERED_REMOVALS = 256;
 /** Times one task may be handed back unprocessed (requeue) before it is given up. */
@@ -89,6 +91,8 @@ export class ReliableQueue {
   private givenUp: LostTask[] = [];
   redelivered = 0;
   spilledTotal = 0;
+  /** Frames kept in memory beyond the budget because the disk refused them. */
+  keptOverBudget = 0;
 
   constructor(private readonly options: ReliableQueueOptions) {
     this.spill = new SpillFile(options.spillDir, options.name, options.spillSegmentBytes);
@@ -127,15 +131,23 @@ export class ReliableQueue {
 
   /**
    * Stores a task until a worker takes it. Returns null when stored, or a short reason
-   * (e.g. "spill-failed") when memory was full and the disk refused it: the task is then gone.
+   * (e.g. "spill-failed") when memory was full and the disk refused it even beyond the
+   * OVERDRAFT: the task is then gone.
    */
   enqueue(task: Task): LostReason | null {
     const size = taskBytes(task);
     const shared = this.options.otherMemoryBytes?.() ?? 0;
     if (this.memoryBytes + shared + size > this.options.memoryBudgetBytes) {
       const failed = this.spill.push(task);
-      if (failed === null) this.spilledTotal++;
-      return failed;
+      if (failed === null) {
+        this.spilledTotal++;
+        return null;
+      }
+      // The disk refused it (full, failing, gone): rather than lose the frame, it waits in
+      // memory beyond the budget, up to OVERDRAFT times the budget, counted; only beyond that
+      // is it lost. It goes out before the spilled frames (order is not a promise, once is).
+      if (this.memoryBytes + shared + size > OVERDRAFT * this.options.memoryBudgetBytes) return failed;
+      this.keptOverBudget++;
     }
     this.memory.push(task);
     this.memoryBytes += size;
