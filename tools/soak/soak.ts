@@ -88,10 +88,14 @@ async function run(
   const results = join(dir, `results-${Date.now()}.jsonl`);
   const pipe = start(['--config', config(dir), '--endpoint', endpoint, '--results', results]);
   const port = (await pipe.waitFor(/status at http:\/\/[^:]+:(\d+)\/status/))[1];
-  await during(pipe.p.pid!, `http://127.0.0.1:${port}/status`, sim.p.pid!);
+  const statusUrl = `http://127.0.0.1:${port}/status`;
+  await during(pipe.p.pid!, statusUrl, sim.p.pid!);
+  // The detector stops; the good path works off what it holds before the pipeline is stopped,
+  // so what is lost is what the run lost, not what a stop cut short.
+  sim.p.kill('SIGKILL');
+  await drained(statusUrl, DRAIN_LIMIT_MS);
   pipe.p.kill('SIGINT');
   await pipe.done;
-  sim.p.kill('SIGKILL');
   const summaries = readFileSync(results, 'utf8')
     .trim()
     .split('\n')
