@@ -106,6 +106,7 @@ async function run(
           received: number;
           processed: number;
           lost: number;
+          lost_reasons: Record<string, number>;
           rate_fps: { good: number | null };
           latency_ms: { fast: { p99: number | null }; good: { p99: number | null } };
           ended_at: string;
@@ -113,6 +114,18 @@ async function run(
     )
     .filter((r) => r.type === 'summary');
   return summaries;
+}
+
+/** How long the good path may take to work off its backlog at the end. */
+const DRAIN_LIMIT_MS = 10 * 60_000;
+
+async function drained(statusUrl: string, limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (Date.now() < deadline) {
+    const s = (await (await fetch(statusUrl)).json()) as { good: { waiting: number; inFlight: number } };
+    if (s.good.waiting === 0 && s.good.inFlight === 0) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN);
@@ -195,6 +208,10 @@ function report(
     ratio: mean(late.map(f)) / mean(early.map(f)),
   });
   const lost = summaries.reduce((a, s) => a + s.lost, 0);
+  const lostReasons: Record<string, number> = {};
+  for (const s of summaries)
+    for (const [reason, n] of Object.entries(s.lost_reasons ?? {}))
+      lostReasons[reason] = (lostReasons[reason] ?? 0) + n;
   const windows: { fromMin: number; fastP99: number; goodP99: number }[] = [];
   const t0 = summaries.length ? Date.parse(summaries[0]!.ended_at) : 0;
   for (const s of summaries) {
@@ -212,6 +229,7 @@ function report(
     received: summaries.reduce((a, s) => a + s.received, 0),
     processed: summaries.reduce((a, s) => a + s.processed, 0),
     lost,
+    lostReasons,
     rssMb: {
       pipeline: flat((s) => s.pipelineMb),
       workers: flat((s) => s.workersMb),
@@ -227,7 +245,7 @@ function report(
   const line = (name: string, f: { early: number; late: number; ratio: number }) =>
     `  ${name}: ${f.early.toFixed(0)} MB after warm-up, ${f.late.toFixed(0)} MB at the end (${f.ratio.toFixed(3)}x; flat within 5 %: ${Math.abs(f.ratio - 1) <= 0.05 ? 'yes' : 'NO'})\n`;
   process.stdout.write(
-    `soak: ${minutes} min at ${rate} frames/s (80 % of ${capacity.toFixed(1)}), ${kills} good workers killed, ${out.series} series, received ${out.received}, processed ${out.processed}, lost ${lost}\n` +
+    `soak: ${minutes} min at ${rate} frames/s (80 % of ${capacity.toFixed(1)}), ${kills} good workers killed, ${out.series} series, received ${out.received}, processed ${out.processed}, lost ${lost} ${JSON.stringify(lostReasons)}\n` +
       line('pipeline RSS', r.pipeline) +
       line('workers RSS', r.workers) +
       line('simulator RSS', r.simulator) +
