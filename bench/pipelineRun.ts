@@ -41,6 +41,8 @@ export interface RunOptions {
   dashboardClients?: number;
   /** Publish the results to this broker (outputs.zocalo.url). */
   zocaloUrl?: string;
+  /** The good path's memory budget (default 1024 MB); beyond it, frames spill to disk. */
+  memoryBudgetMb?: number;
 }
 
 function child(args: string[]) {
@@ -75,6 +77,7 @@ function peakRss(pid: number): number {
 /** Two series through a pipeline with the given local workers; stops it after the second. */
 export async function runTwice(options: RunOptions): Promise<RunResult> {
   const { fast, good, rate, sharedMemorySlotMb = 16, hitFiles = false, dashboardClients = 0, zocaloUrl } = options;
+  const memoryBudgetMb = options.memoryBudgetMb ?? 1024;
   const dir = mkdtempSync(join(tmpdir(), 'sp-pipeline-bench-'));
   try {
     const sim = child([
@@ -105,7 +108,7 @@ export async function runTwice(options: RunOptions): Promise<RunResult> {
         '  worker_port: 0',
         `  shared_memory_slot_mb: ${sharedMemorySlotMb}`,
         `  fast:\n    workers: ${fast}\n    min_workers: ${fast}\n    max_workers: ${fast}`,
-        `  good:\n    workers: ${good}\n    min_workers: ${good}\n    max_workers: ${good}\n    memory_budget_mb: 1024\n    spill_dir: ${join(dir, 'spill')}`,
+        `  good:\n    workers: ${good}\n    min_workers: ${good}\n    max_workers: ${good}\n    memory_budget_mb: ${memoryBudgetMb}\n    spill_dir: ${join(dir, 'spill')}`,
         'outputs:',
         '  http_port: 0',
         '  spots_in_results: false',

@@ -32,6 +32,18 @@ function addWorkers(q: ReliableQueue, credits: Record<string, number>): void {
   for (const [id, n] of Object.entries(credits)) q.grant(id, n);
 }
 
+/** As drain, also through tasks still to be read back from disk (spill reads are asynchronous,
+ * as a dispatcher woken by the spill would). */
+async function drainAll(q: ReliableQueue): Promise<Map<string, number[]>> {
+  const got = new Map<string, number[]>();
+  for (let round = 0; round < 1000; round++) {
+    for (const [w, ids] of drain(q)) got.set(w, [...(got.get(w) ?? []), ...ids]);
+    if (q.waiting === 0) break;
+    await q.spillSettled();
+  }
+  return got;
+}
+
 /** Drives the queue like the dispatcher does and returns the ids each worker processed. */
 function drain(q: ReliableQueue, ack = true): Map<string, number[]> {
   const got = new Map<string, number[]>();
@@ -354,17 +366,18 @@ describe('ReliableQueue', () => {
     q.close();
   });
 
-  it('skips a spilled task it cannot read back and reports it once through drainLost', () => {
+  it('skips a spilled task it cannot read back and reports it once through drainLost', async () => {
     // One record per segment, so a single damaged file takes exactly one task with it.
     const q = queue(tasksOf(2), 1);
     enqueueTasks(q, 8); // 0-1 memory, 2-7 on disk in 6 segments
+    await q.spillSettled();
     const files = readdirSync(dirs[0]!).sort((a, b) => segmentNo(a) - segmentNo(b));
     expect(files).toHaveLength(6);
     truncateSync(join(dirs[0]!, files[1]!), 10); // task 3: cut short
     truncateSync(join(dirs[0]!, files[4]!), 0); // task 6: emptied
     q.addWorker('a');
     q.grant('a', 1);
-    expect(drain(q).get('a')).toEqual([0, 1, 2, 4, 5, 7]);
+    expect((await drainAll(q)).get('a')).toEqual([0, 1, 2, 4, 5, 7]);
     expect(q.drainLost()).toEqual([
       { header: { id: 3, run: 7, series: 1, frame: 3 }, reason: 'spill-unreadable' },
       { header: { id: 6, run: 7, series: 1, frame: 6 }, reason: 'spill-unreadable' },
@@ -374,19 +387,22 @@ describe('ReliableQueue', () => {
     expect(readdirSync(dirs[0]!)).toEqual([]);
   });
 
-  it('returns null from next() when only unreadable spill records were left, keeping the credit', () => {
+  it('returns null from next() when only unreadable spill records were left, keeping the credit', async () => {
     const q = queue(0, 1);
     q.enqueue(task(1));
+    await q.spillSettled();
     truncateSync(join(dirs[0]!, readdirSync(dirs[0]!)[0]!), 0);
     q.addWorker('a');
     q.grant('a', 1);
+    expect(q.next()).toBeNull(); // being read back
+    await q.spillSettled();
     expect(q.next()).toBeNull();
     expect(q.drainLost().map((l) => l.header.id)).toEqual([1]);
     q.enqueue(task(2));
     expect(q.next()?.task.header.id).toBe(2);
   });
 
-  it('hands out every task exactly once under random arrivals, takes and worker deaths', () => {
+  it('hands out every task exactly once under random arrivals, takes and worker deaths', async () => {
     const rand = seededRandom(12345);
     const q = queue(tasksOf(6), 4 * 1300);
     const acked = new Set<number>();
@@ -467,6 +483,7 @@ describe('ReliableQueue', () => {
     expect([...acked, ...givenUp].sort((a, b) => a - b)).toEqual(Array.from({ length: nextId }, (_, i) => i));
     expect(q.waiting + q.inFlight).toBe(0);
     expect(q.drainLost()).toEqual([]);
+    await q.spillSettled();
     expect(readdirSync(dirs[0]!)).toEqual([]);
   });
 });

@@ -25,11 +25,15 @@ const scratch = tempDirs('sp-spillpriv-');
 const task = (id: number): Task => filledTask(taskHeader(id, 4, 4), 32);
 
 describe('spill directory', () => {
-  it('creates a missing directory with mode 700 and spills into it', () => {
+  it('creates a missing directory with mode 700 and spills into it', async () => {
     const dir = join(scratch(), 'spill');
     const spill = new SpillFile(dir, 'good');
     expect(spill.push(task(1))).toBeNull();
     expect(statSync(dir).mode & 0o777).toBe(0o700);
+    await spill.settled();
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect(spill.shift()).toBeUndefined(); // on disk: read back asynchronously
+    await spill.settled();
     expect(spill.shift()?.header.id).toBe(1);
     spill.close();
   });
@@ -54,7 +58,7 @@ describe('spill directory', () => {
     expect(() => ensurePrivateDirectory(join(base, 'file'))).toThrow();
   });
 
-  it("does not overwrite or follow a file planted under a segment's name", () => {
+  it("does not overwrite or follow a file planted under a segment's name", async () => {
     const dir = join(scratch(), 'spill');
     mkdirSync(dir, { mode: 0o700 });
     const victim = join(scratch(), 'victim');
@@ -62,15 +66,24 @@ describe('spill directory', () => {
     // Plant symlinks under every name the next segments of this process could take.
     for (let i = 0; i < 64; i++)
       for (let k = 0; k < 4; k++) symlinkSync(victim, join(dir, `good-${process.pid}-${i}-${k}.spill`));
-    const spill = new SpillFile(dir, 'good');
-    expect(spill.push(task(1))).toBe(SPILL_FAILED);
+    // The segment file is made by the writer, after push has taken the task: the disk's refusal
+    // leaves the task in memory (given back, not lost), and later pushes are refused once the
+    // write buffer is full of such tasks.
+    const spill = new SpillFile(dir, 'good', undefined, { writeBufferBytes: 100 });
+    expect(spill.push(task(1))).toBeNull();
+    await spill.settled();
+    expect(spill.lastError?.message).toMatch(/EEXIST|ELOOP/);
+    expect(spill.push(task(2))).toBe(SPILL_FAILED);
     expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(spill.shift()?.header.id).toBe(1);
+    expect(spill.drainLost()).toEqual([]);
     spill.close();
   });
 
-  it('uses a fresh private temporary directory when none is configured, and removes it on close', () => {
+  it('uses a fresh private temporary directory when none is configured, and removes it on close', async () => {
     const spill = new SpillFile(null, 'good');
     expect(spill.push(task(1))).toBeNull();
+    await spill.settled();
     const made = readdirSync(tmpdir())
       .filter((n) => n.startsWith('stream-pipeline-spill-'))
       .map((n) => join(tmpdir(), n))

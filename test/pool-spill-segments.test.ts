@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReliableQueue } from '../src/stages/pool/ReliableQueue.js';
-import { SpillFile } from '../src/stages/pool/SpillFile.js';
+import { SpillFile, type SpilledHeader, type SpillRecord } from '../src/stages/pool/SpillFile.js';
 import type { Task } from '../src/stages/pool/Task.js';
 import { filledTask, taskHeader } from './helpers/tasks.js';
 import { tempDirs } from './helpers/tempDirs.js';
@@ -13,23 +13,33 @@ const tempDir = tempDirs('sp-spill-');
 
 const task = (id: number, size = 1000): Task => filledTask(taskHeader(id, 10, 10), size);
 
+/** The oldest record, waiting while it is read back from disk (spill reads are asynchronous). */
+async function shiftReady<H extends SpilledHeader>(spill: SpillFile<H>): Promise<SpillRecord<H> | undefined> {
+  for (;;) {
+    const r = spill.shift();
+    if (r !== undefined || spill.length === 0) return r;
+    await spill.settled();
+  }
+}
+
 /** What the files in the spill directory really take, as the file system sees it. */
 function filesBytes(dir: string): number {
   return readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
 }
 
 describe('SpillFile segments', () => {
-  it('deletes each segment file as soon as everything in it has been read', () => {
+  it('deletes each segment file as soon as everything in it has been read', async () => {
     const dir = tempDir();
     const spill = new SpillFile(dir, 'good', 4 * 1200); // four ~1.1 KB records per segment
     for (let i = 0; i < 20; i++) expect(spill.push(task(i))).toBeNull();
+    await spill.settled();
     expect(readdirSync(dir)).toHaveLength(5);
     expect(spill.segmentCount).toBe(5);
     const recordBytes = spill.diskBytes / 20;
     expect(filesBytes(dir)).toBe(spill.diskBytes);
     const filesAfter: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const t = spill.shift()!;
+      const t = (await shiftReady(spill))!;
       expect(t.header.id).toBe(i);
       expect(t.data.every((b) => b === i)).toBe(true);
       filesAfter.push(readdirSync(dir).length);
@@ -40,19 +50,22 @@ describe('SpillFile segments', () => {
     expect(spill.length).toBe(0);
     // Spilling again after a full drain starts a new segment.
     expect(spill.push(task(99))).toBeNull();
+    await spill.settled();
     expect(readdirSync(dir)).toHaveLength(1);
-    expect(spill.shift()?.header.id).toBe(99);
+    expect((await shiftReady(spill))?.header.id).toBe(99);
     expect(readdirSync(dir)).toHaveLength(0);
   });
 
-  it('gives a record larger than a segment a segment of its own', () => {
+  it('gives a record larger than a segment a segment of its own', async () => {
     const dir = tempDir();
     const spill = new SpillFile(dir, 'good', 2000);
     spill.push(task(1, 500));
     spill.push(task(2, 5000));
     spill.push(task(3, 500));
+    await spill.settled();
     expect(readdirSync(dir)).toHaveLength(3);
-    expect([spill.shift()!, spill.shift()!, spill.shift()!].map((t) => [t.header.id, t.data.byteLength])).toEqual([
+    const back = [(await shiftReady(spill))!, (await shiftReady(spill))!, (await shiftReady(spill))!];
+    expect(back.map((t) => [t.header.id, t.data.byteLength])).toEqual([
       [1, 500],
       [2, 5000],
       [3, 500],
@@ -60,11 +73,12 @@ describe('SpillFile segments', () => {
     expect(readdirSync(dir)).toHaveLength(0);
   });
 
-  it('removes every segment on close', () => {
+  it('removes every segment on close', async () => {
     const dir = tempDir();
     const spill = new SpillFile(dir, 'good', 3000);
     for (let i = 0; i < 10; i++) spill.push(task(i));
-    spill.shift();
+    await spill.settled();
+    await shiftReady(spill);
     expect(readdirSync(dir).length).toBeGreaterThan(1);
     spill.close();
     expect(readdirSync(dir)).toEqual([]);
@@ -73,14 +87,16 @@ describe('SpillFile segments', () => {
     expect(spill.shift()).toBeUndefined();
   });
 
-  it('keeps two spills with the same name in one directory apart', () => {
+  it('keeps two spills with the same name in one directory apart', async () => {
     const dir = tempDir();
     const a = new SpillFile(dir, 'good');
     const b = new SpillFile(dir, 'good');
     a.push(task(1));
     b.push(task(2));
-    expect(a.shift()?.header.id).toBe(1);
-    expect(b.shift()?.header.id).toBe(2);
+    await Promise.all([a.settled(), b.settled()]);
+    expect(readdirSync(dir)).toHaveLength(2);
+    expect((await shiftReady(a))?.header.id).toBe(1);
+    expect((await shiftReady(b))?.header.id).toBe(2);
   });
 });
 
@@ -88,7 +104,7 @@ describe('ReliableQueue disk use over a long over-capacity run', () => {
   const segmentBytes = 8 * 1024;
   const budget = 4 * (1000 + 256);
 
-  it('stays bounded while input and take keep pace with a disk backlog, and drains when take is faster', () => {
+  it('stays bounded while input and take keep pace with a disk backlog, and drains when take is faster', async () => {
     const dir = tempDir();
     const q = new ReliableQueue({
       memoryBudgetBytes: budget,
@@ -99,9 +115,14 @@ describe('ReliableQueue disk use over a long over-capacity run', () => {
     q.addWorker('w');
     let nextId = 0;
     const done: number[] = [];
-    const takeOne = () => {
+    const takeOne = async () => {
       q.grant('w', 1);
-      const d = q.next();
+      let d = q.next();
+      // A spilled task is read back asynchronously: the dispatcher is woken for it.
+      if (!d && q.waiting > 0) {
+        await q.spillSettled();
+        d = q.next();
+      }
       if (!d) return;
       expect(q.ack('w', d.task.header.id)?.id).toBe(d.task.header.id);
       done.push(d.task.header.id);
@@ -110,11 +131,13 @@ describe('ReliableQueue disk use over a long over-capacity run', () => {
     for (let i = 0; i < 60; i++) q.enqueue(task(nextId++));
     const burstDisk = q.diskBytes;
     expect(q.waitingOnDisk).toBe(56);
+    await q.spillSettled();
+    expect(filesBytes(dir)).toBe(burstDisk);
 
     // Steady state at capacity: 3000 frames (~3 MB) pass through, the disk backlog stays put.
     let maxFiles = 0;
     for (let step = 0; step < 3000; step++) {
-      takeOne();
+      await takeOne();
       expect(q.enqueue(task(nextId++))).toBeNull();
       expect(q.diskBytes).toBe(burstDisk);
       if (step % 100 === 0) maxFiles = Math.max(maxFiles, filesBytes(dir));
@@ -126,7 +149,7 @@ describe('ReliableQueue disk use over a long over-capacity run', () => {
     // Input slower than the take: the disk backlog is worked off and its files go.
     let maxDuring = 0;
     for (let step = 0; step < 400; step++) {
-      takeOne();
+      await takeOne();
       if (step % 2 === 0) q.enqueue(task(nextId++));
       expect(q.diskBytes).toBeLessThanOrEqual(burstDisk);
       // Files hold the backlog plus at most the already-read part of the oldest segment.
@@ -138,7 +161,7 @@ describe('ReliableQueue disk use over a long over-capacity run', () => {
     expect(q.waitingOnDisk).toBe(0);
     expect(q.diskBytes).toBe(0);
     expect(readdirSync(dir)).toEqual([]);
-    while (q.waiting > 0) takeOne();
+    while (q.waiting > 0) await takeOne();
     expect([...done].sort((a, b) => a - b)).toEqual(Array.from({ length: nextId }, (_, i) => i));
     expect(new Set(done).size).toBe(done.length);
     expect(q.spilledTotal).toBe(56);

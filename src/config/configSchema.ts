@@ -222,7 +222,7 @@ const pipeline: Property<Pipeline> = {
       properties: {
         ...workerPool('dispersion'),
         memory_budget_mb: positiveInt(
-          'Frames waiting for a good worker may use this much memory; beyond it they spill to disk, and when the disk refuses them (full, failing) they stay in memory up to twice this, counted on /status (good.keptOverBudget), before any is lost. The pipeline process needs memory beyond this for its receive queue and itself (`npm run bench` reports its peak RSS next to this budget).',
+          'Frames waiting for a good worker may use this much memory; beyond it they spill to disk, and when the disk refuses them (full, failing) they stay in memory up to twice this, counted on /status (good.keptOverBudget), before any is lost. Spill writes run off the receiving thread: up to 64 MB more wait in memory for the disk, and reception waits only while the disk is more than 48 MB behind (good.receptionWaitsForDisk on /status). The pipeline process needs memory beyond this for its receive queue and itself (`npm run bench` reports its peak RSS next to this budget).',
           2048,
         ),
         spill_dir: {

@@ -223,6 +223,8 @@ export interface PipelineStatus {
     spilledTotal: number;
     /** Frames kept in memory beyond the budget because the disk refused them. */
     keptOverBudget: number;
+    /** Times reception waited for the spill's disk, more than its write buffer behind. */
+    receptionWaitsForDisk: number;
     inFlight: number;
     workers: number;
     redelivered: number;

@@ -75,6 +75,7 @@ export class HitFiles implements SeriesFinisher {
       otherMemoryBytes: options.otherMemoryBytes,
       spillDir: options.spillDir,
     });
+    this.queue.onReadable = () => this.pump();
     this.writer = new HitWriterProcess(
       { message: (msg) => this.onWriterMessage(msg), died: (runs) => this.onWriterDied(runs) },
       options.logger,

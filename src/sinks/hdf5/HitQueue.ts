@@ -4,6 +4,7 @@
 // disk, and never a hit; a hit the disk refuses or cannot give back is reported by drainLost().
 import type { Codec } from '../../receiver/events.js';
 import { SpillFile, type SpillRecord } from '../../stages/pool/SpillFile.js';
+import { OVERDRAFT } from '../../stages/pool/ReliableQueue.js';
 import type { LostTask } from '../../stages/pool/SpillFile.js';
 import type { NotWrittenReason } from '../records.js';
 import type { HitFrameResult } from './hitFileTypes.js';
@@ -47,6 +48,11 @@ export class HitQueue {
     this.spill = new SpillFile<HitHeader>(options.spillDir, 'hits');
   }
 
+  /** Called when a spilled hit that shift() could not give before has been read back. */
+  set onReadable(wake: (() => void) | null) {
+    this.spill.onReadable = wake;
+  }
+
   get length(): number {
     return this.memory.length + this.spill.length;
   }
@@ -73,8 +79,18 @@ export class HitQueue {
       return;
     }
     const failed = this.spill.push(hit);
-    if (failed === null) this.spilledTotal++;
-    else this.refused.push({ header: hit.header, reason: failed });
+    if (failed === null) {
+      this.spilledTotal++;
+      return;
+    }
+    // Refused (the disk is failing, or behind with its write buffer full): kept in memory up
+    // to OVERDRAFT times the budget, as the good path does, before it is lost.
+    const held = this.bytes + this.options.otherMemoryBytes() + size;
+    if (held > OVERDRAFT * this.options.memoryBudgetBytes) this.refused.push({ header: hit.header, reason: failed });
+    else {
+      this.memory.push(hit);
+      this.bytes += size;
+    }
   }
 
   shift(): Hit | undefined {

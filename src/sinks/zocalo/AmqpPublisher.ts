@@ -54,7 +54,10 @@ export class AmqpPublisher {
   private pumpScheduled = false;
   lastError: string | null = null;
 
-  constructor(private readonly options: AmqpPublisherOptions) {}
+  constructor(private readonly options: AmqpPublisherOptions) {
+    // A message read back from the outbox's disk may be what the pump stopped at.
+    options.outbox.onReadable = () => this.kick();
+  }
 
   get connected(): boolean {
     return this.channel !== null;

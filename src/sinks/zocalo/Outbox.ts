@@ -44,6 +44,11 @@ export class Outbox {
     this.disk = new SpillFile<OutboxHeader>(spillDir, 'zocalo-outbox', 16 * 1024 * 1024);
   }
 
+  /** Called when a spilled message that take() could not give before has been read back. */
+  set onReadable(wake: (() => void) | null) {
+    this.disk.onReadable = wake;
+  }
+
   get length(): number {
     return this.again.length + this.memory.length + this.disk.length;
   }

@@ -16,6 +16,8 @@ export interface GoodDispatcherOptions {
   spillDir: string | null;
   /** Bytes others hold in memory under the same budget (hits waiting for the writer). */
   otherMemoryBytes?: () => number;
+  /** Tests only: each spill write waits this long first, as on a disk that stalls. */
+  spillWriteDelayMs?: number;
 }
 
 /** Where a good-path frame's bytes go with its result (the hit files), before they are released. */
@@ -40,6 +42,8 @@ export class GoodDispatcher implements PathDispatcher {
     private readonly hitFiles: FrameKeeper | null = null,
   ) {
     this.queue = new ReliableQueue({ ...options, name: 'good' });
+    // A spilled frame read back from disk may be the one a waiting worker's credit is for.
+    this.queue.onSpillReadable = () => this.pump();
   }
 
   submit(task: Task): void {

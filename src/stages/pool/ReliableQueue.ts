@@ -56,6 +56,10 @@ export interface ReliableQueueOptions {
   otherMemoryBytes?: () => number;
   /** Largest spill segment file before a new one is started (default 64 MB). */
   spillSegmentBytes?: number;
+  /** Bytes of spilled tasks that may wait in memory to be written (default 64 MB). */
+  spillWriteBufferBytes?: number;
+  /** Tests only: each spill write waits this long first, as on a disk that stalls. */
+  spillWriteDelayMs?: number;
 }
 
 export interface Dispatch {
@@ -91,11 +95,50 @@ export class ReliableQueue {
   private givenUp: LostTask[] = [];
   redelivered = 0;
   spilledTotal = 0;
-  /** Frames kept in memory beyond the budget because the disk refused them. */
-  keptOverBudget = 0;
+  /** Frames kept in memory beyond the budget because the spill would not take them. */
+  private keptHere = 0;
 
   constructor(private readonly options: ReliableQueueOptions) {
-    this.spill = new SpillFile(options.spillDir, options.name, options.spillSegmentBytes);
+    this.spill = new SpillFile(options.spillDir, options.name, options.spillSegmentBytes, {
+      ...(options.spillWriteBufferBytes !== undefined && { writeBufferBytes: options.spillWriteBufferBytes }),
+      ...(options.spillWriteDelayMs !== undefined && { writeDelayMs: options.spillWriteDelayMs }),
+    });
+  }
+
+  /** Called when a spilled task that next() could not give before has been read back. */
+  set onSpillReadable(wake: (() => void) | null) {
+    this.spill.onReadable = wake;
+  }
+
+  /** Bytes of spilled tasks still in memory, on their way to disk. */
+  get spillBufferedBytes(): number {
+    return this.spill.bufferedBytes;
+  }
+
+  /** Spilled tasks already written to disk (the rest are still in memory, on their way). */
+  get spillWritten(): number {
+    return this.spill.writtenRecords;
+  }
+
+  /** The disk is well behind the spill: the receiver should wait (whenSpillCaughtUp) before the
+   * next frame rather than have frames refused by it. */
+  get spillBehind(): boolean {
+    return this.spill.writeBacklogFull;
+  }
+
+  whenSpillCaughtUp(): Promise<void> {
+    return this.spill.whenWriteRoom();
+  }
+
+  /** Waits until no spill I/O is in flight (tests). */
+  spillSettled(): Promise<void> {
+    return this.spill.settled();
+  }
+
+  /** Frames kept in memory beyond the budget because the disk refused them: here, when the spill
+   * would not take them, or in the spill's write buffer, when the disk would not write them. */
+  get keptOverBudget(): number {
+    return this.keptHere + this.spill.keptUnwritten;
   }
 
   /** Tasks waiting for a worker (memory + disk + redelivery). */
@@ -143,11 +186,12 @@ export class ReliableQueue {
         this.spilledTotal++;
         return null;
       }
-      // The disk refused it (full, failing, gone): rather than lose the frame, it waits in
-      // memory beyond the budget, up to OVERDRAFT times the budget, counted; only beyond that
-      // is it lost. It goes out before the spilled frames (order is not a promise, once is).
+      // The disk refused it (full, failing, gone, or behind with its write buffer full): rather
+      // than lose the frame, it waits in memory beyond the budget, up to OVERDRAFT times the
+      // budget, counted; only beyond that is it lost. It goes out before the spilled frames
+      // (order is not a promise, once is). The write buffer is bounded on its own.
       if (this.memoryBytes + shared + size > OVERDRAFT * this.options.memoryBudgetBytes) return failed;
-      this.keptOverBudget++;
+      this.keptHere++;
     }
     this.memory.push(task);
     this.memoryBytes += size;

@@ -3,25 +3,39 @@
 // `segmentBytes` each) and read back in order; a segment is deleted as soon as everything in
 // it has been read, so disk use follows the backlog however long the run.
 //
+// The disk never holds up the caller's event loop (the one that receives from the detector):
+// writes and reads go through libuv's asynchronous file I/O, one at a time each way. `push`
+// stays synchronous: the record waits in memory, counted, until it is written (a bounded
+// write buffer; when it is full, `push` refuses and the caller keeps the record itself).
+// `shift` stays synchronous too: it gives what is already in memory (a record not yet
+// written, or one read ahead); while the oldest record is still being read it gives
+// undefined, and `onReadable` is called once it can give one.
+//
 // Disk errors (ENOSPC, EIO, an unwritable directory...) never throw: `push` returns a reason
-// when the task could not be stored, and a record that cannot be read back is skipped and
-// listed by `drainLost()`. To report such a record by its frame, each record's length, task
-// id, run, series and frame stay in memory (40 bytes per spilled task) next to the file.
+// when the task could not be taken, a record the disk refuses to write stays in memory (it is
+// still given back, in order, and fills the write buffer so that later pushes are refused),
+// and a record that cannot be read back is skipped and listed by `drainLost()`. To report
+// such a record by its frame, its task id, run, series and frame stay in memory next to the
+// file (an entry of about 100 bytes per spilled task).
 //
 // The directory is private to our user (see privateDirectory.ts): a fresh temporary one when
 // none is configured. Segment files are created new (O_EXCL) and never through a symlink
 // (O_NOFOLLOW), so nothing planted under their names can be overwritten or read in their place.
-import { closeSync, constants, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, rmSync } from 'node:fs';
 import { ensurePrivateDirectory, makePrivateTempDirectory } from '../../util/privateDirectory.js';
 import { join } from 'node:path';
-import { decode, encode } from '@msgpack/msgpack';
+import { encode } from '@msgpack/msgpack';
 import type { TaskHeader } from './Task.js';
 import type { LostReason } from '../../sinks/records.js';
+import { LENGTHS, openSegment, readRecord, writeRecord } from './spillIo.js';
+import { SpillEntries, type SpillEntry } from './SpillEntries.js';
 
-const LENGTHS = 8; // u32 header length + u32 data length
-/** Per record in a segment's index: bytes on disk, task id, run, series, frame. */
-const STRIDE = 5;
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** Bytes waiting in memory to be written, at most, by default. */
+export const DEFAULT_WRITE_BUFFER_BYTES = 64 * 1024 * 1024;
+/** Records read ahead of the consumer (fewer when they are large, see READ_AHEAD_BYTES). */
+const READ_AHEAD_RECORDS = 4;
+const READ_AHEAD_BYTES = 32 * 1024 * 1024;
 /** Reason given for a task that could not be written to or read back from disk. */
 export const SPILL_FAILED: LostReason = 'spill-failed';
 export const SPILL_UNREADABLE: LostReason = 'spill-unreadable';
@@ -41,15 +55,24 @@ export interface SpillRecord<H extends SpilledHeader> {
   data: Uint8Array;
 }
 
-interface Segment {
+export interface SpillFileOptions {
+  /** Bytes of records waiting to be written, at most, before push refuses. */
+  writeBufferBytes?: number;
+  /** Tests only: each write waits this long first, as on a disk that stalls. */
+  writeDelayMs?: number;
+}
+
+/** One segment file. Its descriptor is closed only once no I/O on it is in flight. */
+export interface Segment {
   path: string;
-  fd: number;
+  fd: number | null;
   writeOffset: number;
-  readOffset: number;
-  /** STRIDE numbers per record written, in file order. */
-  index: number[];
-  /** Records already read (or skipped) from the front. */
-  readRecords: number;
+  /** Records written into it, and of those, consumed (read, skipped or discarded). */
+  records: number;
+  consumed: number;
+  /** Reads and writes in flight on it. */
+  busy: number;
+  retired: boolean;
 }
 
 /** Tells apart the spill files of several queues with the same name in one process. */
@@ -57,16 +80,32 @@ let instances = 0;
 
 /** Spills good-path tasks by default; the hit-file queue spills its own records. */
 export class SpillFile<H extends SpilledHeader = TaskHeader> {
+  private readonly entries = new SpillEntries<H>();
   private readonly segments: Segment[] = [];
   private readonly prefix: string;
+  private readonly writeBufferBytes: number;
   private nextSegment = 0;
-  private count = 0;
   private bytes = 0;
+  private buffered = 0;
+  /** Of those, bytes still waiting for the writer (the rest the disk refused). */
+  private pending = 0;
+  private roomWaiters: (() => void)[] = [];
+  private readAheadBytes = 0;
+  private writing = false;
+  private reading = false;
+  private closed = false;
+  /** The segment file being created, if any: close() removes it whichever finishes first. */
+  private opening: string | null = null;
+  /** shift() found the oldest record still on disk: onReadable is owed once it is in memory. */
+  private starved = false;
   private lost: LostTask[] = [];
-  private readonly lengths = Buffer.alloc(LENGTHS);
-  private headerScratch = Buffer.alloc(512);
+  private idleWaiters: (() => void)[] = [];
   /** The last I/O error, for the caller's log. */
   lastError: Error | null = null;
+  /** Records the disk refused to write, kept in memory instead (given back all the same). */
+  keptUnwritten = 0;
+  /** Called when shift() can give a record it could not give before (read-ahead done). */
+  onReadable: (() => void) | null = null;
   /** Where segments go, once the first one is made. */
   private dir: string | null = null;
   /** The directory is a temporary one of ours, removed on close. */
@@ -77,17 +116,43 @@ export class SpillFile<H extends SpilledHeader = TaskHeader> {
     private readonly configuredDir: string | null,
     name: string,
     private readonly segmentBytes = DEFAULT_SEGMENT_BYTES,
+    private readonly options: SpillFileOptions = {},
   ) {
     this.prefix = `${name}-${process.pid}-${instances++}`;
+    this.writeBufferBytes = options.writeBufferBytes ?? DEFAULT_WRITE_BUFFER_BYTES;
   }
 
   get length(): number {
-    return this.count;
+    return this.entries.length;
   }
 
-  /** Bytes of records waiting on disk (what has been read is already given back). */
+  /** Bytes of records waiting, on disk or on their way there (what has been read is given back). */
   get diskBytes(): number {
     return this.bytes;
+  }
+
+  /** Bytes held in memory for records not yet written (or that the disk refused). */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /**
+   * The disk is well behind: three quarters of the write buffer wait for it. A producer that
+   * can wait (the receiver) should, until whenWriteRoom(), rather than have records refused.
+   */
+  get writeBacklogFull(): boolean {
+    return this.pending >= (this.writeBufferBytes * 3) / 4;
+  }
+
+  /** Resolves once no more than half the write buffer waits for the disk (or the spill is closed). */
+  whenWriteRoom(): Promise<void> {
+    if (this.hasWriteRoom()) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Records written to disk so far and not yet consumed. */
+  get writtenRecords(): number {
+    return this.segments.reduce((n, s) => n + s.records - s.consumed, 0);
   }
 
   /** Segment files currently open. */
@@ -95,57 +160,49 @@ export class SpillFile<H extends SpilledHeader = TaskHeader> {
     return this.segments.length;
   }
 
-  /** Appends a task; null when stored, otherwise the reason it could not be. */
+  /**
+   * Takes a task; null when taken, otherwise the reason it could not be: the directory is
+   * unusable, or the write buffer is full (the disk is behind, or refusing).
+   */
   push(task: SpillRecord<H>): LostReason | null {
-    const header = encode(task.header);
-    const recordBytes = LENGTHS + header.byteLength + task.data.byteLength;
-    let segment: Segment;
+    if (this.closed) return SPILL_FAILED;
     try {
-      segment = this.writableSegment(recordBytes);
-      this.lengths.writeUInt32LE(header.byteLength, 0);
-      this.lengths.writeUInt32LE(task.data.byteLength, 4);
-      // A failed write leaves writeOffset where it was: the next record overwrites the debris.
-      let at = segment.writeOffset;
-      at = writeAll(segment.fd, this.lengths, at);
-      at = writeAll(segment.fd, header, at);
-      writeAll(segment.fd, task.data, at);
+      this.directory();
     } catch (err) {
       this.lastError = err as Error;
       return SPILL_FAILED;
     }
-    segment.writeOffset += recordBytes;
-    const h = task.header;
-    segment.index.push(recordBytes, h.id, h.run, h.series, h.frame);
-    this.count++;
+    const header = encode(task.header);
+    const recordBytes = LENGTHS + header.byteLength + task.data.byteLength;
+    // One record always fits, however large, so a frame bigger than the buffer can still spill.
+    if (this.buffered > 0 && this.buffered + recordBytes > this.writeBufferBytes) return SPILL_FAILED;
+    this.entries.push({ header: pick(task.header), record: task, encodedHeader: header, recordBytes, state: 'queued' });
+    this.buffered += recordBytes;
+    this.pending += recordBytes;
     this.bytes += recordBytes;
+    this.startWriting();
     return null;
   }
 
-  /** The oldest task that can be read back, or undefined; unreadable ones go to drainLost(). */
+  /** The oldest task in memory, or undefined; unreadable ones go to drainLost(). */
   shift(): SpillRecord<H> | undefined {
-    while (this.count > 0) {
-      const segment = this.segments[0]!;
-      const i = segment.readRecords * STRIDE;
-      const recordBytes = segment.index[i]!;
-      const task = this.readRecord(segment, recordBytes, segment.index[i + 1]!);
-      if (task === undefined) {
-        this.lost.push({
-          header: {
-            id: segment.index[i + 1]!,
-            run: segment.index[i + 2]!,
-            series: segment.index[i + 3]!,
-            frame: segment.index[i + 4]!,
-          },
-          reason: SPILL_UNREADABLE,
-        });
+    for (let e = this.entries.peek(); e !== undefined; e = this.entries.peek()) {
+      if (e.state === 'reading' || e.state === 'written') break; // on disk: the reader is on it
+      this.entries.shift();
+      this.bytes -= e.recordBytes;
+      this.release(e);
+      if (e.state === 'unreadable') {
+        this.lost.push({ header: e.header, reason: SPILL_UNREADABLE });
+        continue;
       }
-      segment.readOffset += recordBytes;
-      segment.readRecords++;
-      this.count--;
-      this.bytes -= recordBytes;
-      if (segment.readRecords * STRIDE === segment.index.length) this.retireHead();
-      if (task !== undefined) return task;
+      const record = e.record!;
+      e.record = undefined;
+      e.state = 'consumed';
+      this.startReading();
+      return record;
     }
+    this.starved = this.entries.length > 0;
+    this.startReading();
     return undefined;
   }
 
@@ -156,32 +213,26 @@ export class SpillFile<H extends SpilledHeader = TaskHeader> {
     return lost;
   }
 
-  /** Drops every record still on disk without reading it back, and says which they were. */
+  /** Drops every record still waiting without reading it back, and says which they were. */
   discardAll(): SpilledHeader[] {
     const dropped: SpilledHeader[] = [];
-    for (const segment of this.segments) {
-      for (let i = segment.readRecords * STRIDE; i < segment.index.length; i += STRIDE) {
-        const [, id, run, series, frame] = segment.index.slice(i, i + STRIDE) as [
-          number,
-          number,
-          number,
-          number,
-          number,
-        ];
-        dropped.push({ id, run, series, frame });
-      }
+    for (let e = this.entries.shift(); e !== undefined; e = this.entries.shift()) {
+      dropped.push(e.header);
+      this.release(e);
+      e.record = undefined;
+      e.state = 'consumed';
     }
-    while (this.segments.length > 0) this.retireHead();
-    this.count = 0;
     this.bytes = 0;
     return dropped;
   }
 
-  /** Removes every segment file; whatever was still on disk is dropped. */
+  /** Removes every segment file; whatever was still waiting is dropped. */
   close(): void {
-    while (this.segments.length > 0) this.retireHead();
-    this.count = 0;
-    this.bytes = 0;
+    this.discardAll();
+    this.closed = true;
+    this.lessPending(0);
+    while (this.segments.length > 0) this.retire(this.segments[0]!);
+    if (this.opening !== null) rmQuietly(this.opening);
     if (this.ownDir && this.dir !== null) {
       rmSync(this.dir, { recursive: true, force: true });
       this.dir = null;
@@ -189,14 +240,181 @@ export class SpillFile<H extends SpilledHeader = TaskHeader> {
     }
   }
 
-  private writableSegment(recordBytes: number): Segment {
+  /** Resolves once no write or read is in flight or waiting to start (tests, shutdown). */
+  settled(): Promise<void> {
+    if (!this.writing && !this.reading) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Frees what a consumed entry held: its place in the write buffer or read-ahead, its segment share. */
+  private release(e: SpillEntry<H>): void {
+    if (e.state === 'queued' || e.state === 'writing' || e.state === 'unwritten') this.buffered -= e.recordBytes;
+    if (e.state === 'queued' || e.state === 'writing') this.lessPending(e.recordBytes);
+    if (e.state === 'read') this.readAheadBytes -= e.recordBytes;
+    // A record being written is counted against its segment when the write completes.
+    if (e.segment !== undefined && e.state !== 'writing') this.consumedFrom(e.segment);
+  }
+
+  private consumedFrom(segment: Segment): void {
+    segment.consumed++;
+    if (segment.consumed === segment.records && segment.busy === 0) this.retire(segment);
+  }
+
+  private startWriting(): void {
+    if (this.writing || this.closed) return;
+    this.writing = true;
+    void this.writeQueued();
+  }
+
+  /** Writes queued records in order, one at a time; never rejects. */
+  private async writeQueued(): Promise<void> {
+    for (let e = this.entries.nextQueued(); e !== undefined && !this.closed; e = this.entries.nextQueued()) {
+      e.state = 'writing';
+      const failure = await this.writeEntry(e);
+      this.wrote(e, failure);
+    }
+    this.writing = false;
+    this.maybeIdle();
+  }
+
+  private async writeEntry(e: SpillEntry<H>): Promise<Error | null> {
+    // Held here: the consumer may take the record from memory while it is being written.
+    const { encodedHeader, record } = e;
+    let segment: Segment | undefined;
+    try {
+      if (this.options.writeDelayMs) await new Promise((r) => setTimeout(r, this.options.writeDelayMs));
+      if (taken(e)) return null; // taken meanwhile: nothing to write
+      segment = await this.writableSegment(e.recordBytes);
+      segment.busy++;
+      if (taken(e)) return null; // taken meanwhile: nothing to write
+      await writeRecord(segment.fd!, segment.writeOffset, encodedHeader!, record!.data);
+      // A failed write leaves writeOffset where it was: the next record overwrites the debris.
+      e.segment = segment;
+      e.offset = segment.writeOffset;
+      segment.writeOffset += e.recordBytes;
+      segment.records++;
+      return null;
+    } catch (err) {
+      return err as Error;
+    } finally {
+      if (segment !== undefined) this.ioDone(segment);
+      if (segment !== undefined && segment.consumed === segment.records && segment.busy === 0) this.retire(segment);
+    }
+  }
+
+  /** Settles an entry after its write: in memory still if the disk refused it. */
+  private wrote(e: SpillEntry<H>, failure: Error | null): void {
+    if (failure !== null) this.lastError = failure;
+    if (e.state !== 'consumed') this.lessPending(e.recordBytes);
+    if (e.state === 'consumed') {
+      // Taken from memory while it was being written: its disk copy is not needed.
+      if (e.segment !== undefined) this.consumedFrom(e.segment);
+      return;
+    }
+    if (failure !== null) {
+      e.state = 'unwritten';
+      this.keptUnwritten++;
+      return;
+    }
+    this.buffered -= e.recordBytes;
+    e.state = 'written';
+    e.record = undefined;
+    e.encodedHeader = undefined;
+    // Read back only once the consumer comes for it (shift): a record read at once would hold
+    // its memory again while older ones are still being given out.
+  }
+
+  private hasWriteRoom(): boolean {
+    return this.closed || this.pending <= this.writeBufferBytes / 2;
+  }
+
+  private lessPending(bytes: number): void {
+    this.pending -= bytes;
+    if (this.roomWaiters.length === 0 || !this.hasWriteRoom()) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private startReading(): void {
+    if (this.reading || this.closed) return;
+    this.reading = true;
+    void this.readAhead();
+  }
+
+  /** Reads the oldest written records into memory, a few ahead of the consumer; never rejects. */
+  private async readAhead(): Promise<void> {
+    for (;;) {
+      const e = this.entries.nextToRead(READ_AHEAD_RECORDS);
+      if (e === undefined || this.closed) break;
+      if (this.readAheadBytes > 0 && this.readAheadBytes + e.recordBytes > READ_AHEAD_BYTES) break;
+      e.state = 'reading';
+      const segment = e.segment!;
+      segment.busy++;
+      const read = await readRecord<H>(segment.fd!, e.offset!, e.recordBytes, e.header.id);
+      this.ioDone(segment);
+      this.readDone(e, read);
+      this.wakeIfReadable();
+    }
+    this.reading = false;
+    this.maybeIdle();
+  }
+
+  private readDone(e: SpillEntry<H>, read: SpillRecord<H> | Error | undefined): void {
+    if (e.state === 'consumed') {
+      // Discarded while it was read.
+      if (e.segment!.consumed === e.segment!.records && e.segment!.busy === 0) this.retire(e.segment!);
+      return;
+    }
+    if (read instanceof Error) this.lastError = read;
+    if (read === undefined || read instanceof Error) e.state = 'unreadable';
+    else {
+      e.state = 'read';
+      e.record = read;
+      this.readAheadBytes += e.recordBytes;
+    }
+  }
+
+  /** Tells the consumer, if it found nothing, that the oldest record can now be had. */
+  private wakeIfReadable(): void {
+    const head = this.entries.peek();
+    if (!this.starved || head === undefined || head.state === 'reading' || head.state === 'written') return;
+    this.starved = false;
+    this.onReadable?.();
+  }
+
+  private ioDone(segment: Segment): void {
+    segment.busy--;
+    // Retired while this I/O was in flight: its descriptor can go now.
+    if (segment.retired && segment.busy === 0) this.closeQuietly(segment);
+  }
+
+  private maybeIdle(): void {
+    if (this.writing || this.reading) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private async writableSegment(recordBytes: number): Promise<Segment> {
     const tail = this.segments[this.segments.length - 1];
     // A record larger than a segment gets a segment of its own rather than being refused.
-    if (tail && (tail.writeOffset === 0 || tail.writeOffset + recordBytes <= this.segmentBytes)) return tail;
+    if (tail && !tail.retired && (tail.writeOffset === 0 || tail.writeOffset + recordBytes <= this.segmentBytes))
+      return tail;
     const path = join(this.directory(), `${this.prefix}-${this.nextSegment++}.spill`);
-    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    const segment: Segment = { path, fd, writeOffset: 0, readOffset: 0, index: [], readRecords: 0 };
+    this.opening = path;
+    let fd: number;
+    try {
+      fd = await openSegment(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW);
+    } finally {
+      this.opening = null;
+    }
+    const segment: Segment = { path, fd, writeOffset: 0, records: 0, consumed: 0, busy: 0, retired: false };
     this.segments.push(segment);
+    if (this.closed) {
+      this.retire(segment);
+      throw new Error('spill closed');
+    }
     return segment;
   }
 
@@ -213,58 +431,44 @@ export class SpillFile<H extends SpilledHeader = TaskHeader> {
     return this.dir;
   }
 
-  private readRecord(segment: Segment, recordBytes: number, id: number): SpillRecord<H> | undefined {
-    try {
-      readAll(segment.fd, this.lengths, segment.readOffset);
-      const headerBytes = this.lengths.readUInt32LE(0);
-      const dataBytes = this.lengths.readUInt32LE(4);
-      // Lengths that disagree with what was written mean the file changed under us.
-      if (LENGTHS + headerBytes + dataBytes !== recordBytes) return undefined;
-      if (headerBytes > this.headerScratch.byteLength) this.headerScratch = Buffer.alloc(headerBytes * 2);
-      const header = this.headerScratch.subarray(0, headerBytes);
-      const data = Buffer.allocUnsafe(dataBytes);
-      readAll(segment.fd, header, segment.readOffset + LENGTHS);
-      readAll(segment.fd, data, segment.readOffset + LENGTHS + headerBytes);
-      const decoded = decode(header) as H;
-      if (decoded === null || typeof decoded !== 'object' || decoded.id !== id) return undefined;
-      return { header: decoded, data };
-    } catch (err) {
-      this.lastError = err as Error;
-      return undefined;
-    }
-  }
-
-  private retireHead(): void {
-    const segment = this.segments.shift()!;
-    // The data is no longer needed; a file we could not close or remove is only reported.
-    try {
-      closeSync(segment.fd);
-    } catch (err) {
-      this.lastError = err as Error;
-    }
+  /** Closes and removes a segment nothing needs any more (deferred while I/O on it is in flight). */
+  private retire(segment: Segment): void {
+    const at = this.segments.indexOf(segment);
+    if (at !== -1) this.segments.splice(at, 1);
+    segment.retired = true;
+    if (segment.busy === 0) this.closeQuietly(segment);
+    // The data is no longer needed; a file we could not remove is only reported.
     try {
       rmSync(segment.path, { force: true });
     } catch (err) {
       this.lastError = err as Error;
     }
   }
-}
 
-function writeAll(fd: number, buf: Uint8Array, position: number): number {
-  let done = 0;
-  while (done < buf.byteLength) {
-    const n = writeSync(fd, buf, done, buf.byteLength - done, position + done);
-    if (n === 0) throw new Error(`spill write made no progress at byte ${position + done}`);
-    done += n;
+  private closeQuietly(segment: Segment): void {
+    if (segment.fd === null) return;
+    try {
+      closeSync(segment.fd);
+    } catch (err) {
+      this.lastError = err as Error;
+    }
+    segment.fd = null;
   }
-  return position + done;
 }
 
-function readAll(fd: number, buf: Uint8Array, position: number): void {
-  let done = 0;
-  while (done < buf.byteLength) {
-    const n = readSync(fd, buf, done, buf.byteLength - done, position + done);
-    if (n === 0) throw new Error(`spill record ends early at byte ${position + done} (file truncated?)`);
-    done += n;
+/** The consumer took the record (it may, while the writer waits on the disk). */
+function taken(e: SpillEntry<SpilledHeader>): boolean {
+  return e.state === 'consumed';
+}
+
+function pick(h: SpilledHeader): SpilledHeader {
+  return { id: h.id, run: h.run, series: h.series, frame: h.frame };
+}
+
+function rmQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Reported when the segment is retired, if it was made at all.
   }
 }
