@@ -78,7 +78,8 @@ export class GoodDispatcher implements PathDispatcher {
 
   workerCrashed(id: string): void {
     const n = this.queue.workerCrashed(id);
-    if (n > 0) this.logger.warn({ worker: id, frames: n }, 'good worker crashed: redelivering its frames (each counts a crash)');
+    if (n > 0)
+      this.logger.warn({ worker: id, frames: n }, 'good worker crashed: redelivering its frames (each counts a crash)');
     this.pump();
   }
 
