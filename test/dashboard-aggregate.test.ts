@@ -13,52 +13,8 @@ import { Dashboard } from '../src/dashboard/Dashboard.js';
 import { MAX_IMAGE_BINS } from '../src/dashboard/dashboardMessages.js';
 import { SeriesTally } from '../src/stages/collector/SeriesTally.js';
 import { DetectorGeometry } from '../src/stages/geometry/DetectorGeometry.js';
-import type { FrameFlag, FrameResult, SeriesRecord } from '../src/sinks/records.js';
-
-function result(frame: number, over: Partial<FrameResult> = {}): FrameResult {
-  return {
-    run: 1,
-    series: 7,
-    frame,
-    path: 'good',
-    n_spots: 0,
-    n_spots_no_ice: 0,
-    n_spots_4A: 0,
-    hit: false,
-    d_min: null,
-    total_intensity: 0,
-    saturated_pixels: 0,
-    background: 1,
-    spots: [],
-    radial: [],
-    separation: [],
-    flags: [],
-    timing: { decode: 1, analysis: 1, total: 2, wait: 0 },
-    receivedAt: 0,
-    ...over,
-  };
-}
-
-function record(over: Partial<SeriesRecord> = {}): SeriesRecord {
-  return {
-    type: 'series',
-    series: 7,
-    series_unique_id: null,
-    detector: 'EIGER2 test',
-    width: 2068,
-    height: 2162,
-    dtype: 'uint32',
-    beam_center_x: 1034,
-    beam_center_y: 1081,
-    distance_m: 0.15,
-    wavelength_a: 1,
-    pixel_size_m: 75e-6,
-    number_of_images: 1000,
-    radial_q: [0.5, 1.0, 1.5, 2.0],
-    grid_scan: null,
-    ...over,
-  };
-}
+import type { FrameFlag } from '../src/sinks/records.js';
+import { frameResult as result, pipelineHealth, seriesRecordFor as record } from './helpers/dashboardInputs.js';
 
 describe('ImageBins', () => {
   it('averages per bin and per path, the bin width set by the announced images', () => {
@@ -256,14 +212,13 @@ describe('Dashboard', () => {
     const d = new Dashboard({
       setup: 'test beamline',
       tally: (run) => tallies.get(run),
-      health: () => ({
-        inputRate: 50,
-        processedRate: { good: 40, fast: 10 },
-        goodQueue: { waiting: 0, onDisk: 0, spilledTotal: 0, inFlight: 0 },
-        workers: { good: 1, fast: 1 },
-        hitFilesWaiting: null,
-        dashboardClients: 1,
-      }),
+      health: () =>
+        pipelineHealth({
+          inputRate: 50,
+          processedRate: { good: 40, fast: 10 },
+          workers: { good: 1, fast: 1 },
+          dashboardClients: 1,
+        }),
       now: () => now,
     });
     const start = (run: number) => {

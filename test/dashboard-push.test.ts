@@ -9,48 +9,24 @@ import { Dashboard } from '../src/dashboard/Dashboard.js';
 import { DashboardPush } from '../src/dashboard/DashboardPush.js';
 import { HttpServer } from '../src/dashboard/HttpServer.js';
 import { SeriesTally } from '../src/stages/collector/SeriesTally.js';
-import type { FrameResult, SeriesRecord } from '../src/sinks/records.js';
+import { frameResult, pipelineHealth, seriesRecordFor } from './helpers/dashboardInputs.js';
 
-const record: SeriesRecord = {
-  type: 'series',
-  series: 3,
-  series_unique_id: null,
-  detector: 'test',
-  width: 100,
-  height: 100,
-  dtype: 'uint16',
-  beam_center_x: 50,
-  beam_center_y: 50,
-  distance_m: 0.1,
-  wavelength_a: 1,
-  pixel_size_m: 75e-6,
-  number_of_images: 100_000,
-  radial_q: [1, 2, 3],
-  grid_scan: null,
-};
+const record = seriesRecordFor({ series: 3, number_of_images: 100_000 });
 
-function result(frame: number, preview = false): FrameResult {
-  return {
-    run: 1,
+/** A hit of series 3, on the fast path for odd images; with a tiny picture when asked. */
+function result(frame: number, preview = false) {
+  return frameResult(frame, {
     series: 3,
-    frame,
     path: frame % 2 ? 'fast' : 'good',
     n_spots: 30,
     n_spots_no_ice: 30,
     n_spots_4A: 10,
     hit: true,
     d_min: 2,
-    total_intensity: 100,
-    saturated_pixels: 0,
-    background: 1,
     spots: [[1, 2, 3]],
-    radial: [1, 2, 3],
-    separation: [0, 1],
-    flags: [],
-    timing: { decode: 1, analysis: 1, total: 2, wait: 0 },
     receivedAt: Date.now(),
     ...(preview ? { preview: { bin: 1, width: 1, height: 1, pixels: new Uint8Array([7, 0]) } } : {}),
-  };
+  });
 }
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -63,14 +39,7 @@ async function setUp() {
   const dashboard = new Dashboard({
     setup: 'push test',
     tally: () => tally,
-    health: () => ({
-      inputRate: 0,
-      processedRate: { good: 0, fast: 0 },
-      goodQueue: { waiting: 0, onDisk: 0, spilledTotal: 0, inFlight: 0 },
-      workers: { good: 0, fast: 0 },
-      hitFilesWaiting: null,
-      dashboardClients: 0,
-    }),
+    health: () => pipelineHealth(),
   });
   // The server's welcome needs the push, which needs the server's channel.
   const late: { push?: DashboardPush } = {};
