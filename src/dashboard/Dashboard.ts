@@ -39,7 +39,10 @@ export class Dashboard implements ResultSink {
   private skippedFast = 0;
   private filesWritten = 0;
   /** Arrival time and result latency of each path's latest result (for the delay). */
-  private readonly latest = { good: null as LatestResult | null, fast: null as LatestResult | null };
+  private readonly latest: Record<FrameResult['path'], LatestResult> = {
+    good: { receivedAt: 0, latency: 0, seen: false },
+    fast: { receivedAt: 0, latency: 0, seen: false },
+  };
   private readonly now: () => number;
 
   constructor(private readonly options: DashboardOptions) {
@@ -56,7 +59,10 @@ export class Dashboard implements ResultSink {
 
   frame(result: FrameResult): void {
     const now = this.now();
-    this.latest[result.path] = { receivedAt: result.receivedAt, latency: now - result.receivedAt };
+    const latest = this.latest[result.path];
+    latest.receivedAt = result.receivedAt;
+    latest.latency = now - result.receivedAt;
+    latest.seen = true;
     const s = this.held.get(result.run);
     if (!s) return;
     s.add(result, now);
@@ -149,12 +155,13 @@ export class Dashboard implements ResultSink {
 interface LatestResult {
   receivedAt: number;
   latency: number;
+  seen: boolean;
 }
 
 /** How far behind the detector a path is: while it has work waiting, now minus the arrival of
  * the latest frame it finished; when idle, that frame's own latency (it caught up). */
-function delay(latest: LatestResult | null, now: number, busy: boolean): number | null {
-  if (!latest) return null;
+function delay(latest: LatestResult, now: number, busy: boolean): number | null {
+  if (!latest.seen) return null;
   return Math.round(busy ? now - latest.receivedAt : latest.latency);
 }
 

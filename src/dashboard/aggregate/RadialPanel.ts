@@ -30,7 +30,8 @@ export class RadialPanel {
 
   add(result: FrameResult): void {
     if (result.radial.length === 0) return;
-    this.current = this.regroup(result.radial);
+    // The result's own array when nothing is regrouped (results are not changed once made).
+    this.current = this.group === 1 ? result.radial : this.regroup(result.radial);
     this.currentImage = result.frame;
     this.currentPath = result.path;
     // The good path sees every frame once; the fast path's sample would count some twice.
