@@ -361,7 +361,8 @@ describe('a careless reader on the detector endpoint', () => {
       lost_reasons: { 'never-received': stolen },
     });
     expect(summary['never_received_images']).not.toBe('');
-    expect(t.pipeline.stderr).toMatch(/never arrived: is another reader connected to the detector/);
+    // The log line travels through a pipe and may land after the results file's summary.
+    await t.pipeline.waitForStderr(/never arrived: is another reader connected to the detector/);
     const status = (await (await fetch(`http://127.0.0.1:${t.httpPort}/status`)).json()) as {
       imagesNeverReceived: number;
     };
