@@ -30,6 +30,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: process.env['TEST_TIER'] === 'unit' ? [...configDefaults.exclude, ...INTEGRATION] : configDefaults.exclude,
+    setupFiles: ['test/helpers/isolatedStateDir.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -38,7 +38,13 @@ export interface PipelineConfig {
     auth: { key_file: string | null; authorized_workers_file: string | null };
     worker_port: number;
     fast: WorkerPoolConfig & { sampling: { every: number; fraction: number } };
-    good: WorkerPoolConfig & { memory_budget_mb: number; spill_dir: string | null };
+    good: WorkerPoolConfig & {
+      memory_budget_mb: number;
+      spill_dir: string | null;
+      journal_dir: string | null;
+      journal_max_mb: number;
+    };
+    state_dir: string | null;
     heartbeat_ms: number;
     task_timeout_s: number;
     shared_memory_slot_mb: number;

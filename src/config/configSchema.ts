@@ -231,7 +231,24 @@ const pipeline: Property<Pipeline> = {
           description:
             "Where frames spill when the memory budget is used up: a directory of this user's only (created with mode 700; one that is a symlink, another user's, or open to others is refused). null: a fresh private directory under the system's temporary directory, removed at exit.",
         },
+        journal_dir: {
+          type: ['string', 'null'],
+          default: null,
+          description:
+            'Opt-in durable good path (CLI --journal DIR): every frame received is written to a journal here (segment files) before the good path gets it, and is marked done once its result is written; a pipeline restarted after it died (kill -9, OOM, reboot of the process) first works off the frames its earlier life had received and not finished, exactly once. A private directory, like spill_dir. null: no journal (a restart then loses the frames being processed; the series summary names them).',
+        },
+        journal_max_mb: positiveInt(
+          'The journal may hold this much on disk; beyond it (or when its disk fails) frames go to the good path unjournaled, with a warning, counted on /status (journal.notJournaled), until finished segments make room again.',
+          16384,
+          1 << 24,
+        ),
       },
+    },
+    state_dir: {
+      type: ['string', 'null'],
+      default: null,
+      description:
+        'Where the pipeline keeps the start (header, run number) of each open series, so that when it is restarted mid-series it takes up the rest of the series instead of dropping its frames: results and hit files continue, and the summary names the images lost to the restart (lost reason pipeline-restart). A private directory of one pipeline (a lock file keeps a second one with the same directory out). null: $XDG_STATE_HOME/stream-pipeline/NAME, else ~/.local/state/stream-pipeline/NAME, NAME being the set-up name.',
     },
     heartbeat_ms: positiveInt(
       'Worker heartbeat interval; a worker silent for 3 intervals is declared dead and its frames redelivered.',

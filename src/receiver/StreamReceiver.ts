@@ -15,6 +15,9 @@ export interface StreamReceiverOptions extends StreamDecoderOptions {
    * memory when the consumer falls behind (a 4M uint32 frame is several MB).
    */
   receiveHighWaterMark?: number;
+  /** Called with each message's parts and the events it made, before they are handed out (the
+   * pipeline keeps header messages for a restart). */
+  onMessage?: (parts: readonly Buffer[], events: readonly StreamEvent[]) => void;
 }
 
 export class StreamReceiver implements AsyncIterable<StreamEvent> {
@@ -24,6 +27,7 @@ export class StreamReceiver implements AsyncIterable<StreamEvent> {
   private readonly logger: ReceiverLogger;
   private closed = false;
   private iterating = false;
+  private readonly onMessage: StreamReceiverOptions['onMessage'];
 
   /** The detector's stream endpoint: tcp://host:9999 for V1, tcp://host:31001 for V2. */
   static endpointFor(host: string, version: 1 | 2): string {
@@ -34,6 +38,7 @@ export class StreamReceiver implements AsyncIterable<StreamEvent> {
     this.endpoint = endpoint;
     this.logger = options.logger ?? defaultReceiverLogger();
     this.decoder = new StreamDecoder({ ...options, logger: this.logger });
+    this.onMessage = options.onMessage;
     this.socket = new Pull({ receiveHighWaterMark: options.receiveHighWaterMark ?? 100, linger: 0 });
     this.socket.connect(endpoint);
     this.logger.info({ endpoint }, `receiver connecting to ${endpoint}`);
@@ -48,6 +53,14 @@ export class StreamReceiver implements AsyncIterable<StreamEvent> {
     if (this.iterating) throw new Error('StreamReceiver: only one consumer may iterate the events');
     this.iterating = true;
     return this.events();
+  }
+
+  /**
+   * Decodes a message kept from before (a restarted pipeline's header of the series it had
+   * open), as if it had just arrived, so the series' remaining images are taken as its own.
+   */
+  prime(parts: readonly Uint8Array[]): StreamEvent[] {
+    return this.decoder.decodeMessage(parts);
   }
 
   /** Stops receiving; a pending iteration finishes (after closing any open series). */
@@ -72,7 +85,9 @@ export class StreamReceiver implements AsyncIterable<StreamEvent> {
             );
           break;
         }
-        for (const event of this.decoder.decodeMessage(parts)) yield event;
+        const events = this.decoder.decodeMessage(parts);
+        this.onMessage?.(parts, events);
+        for (const event of events) yield event;
       }
       yield* this.decoder.finish('receiver stopped before the end of the series');
     } finally {

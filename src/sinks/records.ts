@@ -32,6 +32,7 @@ export const LOST_REASONS = [
   'setup-missing', //          its series' set-up was gone
   'never-received', //         announced by the series start, never arrived
   'pipeline-stopped', //       the pipeline stopped before it was processed
+  'pipeline-restart', //       the pipeline died while the series ran: not received by it, or not finished
 ] as const;
 export type LostReason = (typeof LOST_REASONS)[number];
 
@@ -167,6 +168,9 @@ export interface SeriesRecord {
   /** The grid scan the series is (image i is one cell): as its header described it, else as
    * configured (detector.grid_scan); null when it is no grid scan. */
   grid_scan: GridScanFields | null;
+  /** Present (true) on the record a restarted pipeline writes when it takes up a series it had
+   * open when it died; the frames before it are those of its earlier life. */
+  resumed?: boolean;
 }
 
 export interface SeriesSummary {
@@ -189,6 +193,10 @@ export interface SeriesSummary {
   /** Image numbers announced (0 .. number_of_images-1) that never arrived, as ranges ("3-5,9"),
    * cut after MAX_RANGES ranges; "" when none. */
   never_received_images: string;
+  /** Set when the pipeline died while the series ran and took it up again after its restart:
+   * the image numbers with no good-path result from either life (never received, or lost in
+   * the crash), as ranges like never_received_images; counted under 'pipeline-restart'. */
+  restart?: { restarts: number; lost_images: string };
   duplicates_dropped: number;
   hits: number;
   hit_rate: number;

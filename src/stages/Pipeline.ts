@@ -6,6 +6,8 @@
 // through the WorkerBroker; everything else runs here on one event loop, which only moves
 // compressed bytes and small records, never pixels.
 import type { Logger } from 'pino';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { PipelineConfig } from '../config/PipelineConfig.js';
 import type { SeriesStart, Frame } from '../receiver/events.js';
 import { StreamReceiver } from '../receiver/StreamReceiver.js';
@@ -39,6 +41,21 @@ import { ensureWritableDirectory } from '../util/writableDirectory.js';
 import { workerAuth } from './pool/auth/workerAuth.js';
 import { HitFiles } from '../sinks/hdf5/HitFiles.js';
 import { hitFilePrefix } from '../sinks/hdf5/hitFilePrefix.js';
+import { defaultStateDir, SeriesStates, type SeriesState } from './resume/SeriesStates.js';
+import { SeriesTakeUp } from './resume/SeriesTakeUp.js';
+import type { ResumedRun } from './collector/Collector.js';
+
+/** What the state directory holds of an open run. */
+type OpenRunState = Omit<SeriesState, 'format' | 'version' | 'name'>;
+
+/** A file's size, 0 when it does not exist yet. */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
 
 /** Time the hit-file writer has at shutdown to close the files of what it holds. */
 const HIT_FILES_CLOSE_MS = 10_000;
@@ -77,7 +94,11 @@ export class Pipeline {
   /** The pipeline's number for each series start (detectors may reuse series ids). */
   private nextRun = 1;
   /** The current run of each detector series id, and the channel analysed. */
-  private readonly runs = new Map<number, { run: number; channel: string | null }>();
+  private readonly runs = new Map<number, { run: number; channel: string | null; state: OpenRunState | null }>();
+  /** The state directory (pipeline.state_dir), or null when it cannot be used (warned). */
+  private states: SeriesStates | null = null;
+  /** The parts of the header message whose series start comes next (kept for a restart). */
+  private headerParts: readonly Buffer[] | null = null;
   private stopped: Promise<void> | undefined;
   /** Receiver events that could not be handled (logged). */
   eventErrors = 0;
@@ -185,8 +206,11 @@ export class Pipeline {
     );
     this.broker.registerPath('good', this.good);
     this.broker.registerPath('fast', this.fast);
-    // A summarised run needs no set-up any more, here or at the workers.
-    this.collector.on('summary', (_summary, run) => this.setups.forget(this.broker, run));
+    // A summarised run needs no set-up any more, here or at the workers, nor taking up again.
+    this.collector.on('summary', (_summary, run) => {
+      this.setups.forget(this.broker, run);
+      this.states?.summarised(run);
+    });
   }
 
   /** Binds the worker and HTTP ports and starts the local workers. */
@@ -197,6 +221,9 @@ export class Pipeline {
     // Hit files nobody can write are refused now, not at the first hit.
     const hdf5Dir = this.config.outputs.hdf5.directory;
     if (hdf5Dir !== null) ensureWritableDirectory(hdf5Dir, 'outputs.hdf5.directory');
+    const stateDir = this.config.pipeline.state_dir ?? defaultStateDir(this.config.name);
+    this.states = SeriesStates.open(stateDir, this.config.name, this.logger.child({ stage: 'state' }));
+    if (this.states) this.nextRun = Math.max(this.nextRun, this.states.nextRun());
     const workerEndpoint = await this.broker.bind();
     this.httpPort = await this.http.listen();
     const connect = this.broker.localEndpoint ?? workerEndpoint.replace(/\/\/(0\.0\.0\.0|\*)/, '//127.0.0.1');
@@ -268,7 +295,11 @@ export class Pipeline {
     this.receiver = new StreamReceiver(endpoint, {
       logger: this.logger.child({ stage: 'receiver' }),
       detectorDistance: this.config.detector.distance_fallback_m,
+      onMessage: (parts, events) => {
+        if (events.some((e) => e.type === 'series-start')) this.headerParts = parts;
+      },
     });
+    if (this.states) await this.takeUpSeries(this.states, this.receiver);
     const summarised = this.options.once !== undefined ? this.summaries(this.options.once) : null;
     void summarised?.then(() => this.receiver?.close());
     for await (const event of this.receiver) {
@@ -339,6 +370,7 @@ export class Pipeline {
     await this.broker.close();
     this.good.close();
     await this.collector.close();
+    await this.states?.close();
     // The last state (every series ended) goes to the pages before the port closes.
     this.dashboardPush.tick();
     this.dashboardPush.stop();
@@ -431,17 +463,50 @@ export class Pipeline {
     };
   }
 
-  private onSeriesStart(start: SeriesStart): void {
-    const run = this.nextRun++;
-    this.runs.set(start.series, { run, channel: start.channels[0] ?? null });
+  /**
+   * Takes up the series an earlier life of this pipeline had open when it died (kill -9, the
+   * OOM killer...): their frames are analysed as before and their outputs continue.
+   */
+  private async takeUpSeries(states: SeriesStates, receiver: StreamReceiver): Promise<void> {
+    const takeUp = new SeriesTakeUp(states, receiver, this.logger.child({ stage: 'state' }));
+    for (const taken of await takeUp.run()) {
+      this.onSeriesStart(taken.start, { state: taken.state, before: taken.before });
+      if (!taken.live) this.onSeriesEnd(taken.start.series, taken.state.ended && taken.state.complete);
+    }
+  }
+
+  private onSeriesStart(start: SeriesStart, resumed?: { state: SeriesState; before: ResumedRun }): void {
+    const run = resumed?.state.run ?? this.nextRun++;
+    const state = resumed ? resumed.state : this.keepSeriesState(start, run);
+    this.runs.set(start.series, { run, channel: start.channels[0] ?? null, state });
     this.setups.add(start, run);
     this.zocalo?.collection(run, collectionIds(start.userData, this.config.outputs.zocalo.dcid));
     const { record, gridProblem } = seriesRecord(start, this.config.analysis, this.configuredGrid);
     if (gridProblem)
       this.logger.warn({ series: start.series, problem: gridProblem }, 'grid scan description not usable');
-    this.collector.seriesStart(record, run);
+    if (resumed) record.resumed = true;
+    this.collector.seriesStart(record, run, resumed?.before);
     this.hitFiles?.seriesStart(start, run, start.channels[0] ?? null);
     this.setups.broadcast(this.broker, run);
+  }
+
+  /** Keeps the series' start in the state directory, for a restart; the run's state, or null. */
+  private keepSeriesState(start: SeriesStart, run: number): OpenRunState | null {
+    const header = this.headerParts;
+    this.headerParts = null;
+    if (!this.states || !header) return null;
+    const resultsPath = this.config.outputs.results;
+    const state: OpenRunState = {
+      run,
+      series: start.series,
+      seriesUniqueId: start.seriesUniqueId,
+      startedAt: new Date(start.receivedAt).toISOString(),
+      results: resultsPath ? { path: resolve(resultsPath), offset: fileSize(resultsPath) } : null,
+      ended: false,
+      complete: false,
+    };
+    this.states.started(state, header);
+    return state;
   }
 
   private onFrame(frame: Frame): void {
@@ -479,6 +544,7 @@ export class Pipeline {
     if (!current) return;
     // A series cut short by our own stop is not missing images: they were never due yet.
     this.collector.seriesEnd(current.run, complete, { countNeverReceived: this.stopped === undefined });
+    if (current.state) this.states?.ended({ ...current.state, complete });
     // The receiver takes no more frames of an ended series; a new start makes a new run.
     this.runs.delete(series);
   }

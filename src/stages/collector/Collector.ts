@@ -34,6 +34,15 @@ export interface SeriesFinisher {
   finishRun(run: number): Promise<HitFilesSummary | null>;
 }
 
+/** What the earlier life of a resumed run finished (see SeriesTally.resume). */
+export interface ResumedRun {
+  goodFrames: Iterable<number>;
+  /** How many goodFrames there are. */
+  processed: number;
+  hits: number;
+  processedFast: number;
+}
+
 /** Tallies kept after their summary, for late results and duplicates. */
 const KEEP_SETTLED = 16;
 
@@ -76,8 +85,16 @@ export class Collector extends EventEmitter<CollectorEvents> {
     return this.tallies.get(run);
   }
 
-  seriesStart(record: SeriesRecord, run: number): void {
-    this.tallies.set(run, new SeriesTally(run, record.series, record.number_of_images));
+  /** A series started; with `resumed`, it is one the pipeline had open when it died, taken up
+   * with what its earlier life finished. */
+  seriesStart(record: SeriesRecord, run: number, resumed?: ResumedRun): void {
+    const tally = new SeriesTally(run, record.series, record.number_of_images);
+    if (resumed) {
+      tally.resume(resumed);
+      this.totals.received += resumed.processed;
+      this.totals.processedGood += resumed.processed;
+    }
+    this.tallies.set(run, tally);
     this.centring.start(record, run);
     for (const s of this.sinks) s.series(record, run);
     this.emit('series', record);

@@ -37,6 +37,8 @@ export class SeriesTally {
   otherChannels = 0;
 
   private neverReceivedImages = '';
+  /** Set once the run is taken up after a restart of the pipeline (see resume()). */
+  private restart: { restarts: number; lost_images: string } | null = null;
 
   constructor(
     /** The pipeline's number for this series start. */
@@ -48,27 +50,38 @@ export class SeriesTally {
   ) {}
 
   /**
-   * At the series' end: counts the announced images that never arrived as lost
-   * ('never-received') and returns how many.
+   * At the series' end: counts the announced images that never arrived as lost and returns how
+   * many: 'never-received', or in a series taken up after a restart 'pipeline-restart' (an image
+   * missing then may have been lost in the crash as well as never sent).
    */
   countNeverReceived(): number {
-    const n = this.numberOfImages;
-    if (n === null || n <= 0 || n > MAX_CHECKED_IMAGES) return 0;
-    const ranges: string[] = [];
-    let missing = 0;
-    for (let i = 0; i < n; i++) {
-      if (this.receivedFrames.has(i)) continue;
-      let j = i;
-      while (j + 1 < n && !this.receivedFrames.has(j + 1)) j++;
-      missing += j - i + 1;
-      if (ranges.length < MAX_RANGES) ranges.push(i === j ? `${i}` : `${i}-${j}`);
-      else if (ranges.length === MAX_RANGES) ranges.push('...');
-      i = j;
+    const gaps = missingRanges(this.receivedFrames, this.numberOfImages);
+    if (gaps.missing === 0) return 0;
+    if (this.restart) {
+      this.loseUnreceived('pipeline-restart', gaps.missing);
+      this.restart.lost_images = gaps.ranges;
+    } else {
+      this.loseUnreceived('never-received', gaps.missing);
+      this.neverReceivedImages = gaps.ranges;
     }
-    if (missing === 0) return 0;
-    this.loseNeverReceived(missing);
-    this.neverReceivedImages = ranges.join(',');
-    return missing;
+    return gaps.missing;
+  }
+
+  /**
+   * This run was open when the pipeline died and is taken up again: the good-path results of
+   * the earlier life (from the results file) count as received and processed, so only what
+   * neither life finished is lost ('pipeline-restart', named at the end).
+   */
+  resume(before: { goodFrames: Iterable<number>; hits: number; processedFast: number }): void {
+    this.restart = { restarts: (this.restart?.restarts ?? 0) + 1, lost_images: '' };
+    for (const frame of before.goodFrames) {
+      if (!this.receivedFrames.add(frame)) continue;
+      this.accountedFrames.add(frame);
+      this.received++;
+      this.processed++;
+    }
+    this.hits += before.hits;
+    this.processedFast += before.processedFast;
   }
 
   /** Good-path frames lost so far, all reasons. */
@@ -80,8 +93,8 @@ export class SeriesTally {
     return this.neverReceivedImages;
   }
 
-  private loseNeverReceived(n: number): void {
-    this.lost['never-received'] = (this.lost['never-received'] ?? 0) + n;
+  private loseUnreceived(reason: 'never-received' | 'pipeline-restart', n: number): void {
+    this.lost[reason] = (this.lost[reason] ?? 0) + n;
     this.lostTotal += n;
   }
 
@@ -143,6 +156,7 @@ export class SeriesTally {
       lost: this.lostTotal,
       lost_reasons: { ...this.lost },
       never_received_images: this.neverReceivedImages,
+      ...(this.restart ? { restart: { ...this.restart } } : {}),
       duplicates_dropped: this.duplicates,
       hits: this.hits,
       hit_rate: this.processed > 0 ? this.hits / this.processed : 0,
@@ -153,6 +167,23 @@ export class SeriesTally {
       ended_at: new Date().toISOString(),
     };
   }
+}
+
+/** The image numbers 0..n-1 not in `received`, as ranges ("3-5,9", cut after MAX_RANGES). */
+function missingRanges(received: FrameSet, n: number | null): { missing: number; ranges: string } {
+  if (n === null || n <= 0 || n > MAX_CHECKED_IMAGES) return { missing: 0, ranges: '' };
+  const ranges: string[] = [];
+  let missing = 0;
+  for (let i = 0; i < n; i++) {
+    if (received.has(i)) continue;
+    let j = i;
+    while (j + 1 < n && !received.has(j + 1)) j++;
+    missing += j - i + 1;
+    if (ranges.length < MAX_RANGES) ranges.push(i === j ? `${i}` : `${i}-${j}`);
+    else if (ranges.length === MAX_RANGES) ranges.push('...');
+    i = j;
+  }
+  return { missing, ranges: ranges.join(',') };
 }
 
 function percentiles(values: number[]): { p50: number | null; p99: number | null } {
