@@ -21,6 +21,7 @@ interface RunOptions {
   workersGood?: number;
   zocaloUrl?: string;
   zocaloQueue?: string;
+  journal?: string;
   once?: boolean;
 }
 
@@ -38,6 +39,10 @@ export function registerRunCommand(program: Command): void {
     .option('--zocalo-url <url>', 'override outputs.zocalo.url (results to a RabbitMQ broker, amqp://host:5672)')
     .option('--zocalo-queue <name>', 'override outputs.zocalo.queue (the per-image results queue)')
     .option(
+      '--journal <dir>',
+      'override pipeline.good.journal_dir (the durable good path: frames journaled on disk before analysis)',
+    )
+    .option(
       '--once',
       'exit 0 after the first series has ended and every output is flushed (with detector.simulate: after the last series the simulator sends)',
     )
@@ -52,6 +57,7 @@ export function registerRunCommand(program: Command): void {
         'pipeline.good.workers': opts.workersGood,
         'outputs.zocalo.url': opts.zocaloUrl,
         'outputs.zocalo.queue': opts.zocaloQueue,
+        'pipeline.good.journal_dir': opts.journal,
       });
       await runPipeline(config, opts.once ? seriesToAwait(config) : undefined);
     });

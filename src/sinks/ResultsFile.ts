@@ -21,6 +21,9 @@ export interface ResultsFileOptions {
   logger?: ResultsFileLogger;
   /** Bytes waiting for the disk above which records are dropped instead of queued (default 256 MiB). */
   maxPendingBytes?: number;
+  /** Called once a good-path frame's record is written (handed to the operating system: a
+   * process that dies now loses nothing of it), or has been dropped for good. */
+  onGoodFrameWritten?: (run: number, frame: number) => void;
 }
 
 export interface ResultsFileLogger {
@@ -66,8 +69,10 @@ export class ResultsFile implements ResultSink {
 
   frame(r: FrameResult): void {
     const full = r.path === 'good';
+    const written = full && this.options.onGoodFrameWritten;
     this.write(
       frameRecord(r, { spots: full && this.options.spots, radial: full && this.options.radial, separation: full }),
+      written ? () => written(r.run, r.frame) : undefined,
     );
   }
 
@@ -95,15 +100,17 @@ export class ResultsFile implements ResultSink {
     });
   }
 
-  private write(record: object): void {
+  private write(record: object, then?: () => void): void {
     if (this.error || this.out.destroyed) {
       this.droppedRecords++;
+      then?.();
       return;
     }
     // The collector must never wait for the disk, so write() is not paused on backpressure;
     // the bound on what waits in memory is this check.
     if (this.out.writableLength > this.maxPendingBytes) {
       this.droppedRecords++;
+      then?.();
       if (!this.overflowing) {
         this.overflowing = true;
         this.logger.warn(
@@ -120,7 +127,15 @@ export class ResultsFile implements ResultSink {
         `results file ${this.options.path}: writing again (${this.droppedRecords} records dropped so far)`,
       );
     }
-    this.out.write(`${JSON.stringify(record)}\n`, this.onWritten);
+    this.out.write(
+      `${JSON.stringify(record)}\n`,
+      then
+        ? (err) => {
+            this.onWritten(err);
+            then();
+          }
+        : this.onWritten,
+    );
   }
 
   /** Called once per record; a record still queued when the stream failed is counted as dropped. */

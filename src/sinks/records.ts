@@ -249,4 +249,15 @@ export interface PipelineStatus {
   http: HttpCounters & { clients: number };
   /** Results to the broker: published, confirmed, waiting, dropped by reason; null when off. */
   zocalo: ZocaloCounters | null;
+  /** The good path's journal (pipeline.good.journal_dir); null when it is off. */
+  journal: {
+    journaled: number;
+    notJournaled: number;
+    replayed: number;
+    tornRecords: number;
+    segments: number;
+    bytes: number;
+    /** Frames journaled and not yet done. */
+    pending: number;
+  } | null;
 }

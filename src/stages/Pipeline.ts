@@ -43,6 +43,7 @@ import { HitFiles } from '../sinks/hdf5/HitFiles.js';
 import { hitFilePrefix } from '../sinks/hdf5/hitFilePrefix.js';
 import { defaultStateDir, SeriesStates, type SeriesState } from './resume/SeriesStates.js';
 import { SeriesTakeUp } from './resume/SeriesTakeUp.js';
+import { GoodJournal } from './journal/GoodJournal.js';
 import type { ResumedRun } from './collector/Collector.js';
 
 /** What the state directory holds of an open run. */
@@ -56,6 +57,9 @@ function fileSize(path: string): number {
     return 0;
   }
 }
+
+/** Journaled frames handed to the good path at start, at most, before it has worked some off. */
+const REPLAY_QUEUE_DEPTH = 64;
 
 /** Time the hit-file writer has at shutdown to close the files of what it holds. */
 const HIT_FILES_CLOSE_MS = 10_000;
@@ -97,6 +101,10 @@ export class Pipeline {
   private readonly runs = new Map<number, { run: number; channel: string | null; state: OpenRunState | null }>();
   /** The state directory (pipeline.state_dir), or null when it cannot be used (warned). */
   private states: SeriesStates | null = null;
+  /** The durable good path (pipeline.good.journal_dir), or null when it is off. */
+  readonly journal: GoodJournal | null;
+  /** Runs taken up after a restart whose journaled frames may be worked off. */
+  private readonly takenUp = new Set<number>();
   /** The parts of the header message whose series start comes next (kept for a restart). */
   private headerParts: readonly Buffer[] | null = null;
   private stopped: Promise<void> | undefined;
@@ -141,13 +149,23 @@ export class Pipeline {
     const sinks: ResultSink[] = [this.metrics, this.dashboard, new RecordFeed(this.http)];
     this.zocalo = zocaloFromConfig(config, logger.child({ stage: 'zocalo' }), () => this.busyFraction());
     if (this.zocalo) sinks.push(this.zocalo);
+    const journalDir = config.pipeline.good.journal_dir;
+    this.journal = journalDir
+      ? new GoodJournal({
+          dir: journalDir,
+          maxBytes: config.pipeline.good.journal_max_mb * 1024 * 1024,
+          logger: logger.child({ stage: 'journal' }),
+        })
+      : null;
     if (config.outputs.results) {
+      const journal = this.journal;
       sinks.push(
         new ResultsFile({
           path: config.outputs.results,
           spots: config.outputs.spots_in_results,
           radial: config.outputs.radial_in_results,
           logger: logger.child({ stage: 'results' }),
+          ...(journal && { onGoodFrameWritten: (run: number, frame: number) => journal.done(run, frame) }),
         }),
       );
     }
@@ -210,7 +228,21 @@ export class Pipeline {
     this.collector.on('summary', (_summary, run) => {
       this.setups.forget(this.broker, run);
       this.states?.summarised(run);
+      this.takenUp.delete(run);
     });
+    this.markJournalDone();
+  }
+
+  /** A good frame's journal record is done once its result is written (the results file says
+   * when), or at once when there is no results file, or when the frame is given up. */
+  private markJournalDone(): void {
+    const journal = this.journal;
+    if (!journal) return;
+    this.collector.on('lost', (run, frame) => journal.done(run, frame));
+    if (!this.config.outputs.results)
+      this.collector.on('frame', (r) => {
+        if (r.path === 'good') journal.done(r.run, r.frame);
+      });
   }
 
   /** Binds the worker and HTTP ports and starts the local workers. */
@@ -218,6 +250,8 @@ export class Pipeline {
     // A spill directory another user could reach is refused now, not at the first spill.
     const spillDir = this.config.pipeline.good.spill_dir;
     if (spillDir !== null) ensurePrivateDirectory(spillDir);
+    const journalDir = this.config.pipeline.good.journal_dir;
+    if (journalDir !== null) ensurePrivateDirectory(journalDir);
     // Hit files nobody can write are refused now, not at the first hit.
     const hdf5Dir = this.config.outputs.hdf5.directory;
     if (hdf5Dir !== null) ensureWritableDirectory(hdf5Dir, 'outputs.hdf5.directory');
@@ -299,7 +333,7 @@ export class Pipeline {
         if (events.some((e) => e.type === 'series-start')) this.headerParts = parts;
       },
     });
-    if (this.states) await this.takeUpSeries(this.states, this.receiver);
+    await this.takeUpSeries(this.states, this.receiver);
     const summarised = this.options.once !== undefined ? this.summaries(this.options.once) : null;
     void summarised?.then(() => this.receiver?.close());
     for await (const event of this.receiver) {
@@ -370,6 +404,7 @@ export class Pipeline {
     await this.broker.close();
     this.good.close();
     await this.collector.close();
+    await this.journal?.close();
     await this.states?.close();
     // The last state (every series ended) goes to the pages before the port closes.
     this.dashboardPush.tick();
@@ -449,6 +484,7 @@ export class Pipeline {
         failures: this.good.failures,
       },
       fast: { inFlight: this.fast.inFlight, workers: this.fast.workerCount, lostInFlight: this.fast.lostInFlight },
+      journal: this.journal && { ...this.journal.counters, pending: this.journal.pending },
       hitFiles: this.hitFiles && {
         waiting: this.hitFiles.waiting,
         waitingOnDisk: this.hitFiles.waitingOnDisk,
@@ -467,12 +503,30 @@ export class Pipeline {
    * Takes up the series an earlier life of this pipeline had open when it died (kill -9, the
    * OOM killer...): their frames are analysed as before and their outputs continue.
    */
-  private async takeUpSeries(states: SeriesStates, receiver: StreamReceiver): Promise<void> {
-    const takeUp = new SeriesTakeUp(states, receiver, this.logger.child({ stage: 'state' }));
-    for (const taken of await takeUp.run()) {
-      this.onSeriesStart(taken.start, { state: taken.state, before: taken.before });
-      if (!taken.live) this.onSeriesEnd(taken.start.series, taken.state.ended && taken.state.complete);
+  private async takeUpSeries(states: SeriesStates | null, receiver: StreamReceiver): Promise<void> {
+    const taken = states ? await new SeriesTakeUp(states, receiver, this.logger.child({ stage: 'state' })).run() : [];
+    for (const t of taken) {
+      this.onSeriesStart(t.start, { state: t.state, before: t.before });
+      this.takenUp.add(t.state.run);
     }
+    // The frames the earlier life received and did not finish go to the good path before
+    // reception goes on; only then can the runs whose end had come be summarised.
+    await this.journal?.recover({
+      replay: (task) => this.replayFrame(task),
+      trustDoneMarks: !this.config.outputs.results,
+    });
+    for (const t of taken) if (!t.live) this.onSeriesEnd(t.start.series, t.state.ended && t.state.complete);
+  }
+
+  /** A journaled frame of a run taken up: to the good path, unless it was finished already. */
+  private async replayFrame(task: Task): Promise<boolean> {
+    const { run, frame } = task.header;
+    if (!this.takenUp.has(run) || this.collector.tally(run)?.receivedFrames.has(frame) !== false) return false;
+    this.collector.frameReceived(run, frame);
+    // Paced: the journal may hold far more than the good path's memory budget.
+    while (this.good.queue.waiting >= REPLAY_QUEUE_DEPTH) await new Promise((r) => setTimeout(r, 10));
+    this.good.submit({ header: { ...task.header, id: this.nextTaskId++ }, data: task.data });
+    return true;
   }
 
   private onSeriesStart(start: SeriesStart, resumed?: { state: SeriesState; before: ResumedRun }): void {
@@ -536,7 +590,25 @@ export class Pipeline {
       data: ownBytes(frame.data),
     };
     this.fast.offer(task);
-    this.good.submit(task);
+    if (!this.journal) {
+      this.good.submit(task);
+      return;
+    }
+    // Written ahead: the good path gets the frame once it is in the journal (or once the
+    // journal has declined it, counted).
+    void this.journal.append(task).then(() => this.submitGood(task));
+  }
+
+  private submitGood(task: Task): void {
+    try {
+      this.good.submit(task);
+    } catch (err) {
+      this.eventErrors++;
+      this.logger.error(
+        { series: task.header.series, frame: task.header.frame, err: (err as Error).message },
+        'frame could not be queued',
+      );
+    }
   }
 
   private onSeriesEnd(series: number, complete: boolean): void {

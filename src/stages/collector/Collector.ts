@@ -26,6 +26,8 @@ export interface CollectorEvents {
   /** A run's summary, with the run it belongs to. */
   summary: [SeriesSummary, number];
   file: [FileRecord];
+  /** The good path gave a frame up (run, image number). */
+  lost: [number, number];
 }
 
 /** What a series' summary waits for once all its frames are accounted: its hit files closed. */
@@ -141,6 +143,7 @@ export class Collector extends EventEmitter<CollectorEvents> {
       return;
     }
     tally.lose(reason);
+    this.emit('lost', run, frame);
     this.logger.warn({ series: tally.series, frame, reason, detail }, 'good path lost a frame');
     this.maybeSummarise(tally);
   }
