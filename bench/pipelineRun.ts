@@ -28,6 +28,11 @@ export interface RunResult {
   /** CPU time (user + system) the pipeline process itself used over the whole run, s (its
    * workers are other processes). */
   pipelineCpuS: number;
+  /** The pipeline's /status at the end of the second series. */
+  status: {
+    journal: { journaled: number; notJournaled: number; bytesWritten: number } | null;
+    receiver: { bytes: number } | null;
+  };
 }
 
 export interface RunOptions {
@@ -43,6 +48,8 @@ export interface RunOptions {
   zocaloUrl?: string;
   /** The good path's memory budget (default 1024 MB); beyond it, frames spill to disk. */
   memoryBudgetMb?: number;
+  /** The durable good path on (pipeline.good.journal_dir in the run's directory). */
+  journal?: boolean;
 }
 
 function child(args: string[]) {
@@ -109,6 +116,8 @@ export async function runTwice(options: RunOptions): Promise<RunResult> {
         `  shared_memory_slot_mb: ${sharedMemorySlotMb}`,
         `  fast:\n    workers: ${fast}\n    min_workers: ${fast}\n    max_workers: ${fast}`,
         `  good:\n    workers: ${good}\n    min_workers: ${good}\n    max_workers: ${good}\n    memory_budget_mb: ${memoryBudgetMb}\n    spill_dir: ${join(dir, 'spill')}`,
+        ...(options.journal ? [`    journal_dir: ${join(dir, 'journal')}`] : []),
+        `  state_dir: ${join(dir, 'state')}`,
         'outputs:',
         '  http_port: 0',
         '  spots_in_results: false',
@@ -128,6 +137,7 @@ export async function runTwice(options: RunOptions): Promise<RunResult> {
     await pipe.waitFor(/series 2[^\n]*: received/);
     clearInterval(sampler);
     const dashboardMessages = pages.close();
+    const status = (await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json()) as RunResult['status'];
     const pipelineCpuS = cpuSeconds(pipe.p.pid!);
     pipe.p.kill('SIGTERM');
     const result = await pipe.done;
@@ -155,6 +165,7 @@ export async function runTwice(options: RunOptions): Promise<RunResult> {
       peakRssMb: peak,
       dashboardMessages,
       pipelineCpuS,
+      status,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -257,6 +257,7 @@ export interface PipelineStatus {
     tornRecords: number;
     segments: number;
     bytes: number;
+    bytesWritten: number;
     /** Frames journaled and not yet done. */
     pending: number;
   } | null;

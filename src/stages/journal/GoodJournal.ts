@@ -49,6 +49,8 @@ export interface JournalCounters {
   tornRecords: number;
   segments: number;
   bytes: number;
+  /** Bytes written to segments since start. */
+  bytesWritten: number;
 }
 
 interface Segment {
@@ -94,6 +96,7 @@ export class GoodJournal {
     tornRecords: 0,
     segments: 0,
     bytes: 0,
+    bytesWritten: 0,
   };
 
   private readonly segmentBytes: number;
@@ -219,6 +222,7 @@ export class GoodJournal {
       const current = await this.currentSegment(bytes);
       await current.file.writev(record);
       current.segment.bytes += bytes;
+      this.counters.bytesWritten += bytes;
       current.segment.pending++;
       this.where.set(key(header.run, header.frame), current.segment);
       this.counters.journaled++;
