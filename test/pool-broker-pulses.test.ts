@@ -122,7 +122,7 @@ describe("the broker's pulses", () => {
     expect(broker.pulses).toBe(6);
   });
 
-  it("take a pulse of a membership that ended for a late one: it revives nothing, and is not a forgery", async () => {
+  it('take a pulse of a membership that ended for a late one: it revives nothing, and is not a forgery', async () => {
     const keysA = curveKeyPair();
     const { broker, removed, serverKey } = await startBroker([keysA]);
     const main = dealer(broker.endpoint, serverKey, keysA);

@@ -34,7 +34,8 @@ export class PulseSender {
       return null;
     }
     try {
-      const thread = new Worker(SCRIPT, { workerData: data, stdout: false, stderr: false });
+      // No inherited Node flags: the thread needs none, and some (--input-type) make it fail.
+      const thread = new Worker(SCRIPT, { workerData: data, execArgv: [] });
       thread.on('error', (err) =>
         logger.warn({ err: err.message }, 'pulse thread failed: heartbeats from the main loop only'),
       );
