@@ -12,17 +12,20 @@ import { assertBuilt } from './helpers/cli.js';
 import { validResultBody } from './helpers/frameResults.js';
 import { testSetup } from './helpers/setups.js';
 import { taskHeader } from './helpers/tasks.js';
+import { curveKeyPair } from 'zeromq';
+import type { KeyPair } from '../src/stages/pool/auth/keyFiles.js';
 
 const HEARTBEAT_MS = 250;
 const BUILD_MS = 2000;
 
 /** A real PoolWorker in a child process whose analyser takes BUILD_MS to build (busy, as a
- * large detector's tables do) and reports a fixed result per frame. */
+ * large detector's tables do) and reports a fixed result per frame. Without its pulse thread
+ * (which would keep it alive anyway): the announcement alone must do it. */
 function slowBuildingWorker(connect: string): ChildProcess {
   const dist = new URL('../dist/src/stages/worker/PoolWorker.js', import.meta.url).pathname;
   const script = `import { PoolWorker } from ${JSON.stringify(dist)};
     import { pino } from 'pino';
-    const worker = new PoolWorker({ connect: ${JSON.stringify(connect)}, path: 'good', credit: 1, logger: pino({ level: 'silent' }),
+    const worker = new PoolWorker({ connect: ${JSON.stringify(connect)}, path: 'good', credit: 1, pulses: false, logger: pino({ level: 'silent' }),
       makeAnalyser: () => { const end = Date.now() + ${BUILD_MS}; while (Date.now() < end); return { analyse: () => (${JSON.stringify(validResultBody())}) }; } });
     process.on('SIGTERM', () => worker.stop());
     await worker.run();
@@ -34,11 +37,11 @@ function slowBuildingWorker(connect: string): ChildProcess {
 }
 
 /** A real PoolWorker in a child process that ends by itself (no process.exit) once stopped. */
-function plainWorker(connect: string): ChildProcess {
+function plainWorker(connect: string, curve?: { serverKey: string; keyPair: KeyPair }): ChildProcess {
   const dist = new URL('../dist/src/stages/worker/PoolWorker.js', import.meta.url).pathname;
   const script = `import { PoolWorker } from ${JSON.stringify(dist)};
     import { pino } from 'pino';
-    const worker = new PoolWorker({ connect: ${JSON.stringify(connect)}, path: 'good', credit: 1, logger: pino({ level: 'warn' }),
+    const worker = new PoolWorker({ connect: ${JSON.stringify(connect)}, curve: ${JSON.stringify(curve)}, path: 'good', credit: 1, logger: pino({ level: 'warn' }),
       makeAnalyser: () => ({ analyse: () => (${JSON.stringify(validResultBody())}) }) });
     process.on('SIGTERM', () => worker.stop());
     await worker.run();`;
@@ -48,8 +51,9 @@ function plainWorker(connect: string): ChildProcess {
   });
 }
 
-function quietBroker() {
+function quietBroker(auth: { keyPair: KeyPair; authorized: Set<string> } | null = null) {
   const broker = new WorkerBroker({
+    auth,
     endpoint: 'tcp://127.0.0.1:0',
     heartbeatMs: HEARTBEAT_MS,
     taskTimeoutMs: 60_000,
@@ -114,6 +118,7 @@ describe('worker liveness during a table build', () => {
     broker.send(joined, { t: 'task', task: taskHeader(1, 8, 8, { frame: 0 }) }, new Uint8Array(128));
     await until(() => answered.includes(1), BUILD_MS + 5000);
     expect(broker.workersLost).toBe(0);
+    expect(broker.pulses).toBe(0);
     expect(removed).toEqual([]);
     await broker.close();
   }, 20_000);
@@ -145,6 +150,19 @@ describe("the worker's pulse thread", () => {
     child.kill('SIGTERM');
     await until(() => exit !== null);
     expect(exit).toEqual({ code: 0, signal: null });
+    expect(broker.badMessages).toBe(0);
+    await broker.close();
+  }, 30_000);
+
+  it("authenticates its own connection with the worker's CURVE keys", async () => {
+    const server = curveKeyPair();
+    const worker = curveKeyPair();
+    const { broker } = quietBroker({ keyPair: server, authorized: new Set([worker.publicKey]) });
+    await broker.bind();
+    const child = plainWorker(broker.endpoint, { serverKey: server.publicKey, keyPair: worker });
+    children.push(child);
+    await until(() => broker.pulses >= 3 && broker.membersOf('good').length === 1);
+    expect(broker.refusedConnections).toBe(0);
     expect(broker.badMessages).toBe(0);
     await broker.close();
   }, 30_000);
