@@ -6,8 +6,9 @@
 // with the result (which also returns the credit). Heartbeats go both ways; if the broker
 // falls silent the worker reconnects with exponential back-off, as in the ZeroMQ guide's
 // Paranoid Pirate pattern. Analysis blocks this thread for as long as a native call takes, so
-// the worker's liveness also goes out from a thread of its own (PulseSender). Runs the same whether started locally or on another machine;
-// on the pipeline's own machine, frames arrive in shared memory (SharedFrameSlots).
+// the worker's liveness also goes out from a thread of its own (PulseSender). Runs the same
+// whether started locally or on another machine; on the pipeline's own machine, frames arrive
+// in shared memory (SharedFrameSlots).
 import type { KeyPair } from '../pool/auth/keyFiles.js';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -380,7 +381,8 @@ export class PoolWorker {
   /**
    * Tells the broker a table build is coming and waits until that message has left: the build
    * blocks this thread (no heartbeats) for up to seconds, and the broker must not take the
-   * silence for death.
+   * silence for death. The pulse thread says the same when it runs; this covers a worker
+   * without one (its script not built, or the thread failed), and holds off the task timeout.
    */
   private async announceBuild(run: number): Promise<void> {
     this.send({ t: 'building', run, ms: BUILD_GRACE_MS });
