@@ -13,6 +13,7 @@ const INTEGRATION = [
   'test/worker-auth.test.ts',
   'test/native-asan.test.ts',
   'test/pool-worker-liveness.test.ts',
+  'test/pool-broker-pulses.test.ts',
   'test/pool-shared-slots.test.ts',
   'test/pool-spill-private.test.ts',
   'test/limits-worker-restarts.test.ts',

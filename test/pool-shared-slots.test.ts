@@ -383,4 +383,55 @@ describe("the pipeline's broker lending slots to a local worker", () => {
     expect(maps()).toBe(0);
     await broker.close();
   });
+
+  it("counts and logs, with the worker's reason, a local worker that could not make its slots, and sends it frames over the socket", async () => {
+    const lines: string[] = [];
+    const broker = new WorkerBroker({
+      endpoint: 'tcp://127.0.0.1:0',
+      heartbeatMs: 1000,
+      taskTimeoutMs: 60_000,
+      maxSlotBytes: 1 << 20,
+      logger: pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }),
+      workerConfig: {},
+    });
+    let joined = '';
+    const answered: number[] = [];
+    broker.registerPath('good', {
+      addWorker: (id) => (joined = id),
+      seriesReady: () => undefined,
+      grant: () => undefined,
+      removeWorker: () => undefined,
+      oldestSentAt: () => null,
+      onWorkerMessage: (_id, msg) => (answered.push(msg.id), true),
+    });
+    await broker.bind();
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 250 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(cond()).toBe(true);
+    };
+    // Slots larger than any region may be cannot be made (as on a full /dev/shm, tested with a
+    // real one in pipeline-shm-full.test.ts): the worker joins without them and says why.
+    const worker = new PoolWorker({
+      connect: broker.localEndpoint!,
+      path: 'good',
+      credit: 1,
+      slotBytes: MAX_SLOT_BYTES + 1,
+      logger: pino({ level: 'silent' }),
+      makeAnalyser: () => ({ analyse: () => validResultBody() as never }),
+    });
+    const running = worker.run();
+    await until(() => joined !== '');
+    expect(broker.workersWithoutSharedMemory).toBe(1);
+    const said = lines.filter((l) => l.includes('worker has no shared memory for frames'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain(`slot size ${MAX_SLOT_BYTES + 1} is not in`);
+    broker.send(joined, { t: 'series', setup: testSetup(8, 8) });
+    broker.send(joined, { t: 'task', task: taskHeader(1, 8, 8) }, new Uint8Array(128));
+    await until(() => answered.includes(1));
+    expect(broker.tasksInline).toBe(1);
+    expect(broker.tasksShared).toBe(0);
+    worker.stop();
+    await running;
+    await broker.close();
+  });
 });

@@ -126,5 +126,17 @@ describe('worker messages', () => {
     expect(hello).toEqual({ t: 'hello', path: 'fast', pid: 42, host: 'h'.repeat(500), credit: 2 });
     const failed = decodeWorkerMessage(encode({ t: 'failed', id: 3, code: 'decode-failed', detail: 7, run: 'x' }));
     expect(failed).toEqual({ t: 'failed', id: 3, code: 'decode-failed', detail: '' });
+    const noShm = decodeWorkerMessage(
+      encode({ t: 'hello', path: 'good', pid: 42, host: 'h', credit: 4, noShm: 'x'.repeat(4000) }),
+    );
+    expect(noShm).toEqual({ t: 'hello', path: 'good', pid: 42, host: 'h', credit: 4, noShm: 'x'.repeat(500) });
+  });
+
+  it('takes a pulse with a well-formed token only, and nothing else from it', () => {
+    const token = '0123456789abcdef'.repeat(2);
+    expect(decodeWorkerMessage(encode({ t: 'pulse', token, worker: 'someone' }))).toEqual({ t: 'pulse', token });
+    for (const wrong of [undefined, 7, '', token.toUpperCase(), `${token}0`, token.slice(1), DEEP]) {
+      expect(() => decodeWorkerMessage(pack({ t: 'pulse', token: wrong }))).toThrow(WorkerMessageError);
+    }
   });
 });

@@ -75,7 +75,11 @@ static void unmap_finalize(napi_env env, void *data, void *hint) {
 static int reserve(napi_env env, int fd, size_t bytes, const char *name) {
   int err = posix_fallocate(fd, 0, (off_t)bytes);
   if (err == 0) return 0;
-  sp_throw(env, "ERR_SHM", "cannot reserve %zu bytes of shared memory for %s: %s", bytes, name, strerror(err));
+  /* Said plainly: ENOSPC here is the tmpfs behind shm_open (normally /dev/shm) with too little
+   * room left for this region, which is what an operator needs to know and fix. */
+  const char *why = err == ENOSPC ? "/dev/shm is full (" : "";
+  sp_throw(env, "ERR_SHM", "cannot reserve %zu bytes of shared memory for %s: %s%s%s", bytes, name, why, strerror(err),
+           err == ENOSPC ? ")" : "");
   return -1;
 }
 

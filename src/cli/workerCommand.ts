@@ -8,6 +8,7 @@ import { connectEndpoint, integerIn } from '../../tools/replay/cliOptions.js';
 import { PoolWorker } from '../stages/worker/PoolWorker.js';
 import { createFrameAnalyser } from '../stages/worker/FrameAnalyser.js';
 import { createLogger } from '../util/logger.js';
+import { pulsesWanted, withTestBusyFrames } from '../stages/worker/testHooks.js';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -61,7 +62,8 @@ export function registerWorkerCommand(program: Command): void {
           credit: opts.credit ?? (opts.path === 'fast' ? 1 : 4),
           slotBytes: Math.round(opts.shmSlotMb * 1024 * 1024),
           logger,
-          makeAnalyser: createFrameAnalyser,
+          makeAnalyser: withTestBusyFrames(createFrameAnalyser, logger),
+          pulses: pulsesWanted(),
         });
         const stop = () => worker.stop();
         process.once('SIGINT', stop);

@@ -23,6 +23,13 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliSpawnOptions {
+  /** Added to (or, with undefined, removed from) this process's environment. */
+  env?: NodeJS.ProcessEnv;
+  /** A command the CLI runs under, given Node and its arguments last (e.g. unshare ... sh -c). */
+  prefix?: string[];
+}
+
 export class CliProcess {
   readonly child: ChildProcess;
   stdout = '';
@@ -30,8 +37,13 @@ export class CliProcess {
   readonly done: Promise<CliResult>;
   private waiters: Array<() => void> = [];
 
-  constructor(args: string[], timeoutMs: number) {
-    this.child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(args: string[], timeoutMs: number, options: CliSpawnOptions = {}) {
+    const [command, ...prefixArgs] = [...(options.prefix ?? []), process.execPath];
+    this.child = spawn(command!, [...prefixArgs, BIN, ...args], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       this.stdout += chunk;
       this.wake();
@@ -76,9 +88,9 @@ export class CliProcess {
 }
 
 /** Starts the CLI; the child is killed if it outlives `timeoutMs`. */
-export function startCli(args: string[], timeoutMs = 60_000): CliProcess {
+export function startCli(args: string[], timeoutMs = 60_000, options: CliSpawnOptions = {}): CliProcess {
   assertBuilt();
-  return new CliProcess(args, timeoutMs);
+  return new CliProcess(args, timeoutMs, options);
 }
 
 /** Runs the CLI to completion. */

@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCli, type CliProcess } from './cli.js';
+import { startCli, type CliProcess, type CliSpawnOptions } from './cli.js';
 
 /** A pipeline configuration for tests: OS-chosen ports, fast heartbeats, `pools` (YAML lines
  * under `pipeline:`, indented two spaces) for the worker pools. */
@@ -53,6 +53,8 @@ export async function startPipelineRun(opts: {
   once?: boolean;
   /** Builds the configuration from the run's directory (overrides `yaml`). */
   configFor?: (dir: string) => string;
+  /** How the pipeline process (and so its local workers) is started: environment, wrapper. */
+  spawn?: CliSpawnOptions;
 }): Promise<PipelineRun> {
   const dir = mkdtempSync(join(tmpdir(), 'sp-pipeline-'));
   const simulator = startCli(
@@ -74,6 +76,7 @@ export async function startPipelineRun(opts: {
       ...(opts.extraArgs ?? []),
     ],
     opts.timeoutMs,
+    opts.spawn,
   );
   const m = await pipeline.waitForStderr(/workers join at (tcp:\/\/\S+)\n[^\n]*status at (http:\/\/\S+)/);
   return { dir, simulator, pipeline, workerEndpoint: m[1]!.replace(/,$/, ''), statusUrl: m[2]! };
@@ -95,7 +98,9 @@ export function readTruth(dir: string): TruthRecord[] {
 
 export interface PipelineStatus {
   workers: { path: string; pid: number; host: string }[];
-  good: { redelivered: number };
+  good: { redelivered: number; duplicates: number };
+  badWorkerMessages: number;
+  workersTimedOut: number;
   tasksSent: { sharedMemory: number; socket: number };
 }
 

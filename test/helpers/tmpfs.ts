@@ -14,3 +14,16 @@ export function mountTmpfs(dir: string, options: string): string | null {
 export const unmount = (dir: string): void => {
   spawnSync('umount', ['-l', dir]);
 };
+
+/**
+ * How to start a process in a private mount namespace whose /dev/shm is a tmpfs of `mb` MB (a
+ * command prefix: the program and its arguments go last), or why that cannot be done here.
+ */
+export function privateShm(mb: number): { prefix: string[] } | { refused: string } {
+  if (!isRoot) return { refused: 'not root' };
+  const mount = `mount -t tmpfs -o size=${mb}m,mode=1777 tmpfs /dev/shm`;
+  const probe = spawnSync('unshare', ['-m', 'sh', '-c', mount], { encoding: 'utf8' });
+  if (probe.error) return { refused: `unshare cannot run: ${probe.error.message}` };
+  if (probe.status !== 0) return { refused: `unshare -m or mount refused: ${probe.stderr.trim()}` };
+  return { prefix: ['unshare', '-m', 'sh', '-c', `${mount} && exec "$0" "$@"`] };
+}

@@ -68,7 +68,12 @@ export class SharedFrameSlots {
       slots,
       slotBytes,
     });
-    return new SharedFrameSlots(layout, shm().shmCreate(layout.name, slots * slotBytes));
+    try {
+      return new SharedFrameSlots(layout, shm().shmCreate(layout.name, slots * slotBytes));
+    } catch (err) {
+      // The native message names the region and why (e.g. /dev/shm full); this, what it was for.
+      throw new Error(`${slots} frame slots of ${slotBytes} bytes: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   /**

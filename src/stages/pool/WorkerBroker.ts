@@ -2,7 +2,9 @@
 // connect their DEALERs to. It keeps track of who is alive (heartbeats both ways; a worker
 // silent for three intervals is declared dead) and hands each worker's messages to the
 // dispatcher of the path it joined (fast or good). A worker on this machine that offers
-// shared-memory frame slots gets its tasks' bytes there instead of over the socket.
+// shared-memory frame slots gets its tasks' bytes there instead of over the socket. A worker's
+// pulses (sent by a thread of its own, so a long analysis call cannot hold them back) count as
+// hearing from it; see PulseTokens for why a pulse can only keep its own member alive.
 import { hostname } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +25,7 @@ import { seedLibcRandom } from '../../native/libcRandom.js';
 import { makePrivateTempDirectory } from '../../util/privateDirectory.js';
 import type { KeyPair } from './auth/keyFiles.js';
 import { ZAP_DOMAIN, ZapHandler } from './auth/ZapHandler.js';
+import { PulseTokens } from './PulseTokens.js';
 
 export interface PoolMember {
   id: string;
@@ -86,6 +89,7 @@ export class WorkerBroker {
   private readonly dispatchers = new Map<PoolPath, PathDispatcher>();
   /** Shared-memory frame slots of the members that offered them and could be mapped. */
   private readonly slots = new Map<string, SharedFrameSlots>();
+  private readonly pulseTokens = new PulseTokens();
   private timer: NodeJS.Timeout | undefined;
   private boundEndpoint = '';
   private ipcEndpoint: string | null = null;
@@ -102,6 +106,12 @@ export class WorkerBroker {
   /** Tasks whose bytes went through shared memory, and over the socket. */
   tasksShared = 0;
   tasksInline = 0;
+  /** Pulses that kept a member alive, and pulses of memberships that had ended (ignored). */
+  pulses = 0;
+  stalePulses = 0;
+  /** Workers that joined without the shared memory they wanted to offer (e.g. /dev/shm full):
+   * their frames go over the socket. */
+  workersWithoutSharedMemory = 0;
 
   constructor(private readonly options: WorkerBrokerOptions) {
     // Before the socket exists: libzmq numbers anonymous peers from rand(), which it never
@@ -236,6 +246,8 @@ export class WorkerBroker {
   private dispatch(id: string, rid: Buffer, msg: WorkerMessage): void {
     const member = this.members.get(id);
     if (msg.t === 'hello') return this.join(id, rid, msg);
+    // Before the membership check: a pulse connection is never a member, and is never reset.
+    if (msg.t === 'pulse') return this.pulse(id, msg.token);
     if (!member) {
       // A worker we declared dead (or never met) is still talking: make it start over.
       this.sender.send([rid, encodePoolMessage({ t: 'reset' })]);
@@ -272,6 +284,24 @@ export class WorkerBroker {
         this.leave(id, 'said goodbye');
         return;
     }
+  }
+
+  /** A pulse: hearing from the member its token names. One that names nobody is a bad message
+   * (forged, or meant for another pipeline); it keeps no one alive. */
+  private pulse(connection: string, token: string): void {
+    const verdict = this.pulseTokens.check(token);
+    if (verdict === 'retired') {
+      this.stalePulses++;
+      return;
+    }
+    const member = verdict === 'unknown' ? undefined : this.members.get(verdict.member);
+    if (!member) {
+      this.badMessages++;
+      this.warnThinned('bad-pulse', { connection }, 'pulse with a token no member was given: dropped');
+      return;
+    }
+    this.pulses++;
+    member.lastSeen = Date.now();
   }
 
   /**
@@ -317,9 +347,28 @@ export class WorkerBroker {
     this.routingIds.set(id, rid);
     const credit = Math.min(MAX_CREDIT, msg.credit);
     const shm = msg.shm !== undefined && this.attachSlots(id, msg, credit);
-    this.send(id, { t: 'welcome', heartbeatMs: this.options.heartbeatMs, config: this.options.workerConfig, shm });
+    if (msg.noShm !== undefined) this.noSharedMemory(id, msg);
+    const pulse = this.pulseTokens.issue(id);
+    this.send(id, {
+      t: 'welcome',
+      heartbeatMs: this.options.heartbeatMs,
+      config: this.options.workerConfig,
+      shm,
+      pulse,
+    });
     dispatcher.addWorker(id, credit);
     this.options.logger.info({ worker: id, path: msg.path, pid: msg.pid, host: msg.host }, 'worker joined');
+  }
+
+  /** A worker could not make the shared memory it wanted to offer: counted, and said in the
+   * pipeline's log too (the worker's own log may be on another machine, or not kept). */
+  private noSharedMemory(id: string, msg: Extract<WorkerMessage, { t: 'hello' }>): void {
+    this.workersWithoutSharedMemory++;
+    this.warnThinned(
+      'no-shm',
+      { worker: id, pid: msg.pid, host: msg.host, reason: msg.noShm },
+      'worker has no shared memory for frames: they go over the socket',
+    );
   }
 
   /** Maps a worker's frame slots; false (bytes go over the socket) when they cannot be reached. */
@@ -362,6 +411,7 @@ export class WorkerBroker {
       for (const pid of this.leftLocal.keys()) if (this.leftLocal.size > 256) this.leftLocal.delete(pid);
     }
     this.members.delete(id);
+    this.pulseTokens.retire(id);
     this.slots.get(id)?.close();
     this.slots.delete(id);
     this.dispatchers.get(member.path)!.removeWorker(id, reason);

@@ -16,9 +16,16 @@ import { checkResult, ResultError, type CheckedResult } from './resultCheck.js';
 
 /** Worker -> broker. */
 export type WorkerMessage =
-  /** `shm`: the worker's shared-memory frame slots, for a pipeline on the same machine. */
-  | { t: 'hello'; path: PoolPath; pid: number; host: string; credit: number; shm?: SlotLayout }
+  /** `shm`: the worker's shared-memory frame slots, for a pipeline on the same machine;
+   * `noShm`: why a worker that wanted to offer slots could not (e.g. /dev/shm full). */
+  | { t: 'hello'; path: PoolPath; pid: number; host: string; credit: number; shm?: SlotLayout; noShm?: string }
   | { t: 'heartbeat' }
+  /**
+   * "The member whose welcome gave this token is alive": sent every heartbeat by the worker's
+   * pulse thread over a connection of its own (see PulseSender), so a long analysis call on the
+   * worker's main thread does not silence it. Never a member's message: the token names one.
+   */
+  | { t: 'pulse'; token: string }
   /** About to build a series' tables (no heartbeats meanwhile): allow it `ms` of silence. */
   | { t: 'building'; run: number; ms: number }
   /** The worker has built its tables for a run (or failed to, with a reason). */
@@ -61,8 +68,9 @@ export type SeriesSetup = Pick<SeriesStart, (typeof SETUP_FIELDS)[number]> & {
 
 /** Broker -> worker. */
 export type BrokerMessage =
-  /** `shm`: whether the pipeline mapped the worker's frame slots (if not, bytes come inline). */
-  | { t: 'welcome'; heartbeatMs: number; config: unknown; shm?: boolean }
+  /** `shm`: whether the pipeline mapped the worker's frame slots (if not, bytes come inline);
+   * `pulse`: the token this membership's pulses must carry (random, known to this worker only). */
+  | { t: 'welcome'; heartbeatMs: number; config: unknown; shm?: boolean; pulse?: string }
   | { t: 'series'; setup: SeriesSetup }
   /** The frame's bytes are the data part, or `length` bytes of slot `slot` of the worker's
    * shared-memory region named `region` (a task naming an earlier region is stale). */
@@ -95,7 +103,10 @@ const workerDecoder = new Decoder({
   maxExtLength: 0,
 });
 
-/** Longest `host`, `detail` or `error` kept from a worker (the rest is cut). */
+/** A pulse token as the broker makes them (see PulseTokens.ts). */
+const PULSE_TOKEN = /^[0-9a-f]{32}$/;
+
+/** Longest `host`, `detail`, `error` or `noShm` kept from a worker (the rest is cut). */
 const MAX_TEXT = 500;
 
 /** A worker message that cannot be understood; its text names what is wrong (for the log). */
@@ -140,7 +151,15 @@ export function decodeWorkerMessage(part: Uint8Array): WorkerMessage {
         credit: int('credit', 1, 1024),
       };
       if (msg['shm'] !== undefined) hello.shm = checkLayout(msg['shm']);
+      const noShm = text('noShm');
+      if (noShm !== undefined) hello.noShm = noShm;
       return hello;
+    }
+    case 'pulse': {
+      const token = msg['token'];
+      if (typeof token !== 'string' || !PULSE_TOKEN.test(token))
+        throw new WorkerMessageError('pulse carries no well-formed token');
+      return { t, token };
     }
     case 'heartbeat':
     case 'bye':

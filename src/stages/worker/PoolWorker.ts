@@ -5,8 +5,10 @@
 // with the credit it can take, then decodes and analyses each task it is sent and answers
 // with the result (which also returns the credit). Heartbeats go both ways; if the broker
 // falls silent the worker reconnects with exponential back-off, as in the ZeroMQ guide's
-// Paranoid Pirate pattern. Runs the same whether started locally or on another machine;
-// on the pipeline's own machine, frames arrive in shared memory (SharedFrameSlots).
+// Paranoid Pirate pattern. Analysis blocks this thread for as long as a native call takes, so
+// the worker's liveness also goes out from a thread of its own (PulseSender). Runs the same
+// whether started locally or on another machine; on the pipeline's own machine, frames arrive
+// in shared memory (SharedFrameSlots).
 import type { KeyPair } from '../pool/auth/keyFiles.js';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -26,6 +28,7 @@ import type { PixelDtype } from '../../receiver/events.js';
 import type { Analyser, AnalyserFactory, WorkerSettings } from './Analyser.js';
 import { AnalyserCache } from './AnalyserCache.js';
 import { SharedFrameSlots } from '../pool/SharedFrameSlots.js';
+import { PulseSender } from './PulseSender.js';
 
 export interface PoolWorkerOptions {
   connect: string;
@@ -38,6 +41,9 @@ export interface PoolWorkerOptions {
   slotBytes?: number;
   logger: Logger;
   makeAnalyser: AnalyserFactory;
+  /** Send pulses from a thread of their own (default true); false: heartbeats from the main
+   * loop only, which a long analysis call holds back (tests prove the difference with it). */
+  pulses?: boolean;
 }
 
 const LIVENESS = 3;
@@ -94,6 +100,11 @@ export class PoolWorker {
   private readonly cache: AnalyserCache;
   /** Shared-memory frame slots of the current connection (null: frames come over the socket). */
   private slots: SharedFrameSlots | null = null;
+  /** Why the slots wanted could not be made (said in the hello), or undefined. */
+  private noShm: string | undefined;
+  private pulse: PulseSender | null = null;
+  /** When tick() last ran: a late tick means this thread was blocked. */
+  private lastTickAt = 0;
   processed = 0;
   failed = 0;
   /** Tasks dropped as stale: sent before the pipeline last reset us, or naming slots since replaced (it redelivered them). */
@@ -105,6 +116,16 @@ export class PoolWorker {
 
   /** Runs until the broker says stop or stop() is called. */
   async run(): Promise<void> {
+    if (this.options.pulses !== false && !this.stopped)
+      this.pulse = PulseSender.start({ connect: this.options.connect, curve: this.options.curve }, this.options.logger);
+    try {
+      await this.reconnecting();
+    } finally {
+      this.pulse?.stop();
+    }
+  }
+
+  private async reconnecting(): Promise<void> {
     let backoff = 1000;
     while (!this.stopped) {
       const heardSomething = await this.session();
@@ -123,6 +144,7 @@ export class PoolWorker {
 
   stop(): void {
     this.stopped = true;
+    this.pulse?.stop();
     this.send({ t: 'bye' });
     this.closeSocket();
     this.wakeFromBackoff();
@@ -158,6 +180,7 @@ export class PoolWorker {
     this.lastHeard = Date.now();
     let heard = false;
     this.hello();
+    this.lastTickAt = Date.now();
     this.timer = setInterval(() => this.tick(), this.heartbeatMs);
     try {
       for await (const [header, data] of socket) {
@@ -173,6 +196,7 @@ export class PoolWorker {
       if (!socket.closed) this.options.logger.error({ err }, 'worker receive failed');
     } finally {
       clearInterval(this.timer);
+      this.pulse?.beat(null, this.heartbeatMs);
       this.closeSocket();
       this.slots?.close();
       this.slots = null;
@@ -182,15 +206,15 @@ export class PoolWorker {
 
   /** A fresh shared-memory region, one slot per frame of credit. */
   private offerSlots(): SharedFrameSlots | null {
+    this.noShm = undefined;
     const slotBytes = this.options.slotBytes ?? 0;
     if (slotBytes <= 0) return null;
     try {
       return SharedFrameSlots.create(this.options.credit, slotBytes);
     } catch (err) {
-      this.options.logger.warn(
-        { err: (err as Error).message },
-        'no shared memory for frames: they come over the socket',
-      );
+      // Said in the hello too: the pipeline counts it, and its log is the one people read.
+      this.noShm = (err as Error).message;
+      this.options.logger.warn({ err: this.noShm }, 'no shared memory for frames: they come over the socket');
       return null;
     }
   }
@@ -198,6 +222,8 @@ export class PoolWorker {
   private hello(): void {
     this.saidHello = true;
     this.helloAt = Date.now();
+    // The membership the pulses named is over (or about to be): none until the welcome.
+    this.pulse?.beat(null, this.heartbeatMs);
     // Fresh slots with every hello: the pipeline maps them anew, and tasks still queued from
     // before (dropped unread) cannot name memory the pipeline is writing again.
     this.slots?.close();
@@ -209,11 +235,17 @@ export class PoolWorker {
       host: hostname(),
       credit: this.options.credit,
       shm: this.slots?.layout,
+      noShm: this.noShm,
     });
   }
 
   private tick(): void {
-    if (Date.now() - this.lastHeard > LIVENESS * this.heartbeatMs) {
+    const now = Date.now();
+    const late = now - this.lastTickAt > 2 * this.heartbeatMs;
+    this.lastTickAt = now;
+    // A late tick means this thread was blocked (a long analysis call): the broker's heartbeats
+    // are waiting unread in the socket, so its silence is judged once the receive loop has read.
+    if (!late && now - this.lastHeard > LIVENESS * this.heartbeatMs) {
       this.closeSocket(); // ends the receive loop; run() reconnects
       return;
     }
@@ -235,6 +267,7 @@ export class PoolWorker {
         }
         this.settings = msg.config as WorkerSettings;
         this.saidHello = false;
+        if (msg.pulse !== undefined) this.pulse?.beat(msg.pulse, this.heartbeatMs);
         // The pipeline has mapped the slots (and removed their name) or could not use them.
         if (!msg.shm) {
           this.slots?.close();
@@ -348,7 +381,8 @@ export class PoolWorker {
   /**
    * Tells the broker a table build is coming and waits until that message has left: the build
    * blocks this thread (no heartbeats) for up to seconds, and the broker must not take the
-   * silence for death.
+   * silence for death. The pulse thread says the same when it runs; this covers a worker
+   * without one (its script not built, or the thread failed), and holds off the task timeout.
    */
   private async announceBuild(run: number): Promise<void> {
     this.send({ t: 'building', run, ms: BUILD_GRACE_MS });
