@@ -222,6 +222,11 @@ export interface PipelineStatus {
   badWorkerMessages: number;
   badWorkerResults: number;
   refusedWorkerConnections: number;
+  /** Workers that joined without the shared memory they wanted (/dev/shm full): their frames go
+   * over the socket. */
+  workersWithoutSharedMemory: number;
+  /** Liveness pulses from the workers' pulse threads, and those of memberships already ended. */
+  pulses: { kept: number; stale: number };
   workersTimedOut: number;
   tasksSent: { sharedMemory: number; socket: number };
   receiver: ReturnType<ReceiverStats['snapshot']> | null;

@@ -469,6 +469,8 @@ export class Pipeline {
       badWorkerResults: this.broker.badResults,
       refusedWorkerConnections: this.broker.refusedConnections,
       workersTimedOut: this.broker.workersTimedOut,
+      workersWithoutSharedMemory: this.broker.workersWithoutSharedMemory,
+      pulses: { kept: this.broker.pulses, stale: this.broker.stalePulses },
       tasksSent: { sharedMemory: this.broker.tasksShared, socket: this.broker.tasksInline },
       receiver: this.receiver?.stats.snapshot() ?? null,
       good: {
