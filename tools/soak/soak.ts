@@ -55,6 +55,7 @@ function config(dir: string): string {
       '  worker_port: 0',
       '  fast:\n    workers: 1\n    max_workers: 1',
       `  good:\n    workers: 1\n    min_workers: 1\n    max_workers: 1\n    spill_dir: ${join(dir, 'spill')}`,
+      `  state_dir: ${join(dir, 'state')}`,
       'outputs:',
       '  http_port: 0',
       '  spots_in_results: false',
