@@ -7,7 +7,7 @@
 // cent from run to run whatever the pages do, so the pipeline process's own CPU time per frame
 // is reported too: it is what the pages can cost, and it scatters far less.
 import type { BenchReport } from './report.js';
-import { FRAMES, runTwice, type RunResult } from './pipelineRun.js';
+import { FRAMES, medianOf, runTwice, type RunResult } from './pipelineRun.js';
 
 const PAIRS = Number(process.env['DASHBOARD_BENCH_PAIRS'] ?? 3);
 
@@ -18,10 +18,7 @@ export default async function (report: BenchReport): Promise<void> {
     none.push(await runTwice({ fast: 1, good: 1, rate: 'max' }));
     three.push(await runTwice({ fast: 1, good: 1, rate: 'max', dashboardClients: 3 }));
   }
-  const median = (runs: RunResult[], f: (r: RunResult) => number) => {
-    const v = runs.map(f).sort((a, b) => a - b);
-    return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-  };
+  const median = medianOf;
   const input = (r: RunResult) => r.sentFps;
   const p99 = (r: RunResult) => r.steady.latency_ms.fast.p99 ?? Number.NaN;
   const each = (runs: RunResult[], f: (r: RunResult) => number) => runs.map((r) => f(r).toFixed(0)).join(', ');

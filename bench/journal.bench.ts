@@ -3,7 +3,7 @@
 // path gets it, marked done after its result) next to the same run without. Runs alternate
 // (off, on, off, on...) so drift on the machine falls on both sides; each figure is the median.
 import type { BenchReport } from './report.js';
-import { FRAMES, runTwice, type RunResult } from './pipelineRun.js';
+import { FRAMES, medianOf, runTwice, type RunResult } from './pipelineRun.js';
 
 const PAIRS = Number(process.env['JOURNAL_BENCH_PAIRS'] ?? 3);
 
@@ -14,10 +14,7 @@ export default async function (report: BenchReport): Promise<void> {
     off.push(await runTwice({ fast: 1, good: 1, rate: '100' }));
     on.push(await runTwice({ fast: 1, good: 1, rate: '100', journal: true }));
   }
-  const median = (runs: RunResult[], f: (r: RunResult) => number) => {
-    const v = runs.map(f).sort((a, b) => a - b);
-    return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-  };
+  const median = medianOf;
   const each = (runs: RunResult[], f: (r: RunResult) => number) => runs.map((r) => f(r).toFixed(1)).join(', ');
   const goodRate = (r: RunResult) => r.steady.rate_fps.good ?? Number.NaN;
   const p99 = (r: RunResult) => r.steady.latency_ms.fast.p99 ?? Number.NaN;

@@ -172,6 +172,12 @@ export async function runTwice(options: RunOptions): Promise<RunResult> {
   }
 }
 
+/** The median over runs of `f`: the figure of one side of an alternating comparison. */
+export function medianOf(runs: RunResult[], f: (r: RunResult) => number): number {
+  const v = runs.map(f).sort((a, b) => a - b);
+  return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+}
+
 /** User + system CPU time of a live process, s (/proc/PID/stat fields 14 and 15, in clock
  * ticks of 1/100 s on Linux). */
 function cpuSeconds(pid: number): number {

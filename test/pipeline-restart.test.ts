@@ -21,6 +21,16 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const POOLS = `  fast:\n    workers: 1\n    min_workers: 1\n    max_workers: 1\n  good:\n    workers: 1\n    min_workers: 1\n    max_workers: 1`;
 
+/** The test's pipeline configuration, with its state directory (and `outputs` lines). */
+function writeConfig(dir: string, stateDir: string, outputs = ''): void {
+  writeFileSync(
+    join(dir, 'pipeline.yaml'),
+    testConfig(POOLS)
+      .replace('pipeline:\n', `pipeline:\n  state_dir: ${stateDir}\n`)
+      .replace('outputs:\n', `outputs:\n${outputs}`),
+  );
+}
+
 function readRecords(path: string): ResultsRecord[] {
   if (!existsSync(path)) return [];
   const out: ResultsRecord[] = [];
@@ -79,12 +89,7 @@ describe('the pipeline killed with kill -9 mid-series', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sp-restart-'));
     const stateDir = join(dir, 'state');
     const hits = join(dir, 'hits');
-    writeFileSync(
-      join(dir, 'pipeline.yaml'),
-      testConfig(POOLS)
-        .replace('pipeline:\n', `pipeline:\n  state_dir: ${stateDir}\n`)
-        .replace('outputs:\n', `outputs:\n  hdf5:\n    directory: ${hits}\n    frames_per_file: 20\n`),
-    );
+    writeConfig(dir, stateDir, `  hdf5:\n    directory: ${hits}\n    frames_per_file: 20\n`);
     // A 4M series at 50 Hz: the detector goes on while the pipeline is down (its PUSH socket
     // waits for a reader), as a DCU does.
     const simulator = startCli(
@@ -149,10 +154,7 @@ describe('the pipeline killed with kill -9 mid-series', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sp-restart-journal-'));
     const stateDir = join(dir, 'state');
     const journalDir = join(dir, 'journal');
-    writeFileSync(
-      join(dir, 'pipeline.yaml'),
-      testConfig(POOLS).replace('pipeline:\n', `pipeline:\n  state_dir: ${stateDir}\n`),
-    );
+    writeConfig(dir, stateDir);
     const simulator = startCli(
       ['simulate', '--bind', 'tcp://127.0.0.1:*', '--frames', String(N), '--rate', '50', '--seed', '17'],
       180_000,
@@ -226,10 +228,7 @@ describe('the pipeline killed with kill -9 mid-series', () => {
   it('reports a damaged or foreign state file and ignores it, processing the next series as usual', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sp-restart-bad-'));
     const stateDir = join(dir, 'state');
-    writeFileSync(
-      join(dir, 'pipeline.yaml'),
-      testConfig(POOLS).replace('pipeline:\n', `pipeline:\n  state_dir: ${stateDir}\n`),
-    );
+    writeConfig(dir, stateDir);
     const { mkdirSync } = await import('node:fs');
     mkdirSync(stateDir, { mode: 0o700 });
     writeFileSync(join(stateDir, 'run-000001.json'), '{"format": "stream-pipeline-series-state", "vers');
@@ -269,10 +268,7 @@ describe('the pipeline killed with kill -9 mid-series', () => {
   it("keeps a second pipeline of the same state directory from taking up the first one's series", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sp-restart-lock-'));
     const stateDir = join(dir, 'state');
-    writeFileSync(
-      join(dir, 'pipeline.yaml'),
-      testConfig(POOLS).replace('pipeline:\n', `pipeline:\n  state_dir: ${stateDir}\n`),
-    );
+    writeConfig(dir, stateDir);
     const simulator = startCli(['simulate', '--bind', 'tcp://127.0.0.1:*', '--frames', '20', '--rate', '50'], 120_000);
     const endpoint = await simulator.listeningEndpoint();
     const first = startPipeline(dir, endpoint, true);

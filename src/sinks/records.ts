@@ -6,6 +6,7 @@ import type { RatesSnapshot } from '../stages/PoolScaler.js';
 import type { HttpCounters } from '../dashboard/httpLimits.js';
 import type { ZocaloCounters } from './zocalo/ZocaloSink.js';
 import type { GridScanFields } from '../stages/grid/gridScan.js';
+import type { JournalCounters } from '../stages/journal/GoodJournal.js';
 
 /** The two analysis paths: fast (lossy, live feedback) and good (every frame, exactly once). */
 export type PoolPath = 'fast' | 'good';
@@ -255,15 +256,5 @@ export interface PipelineStatus {
   /** Results to the broker: published, confirmed, waiting, dropped by reason; null when off. */
   zocalo: ZocaloCounters | null;
   /** The good path's journal (pipeline.good.journal_dir); null when it is off. */
-  journal: {
-    journaled: number;
-    notJournaled: number;
-    replayed: number;
-    tornRecords: number;
-    segments: number;
-    bytes: number;
-    bytesWritten: number;
-    /** Frames journaled and not yet done. */
-    pending: number;
-  } | null;
+  journal: (JournalCounters & { /** Frames journaled and not yet done. */ pending: number }) | null;
 }
