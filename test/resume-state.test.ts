@@ -104,6 +104,23 @@ describe('the state directory', () => {
     expect(existsSync(join(dir, 'next-run.json'))).toBe(true);
   });
 
+  it('holds no header a summary has made useless, and keeps no state past what the disk can take', async () => {
+    const dir = join(tempDir(), 'state');
+    const { logger, lines } = warnings();
+    const states = SeriesStates.open(dir, 'i03', logger)!;
+    const mask = Buffer.alloc(40 * 1024 * 1024);
+    // A burst of series starts with big masks and no frames: each is summarised at the next start.
+    expect(states.started({ ...state, run: 1 }, [mask])).toBe(true);
+    expect(states.started({ ...state, run: 2 }, [mask])).toBe(false);
+    states.summarised(1);
+    expect(states.started({ ...state, run: 3 }, [mask])).toBe(true);
+    expect(states.notKept).toBe(1);
+    expect(lines.join('\n')).toMatch(/series 9 keeps no state and cannot be taken up after a restart/);
+    await states.close();
+    // Run 1's header was dropped before its write began; run 3's was written.
+    expect(readdirSync(dir).filter((f) => f.endsWith('.header'))).toEqual(['run-000003.header']);
+  });
+
   it('ignores, with a warning, a record whose header file is missing or damaged', async () => {
     const dir = join(tempDir(), 'state');
     const states = SeriesStates.open(dir, 'i03', silent)!;

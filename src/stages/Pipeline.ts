@@ -561,8 +561,7 @@ export class Pipeline {
       ended: false,
       complete: false,
     };
-    this.states.started(state, header);
-    return state;
+    return this.states.started(state, header) ? state : null;
   }
 
   private onFrame(frame: Frame): void {

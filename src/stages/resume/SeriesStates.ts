@@ -5,8 +5,11 @@
 // files are removed once its summary is written. A file that is damaged, or another
 // program's or set-up's, is reported and ignored, never trusted.
 //
-// Writes are asynchronous, one chain per file, so a slow disk never holds up reception; a
-// pipeline killed before a run's files are written simply has nothing to take up for it.
+// Writes are asynchronous, one after another, so a slow disk never holds up reception; a
+// pipeline killed before a run's files are written simply has nothing to take up for it. A
+// header waiting for the disk is dropped as soon as its run is summarised (a burst of series
+// starts without frames, each with a 16 MB mask, must not pile masks up here), and beyond
+// MAX_PENDING_HEADER_BYTES a new series keeps no state at all (warned).
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -17,6 +20,8 @@ import { decodeHeaderFile, encodeHeaderFile } from './headerFile.js';
 import { releaseStateLock, takeStateLock } from './stateLock.js';
 
 const FORMAT = 'stream-pipeline-series-state';
+/** Header bytes waiting for the disk, at most. */
+const MAX_PENDING_HEADER_BYTES = 64 * 1024 * 1024;
 const VERSION = 1;
 
 export interface SeriesState {
@@ -52,8 +57,13 @@ const RUN_FILE = /^run-(\d{6,})\.(json|header)$/;
 const NEXT_RUN_FILE = 'next-run.json';
 
 export class SeriesStates {
-  /** Writes in progress per file name, each after the one before. */
-  private readonly writes = new Map<string, Promise<void>>();
+  /** The write chain: each file operation after the one before. */
+  private writes: Promise<void> = Promise.resolve();
+  /** Headers not yet written, by run (dropped when the run is summarised first). */
+  private readonly pendingHeaders = new Map<number, readonly Uint8Array[]>();
+  private pendingHeaderBytes = 0;
+  /** Series that kept no state because the disk was too far behind. */
+  notKept = 0;
   private released = false;
 
   private constructor(
@@ -112,20 +122,39 @@ export class SeriesStates {
     return 1;
   }
 
-  /** A series started as run `run`: keeps its header and record. */
-  started(state: Omit<SeriesState, 'format' | 'version' | 'name'>, header: readonly Uint8Array[]): void {
+  /** A series started as run `run`: keeps its header and record. False (warned) when the disk
+   * is too far behind to take them: the run cannot be taken up after a restart. */
+  started(state: Omit<SeriesState, 'format' | 'version' | 'name'>, header: readonly Uint8Array[]): boolean {
+    this.writeJson(NEXT_RUN_FILE, { nextRun: state.run + 1 });
+    const bytes = header.reduce((n, p) => n + p.byteLength, 0);
+    if (this.pendingHeaderBytes + bytes > MAX_PENDING_HEADER_BYTES) {
+      if (this.notKept++ === 0)
+        this.logger.warn(
+          { dir: this.dir, series: state.series, pendingBytes: this.pendingHeaderBytes },
+          `state directory ${this.dir} is ${this.pendingHeaderBytes} bytes behind: series ${state.series} keeps no state and cannot be taken up after a restart (counted; this is said once)`,
+        );
+      return false;
+    }
+    this.pendingHeaders.set(state.run, header);
+    this.pendingHeaderBytes += bytes;
     const full: SeriesState = { format: FORMAT, version: VERSION, name: this.name, ...state };
     this.chain(runFile(state.run, 'header'), async (path) => {
-      const file = await open(`${path}.tmp`, 'w', 0o600);
+      const parts = this.pendingHeaders.get(state.run);
+      if (!parts) return; // summarised before its turn came
       try {
-        await file.writev(encodeHeaderFile(header));
+        const file = await open(`${path}.tmp`, 'w', 0o600);
+        try {
+          await file.writev(encodeHeaderFile(parts));
+        } finally {
+          await file.close();
+        }
+        await rename(`${path}.tmp`, path);
       } finally {
-        await file.close();
+        this.dropHeader(state.run);
       }
-      await rename(`${path}.tmp`, path);
     });
     this.writeJson(runFile(state.run, 'json'), full);
-    this.writeJson(NEXT_RUN_FILE, { nextRun: state.run + 1 });
+    return true;
   }
 
   /** The run's end message was received (or it was cut short by the next series). */
@@ -141,12 +170,13 @@ export class SeriesStates {
 
   /** The run's summary is written: nothing of it needs taking up any more. */
   summarised(run: number): void {
+    this.dropHeader(run);
     for (const ext of ['json', 'header'] as const) this.chain(runFile(run, ext), (path) => rm(path, { force: true }));
   }
 
   /** Waits for the writes in progress, then gives up the lock. */
   async close(): Promise<void> {
-    while (this.writes.size > 0) await Promise.all([...this.writes.values()]);
+    await this.writes;
     if (!this.released) releaseStateLock(this.dir);
     this.released = true;
   }
@@ -158,18 +188,20 @@ export class SeriesStates {
     });
   }
 
+  private dropHeader(run: number): void {
+    const parts = this.pendingHeaders.get(run);
+    if (!parts) return;
+    this.pendingHeaders.delete(run);
+    this.pendingHeaderBytes -= parts.reduce((n, p) => n + p.byteLength, 0);
+  }
+
   private chain(file: string, write: (path: string) => Promise<void>): void {
     const path = join(this.dir, file);
-    const before = this.writes.get(file) ?? Promise.resolve();
-    const next = before
+    this.writes = this.writes
       .then(() => write(path))
       .catch((err: unknown) =>
         this.logger.warn({ path, err: (err as Error).message }, `state file ${path} could not be written`),
-      )
-      .finally(() => {
-        if (this.writes.get(file) === next) this.writes.delete(file);
-      });
-    this.writes.set(file, next);
+      );
   }
 
   private readState(file: string): SeriesState | null {
