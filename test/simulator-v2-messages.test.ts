@@ -9,6 +9,7 @@ import { TAG_COMPRESSED, TAG_MULTI_DIM_ROW_MAJOR, TAG_UINT16_LE, TAG_UINT32_LE }
 import { detectorModel } from '../src/simulator/DetectorModel.js';
 import { DetectorSimulator, type SimulatorOptions } from '../src/simulator/DetectorSimulator.js';
 import { frameTicks, makeSimulatedSeries, type SimulatedSeries } from '../src/simulator/SimulatedSeries.js';
+import { ReusableImageMessages } from '../src/simulator/ReusableImageMessages.js';
 import { Stream2Encoder } from '../src/simulator/Stream2Encoder.js';
 
 const cborX = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false });
@@ -62,6 +63,57 @@ describe('V2 image messages', () => {
         }
       }
     }
+  });
+});
+
+describe('ReusableImageMessages', () => {
+  const setup = makeSimulatedSeries({
+    model: detectorModel('eiger2-4m'),
+    dtype: 'uint32',
+    series: 2,
+    nimages: 100,
+    frameTime: 0.002,
+    imageAppendix: 'tail',
+  });
+  const encoder = new Stream2Encoder(setup);
+  // Larger than Buffer.poolSize, so that each message buffer has memory of its own to compare.
+  const blobs = [Buffer.alloc(10_000, 1), Buffer.alloc(20_000, 2)];
+
+  /** Sends frames from..to-1 cycling the blobs; the memory each message was written in. */
+  function send(messages: ReusableImageMessages, from: number, to: number): Array<ArrayBufferLike | null> {
+    const memory: Array<ArrayBufferLike | null> = [];
+    for (let frame = from; frame < to; frame++) {
+      const blob = blobs[frame % 2]!;
+      const m = messages.message(blob, encoder.imageHead(), frame);
+      if (m) expect(m.equals(encoder.image(frame, blob))).toBe(true);
+      memory.push(m ? m.buffer : null);
+    }
+    return memory;
+  }
+
+  it('rewrites a buffer only after `reuseLag` later messages, growing each blob ring to what that needs', () => {
+    const messages = new ReusableImageMessages(5);
+    const memory = send(messages, 0, 40);
+    expect(memory.every((m) => m !== null)).toBe(true);
+    // Two blobs alternating, lag 5: a blob's buffer comes round every 2 messages, so each blob
+    // needs 3 buffers (its message 6 later is the first one far enough back).
+    expect(new Set(memory).size).toBe(6);
+    memory.forEach((m, i) => {
+      if (i >= 6) expect(m).toBe(memory[i - 6]);
+      for (let back = 1; back < 5 && back <= i; back++) expect(m).not.toBe(memory[i - back]);
+    });
+  });
+
+  it('reuses nothing while several peers are connected, and then only buffers `reuseLag` messages back', () => {
+    const messages = new ReusableImageMessages(4);
+    const before = send(messages, 0, 10);
+    messages.peers = 2;
+    expect(send(messages, 10, 15)).toEqual([null, null, null, null, null]);
+    messages.peers = 1;
+    // Sent before the second peer left: may still be queued for the remaining one until 4 more.
+    const after = send(messages, 15, 25);
+    expect(after.slice(0, 4)).toEqual([null, null, null, null]);
+    expect(after.slice(4).every((m) => m !== null && before.includes(m))).toBe(true);
   });
 });
 
