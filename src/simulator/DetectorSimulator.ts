@@ -126,6 +126,7 @@ export class DetectorSimulator {
   private readonly pool: FramePool;
   private readonly grid: { sample: SimulatedGrid; frames: GridFrames } | null;
   private readonly v2Messages = new ReusableImageMessages(REUSE_LAG);
+  private watchingPeers = false;
   private truth: WriteStream | undefined;
   private stopped = false;
   private boundEndpoint: string | undefined;
@@ -150,7 +151,6 @@ export class DetectorSimulator {
     this.grid = options.grid ? this.makeGrid(options.grid, model, synth) : null;
     // Linger so that the last messages (the series end) still go out when the socket closes.
     this.socket = new Push({ sendHighWaterMark: SEND_HWM, linger: 30_000 });
-    if (options.stream === 2) watchPeers(this.socket, (peers) => (this.v2Messages.peers = peers));
   }
 
   /** The endpoint actually bound (with the port resolved when binding to "*"). */
@@ -194,6 +194,12 @@ export class DetectorSimulator {
 
   async bind(): Promise<string> {
     const endpoint = this.options.bind ?? DEFAULT_BIND[this.options.stream];
+    // From before the first peer can connect (a missed accept would undercount). The socket's
+    // monitor keeps the process alive until close(), which a bound simulator needs anyway.
+    if (this.options.stream === 2 && !this.watchingPeers) {
+      watchPeers(this.socket, (peers) => (this.v2Messages.peers = peers));
+      this.watchingPeers = true;
+    }
     try {
       await this.socket.bind(endpoint);
     } catch (err) {
