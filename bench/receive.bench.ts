@@ -14,6 +14,7 @@ import { Pull, Push } from 'zeromq';
 import { encodePixels } from '../src/codec/FrameEncoder.js';
 import type { StreamEvent } from '../src/receiver/events.js';
 import { StreamReceiver } from '../src/receiver/StreamReceiver.js';
+import { DetectorSimulator, type SimulatorOptions } from '../src/simulator/DetectorSimulator.js';
 import { SYSTEM_PYTHON, type BenchReport } from './report.js';
 
 const WIDTH = 2070;
@@ -25,10 +26,24 @@ const HERE = fileURLToPath(import.meta.url);
 const PROJECT_ROOT = resolve(dirname(HERE), '..', '..'); // dist/bench → project root
 const REAL_FRAME = resolve(PROJECT_ROOT, '..', 'shared', 'data', 'hdf5plugin', 'bitshuffle.h5');
 
-interface SenderJob {
+/** A loop re-sending one V1 frame read from a file. */
+interface BlobJob {
+  kind: 'blob';
   blobPath: string;
   frames: number;
 }
+
+/** The project's detector simulator (16M uint32, a pool cycled); its pool blobs are written to
+ * `dir` for the receiving side to check against. */
+interface SimulatorJob {
+  kind: 'simulator';
+  stream: 1 | 2;
+  frames: number;
+  pool: number;
+  dir: string;
+}
+
+type SenderJob = BlobJob | SimulatorJob;
 
 type SenderMessage = { endpoint: string } | { done: true; seconds: number };
 
@@ -65,6 +80,7 @@ function v1Messages(blob: Buffer, frames: number): { header: Buffer[]; image: (i
 
 async function runSender(): Promise<void> {
   const job = await new Promise<SenderJob>((res) => process.once('message', (m) => res(m as SenderJob)));
+  if (job.kind === 'simulator') return runSimulatorSender(job);
   const blob = readFileSync(job.blobPath);
   const push = new Push({ sendHighWaterMark: 100, linger: -1 });
   await push.bind('tcp://127.0.0.1:*');
@@ -77,6 +93,43 @@ async function runSender(): Promise<void> {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   process.send!({ done: true, seconds } satisfies SenderMessage);
   push.close();
+  process.disconnect();
+}
+
+function simulatorOptions(job: SimulatorJob): SimulatorOptions {
+  return {
+    detector: 'eiger2-16m',
+    frames: job.frames,
+    rate: 'max',
+    stream: job.stream,
+    dtype: 'uint32',
+    hitFraction: 0.5,
+    iceRings: false,
+    splitSpots: false,
+    seed: 1,
+    bind: 'tcp://127.0.0.1:*',
+    series: 1,
+    seriesCount: 1,
+    headerDetail: 'basic',
+    poolSize: job.pool,
+  };
+}
+
+const poolBlobPath = (dir: string, entry: number) => join(dir, `pool-${entry}.bin`);
+
+async function runSimulatorSender(job: SimulatorJob): Promise<void> {
+  const sim = new DetectorSimulator(simulatorOptions(job));
+  await sim.prepare();
+  for (let i = 0; i < job.pool; i++) {
+    const path = poolBlobPath(job.dir, i);
+    if (!existsSync(path)) writeFileSync(path, sim.framePool.frame(i).blob);
+  }
+  process.send!({ endpoint: await sim.bind() } satisfies SenderMessage);
+  const t0 = process.hrtime.bigint();
+  await sim.run();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  process.send!({ done: true, seconds } satisfies SenderMessage);
+  sim.close();
   process.disconnect();
 }
 
@@ -131,8 +184,8 @@ async function runRaw(job: SenderJob): Promise<RunResult> {
   return { frames: job.frames, seconds, bytes, rssBeforeMB: before, rssAfterMB: rssMB(), rssPeakMB: peak };
 }
 
-/** The StreamReceiver, checking every frame (order and bytes). */
-async function runReceiver(job: SenderJob, blob: Buffer): Promise<RunResult> {
+/** The StreamReceiver, checking every frame's order, and the bytes of those `expected` gives. */
+async function runReceiver(job: SenderJob, expected: (frame: number) => Buffer | null): Promise<RunResult> {
   const { child, endpoint } = await startSender(job);
   const silent = {
     info: () => {},
@@ -151,7 +204,8 @@ async function runReceiver(job: SenderJob, blob: Buffer): Promise<RunResult> {
     else if (e.type === 'frame') {
       if (e.frame !== next) throw new Error(`receive bench: frame ${e.frame} arrived, expected ${next}`);
       next++;
-      if (CHECK_BYTES && !blob.equals(e.data)) corrupt++;
+      const blob = expected(e.frame);
+      if (blob && !blob.equals(e.data)) corrupt++;
       if (next % 1000 === 0) peak = Math.max(peak, rssMB());
     } else {
       end = e;
@@ -206,56 +260,107 @@ function loadFrame(dir: string): { blob: Buffer; source: string } {
   };
 }
 
-export default async function receiveBench(report: BenchReport): Promise<void> {
+const fps = (r: RunResult) => r.frames / r.seconds;
+const best = (rs: RunResult[]) => rs.reduce((a, b) => (fps(b) > fps(a) ? b : a));
+const rates = (rs: RunResult[]) => rs.map((r) => fps(r).toFixed(0)).join('/');
+
+/** Interleaved rounds of raw and receiver runs: the machine is shared, so a single run is at the
+ * mercy of whatever else is running at that moment; the best of each is kept. */
+async function rounds(
+  job: SenderJob,
+  expected: (frame: number) => Buffer | null,
+): Promise<{ raws: RunResult[]; rxs: RunResult[] }> {
+  const count = Number(process.env['RECEIVE_BENCH_ROUNDS'] ?? 2);
+  const raws: RunResult[] = [];
+  const rxs: RunResult[] = [];
+  for (let r = 0; r < count; r++) {
+    raws.push(await runRaw(job));
+    rxs.push(await runReceiver(job, expected));
+  }
+  return { raws, rxs };
+}
+
+async function measure4M(report: BenchReport, dir: string): Promise<void> {
   const frames = Number(process.env['RECEIVE_BENCH_FRAMES'] ?? 10_000);
-  const dir = mkdtempSync(join(tmpdir(), 'receive-bench-'));
-  try {
-    const { blob, source } = loadFrame(dir);
-    const blobPath = join(dir, 'frame.bin');
-    writeFileSync(blobPath, blob);
-    const job = { blobPath, frames };
-    const note = `best of interleaved rounds, ${frames} frames of ${(blob.length / 1e6).toFixed(2)} MB, ${source}`;
-    // Interleaved rounds, best of each: the machine is shared, so a single run is at the mercy of
-    // whatever else is running at that moment.
-    const rounds = Number(process.env['RECEIVE_BENCH_ROUNDS'] ?? 2);
-    const raws: RunResult[] = [];
-    const rxs: RunResult[] = [];
-    for (let r = 0; r < rounds; r++) {
-      raws.push(await runRaw(job));
-      rxs.push(await runReceiver(job, blob));
-    }
-    const fps = (r: RunResult) => r.frames / r.seconds;
-    const best = (rs: RunResult[]) => rs.reduce((a, b) => (fps(b) > fps(a) ? b : a));
-    const raw = best(raws);
-    const rx = best(rxs);
-    const first = rxs[0]!;
-    const last = rxs[rxs.length - 1]!;
-    const mbps = (r: RunResult) => r.bytes / 1e6 / r.seconds;
+  const { blob, source } = loadFrame(dir);
+  const blobPath = join(dir, 'frame.bin');
+  writeFileSync(blobPath, blob);
+  const job: BlobJob = { kind: 'blob', blobPath, frames };
+  const note = `best of interleaved rounds, ${frames} frames of ${(blob.length / 1e6).toFixed(2)} MB, ${source}`;
+  const { raws, rxs } = await rounds(job, () => (CHECK_BYTES ? blob : null));
+  const raw = best(raws);
+  const rx = best(rxs);
+  const first = rxs[0]!;
+  const last = rxs[rxs.length - 1]!;
+  const mbps = (r: RunResult) => r.bytes / 1e6 / r.seconds;
+  report.add({
+    name: 'receive V1 4M uint32 bs32-lz4< over TCP loopback',
+    value: fps(rx),
+    unit: 'frames/s',
+    higherIsBetter: true,
+    reference: { name: 'raw ZeroMQ PUSH→PULL, no parsing', value: fps(raw) },
+    target: '>= 500 frames/s, none lost or corrupted',
+    note: `${note}; every frame checked in order${CHECK_BYTES ? ' and byte-equal' : ' (bytes not compared)'}`,
+  });
+  report.add({
+    name: 'receive V1 4M uint32 throughput',
+    value: mbps(rx),
+    unit: 'MB/s',
+    higherIsBetter: true,
+    reference: { name: 'raw ZeroMQ PUSH→PULL, no parsing', value: mbps(raw) },
+  });
+  report.add({
+    name: `receiver RSS after ${rxs.length} x ${frames}-frame series`,
+    value: last.rssAfterMB,
+    unit: 'MB',
+    higherIsBetter: false,
+    reference: { name: 'RSS before the first series', value: first.rssBeforeMB },
+    target: 'flat',
+    note: `per series before/peak/after: ${rxs.map((r) => [r.rssBeforeMB, r.rssPeakMB, r.rssAfterMB].map((v) => v.toFixed(0)).join('/')).join(', ')} MB; raw reference: ${raws.map((r) => [r.rssBeforeMB, r.rssPeakMB, r.rssAfterMB].map((v) => v.toFixed(0)).join('/')).join(', ')} MB`,
+  });
+}
+
+/** Pool entries of the 16M simulator: enough distinct frames, little synthesis per sender. */
+const POOL_16M = 4;
+/** 16M frames whose bytes are compared: a 6 MB comparison per frame would cost the receiver
+ * side a good part of what is measured, so by default one frame in 16 (RECEIVE_BENCH_CHECK=all:
+ * every frame). */
+const CHECK_EVERY_16M = process.env['RECEIVE_BENCH_CHECK'] === 'all' ? 1 : 16;
+
+/** The receiver on the simulator's 16M uint32 streams, V1 and V2, next to raw ZeroMQ on the same
+ * messages (the simulator sends both runs of a round alike). */
+async function measure16M(report: BenchReport, dir: string): Promise<void> {
+  const frames = Number(process.env['RECEIVE_BENCH_FRAMES_16M'] ?? 1000);
+  let blobs: Buffer[] | null = null;
+  const expected = (frame: number): Buffer | null => {
+    if (!CHECK_BYTES || frame % CHECK_EVERY_16M !== 0) return null;
+    // Written by the first sender, before it sent anything.
+    blobs ??= Array.from({ length: POOL_16M }, (_, i) => readFileSync(poolBlobPath(dir, i)));
+    return blobs[frame % POOL_16M]!;
+  };
+  for (const stream of [1, 2] as const) {
+    const job: SimulatorJob = { kind: 'simulator', stream, frames, pool: POOL_16M, dir };
+    const { raws, rxs } = await rounds(job, expected);
+    const loaded = blobs as Buffer[] | null; // set by `expected`, which TypeScript does not follow
+    const mb = loaded ? (loaded.reduce((n, b) => n + b.length, 0) / POOL_16M / 1e6).toFixed(2) : '?';
     report.add({
-      name: 'receive V1 4M uint32 bs32-lz4< over TCP loopback',
-      value: fps(rx),
+      name: `receive V${stream} 16M uint32 from the simulator over TCP loopback`,
+      value: fps(best(rxs)),
       unit: 'frames/s',
       higherIsBetter: true,
-      reference: { name: 'raw ZeroMQ PUSH→PULL, no parsing', value: fps(raw) },
-      target: '>= 500 frames/s, none lost or corrupted',
-      note: `${note}; every frame checked in order${CHECK_BYTES ? ' and byte-equal' : ' (bytes not compared)'}`,
+      reference: { name: 'raw ZeroMQ PUSH→PULL of the same messages, no parsing', value: fps(best(raws)) },
+      target: '>= 0.8x raw ZeroMQ, none lost or corrupted',
+      note: `best of interleaved rounds (receiver ${rates(rxs)}, raw ${rates(raws)} frames/s), ${frames} frames of ${mb} MB (pool ${POOL_16M}); every frame checked in order${CHECK_BYTES ? `, ${CHECK_EVERY_16M === 1 ? 'every frame' : `1 in ${CHECK_EVERY_16M}`} byte-equal` : ' (bytes not compared)'}`,
     });
-    report.add({
-      name: 'receive V1 4M uint32 throughput',
-      value: mbps(rx),
-      unit: 'MB/s',
-      higherIsBetter: true,
-      reference: { name: 'raw ZeroMQ PUSH→PULL, no parsing', value: mbps(raw) },
-    });
-    report.add({
-      name: `receiver RSS after ${rounds} x ${frames}-frame series`,
-      value: last.rssAfterMB,
-      unit: 'MB',
-      higherIsBetter: false,
-      reference: { name: 'RSS before the first series', value: first.rssBeforeMB },
-      target: 'flat',
-      note: `per series before/peak/after: ${rxs.map((r) => [r.rssBeforeMB, r.rssPeakMB, r.rssAfterMB].map((v) => v.toFixed(0)).join('/')).join(', ')} MB; raw reference: ${raws.map((r) => [r.rssBeforeMB, r.rssPeakMB, r.rssAfterMB].map((v) => v.toFixed(0)).join('/')).join(', ')} MB`,
-    });
+  }
+}
+
+export default async function receiveBench(report: BenchReport): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'receive-bench-'));
+  try {
+    const sizes = (process.env['RECEIVE_BENCH_SIZES'] ?? '4m,16m').split(',');
+    if (sizes.includes('4m')) await measure4M(report, dir);
+    if (sizes.includes('16m')) await measure16M(report, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

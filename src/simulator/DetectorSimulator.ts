@@ -22,6 +22,8 @@ import {
 } from './SimulatedSeries.js';
 import { Stream1Encoder } from './Stream1Encoder.js';
 import { Stream2Encoder } from './Stream2Encoder.js';
+import { watchPeers } from './PeerCount.js';
+import { ReusableImageMessages } from './ReusableImageMessages.js';
 
 /** Loopback unless told otherwise (`--bind tcp://*:9999` serves the network). */
 export const DEFAULT_BIND = { 1: 'tcp://127.0.0.1:9999', 2: 'tcp://127.0.0.1:31001' } as const;
@@ -61,6 +63,8 @@ export interface SimulatorOptions {
 interface SeriesPlan {
   frames: number;
   frame(index: number): EncodedFrame;
+  /** Its frames recur (a pool cycled), so their V2 messages are worth keeping for reuse. */
+  recurring: boolean;
   headerAppendix?: HeaderAppendix;
   grid?: SimulatedGrid;
 }
@@ -90,6 +94,9 @@ const LIVE_PIXEL_RATE = 20e6;
 const DEFAULT_POOL = 16;
 /** Messages queued per peer before send waits: keeps memory bounded with multi-MB frames. */
 const SEND_HWM = 16;
+/** Image messages after which libzmq has released a message (ReusableImageMessages.ts): the
+ * high-water mark's worth in the pipe and one in the engine, plus margin. */
+const REUSE_LAG = SEND_HWM + 4;
 
 export function defaultPoolSize(
   options: Pick<SimulatorOptions, 'rate' | 'frames' | 'detector' | 'hitFraction' | 'seed'>,
@@ -118,6 +125,8 @@ export class DetectorSimulator {
   private readonly socket: Push;
   private readonly pool: FramePool;
   private readonly grid: { sample: SimulatedGrid; frames: GridFrames } | null;
+  private readonly v2Messages = new ReusableImageMessages(REUSE_LAG);
+  private watchingPeers = false;
   private truth: WriteStream | undefined;
   private stopped = false;
   private boundEndpoint: string | undefined;
@@ -185,6 +194,12 @@ export class DetectorSimulator {
 
   async bind(): Promise<string> {
     const endpoint = this.options.bind ?? DEFAULT_BIND[this.options.stream];
+    // From before the first peer can connect (a missed accept would undercount). The socket's
+    // monitor keeps the process alive until close(), which a bound simulator needs anyway.
+    if (this.options.stream === 2 && !this.watchingPeers) {
+      watchPeers(this.socket, (peers) => (this.v2Messages.peers = peers));
+      this.watchingPeers = true;
+    }
     try {
       await this.socket.bind(endpoint);
     } catch (err) {
@@ -241,6 +256,7 @@ export class DetectorSimulator {
       return {
         frames: frames.images,
         frame: (i) => frames.frame(i),
+        recurring: false,
         headerAppendix: gridHeaderAppendix(sample, o.headerAppendix),
         grid: sample,
       };
@@ -248,6 +264,7 @@ export class DetectorSimulator {
     return {
       frames: o.frames,
       frame: (i) => this.pool.frame(i),
+      recurring: !this.pool.live,
       ...(o.headerAppendix !== undefined ? { headerAppendix: o.headerAppendix } : {}),
     };
   }
@@ -266,7 +283,7 @@ export class DetectorSimulator {
       ...(plan.headerAppendix !== undefined ? { headerAppendix: plan.headerAppendix } : {}),
       ...(o.imageAppendix !== undefined ? { imageAppendix: o.imageAppendix } : {}),
     });
-    const wire = o.stream === 1 ? new V1Wire(setup) : new V2Wire(setup);
+    const wire = o.stream === 1 ? new V1Wire(setup) : new V2Wire(setup, plan.recurring ? this.v2Messages : null);
     await this.socket.send(wire.header());
     if (plan.grid) await this.writeTruthLine({ series, grid: gridTruth(plan.grid) });
     const started = process.hrtime.bigint();
@@ -275,6 +292,9 @@ export class DetectorSimulator {
     for (let i = 0; i < plan.frames && !this.stopped; i++) {
       if (o.rate !== 'max') await sleepUntil(started, i / o.rate);
       const frame = plan.frame(i);
+      // Reused V2 messages: a turn of the event loop per frame, so that the peer count is current
+      // (a send that does not block would otherwise never let the socket's events in).
+      if (wire.reusesMessages) await new Promise<void>((resolve) => setImmediate(resolve));
       await this.socket.send(wire.image(i, frame.blob, frame.md5));
       bytes += frame.blob.length;
       frames++;
@@ -306,12 +326,15 @@ export class DetectorSimulator {
 }
 
 interface Wire {
+  /** Whether image messages are rewritten in place in reused buffers. */
+  readonly reusesMessages: boolean;
   header(): Buffer[] | Buffer;
   image(frame: number, blob: Buffer, md5: string): Buffer[] | Buffer;
   end(): Buffer[] | Buffer;
 }
 
 class V1Wire implements Wire {
+  readonly reusesMessages = false;
   private readonly encoder: Stream1Encoder;
   private readonly dataHeaders = new Map<number, Buffer>();
 
@@ -339,9 +362,16 @@ class V1Wire implements Wire {
 
 class V2Wire implements Wire {
   private readonly encoder: Stream2Encoder;
+  private readonly messages: ReusableImageMessages | null;
 
-  constructor(setup: SimulatedSeries) {
+  /** `messages`: where to keep the messages of recurring frames, null to build each afresh. */
+  constructor(setup: SimulatedSeries, messages: ReusableImageMessages | null) {
     this.encoder = new Stream2Encoder(setup);
+    this.messages = messages;
+  }
+
+  get reusesMessages(): boolean {
+    return this.messages !== null;
   }
 
   header(): Buffer {
@@ -349,7 +379,7 @@ class V2Wire implements Wire {
   }
 
   image(frame: number, blob: Buffer): Buffer {
-    return this.encoder.image(frame, blob);
+    return this.messages?.message(blob, this.encoder.imageHead(), frame) ?? this.encoder.image(frame, blob);
   }
 
   end(): Buffer {

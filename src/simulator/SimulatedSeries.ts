@@ -70,9 +70,19 @@ export function makeSimulatedSeries(input: SimulatedSeriesInput): SimulatedSerie
 
 /** Frame times in clock ticks relative to the series start (start, stop, real). */
 export function frameTicks(setup: SimulatedSeries, frame: number): { start: number; stop: number; real: number } {
-  const start = Math.round(frame * setup.frameTime * CLOCK_HZ);
-  const real = Math.round(setup.countTime * CLOCK_HZ);
+  const start = frameStartTicks(setup.frameTime, frame);
+  const real = realTicks(setup);
   return { start, stop: start + real, real };
+}
+
+/** frameTicks' start without the object, for the V2 image head written per frame. */
+export function frameStartTicks(frameTime: number, frame: number): number {
+  return Math.round(frame * frameTime * CLOCK_HZ);
+}
+
+/** frameTicks' real (exposure) time, the same for every frame of a series. */
+export function realTicks(setup: SimulatedSeries): number {
+  return Math.round(setup.countTime * CLOCK_HZ);
 }
 
 export function bitDepth(setup: SimulatedSeries): 16 | 32 {

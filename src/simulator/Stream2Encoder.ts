@@ -5,25 +5,17 @@
 // format reference §2.
 import { addExtension, Encoder, Tag } from 'cbor-x';
 import { encodePixels } from '../codec/FrameEncoder.js';
-import {
-  CLOCK_HZ,
-  countrateTable,
-  flatfield,
-  frameTicks,
-  thresholdEnergy,
-  type SimulatedSeries,
-} from './SimulatedSeries.js';
+import { CHANNEL, Stream2ImageHead } from './Stream2ImageHead.js';
+import { countrateTable, flatfield, thresholdEnergy, type SimulatedSeries } from './SimulatedSeries.js';
 import {
   TAG_COMPRESSED,
   TAG_DATE_TIME,
   TAG_FLOAT32_LE,
   TAG_MULTI_DIM_ROW_MAJOR,
-  TAG_UINT16_LE,
   TAG_UINT32_LE,
 } from '../receiver/v2/cborTags.js';
 
 const SELF_DESCRIBE = Buffer.from([0xd9, 0xd9, 0xf7]);
-export const CHANNEL = 'threshold_1';
 
 const encoder = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false });
 
@@ -67,15 +59,6 @@ export function encodeMessage(map: Record<string, unknown>): Buffer {
   return Buffer.concat([SELF_DESCRIBE, body], SELF_DESCRIBE.length + body.length);
 }
 
-/** CBOR integer: numbers up to 2^32-1 as they are; larger ones as 64-bit (cbor-x writes big numbers as floats). */
-function uint(n: number): number | bigint {
-  return n <= 0xffffffff ? n : BigInt(n);
-}
-
-function rational(ticks: number): [number | bigint, number] {
-  return [uint(ticks), CLOCK_HZ];
-}
-
 /** RFC 3339 time with milliseconds and a numeric offset, as the detector writes it. */
 function dateTime(date: Date): Tag {
   return new Tag(date.toISOString().replace('Z', '+00:00'), TAG_DATE_TIME);
@@ -91,45 +74,9 @@ export function compressedArray(rows: number, cols: number, typedTag: number, el
   return new Tag([[rows, cols], new Tag(compressed, typedTag)], TAG_MULTI_DIM_ROW_MAJOR);
 }
 
-/** Stands in for the blob while the map is encoded; cannot occur in the rest of an image message. */
-const PLACEHOLDER = Buffer.from('\u0000sp-blob-placeholder-8d2f\u0000', 'latin1');
-const PLACEHOLDER_ENCODED = Buffer.concat([Buffer.from([0x58, PLACEHOLDER.length]), PLACEHOLDER]);
-
-/** CBOR byte-string header (major type 2) for a length. */
-function byteStringHeader(length: number): Buffer {
-  if (length < 24) return Buffer.from([0x40 | length]);
-  if (length < 0x100) return Buffer.from([0x58, length]);
-  if (length < 0x10000) return Buffer.from([0x59, length >> 8, length & 0xff]);
-  if (length <= 0xffffffff) {
-    const h = Buffer.alloc(5);
-    h[0] = 0x5a;
-    h.writeUInt32BE(length, 1);
-    return h;
-  }
-  const h = Buffer.alloc(9);
-  h[0] = 0x5b;
-  h.writeBigUInt64BE(BigInt(length), 1);
-  return h;
-}
-
-/** prefix + encoded map, with the placeholder byte string replaced by `blob`. */
-function spliceBlob(encoded: Uint8Array, blob: Uint8Array): Buffer {
-  const body = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-  const at = body.indexOf(PLACEHOLDER_ENCODED);
-  if (at < 0) throw new Error('Stream2Encoder: blob placeholder not found in the encoded message');
-  const header = byteStringHeader(blob.length);
-  const tail = body.subarray(at + PLACEHOLDER_ENCODED.length);
-  const out = Buffer.allocUnsafe(SELF_DESCRIBE.length + at + header.length + blob.length + tail.length);
-  let o = SELF_DESCRIBE.copy(out, 0);
-  o += body.copy(out, o, 0, at);
-  o += header.copy(out, o);
-  o += Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).copy(out, o);
-  tail.copy(out, o);
-  return out;
-}
-
 export class Stream2Encoder {
   readonly setup: SimulatedSeries;
+  private head: Stream2ImageHead | undefined;
 
   constructor(setup: SimulatedSeries) {
     this.setup = setup;
@@ -192,27 +139,24 @@ export class Stream2Encoder {
   }
 
   /**
-   * An image message carrying one bslz4 blob (with its 12-byte header) for the one channel.
-   * The map is encoded around a small placeholder byte string which is then replaced by the blob,
-   * so the multi-MB blob is copied once (straight into the message) instead of through cbor-x.
+   * An image message carrying one bslz4 blob (with its 12-byte header) for the one channel, in a
+   * buffer of its own: the blob is copied once, straight into the message (the simulator's pool
+   * reuses messages instead, see ReusableImageMessages.ts).
    */
   image(frame: number, blob: Uint8Array): Buffer {
-    const s = this.setup;
-    const t = frameTicks(s, frame);
-    const elemSize = s.dtype === 'uint16' ? 2 : 4;
-    const typedTag = s.dtype === 'uint16' ? TAG_UINT16_LE : TAG_UINT32_LE;
-    const map: Record<string, unknown> = {
-      type: 'image',
-      ...this.ids(),
-      image_id: frame,
-      real_time: rational(t.real),
-      series_date: dateTime(s.armDate),
-      start_time: rational(t.start),
-      stop_time: rational(t.stop),
-      data: { [CHANNEL]: compressedArray(s.model.height, s.model.width, typedTag, elemSize, PLACEHOLDER) },
-    };
-    if (s.imageAppendix !== undefined) map.user_data = s.imageAppendix;
-    return spliceBlob(encoder.encode(map), blob);
+    const head = this.imageHead();
+    const before = head.size(frame, blob.length);
+    const out = Buffer.allocUnsafe(before + blob.length + head.tail.length);
+    head.writeEndingAt(out, before, frame, blob.length);
+    out.set(blob, before);
+    head.tail.copy(out, before + blob.length);
+    return out;
+  }
+
+  /** The invariant bytes of this series' image messages (built on first use). */
+  imageHead(): Stream2ImageHead {
+    this.head ??= new Stream2ImageHead(this.setup);
+    return this.head;
   }
 
   end(): Buffer {
