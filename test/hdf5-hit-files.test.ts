@@ -205,11 +205,13 @@ describe.skipIf(missing !== null)('hit files from the good path', () => {
 
   it('survives its writer being killed (-9): the frames it held are counted, the next series is written whole', async () => {
     const dir = tempDir();
-    const hf = hitFiles(dir, false);
+    const published: FileRecord[] = [];
+    const hf = hitFiles(dir, false, published);
     hf.seriesStart(seriesStart(10), 4, 'threshold_1');
     for (let i = 0; i < 3; i++) hf.offer(header(4, 10, i, 'raw'), encoded(pixelsOf(i), 'raw'), result(4, 10, i, true));
-    // Wait until the writer has answered frames, then kill it while the series is open.
-    await until(() => hf.answeredFrames >= 3);
+    // Wait until the writer has answered the frames and announced their file (it answers each
+    // frame before the file is complete), then kill it while the series is open.
+    await until(() => hf.answeredFrames >= 3 && published.length >= 1);
     const pid = hf.writerPid;
     expect(pid).not.toBeNull();
     process.kill(pid!, 'SIGKILL');
