@@ -263,10 +263,16 @@ export class GoodJournal {
         const h = taskHeaderOf(header);
         if (!h) return;
         if (policy.trustDoneMarks && doneBefore.has(key(h.run, h.frame))) return;
-        if (!(await policy.replay({ header: h, data }))) return;
+        // Entered before the good path has it: its result may come before replay() returns.
+        const k = key(h.run, h.frame);
         segment.pending++;
-        this.where.set(key(h.run, h.frame), segment);
-        this.counters.replayed++;
+        this.where.set(k, segment);
+        if (await policy.replay({ header: h, data })) {
+          this.counters.replayed++;
+          return;
+        }
+        this.where.delete(k);
+        segment.pending--;
       });
       if (end.kind !== 'end') {
         if (end.kind === 'torn') this.counters.tornRecords++;
